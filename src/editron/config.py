@@ -1,0 +1,100 @@
+"""One ``Settings`` object for the whole process, read from ``EDITRON_*`` variables and ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "reset_settings"]
+
+GiB = 1024**3
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Paths left unset are derived from ``home``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EDITRON_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    home: Path = Field(default=Path(".editron"))
+    database_url: str | None = None
+    queue_url: str | None = None
+    media_storage_path: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MEDIA_STORAGE_PATH", "EDITRON_MEDIA_STORAGE_PATH"),
+    )
+
+    # Limits: a batch larger than this is refused before more bytes are written.
+    max_batch_bytes: int = 200 * GiB
+    # Total bytes an archive may expand to, and how much larger than the archive it may be.
+    max_archive_expansion_bytes: int = 100 * GiB
+    max_archive_ratio: float = 200.0
+    max_archive_members: int = 20_000
+
+    # Downloads
+    allow_private_urls: bool = False
+    download_chunk_bytes: int = 1024 * 1024
+    download_max_attempts: int = 6
+    download_backoff_base_seconds: float = 0.5
+    download_backoff_max_seconds: float = 30.0
+    download_timeout_seconds: float = 60.0
+    dropbox_content_host: str = "https://www.dropbox.com"
+
+    # Storage tiers and retention (days a batch's working files are kept)
+    retention_days_hot: int = 30
+    retention_days_warm: int = 90
+    retention_days_cold: int = 365
+
+    # Queue
+    job_heartbeat_seconds: float = 5.0
+    job_stale_after_seconds: float = 30.0
+    job_max_attempts: int = 3
+
+    # Logging
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    debug: bool = False
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / 'editron.db'}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        if self.queue_url:
+            return self.queue_url
+        return f"sqlite:///{self.home_dir / 'queue.db'}"
+
+    @property
+    def storage_dir(self) -> Path:
+        if self.media_storage_path is not None:
+            return self.media_storage_path.expanduser().resolve()
+        return self.home_dir / "media"
+
+    def batch_dir(self, batch_id: str) -> Path:
+        return self.storage_dir / "batches" / batch_id
+
+    def ensure_dirs(self) -> None:
+        self.home_dir.mkdir(parents=True, exist_ok=True)
+        self.storage_dir.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

@@ -1,0 +1,425 @@
+"""SQLAlchemy 2 models. Ids are UUID text, times ISO-8601 UTC text, flexible data in JSON.
+
+Enum columns are TEXT with CHECK constraints so SQLite and PostgreSQL hold the same strings.
+Deleting a batch cascades to its files, analyses, edit sessions and render jobs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from editron.domain.status import (
+    BatchStatus,
+    FileStatus,
+    JobStatus,
+    Priority,
+    SessionStatus,
+    Stage,
+    StorageTier,
+    TaskStatus,
+)
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "DropboxSource",
+    "EditSession",
+    "Event",
+    "Feedback",
+    "JobRun",
+    "MediaBatch",
+    "MediaBatchAnalysis",
+    "MediaFile",
+    "Project",
+    "RenderJob",
+    "Task",
+    "new_id",
+    "utcnow",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> str:
+    """ISO-8601 UTC with microseconds; sorts as text."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _in(column: str, values: type[Any]) -> str:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return f"{column} IN ({allowed})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    client_name: Mapped[str | None] = mapped_column(String(200))
+    brand: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)
+
+    batches: Mapped[list[MediaBatch]] = relationship(back_populates="project")
+
+
+class MediaBatch(Base):
+    __tablename__ = "media_batches"
+    __table_args__ = (
+        CheckConstraint(_in("status", BatchStatus), name="status"),
+        CheckConstraint(_in("storage_tier", StorageTier), name="storage_tier"),
+        CheckConstraint("file_count >= 0", name="file_count"),
+        CheckConstraint("total_size_bytes >= 0", name="total_size_bytes"),
+        Index("ix_media_batches_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    reference_name: Mapped[str] = mapped_column(String(300))
+    source_url: Mapped[str] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(String(32))
+    storage_tier: Mapped[str] = mapped_column(String(8), default=StorageTier.HOT.value)
+    checksum_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.QUEUED.value)
+    file_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    storage_path: Mapped[str | None] = mapped_column(Text)
+    batch_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retention_until: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)
+
+    project: Mapped[Project | None] = relationship(back_populates="batches")
+    files: Mapped[list[MediaFile]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="MediaFile.created_at",
+    )
+    analyses: Mapped[list[MediaBatchAnalysis]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
+    )
+    edit_sessions: Mapped[list[EditSession]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class MediaFile(Base):
+    __tablename__ = "media_files"
+    __table_args__ = (
+        CheckConstraint(_in("status", FileStatus), name="status"),
+        CheckConstraint("size_bytes >= 0", name="size_bytes"),
+        Index("ix_media_files_batch_checksum", "batch_id", "checksum_sha256"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("media_batches.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(500))
+    relative_path: Mapped[str] = mapped_column(Text)
+    storage_path: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=FileStatus.READY.value)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    checksum_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    duplicate_of: Mapped[str | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL")
+    )
+    container: Mapped[str | None] = mapped_column(String(64))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    codec: Mapped[str | None] = mapped_column(String(64))
+    fps: Mapped[float | None] = mapped_column(Float)
+    is_vfr: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_video: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    audio_codec: Mapped[str | None] = mapped_column(String(64))
+    audio_channels: Mapped[int | None] = mapped_column(Integer)
+    audio_sample_rate: Mapped[int | None] = mapped_column(Integer)
+    creation_time: Mapped[str | None] = mapped_column(String(40))
+    timecode: Mapped[str | None] = mapped_column(String(32))
+    proxy_path: Mapped[str | None] = mapped_column(Text)
+    poster_path: Mapped[str | None] = mapped_column(Text)
+    sprite_path: Mapped[str | None] = mapped_column(Text)
+    waveform_path: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    file_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+    batch: Mapped[MediaBatch] = relationship(back_populates="files")
+
+
+class MediaBatchAnalysis(Base):
+    __tablename__ = "media_batch_analyses"
+    __table_args__ = (
+        CheckConstraint("max_iterations BETWEEN 1 AND 3", name="max_iterations"),
+        CheckConstraint("passes_completed BETWEEN 0 AND 3", name="passes_completed"),
+        CheckConstraint("status IN ('running', 'complete', 'failed')", name="status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("media_batches.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    brief: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    scope: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    model_hint: Mapped[str | None] = mapped_column(String(64))
+    max_iterations: Mapped[int] = mapped_column(Integer, default=3)
+    passes_completed: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str | None] = mapped_column(Text)
+    shots: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    transcript: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    energy_curve: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    crowd_peaks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    hero_moments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sponsor_moments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    deliverable_targets: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    file_reports: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    artifacts_path: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    completed_at: Mapped[str | None] = mapped_column(String(32))
+
+    batch: Mapped[MediaBatch] = relationship(back_populates="analyses")
+
+
+class EditSession(Base):
+    __tablename__ = "edit_sessions"
+    __table_args__ = (
+        CheckConstraint(_in("status", SessionStatus), name="status"),
+        CheckConstraint(
+            "deliverable_type IN ('recap', 'highlight', 'social')", name="deliverable_type"
+        ),
+        CheckConstraint("variants >= 1", name="variants"),
+        Index("ix_edit_sessions_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("media_batches.id", ondelete="CASCADE"), index=True
+    )
+    analysis_id: Mapped[str | None] = mapped_column(
+        ForeignKey("media_batch_analyses.id", ondelete="SET NULL")
+    )
+    deliverable_type: Mapped[str] = mapped_column(String(16))
+    aspect_ratios: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reference_style: Mapped[str | None] = mapped_column(String(64))
+    include_captions: Mapped[bool] = mapped_column(Boolean, default=True)
+    imovie_project: Mapped[str | None] = mapped_column(String(200))
+    variants: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.ASSEMBLING.value)
+    timelines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    exports: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    preview_paths: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)
+
+    batch: Mapped[MediaBatch] = relationship(back_populates="edit_sessions")
+    render_jobs: Mapped[list[RenderJob]] = relationship(
+        back_populates="edit_session", cascade="all, delete-orphan", passive_deletes=True
+    )
+    feedback: Mapped[list[Feedback]] = relationship(
+        back_populates="edit_session", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RenderJob(Base):
+    __tablename__ = "render_jobs"
+    __table_args__ = (
+        CheckConstraint(_in("status", JobStatus), name="status"),
+        CheckConstraint(_in("priority", Priority), name="priority"),
+        CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_percent"),
+        Index("ix_render_jobs_status_priority", "status", "priority", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    edit_session_id: Mapped[str] = mapped_column(
+        ForeignKey("edit_sessions.id", ondelete="CASCADE"), index=True
+    )
+    aspect_ratio: Mapped[str] = mapped_column(String(8))
+    variant: Mapped[int] = mapped_column(Integer, default=1)
+    format: Mapped[str] = mapped_column(String(8))
+    profile: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(8), default=Priority.STANDARD.value)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
+    progress_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    output_urls: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    qc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[str | None] = mapped_column(String(32))
+    completed_at: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)
+
+    edit_session: Mapped[EditSession] = relationship(back_populates="render_jobs")
+
+
+class DropboxSource(Base):
+    __tablename__ = "dropbox_sources"
+    __table_args__ = (
+        CheckConstraint(_in("storage_tier", StorageTier), name="storage_tier"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    folder_path: Mapped[str] = mapped_column(Text)
+    shared_link: Mapped[str | None] = mapped_column(Text)
+    # Secret: never returned by an endpoint or carried in an event.
+    access_token: Mapped[str | None] = mapped_column(Text)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    storage_tier: Mapped[str] = mapped_column(String(8), default=StorageTier.HOT.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_polled_at: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
+class Event(Base):
+    """Append-only log of every state change; the integer id orders it."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_entity", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    job_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
+class Task(Base):
+    """A board card: one per pipeline stage per batch."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(_in("stage", Stage), name="stage"),
+        CheckConstraint(_in("status", TaskStatus), name="status"),
+        Index("uq_tasks_batch_stage", "batch_id", "stage", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    batch_id: Mapped[str] = mapped_column(ForeignKey("media_batches.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.TODO.value)
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)
+    progress_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("decision IN ('approve', 'reject', 'revise')", name="decision"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    edit_session_id: Mapped[str] = mapped_column(
+        ForeignKey("edit_sessions.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    adjustments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+    edit_session: Mapped[EditSession] = relationship(back_populates="feedback")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    last_used_at: Mapped[str | None] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class JobRun(Base):
+    """The durable record of one queued operation, so a crashed worker's job is run again.
+
+    The queue (Huey) carries only the job id; this row carries the operation, its arguments,
+    the lease (worker and heartbeat) and the attempts.
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="status"
+        ),
+        Index("ix_job_runs_status_heartbeat", "status", "heartbeat_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    operation: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    priority: Mapped[str] = mapped_column(String(8), default=Priority.STANDARD.value)
+    entity_type: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    heartbeat_at: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,225 @@
+"""What analysis finds in the footage. Times are seconds of the source file.
+
+These are the contract between ``analysis`` (which produces them) and ``story``/``edit``
+(which consume them). ``AnalysisResult.to_dict``/``from_dict`` are the saved form, versioned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "ANALYSIS_SCHEMA_VERSION",
+    "AnalysisResult",
+    "AudioSegment",
+    "Brief",
+    "CrowdPeak",
+    "EnergyPoint",
+    "FaceBox",
+    "FileReport",
+    "HeroMoment",
+    "Shot",
+    "ShotSignals",
+    "SponsorMoment",
+    "TranscriptSegment",
+    "Word",
+]
+
+ANALYSIS_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    file_id: str
+    start: float
+    end: float
+    start_frame: int
+    end_frame: int  # exclusive
+    transition: str = "cut"  # how this shot begins: cut | dissolve | fade
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBox:
+    t: float
+    x: float  # normalised 0..1 of the display frame
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True, slots=True)
+class ShotSignals:
+    """Per-shot visual measures: motion energy 0..1, sharpness (variance of Laplacian),
+    mean luma 0..255, face count (max over samples) and sampled face boxes."""
+
+    file_id: str
+    start: float
+    end: float
+    motion: float
+    sharpness: float
+    brightness: float
+    faces: int = 0
+    face_boxes: tuple[FaceBox, ...] = ()
+    motion_center: tuple[float, float] | None = None  # normalised x, y of the moving area
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptSegment:
+    file_id: str
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyPoint:
+    file_id: str
+    t: float
+    energy: float  # 0..1, normalised across the batch
+    loudness_db: float  # short-term level in dBFS
+
+
+@dataclass(frozen=True, slots=True)
+class CrowdPeak:
+    file_id: str
+    t: float  # time of the peak
+    start: float
+    duration: float
+    strength_db: float  # rise above the local floor
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSegment:
+    file_id: str
+    start: float
+    end: float
+    label: str  # speech | music | crowd | silence
+
+
+@dataclass(frozen=True, slots=True)
+class SponsorMoment:
+    file_id: str
+    start: float
+    end: float
+    name: str
+    source: str  # transcript | logo
+    matched_text: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class HeroMoment:
+    file_id: str
+    start: float
+    end: float
+    confidence: float  # 0..1
+    reasons: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    score: float = 0.0
+    thumbnail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    file_id: str
+    filename: str
+    status: str  # analyzed | partial | failed
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Brief:
+    """What the client asked for. ``text`` is free; the rest is structured."""
+
+    text: str = ""
+    must_use: list[str] = field(default_factory=list)
+    sponsors: list[str] = field(default_factory=list)
+    must_avoid: list[str] = field(default_factory=list)
+    deliverable_targets: list[dict[str, Any]] = field(default_factory=list)
+    tone: str | None = None
+    sponsor_logos: list[str] = field(default_factory=list)  # image paths
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Brief:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(slots=True)
+class AnalysisResult:
+    passes_completed: int
+    shots: list[Shot] = field(default_factory=list)
+    shot_signals: list[ShotSignals] = field(default_factory=list)
+    transcript: list[TranscriptSegment] = field(default_factory=list)
+    energy_curve: list[EnergyPoint] = field(default_factory=list)
+    crowd_peaks: list[CrowdPeak] = field(default_factory=list)
+    audio_segments: list[AudioSegment] = field(default_factory=list)
+    hero_moments: list[HeroMoment] = field(default_factory=list)
+    sponsor_moments: list[SponsorMoment] = field(default_factory=list)
+    file_reports: list[FileReport] = field(default_factory=list)
+    summary: str = ""
+    schema_version: int = ANALYSIS_SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnalysisResult:
+        version = int(data.get("schema_version", 1))
+        if version > ANALYSIS_SCHEMA_VERSION:
+            raise ValueError(f"analysis schema {version} is newer than this Editron understands")
+
+        def words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
+            return tuple(Word(**w) for w in items)
+
+        def faces(items: list[dict[str, Any]]) -> tuple[FaceBox, ...]:
+            return tuple(FaceBox(**f) for f in items)
+
+        return cls(
+            passes_completed=int(data["passes_completed"]),
+            shots=[Shot(**s) for s in data.get("shots", [])],
+            shot_signals=[
+                ShotSignals(
+                    **{
+                        **s,
+                        "face_boxes": faces(s.get("face_boxes", [])),
+                        "motion_center": tuple(s["motion_center"])
+                        if s.get("motion_center")
+                        else None,
+                    }
+                )
+                for s in data.get("shot_signals", [])
+            ],
+            transcript=[
+                TranscriptSegment(**{**t, "words": words(t.get("words", []))})
+                for t in data.get("transcript", [])
+            ],
+            energy_curve=[EnergyPoint(**e) for e in data.get("energy_curve", [])],
+            crowd_peaks=[CrowdPeak(**c) for c in data.get("crowd_peaks", [])],
+            audio_segments=[AudioSegment(**a) for a in data.get("audio_segments", [])],
+            hero_moments=[
+                HeroMoment(**{**h, "reasons": tuple(h["reasons"]), "tags": tuple(h["tags"])})
+                for h in data.get("hero_moments", [])
+            ],
+            sponsor_moments=[SponsorMoment(**s) for s in data.get("sponsor_moments", [])],
+            file_reports=[
+                FileReport(**{**f, "messages": tuple(f["messages"])})
+                for f in data.get("file_reports", [])
+            ],
+            summary=data.get("summary", ""),
+            schema_version=ANALYSIS_SCHEMA_VERSION,
+        )
