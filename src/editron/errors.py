@@ -4,10 +4,10 @@ Third-party failures (ffmpeg exit codes, PyAV errors, HTTP errors, SQL errors) a
 translated into these at the boundary, carrying the file or URL and the reason::
 
     EditronError                      base; ``message`` is one line a person can act on
-    ├── InputError                    the caller asked for something invalid (CLI exit 2, HTTP 422)
+    ├── InputError                    the caller asked for something invalid (exit 2, HTTP 422)
     │   ├── UnsupportedSourceError    unknown scheme, malformed URL, missing path
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
-    │   └── InvalidStateError         operation not allowed in the entity's current status (HTTP 409)
+    │   └── InvalidStateError         not allowed in the entity's current status (HTTP 409)
     ├── NotFoundError                 no entity with that id (HTTP 404)
     ├── LimitExceededError            batch or archive larger than the configured limit
     ├── IngestError                   a batch could not be brought in

@@ -1,0 +1,31 @@
+# The two commands a newcomer needs are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV := .venv/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-slow test-all lint typecheck bench clean
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@$(VENV)/editron demo --out out/demo
+
+test: setup
+	@$(VENV)/ruff check src tests benchmarks
+	@$(VENV)/mypy
+	@$(VENV)/pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: setup
+	@$(VENV)/pytest -m slow $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
+
+test-all: test test-slow
+
+lint: setup
+	@$(VENV)/ruff check src tests benchmarks
+
+typecheck: setup
+	@$(VENV)/mypy
+
+clean:
+	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache

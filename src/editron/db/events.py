@@ -1,0 +1,85 @@
+"""The append-only event log: every state change adds a row; readers follow it by id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from editron.db.models import Event
+
+__all__ = ["SECRET_MARKERS", "append_event", "events_after", "scrub"]
+
+SECRET_MARKERS = ("token", "secret", "password", "authorization", "api_key", "apikey")
+
+
+def scrub(payload: Any) -> Any:
+    """Drop keys that look like secrets, at any depth, so no event ever carries one."""
+    if isinstance(payload, Mapping):
+        return {
+            str(k): scrub(v)
+            for k, v in payload.items()
+            if not any(marker in str(k).lower() for marker in SECRET_MARKERS)
+        }
+    if isinstance(payload, list | tuple):
+        return [scrub(v) for v in payload]
+    return payload
+
+
+def append_event(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: str,
+    event_type: str,
+    payload: Mapping[str, Any] | None = None,
+    batch_id: str | None = None,
+    session_id: str | None = None,
+    job_id: str | None = None,
+    project_id: str | None = None,
+) -> Event:
+    """Add an event in the caller's transaction (a rolled-back change leaves no event)."""
+    event = Event(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        event_type=event_type,
+        payload=scrub(dict(payload or {})),
+        batch_id=batch_id or (entity_id if entity_type == "batch" else None),
+        session_id=session_id or (entity_id if entity_type == "edit_session" else None),
+        job_id=job_id or (entity_id if entity_type == "render_job" else None),
+        project_id=project_id,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events_after(
+    session: Session,
+    last_id: int,
+    *,
+    batch_id: str | None = None,
+    session_id: str | None = None,
+    job_id: str | None = None,
+    project_id: str | None = None,
+    entity_type: str | None = None,
+    event_type: str | None = None,
+    limit: int = 500,
+) -> list[Event]:
+    """Events with id greater than ``last_id`` matching every given filter, oldest first."""
+    query = select(Event).where(Event.id > last_id)
+    if batch_id is not None:
+        query = query.where(Event.batch_id == batch_id)
+    if session_id is not None:
+        query = query.where(Event.session_id == session_id)
+    if job_id is not None:
+        query = query.where(Event.job_id == job_id)
+    if project_id is not None:
+        query = query.where(Event.project_id == project_id)
+    if entity_type is not None:
+        query = query.where(Event.entity_type == entity_type)
+    if event_type is not None:
+        query = query.where(Event.event_type == event_type)
+    return list(session.scalars(query.order_by(Event.id).limit(limit)))

@@ -1,0 +1,112 @@
+"""Parse what the user gave into a ``SourceSpec`` before any work starts.
+
+Accepted: a local file or folder path, ``file://`` URLs, ``http(s)://`` URLs, and Dropbox shared
+links (``/s/…``, ``/scl/fi/…`` files, ``/scl/fo/…`` folders), rewritten to a direct download on
+the configured Dropbox content host. Anything else raises ``UnsupportedSourceError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from editron.domain.media import SourceKind
+from editron.errors import UnsupportedSourceError
+
+__all__ = ["SourceSpec", "normalise_dropbox_link", "parse_source"]
+
+DROPBOX_HOSTS = frozenset({"dropbox.com", "www.dropbox.com", "dl.dropbox.com",
+                           "dl.dropboxusercontent.com"})
+DEFAULT_DROPBOX_CONTENT_HOST = "https://www.dropbox.com"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    kind: SourceKind
+    location: str  # a local path, or the URL to download
+    reference_name: str
+    filename: str  # the name the download is saved under
+
+    @property
+    def is_remote(self) -> bool:
+        return self.kind not in (SourceKind.LOCAL_FILE, SourceKind.LOCAL_FOLDER)
+
+
+def _local(path: Path, original: str) -> SourceSpec:
+    path = path.expanduser()
+    if not path.exists():
+        raise UnsupportedSourceError(
+            f"{original}: no such file or folder; give an existing path or an http(s):// or "
+            "Dropbox link"
+        )
+    resolved = path.resolve()
+    kind = SourceKind.LOCAL_FOLDER if resolved.is_dir() else SourceKind.LOCAL_FILE
+    return SourceSpec(kind, str(resolved), resolved.name or str(resolved), resolved.name)
+
+
+def normalise_dropbox_link(
+    url: str, *, content_host: str = DEFAULT_DROPBOX_CONTENT_HOST
+) -> tuple[SourceKind, str, str]:
+    """(kind, direct download URL, file name) for a Dropbox shared link."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    is_file_link = (len(segments) >= 3 and segments[0] == "s") or (
+        len(segments) >= 4 and segments[:2] == ["scl", "fi"]
+    )
+    if is_file_link:
+        kind, name = SourceKind.DROPBOX_FILE, unquote(segments[-1])
+    elif len(segments) >= 3 and segments[0] == "scl" and segments[1] == "fo":
+        kind = SourceKind.DROPBOX_FOLDER
+        name = (unquote(segments[-1]) if len(segments) >= 4 else segments[2]) + ".zip"
+    else:
+        raise UnsupportedSourceError(
+            f"{url}: not a Dropbox shared link; expected /s/…, /scl/fi/… or /scl/fo/… "
+            "(copy the link from Dropbox's Share button)"
+        )
+    if "/scl/" in parts.path and not dict(parse_qsl(parts.query)).get("rlkey"):
+        raise UnsupportedSourceError(
+            f"{url}: this Dropbox link has no rlkey parameter; copy the complete link"
+        )
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in ("dl", "raw")]
+    query.append(("dl", "1"))
+    host = urlsplit(content_host)
+    direct = urlunsplit((host.scheme or "https", host.netloc, parts.path, urlencode(query), ""))
+    return kind, direct, name
+
+
+def parse_source(source: str, *, dropbox_content_host: str | None = None) -> SourceSpec:
+    """Validate ``source`` and say what it is, or raise ``UnsupportedSourceError``."""
+    text = source.strip()
+    if not text:
+        raise UnsupportedSourceError("no source given: pass a path, a URL or a Dropbox link")
+    if "://" not in text:
+        return _local(Path(text), text)
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise UnsupportedSourceError(
+                f"{text}: file:// URLs must name a path on this machine (file:///path)")
+        return _local(Path(unquote(parts.path)), text)
+    if scheme not in ("http", "https"):
+        raise UnsupportedSourceError(
+            f"{text}: unsupported scheme {scheme!r}; use a local path, file://, http(s):// "
+            "or a Dropbox shared link"
+        )
+    try:
+        host = parts.hostname
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise UnsupportedSourceError(f"{text}: malformed URL ({exc})") from exc
+    if not host or any(c.isspace() for c in text):
+        raise UnsupportedSourceError(f"{text}: malformed URL: no host name")
+    if host.lower() in DROPBOX_HOSTS:
+        from editron.config import get_settings
+
+        content_host = dropbox_content_host or get_settings().dropbox_content_host
+        kind, direct, name = normalise_dropbox_link(text, content_host=content_host)
+        return SourceSpec(kind, direct, PurePosixPath(name).stem or "dropbox", name)
+    name = unquote(PurePosixPath(parts.path).name) or "download"
+    return SourceSpec(SourceKind.HTTP, text, PurePosixPath(name).stem or host, name)

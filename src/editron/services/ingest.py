@@ -1,0 +1,317 @@
+"""Tier 0: ``ingest_media_batch`` — create a batch, stage its files, probe, dedupe, derive.
+
+The request is validated (source parsed, tier and project checked) before anything is written,
+so bad input costs nothing. The work itself (``process_ingest``) is idempotent: a retried job
+after a worker crash clears the half-made file rows and starts over, resuming any partial
+download from its ``.part`` file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from editron.config import Settings
+from editron.db import repositories as repo
+from editron.db.events import append_event
+from editron.db.models import MediaBatch, MediaFile
+from editron.domain.media import MediaProbe, StagedFile
+from editron.domain.status import BatchStatus, FileStatus, Stage, StorageTier, TaskStatus
+from editron.errors import EditronError, InputError
+from editron.ingest.progress import ProgressSink
+from editron.ingest.sources import SourceSpec, parse_source
+from editron.logs import bind
+from editron.media.derivatives import make_derivatives
+from editron.media.probe import probe
+from editron.services.runtime import db, ready
+from editron.services.schemas import BatchPublic
+from editron.services.staging import stage_source
+
+__all__ = ["get_batch", "ingest_media_batch", "list_batches", "process_ingest"]
+
+log = logging.getLogger(__name__)
+
+
+def _tier(value: str) -> StorageTier:
+    try:
+        return StorageTier(value)
+    except ValueError:
+        raise InputError(
+            f"unknown storage tier {value!r}: use one of hot, warm, cold"
+        ) from None
+
+
+def _retention_days(settings: Settings, tier: StorageTier) -> int:
+    return {
+        StorageTier.HOT: settings.retention_days_hot,
+        StorageTier.WARM: settings.retention_days_warm,
+        StorageTier.COLD: settings.retention_days_cold,
+    }[tier]
+
+
+def ingest_media_batch(
+    *,
+    source_url: str,
+    reference_name: str | None = None,
+    storage_tier: str = "hot",
+    checksum_required: bool = True,
+    project_id: str | None = None,
+    settings: Settings | None = None,
+    progress: ProgressSink | None = None,
+    defer: bool = False,
+) -> BatchPublic:
+    """Create a batch for ``source_url`` and ingest it now, or enqueue it when ``defer``."""
+    spec = parse_source(source_url)  # raises InputError before any work starts
+    tier = _tier(storage_tier)
+    settings = ready(settings)
+    with db(settings) as session:
+        if project_id is not None:
+            repo.get_project(session, project_id)
+        batch = repo.create_batch(
+            session,
+            reference_name=reference_name or spec.reference_name,
+            source_url=source_url,
+            source_type=spec.kind.value,
+            storage_tier=tier.value,
+            checksum_required=checksum_required,
+            project_id=project_id,
+            storage_path=str(settings.batch_dir("pending")),
+        )
+        batch.storage_path = str(settings.batch_dir(batch.id))
+        retention = datetime.now(UTC) + timedelta(days=_retention_days(settings, tier))
+        batch.retention_until = retention.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        repo.ensure_tasks(session, batch)
+        batch_id = batch.id
+    if defer:
+        from editron.jobs.app import enqueue
+
+        enqueue("ingest_media_batch", {"batch_id": batch_id}, settings=settings,
+                entity_type="batch", entity_id=batch_id)
+        return get_batch(batch_id, settings=settings)
+    process_ingest(batch_id, settings=settings, progress=progress)
+    return get_batch(batch_id, settings=settings)
+
+
+class _EventProgress:
+    """Forwards progress to the CLI's bars and, at most twice a second, to the event log."""
+
+    def __init__(self, settings: Settings, batch_id: str, inner: ProgressSink | None) -> None:
+        self._settings, self._batch_id, self._inner = settings, batch_id, inner
+        self._last = 0.0
+
+    def on_bytes(self, name: str, done: int, total: int | None) -> None:
+        if self._inner is not None:
+            self._inner.on_bytes(name, done, total)
+        now = time.monotonic()
+        if now - self._last >= 0.5 or (total is not None and done >= total):
+            self._last = now
+            self._event("batch.download_progress", {"file": name, "bytes_done": done,
+                                                   "bytes_total": total})
+
+    def on_file(self, name: str, index: int, count: int) -> None:
+        if self._inner is not None:
+            self._inner.on_file(name, index, count)
+        self._event("batch.file_progress", {"file": name, "index": index, "count": count})
+
+    def _event(self, kind: str, payload: dict[str, Any]) -> None:
+        with db(self._settings) as session:
+            append_event(session, entity_type="batch", entity_id=self._batch_id,
+                         event_type=kind, payload=payload, batch_id=self._batch_id)
+
+
+def process_ingest(
+    batch_id: str, *, settings: Settings, progress: ProgressSink | None = None
+) -> None:
+    """Do the ingest work for a created batch. Safe to run again after a crash."""
+    with bind(batch_id=batch_id), db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        for stale in list(batch.files):  # a retried job starts from a clean slate
+            session.delete(stale)
+        repo.set_batch_status(session, batch, BatchStatus.DOWNLOADING)
+        repo.set_task(session, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS,
+                      detail="bringing files in")
+        spec = parse_source(batch.source_url)
+        tier = StorageTier(batch.storage_tier)
+        checksum = batch.checksum_required
+    batch_dir = settings.batch_dir(batch_id)
+    sink = _EventProgress(settings, batch_id, progress)
+    try:
+        staged = stage_source(spec, batch_dir / "originals", settings=settings, checksum=checksum,
+                              keep_at_source=tier is StorageTier.COLD, progress=sink)
+    except EditronError as exc:
+        _finish_failed(settings, batch_id, exc.message)
+        raise
+    with db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        meta = dict(batch.batch_metadata or {})
+        meta["skipped"] = staged.skipped
+        meta["source_errors"] = [{"filename": n, "error": e} for n, e in staged.errors]
+        batch.batch_metadata = meta
+    total = len(staged.files)
+    for index, item in enumerate(staged.files, start=1):
+        sink.on_file(item.relative_name, index, total)
+        _ingest_one(settings, batch_id, item, spec=spec, tier=tier, batch_dir=batch_dir)
+    _finish(settings, batch_id)
+
+
+def _ingest_one(
+    settings: Settings,
+    batch_id: str,
+    item: StagedFile,
+    *,
+    spec: SourceSpec,
+    tier: StorageTier,
+    batch_dir: Path,
+) -> None:
+    with bind(batch_id=batch_id), db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        fields: dict[str, Any] = {
+            "filename": Path(item.relative_name).name,
+            "relative_path": item.relative_name,
+            "size_bytes": item.size_bytes,
+            "checksum_sha256": item.checksum_sha256,
+            "source_url": item.source_url or (
+                str(item.path) if tier is StorageTier.COLD else None
+            ),
+        }
+        original = repo.find_file_by_checksum(session, batch_id, item.checksum_sha256) \
+            if item.checksum_sha256 else None
+        if original is not None:
+            if item.path.is_relative_to(batch_dir):
+                item.path.unlink(missing_ok=True)
+            row = repo.add_file(session, batch, status=FileStatus.DUPLICATE.value,
+                                duplicate_of=original.id, storage_path=original.storage_path,
+                                **fields)
+            append_event(session, entity_type="file", entity_id=row.id,
+                         event_type="file.duplicate", batch_id=batch_id,
+                         payload={"filename": item.relative_name, "duplicate_of": original.id})
+            return
+        try:
+            info = probe(item.path)
+        except EditronError as exc:
+            if item.path.is_relative_to(batch_dir):
+                item.path.unlink(missing_ok=True)
+            row = repo.add_file(session, batch, status=FileStatus.FAILED.value, error=exc.message,
+                                storage_path=None, **fields)
+            append_event(session, entity_type="file", entity_id=row.id,
+                         event_type="file.failed", batch_id=batch_id,
+                         payload={"filename": item.relative_name, "error": exc.message})
+            log.warning("file %s rejected: %s", item.relative_name, exc.message)
+            return
+        row = repo.add_file(
+            session, batch,
+            status=(FileStatus.REMOTE if tier is StorageTier.COLD else FileStatus.READY).value,
+            storage_path=None if tier is StorageTier.COLD else str(item.path),
+            **fields, **_probe_columns(info),
+        )
+        file_id = row.id
+    derived: dict[str, str | None] = {}
+    if tier is not StorageTier.COLD:
+        try:
+            outputs = make_derivatives(item.path, batch_dir / "derived" / file_id, info,
+                                       tier=tier.value)
+            derived = {
+                "proxy_path": _str(outputs.proxy), "poster_path": _str(outputs.poster),
+                "sprite_path": _str(outputs.sprite), "waveform_path": _str(outputs.waveform),
+            }
+        except EditronError as exc:
+            derived = {}
+            log.warning("derivatives for %s failed: %s", item.relative_name, exc.message)
+            with db(settings) as session:
+                failed_row = session.get(MediaFile, file_id)
+                assert failed_row is not None
+                failed_row.file_metadata = {**failed_row.file_metadata,
+                                            "derivative_error": exc.message}
+    with db(settings) as session:
+        done_row = session.get(MediaFile, file_id)
+        assert done_row is not None
+        for key, value in derived.items():
+            setattr(done_row, key, value)
+        append_event(session, entity_type="file", entity_id=file_id, event_type="file.ingested",
+                     batch_id=batch_id,
+                     payload={"filename": item.relative_name, "duration": info.duration_seconds,
+                              "resolution": info.resolution})
+
+
+def _str(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def _probe_columns(info: MediaProbe) -> dict[str, Any]:
+    return {
+        "container": info.container,
+        "duration_seconds": info.duration_seconds,
+        "resolution": info.resolution,
+        "width": info.width,
+        "height": info.height,
+        "rotation": info.rotation,
+        "codec": info.codec,
+        "fps": info.fps,
+        "is_vfr": info.is_vfr,
+        "has_video": info.has_video,
+        "has_audio": info.has_audio,
+        "audio_codec": info.audio.codec if info.audio else None,
+        "audio_channels": info.audio.channels if info.audio else None,
+        "audio_sample_rate": info.audio.sample_rate if info.audio else None,
+        "creation_time": info.creation_time,
+        "timecode": info.timecode,
+    }
+
+
+def _finish(settings: Settings, batch_id: str) -> None:
+    with db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        good = [f for f in batch.files if f.status in (FileStatus.READY, FileStatus.REMOTE)]
+        batch.file_count = len(good)
+        batch.total_size_bytes = sum(f.size_bytes for f in good)
+        if good:
+            repo.set_batch_status(session, batch, BatchStatus.READY)
+            failed = sum(1 for f in batch.files if f.status == FileStatus.FAILED)
+            detail = f"{len(good)} file(s) ready" + (f", {failed} rejected" if failed else "")
+            repo.set_task(session, batch_id, Stage.INGEST, TaskStatus.DONE, detail=detail,
+                          progress=100.0)
+            return
+    _finish_failed(settings, batch_id, _failure_reason(settings, batch_id))
+
+
+def _failure_reason(settings: Settings, batch_id: str) -> str:
+    with db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        reasons = [f"{f.relative_path}: {f.error}" for f in batch.files if f.error]
+        reasons += [f"{e['filename']}: {e['error']}"
+                    for e in (batch.batch_metadata or {}).get("source_errors", [])]
+    if not reasons:
+        return "no media files found in the source"
+    return "no file could be ingested; " + "; ".join(reasons[:5])
+
+
+def _finish_failed(settings: Settings, batch_id: str, reason: str) -> None:
+    with db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        repo.set_batch_status(session, batch, BatchStatus.FAILED, last_error=reason)
+        repo.set_task(session, batch_id, Stage.INGEST, TaskStatus.FAILED, detail=reason)
+
+
+def give_up_ingest(arguments: dict[str, Any], reason: str, *, settings: Settings) -> None:
+    """The queue's last word on a job that kept crashing: the batch must not stay 'downloading'."""
+    _finish_failed(settings, str(arguments["batch_id"]), f"ingest gave up: {reason}")
+
+
+def get_batch(batch_id: str, *, settings: Settings | None = None) -> BatchPublic:
+    settings = ready(settings)
+    with db(settings) as session:
+        return BatchPublic.of(repo.get_batch(session, batch_id))
+
+
+def list_batches(
+    *, settings: Settings | None = None, status: str | None = None,
+    project_id: str | None = None, limit: int = 50, offset: int = 0,
+) -> list[BatchPublic]:
+    settings = ready(settings)
+    with db(settings) as session:
+        rows: list[MediaBatch] = repo.list_batches(session, status=status, project_id=project_id,
+                                                   limit=limit, offset=offset)
+        return [BatchPublic.of(b) for b in rows]

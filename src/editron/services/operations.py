@@ -1,0 +1,22 @@
+"""Register the services' long-running operations with the queue (thin wrappers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from editron.config import Settings
+from editron.jobs.registry import register_operation
+from editron.services import ingest
+
+__all__: list[str] = []
+
+
+def _ingest(arguments: dict[str, Any], settings: Settings) -> None:
+    ingest.process_ingest(str(arguments["batch_id"]), settings=settings)
+
+
+def _ingest_give_up(arguments: dict[str, Any], reason: str, settings: Settings) -> None:
+    ingest.give_up_ingest(arguments, reason, settings=settings)
+
+
+register_operation("ingest_media_batch", _ingest, on_give_up=_ingest_give_up)

@@ -1,0 +1,38 @@
+"""Process-wide plumbing the services share: settings, the migrated database, event helpers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from editron.config import Settings, get_settings
+from editron.db.migrate import upgrade
+from editron.db.session import session_scope
+
+__all__ = ["db", "ready"]
+
+_migrated: set[str] = set()
+_lock = threading.Lock()
+
+
+def ready(settings: Settings | None = None) -> Settings:
+    """Settings with the home folders made and the schema at the newest revision (once per URL)."""
+    settings = settings or get_settings()
+    url = settings.resolved_database_url
+    if url not in _migrated:
+        with _lock:
+            if url not in _migrated:
+                settings.ensure_dirs()
+                upgrade(url)
+                _migrated.add(url)
+    return settings
+
+
+@contextmanager
+def db(settings: Settings) -> Iterator[Session]:
+    """One transaction against the configured database."""
+    with session_scope(settings.resolved_database_url) as session:
+        yield session
