@@ -63,7 +63,8 @@ def make_clip(
     if video:
         args += ["-f", "lavfi", "-i", f"{source}=size={size}:rate={fps}:duration={seconds}"]
     if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds}:sample_rate=48000"]
+        tone = f"sine=frequency={tone_hz}:duration={seconds}:sample_rate=48000"
+        args += ["-f", "lavfi", "-i", tone]
     if video:
         args += VIDEO_ARGS[ext]
     if audio:

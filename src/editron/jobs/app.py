@@ -114,14 +114,15 @@ class _Heartbeat:
 
 
 def _give_up(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
-    with session_scope(settings.resolved_database_url) as session:
-        runs.finish(session, snap.id, status="failed", error=reason)
+    # The entity is made consistent first, so a reader who sees the job failed sees it too.
     operation = get_operation(snap.operation)
     if operation.on_give_up is not None:
         try:
             operation.on_give_up(snap.arguments, reason, settings)
         except Exception:
             log.exception("give-up hook of %s failed", snap.operation)
+    with session_scope(settings.resolved_database_url) as session:
+        runs.finish(session, snap.id, status="failed", error=reason)
 
 
 def execute_job(job_id: str, settings: Settings) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -108,16 +109,23 @@ def run_ffmpeg(
     guard.start()
     block: dict[str, str] = {}
     assert proc.stdout is not None
-    for line in proc.stdout:
-        key, _, value = line.strip().partition("=")
-        block[key] = value
-        if key == "progress":
-            if on_progress is not None:
-                on_progress(parse_progress_block(block, duration))
-            block = {}
-    code = proc.wait()
-    drainer.join(timeout=5)
-    guard.join(timeout=5)
+    try:
+        for line in proc.stdout:
+            key, _, value = line.strip().partition("=")
+            block[key] = value
+            if key == "progress":
+                if on_progress is not None:
+                    on_progress(parse_progress_block(block, duration))
+                block = {}
+    finally:
+        if proc.poll() is None and sys.exc_info()[0] is not None:
+            proc.kill()
+        code = proc.wait()
+        drainer.join(timeout=5)
+        guard.join(timeout=5)
+        proc.stdout.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
     what = label or "ffmpeg"
     if stop_reason:
         raise ProcessError(f"{what}: ffmpeg {stop_reason[0]}", stderr_tail="\n".join(stderr_tail))

@@ -73,7 +73,8 @@ def ingest_media_batch(
         batch = repo.create_batch(
             session,
             reference_name=reference_name or spec.reference_name,
-            source_url=source_url,
+            # Local paths are stored resolved so a worker elsewhere in the tree finds them.
+            source_url=source_url if spec.is_remote else spec.location,
             source_type=spec.kind.value,
             storage_tier=tier.value,
             checksum_required=checksum_required,

@@ -1,0 +1,7 @@
+"""``python -m editron`` runs the CLI."""
+
+from __future__ import annotations
+
+from editron.cli.main import app
+
+app()

@@ -1,0 +1,77 @@
+"""Shared fixtures: an isolated Editron home per test, and test media generated once a session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from editron.config import Settings, reset_settings
+from editron.db.session import dispose_engines
+from tests import media_factory as mf
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip with a visible reason locally; under CI a missing service is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is not reachable, and CI=true forbids skipping", pytrace=False)
+    pytest.skip(f"{what} is not reachable on localhost")
+
+
+@pytest.fixture(autouse=True)
+def editron_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "editron-home"
+    monkeypatch.setenv("EDITRON_HOME", str(home))
+    monkeypatch.setenv("EDITRON_ALLOW_PRIVATE_URLS", "1")
+    for var in ("EDITRON_DATABASE_URL", "EDITRON_QUEUE_URL", "MEDIA_STORAGE_PATH",
+                "EDITRON_MEDIA_STORAGE_PATH", "EDITRON_LOG_FORMAT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("EDITRON_DOWNLOAD_BACKOFF_BASE_SECONDS", "0.01")
+    reset_settings()
+    yield home
+    reset_settings()
+    dispose_engines()
+
+
+@pytest.fixture()
+def settings(editron_home: Path) -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ingest test media: every kind the foundation issue names, made once per session."""
+    root = tmp_path_factory.mktemp("media")
+    mf.make_clip(root / "clip.mp4", seconds=2.0)
+    mf.make_clip(root / "clip.mov", seconds=1.5, tone_hz=550)
+    mf.make_clip(root / "clip.mkv", seconds=1.5, tone_hz=660)
+    mf.make_clip(root / "clip.webm", seconds=1.5, tone_hz=770)
+    mf.make_clip(root / "timecode.mov", seconds=1.0, extra=["-timecode", "01:00:00:00"])
+    mf.make_vfr_clip(root / "vfr.mp4")
+    mf.make_rotated_clip(root / "portrait.mp4")
+    mf.make_clip(root / "video_only.mp4", seconds=1.0, audio=False)
+    mf.make_audio_wav(root / "audio_only.wav")
+    mf.make_truncated(root / "clip.mp4", root / "truncated.mp4")
+    (root / "empty.mp4").write_bytes(b"")
+    (root / "notes.txt").write_text("shot list: keynote, awards\n")
+    return root
+
+
+@pytest.fixture()
+def footage(tmp_path: Path, media_dir: Path) -> Path:
+    """A small event folder: two good clips, a duplicate, a bad one and a note."""
+    folder = tmp_path / "footage"
+    (folder / "day1").mkdir(parents=True)
+    shutil.copy(media_dir / "clip.mp4", folder / "day1" / "keynote.mp4")
+    shutil.copy(media_dir / "audio_only.wav", folder / "ambience.wav")
+    shutil.copy(media_dir / "clip.mp4", folder / "keynote_copy.mp4")
+    shutil.copy(media_dir / "truncated.mp4", folder / "broken.mp4")
+    shutil.copy(media_dir / "notes.txt", folder / "notes.txt")
+    return folder
