@@ -1,0 +1,185 @@
+"""Ingest benchmark: Editron's downloader against curl on the same loopback server, in one run.
+
+Prints one JSON document. Targets (issue: Foundation, point 13):
+  throughput >= 0.8x curl, peak RSS <= 200 MB, checksum overhead <= 10 % wall time,
+  resume after a kill re-fetches at most one chunk.
+
+    .venv/bin/python benchmarks/ingest.py            # 2 GiB file (the issue's size)
+    .venv/bin/python benchmarks/ingest.py --size-mb 256   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work" / "ingest"
+
+CHILD = r"""
+import json, os, resource, sys, time
+from pathlib import Path
+os.environ["EDITRON_ALLOW_PRIVATE_URLS"] = "1"
+from editron.config import Settings
+from editron.ingest.download import download_to
+url, dest, checksum, chunk = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
+settings = Settings(download_chunk_bytes=chunk, max_batch_bytes=1 << 40)
+started = time.perf_counter()
+staged = download_to(url, dest, settings=settings, checksum=checksum)
+print(json.dumps({"seconds": time.perf_counter() - started, "bytes": staged.size_bytes,
+                  "sha256": staged.checksum_sha256,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_file(path: Path, size: int) -> None:
+    if path.exists() and path.stat().st_size == size:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(8 << 20)
+    with path.open("wb") as handle:
+        left = size
+        while left > 0:
+            n = min(left, len(block))
+            handle.write(block[:n])
+            # Vary each block a little so nothing downstream can dedupe or compress it.
+            block = block[1:] + block[:1]
+            left -= n
+
+
+def drop_cache(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+    except (OSError, AttributeError):
+        pass
+
+
+def run_child(url: str, dest: Path, *, checksum: bool, chunk: int) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, "-c", CHILD, url, str(dest), "1" if checksum else "0",
+                           str(chunk)], capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def timed_curl(url: str, dest: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(["curl", "-s", "-f", "-o", str(dest), url], check=True)
+    return time.perf_counter() - started
+
+
+def best_of(n: int, fn: object) -> list[float]:
+    return [fn() for _ in range(n)]  # type: ignore[operator]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size-mb", type=int, default=2048)
+    parser.add_argument("--chunk-kb", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=2, help="runs per contender (best kept)")
+    args = parser.parse_args()
+    size = args.size_mb * 1024 * 1024
+    chunk = args.chunk_kb * 1024
+    if shutil.which("curl") is None:
+        sys.exit("curl is needed for the comparison; run `make setup`")
+    source = WORK / "www" / f"payload-{args.size_mb}mb.bin"
+    make_file(source, size)
+    out = WORK / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    port_file, log = WORK / "port", WORK / "server.log"
+    port_file.unlink(missing_ok=True)
+    log.unlink(missing_ok=True)
+    server = subprocess.Popen([sys.executable, str(HERE / "range_server.py"), str(source.parent),
+                               str(port_file), str(log)])
+    try:
+        while not port_file.exists() or not port_file.read_text():
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port_file.read_text()}/{source.name}"
+        report = measure(url, out, size=size, chunk=chunk, repeat=args.repeat, log=log)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(out, ignore_errors=True)
+    print(json.dumps(report, indent=2))
+
+
+def measure(url: str, out: Path, *, size: int, chunk: int, repeat: int, log: Path
+            ) -> dict[str, object]:
+    curl_times, with_sum, without_sum = [], [], []
+    rss = 0.0
+    for i in range(repeat):
+        target = out / f"curl-{i}.bin"
+        curl_times.append(timed_curl(url, target))
+        target.unlink()
+        result = run_child(url, out / f"sum-{i}.bin", checksum=True, chunk=chunk)
+        with_sum.append(result["seconds"])
+        rss = max(rss, result["peak_rss_mb"])
+        (out / f"sum-{i}.bin").unlink()
+        result = run_child(url, out / f"raw-{i}.bin", checksum=False, chunk=chunk)
+        without_sum.append(result["seconds"])
+        rss = max(rss, result["peak_rss_mb"])
+        (out / f"raw-{i}.bin").unlink()
+    resume = measure_resume(url, out, size=size, chunk=chunk, log=log)
+    curl_s, ours_s, plain_s = min(curl_times), min(with_sum), min(without_sum)
+    mb = size / (1024 * 1024)
+    ratio = (mb / ours_s) / (mb / curl_s)
+    overhead = ours_s / plain_s - 1
+    return {
+        "benchmark": "ingest-download",
+        "size_mb": round(mb),
+        "chunk_kb": chunk // 1024,
+        "curl": {"seconds": round(curl_s, 2), "mb_per_s": round(mb / curl_s, 1)},
+        "editron_checksum": {"seconds": round(ours_s, 2), "mb_per_s": round(mb / ours_s, 1)},
+        "editron_no_checksum": {"seconds": round(plain_s, 2), "mb_per_s": round(mb / plain_s, 1)},
+        "throughput_vs_curl": round(ratio, 3),
+        "checksum_overhead": round(overhead, 3),
+        "peak_rss_mb": round(rss, 1),
+        "resume": resume,
+        "targets": {
+            "throughput_vs_curl>=0.8": ratio >= 0.8,
+            "peak_rss_mb<=200": rss <= 200,
+            "checksum_overhead<=0.10": overhead <= 0.10,
+            "resume_refetch<=one_chunk": resume["refetched_bytes"] <= chunk,
+        },
+    }
+
+
+def measure_resume(url: str, out: Path, *, size: int, chunk: int, log: Path
+                   ) -> dict[str, int | float]:
+    dest = out / "resume.bin"
+    part = out / "resume.bin.part"
+    log.write_text("")
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(dest), "1", str(chunk)],
+                            stdout=subprocess.DEVNULL)
+    while proc.poll() is None:
+        if part.exists() and part.stat().st_size >= size // 2:
+            proc.kill()
+            break
+        time.sleep(0.005)
+    proc.wait()
+    have = part.stat().st_size
+    result = run_child(url, dest, checksum=True, chunk=chunk)
+    requests = [json.loads(line) for line in log.read_text().splitlines()]
+    resumed_at = requests[-1]["start"]
+    ok = dest.stat().st_size == size
+    dest.unlink()
+    return {
+        "killed_at_bytes": have,
+        "resumed_from_byte": resumed_at,
+        "refetched_bytes": max(0, have - resumed_at),
+        "resume_seconds": round(result["seconds"], 2),
+        "complete": int(ok),
+    }
+
+
+if __name__ == "__main__":
+    main()
