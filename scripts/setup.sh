@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-DEB_PACKAGES=(espeak-ng sox chromium curl)
+DEB_PACKAGES=(espeak-ng sox curl)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
