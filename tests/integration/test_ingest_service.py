@@ -135,3 +135,29 @@ def test_given_up_ingest_leaves_batch_failed_not_downloading(footage: Path,
     after = get_batch(batch.batch_id, settings=settings)
     assert after.status == "failed"
     assert after.last_error == "ingest gave up: worker killed 3 times"
+
+
+def test_cold_http_original_is_fetched_on_demand(media_dir: Path, tmp_path: Path,
+                                                 settings: Settings) -> None:
+    from editron.services.media_access import local_media_path
+
+    www = tmp_path / "www"
+    www.mkdir()
+    shutil.copy(media_dir / "clip.mp4", www / "stage.mp4")
+    with serve(www) as server:
+        batch = ingest_media_batch(source_url=server.url("stage.mp4"), storage_tier="cold",
+                                   settings=settings)
+        assert batch.status == "ready" and batch.files[0].status == "remote"
+        assert not list((settings.batch_dir(batch.batch_id)).rglob("stage.mp4"))
+        path = local_media_path(batch.files[0].id, settings=settings)
+        assert path.read_bytes() == (media_dir / "clip.mp4").read_bytes()
+        assert local_media_path(batch.files[0].id, settings=settings) == path
+        assert len(server.requests) == 2  # ingest, then one fetch on demand
+
+
+def test_cold_local_original_is_read_in_place(footage: Path, settings: Settings) -> None:
+    from editron.services.media_access import local_media_path
+
+    batch = ingest_media_batch(source_url=str(footage), storage_tier="cold", settings=settings)
+    keynote = next(f for f in batch.files if f.filename.startswith("keynote"))
+    assert local_media_path(keynote.id, settings=settings) == footage / keynote.relative_path

@@ -202,12 +202,19 @@ def _ingest_one(
                          payload={"filename": item.relative_name, "error": exc.message})
             log.warning("file %s rejected: %s", item.relative_name, exc.message)
             return
+        remote = tier is StorageTier.COLD and fields["source_url"] is not None
+        if remote and item.path.is_relative_to(batch_dir):
+            # Cold: a downloaded original is dropped once probed; it is fetched again on demand.
+            item.path.unlink(missing_ok=True)
         row = repo.add_file(
             session, batch,
-            status=(FileStatus.REMOTE if tier is StorageTier.COLD else FileStatus.READY).value,
-            storage_path=None if tier is StorageTier.COLD else str(item.path),
+            status=(FileStatus.REMOTE if remote else FileStatus.READY).value,
+            storage_path=None if remote else str(item.path),
             **fields, **_probe_columns(info),
         )
+        if tier is StorageTier.COLD and not remote:
+            row.file_metadata = {"note": "kept locally: an archive member cannot be "
+                                         "fetched from the source on its own"}
         file_id = row.id
     derived: dict[str, str | None] = {}
     if tier is not StorageTier.COLD:

@@ -1,0 +1,46 @@
+"""Where a file's bytes are: local storage, or (cold tier) fetched from the source on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from editron.config import Settings
+from editron.db.models import MediaFile
+from editron.errors import MediaError
+from editron.ingest.download import download_to
+from editron.services.runtime import db
+
+__all__ = ["local_media_path"]
+
+
+def local_media_path(file_id: str, *, settings: Settings) -> Path:
+    """A readable local path for the file, fetching a cold original back if needed."""
+    with db(settings) as session:
+        row = session.get(MediaFile, file_id)
+        if row is None:
+            raise MediaError(f"no media file with id {file_id!r}")
+        storage, source, status = row.storage_path, row.source_url, row.status
+        batch_id, relative, checksum = row.batch_id, row.relative_path, row.checksum_sha256
+    if storage and Path(storage).exists():
+        return Path(storage)
+    if status != "remote" or not source:
+        raise MediaError("the original is missing from storage and has no source to fetch "
+                         "it from", path=relative)
+    parts = urlsplit(source)
+    if parts.scheme == "file":
+        path = Path(unquote(parts.path))
+        if not path.exists():
+            raise MediaError(f"the cold original is gone from its source {path}", path=relative)
+        return path
+    target = settings.batch_dir(batch_id) / "originals" / relative
+    staged = download_to(source, target, settings=settings, checksum=checksum is not None)
+    if checksum is not None and staged.checksum_sha256 != checksum:
+        target.unlink(missing_ok=True)
+        raise MediaError("the source changed since ingest (SHA-256 differs); ingest it again",
+                         path=relative)
+    with db(settings) as session:
+        fresh = session.get(MediaFile, file_id)
+        if fresh is not None:
+            fresh.storage_path = str(target)
+    return target
