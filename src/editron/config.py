@@ -51,9 +51,19 @@ class Settings(BaseSettings):
     retention_days_cold: int = 365
 
     # Queue
+    # Huey's name: the key/table namespace, so several deployments (or tests) share one Redis.
+    queue_name: str = "editron"
     job_heartbeat_seconds: float = 5.0
     job_stale_after_seconds: float = 30.0
     job_max_attempts: int = 3
+    # A transient failure waits base * 2**(attempt-1) seconds (capped) before the next attempt.
+    job_backoff_base_seconds: float = 2.0
+    # How often each worker looks for jobs whose worker died or whose message was lost.
+    job_sweep_seconds: float = 30.0
+    # A queued job missing from the queue for this long is put back on it.
+    job_queued_grace_seconds: float = 600.0
+    # On SIGINT/SIGTERM a worker lets running jobs finish this long, then hands them back.
+    job_shutdown_grace_seconds: float = 10.0
 
     # Logging
     log_format: Literal["text", "json"] = "text"

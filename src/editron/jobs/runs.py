@@ -1,5 +1,9 @@
-"""The durable job record (``job_runs``): claimed with a lease, kept alive by heartbeats,
-re-queued by the recovery sweep when its worker dies."""
+"""The durable job record (``job_runs``), the source of truth the queue messages point at.
+
+Every change of status is one guarded ``UPDATE`` (compare-and-set on status, and on the
+worker holding the lease), so two workers, or a worker and the recovery sweep, racing on
+the same row cannot both win. A queue message is only a hint to look at a row.
+"""
 
 from __future__ import annotations
 
@@ -7,73 +11,107 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from editron.db.events import append_event
 from editron.db.models import JobRun, utcnow
 
-__all__ = ["RunSnapshot", "claim", "create_run", "finish", "heartbeat", "release_for_retry",
-           "stale_runs"]
+__all__ = [
+    "RunSnapshot",
+    "cancel",
+    "claim",
+    "create_run",
+    "fail_stale",
+    "fail_unsent",
+    "finish",
+    "get_run",
+    "heartbeat",
+    "lost_queued",
+    "release",
+    "requeue_stale",
+    "stale_running",
+    "touch_queued",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class RunSnapshot:
+    """What a worker needs from the row, detached from the session."""
+
     id: str
     operation: str
     arguments: dict[str, Any]
     attempts: int
     max_attempts: int
     priority: str
+    status: str = "running"
+    worker_id: str | None = None
 
 
 def _ago(seconds: float) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def create_run(session: Session, *, operation: str, arguments: dict[str, Any], priority: str,
-               entity_type: str | None, entity_id: str | None, max_attempts: int) -> JobRun:
-    run = JobRun(operation=operation, arguments=arguments, priority=priority,
-                 entity_type=entity_type, entity_id=entity_id, max_attempts=max_attempts,
-                 status="queued")
-    session.add(run)
-    session.flush()
-    append_event(session, entity_type="job", entity_id=run.id, event_type="job.queued",
-                 payload={"operation": operation, "priority": priority},
-                 batch_id=entity_id if entity_type == "batch" else None)
-    return run
+def _snapshot(run: JobRun) -> RunSnapshot:
+    return RunSnapshot(run.id, run.operation, dict(run.arguments), run.attempts,
+                       run.max_attempts, run.priority, run.status, run.worker_id)
 
 
-def claim(session: Session, run_id: str, *, worker_id: str, stale_after: float
-          ) -> RunSnapshot | None:
-    """Atomically take the job if it is queued, or running with a dead lease; else None.
+def _event(session: Session, run: JobRun, event_type: str, **payload: Any) -> None:
+    append_event(session, entity_type="job", entity_id=run.id, event_type=event_type,
+                 payload={"operation": run.operation, **payload},
+                 batch_id=run.entity_id if run.entity_type == "batch" else None)
 
-    A duplicate queue message for a job that is done, or held by a live worker, does nothing.
-    """
-    now = utcnow()
+
+def _cas(session: Session, run_id: str, *conditions: ColumnElement[bool],
+         **values: Any) -> JobRun | None:
+    """Compare-and-set: apply ``values`` if the row still matches; the updated row or None."""
     result = session.execute(
-        update(JobRun)
-        .where(JobRun.id == run_id)
-        .where(or_(JobRun.status == "queued",
-                   (JobRun.status == "running") & (JobRun.heartbeat_at < _ago(stale_after))))
-        .values(status="running", worker_id=worker_id, heartbeat_at=now,
-                attempts=JobRun.attempts + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+        update(JobRun).where(JobRun.id == run_id, *conditions)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     run = session.get(JobRun, run_id)
     assert run is not None
     session.refresh(run)
-    append_event(session, entity_type="job", entity_id=run.id, event_type="job.started",
-                 payload={"operation": run.operation, "attempt": run.attempts,
-                          "worker": worker_id},
-                 batch_id=run.entity_id if run.entity_type == "batch" else None)
-    return RunSnapshot(run.id, run.operation, dict(run.arguments), run.attempts,
-                       run.max_attempts, run.priority)
+    return run
+
+
+def create_run(session: Session, *, operation: str, arguments: dict[str, Any], priority: str,
+               entity_type: str | None, entity_id: str | None, max_attempts: int) -> JobRun:
+    run = JobRun(operation=operation, arguments=arguments, priority=priority,
+                 entity_type=entity_type, entity_id=entity_id, max_attempts=max_attempts,
+                 status="queued", attempts=0)
+    session.add(run)
+    session.flush()
+    _event(session, run, "job.queued", priority=priority)
+    return run
+
+
+def get_run(session: Session, run_id: str) -> RunSnapshot | None:
+    run = session.get(JobRun, run_id)
+    return None if run is None else _snapshot(run)
+
+
+def claim(session: Session, run_id: str, *, worker_id: str) -> RunSnapshot | None:
+    """Take a queued job and count the attempt; None when it is not queued any more.
+
+    Only ``queued`` rows are claimable: a duplicate message for a job that is running, done,
+    failed or cancelled does nothing. Dead leases are turned back into ``queued`` by the
+    recovery sweep, the one place that decides between another attempt and giving up.
+    """
+    run = _cas(session, run_id, JobRun.status == "queued", status="running",
+               worker_id=worker_id, heartbeat_at=utcnow(), attempts=JobRun.attempts + 1)
+    if run is None:
+        return None
+    _event(session, run, "job.started", attempt=run.attempts, worker=worker_id)
+    return _snapshot(run)
 
 
 def heartbeat(session: Session, run_id: str, worker_id: str) -> bool:
+    """Renew the lease; False when it was lost (the sweep gave the job to someone else)."""
     result = session.execute(
         update(JobRun).where(JobRun.id == run_id, JobRun.worker_id == worker_id,
                              JobRun.status == "running")
@@ -81,36 +119,93 @@ def heartbeat(session: Session, run_id: str, worker_id: str) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def finish(session: Session, run_id: str, *, status: str, error: str | None = None) -> None:
-    run = session.get(JobRun, run_id)
+def finish(session: Session, run_id: str, *, worker_id: str, status: str,
+           error: str | None = None) -> bool:
+    """End a job this worker holds (done or failed); False when the lease was lost.
+
+    A job done after a retry keeps the error that caused the retry, for the operator.
+    """
+    values: dict[str, Any] = {"status": status}
+    if error is not None:
+        values["last_error"] = error
+    run = _cas(session, run_id, JobRun.status == "running", JobRun.worker_id == worker_id,
+               **values)
     if run is None:
-        return
-    run.status = status
-    run.last_error = error
-    run.updated_at = utcnow()
-    append_event(session, entity_type="job", entity_id=run.id, event_type=f"job.{status}",
-                 payload={"operation": run.operation, "attempts": run.attempts,
-                          "error": error},
-                 batch_id=run.entity_id if run.entity_type == "batch" else None)
+        return False
+    _event(session, run, f"job.{status}", attempts=run.attempts, error=error)
+    return True
 
 
-def release_for_retry(session: Session, run_id: str, *, error: str) -> None:
-    run = session.get(JobRun, run_id)
+def release(session: Session, run_id: str, *, worker_id: str, error: str,
+            refund_attempt: bool = False) -> RunSnapshot | None:
+    """Hand a held job back to the queue (a retry, or a worker shutting down)."""
+    attempts = JobRun.attempts - 1 if refund_attempt else JobRun.attempts
+    run = _cas(session, run_id, JobRun.status == "running", JobRun.worker_id == worker_id,
+               status="queued", worker_id=None, last_error=error, attempts=attempts)
     if run is None:
-        return
-    run.status = "queued"
-    run.worker_id = None
-    run.last_error = error
-    run.updated_at = utcnow()
-    append_event(session, entity_type="job", entity_id=run.id, event_type="job.retrying",
-                 payload={"operation": run.operation, "attempts": run.attempts, "error": error},
-                 batch_id=run.entity_id if run.entity_type == "batch" else None)
+        return None
+    _event(session, run, "job.retrying", attempts=run.attempts, error=error)
+    return _snapshot(run)
 
 
-def stale_runs(session: Session, *, stale_after: float, queued_grace: float) -> list[JobRun]:
-    """Running jobs whose worker stopped heartbeating, and queued jobs nobody picked up."""
-    query = select(JobRun).where(or_(
-        (JobRun.status == "running") & (JobRun.heartbeat_at < _ago(stale_after)),
-        (JobRun.status == "queued") & (JobRun.updated_at < _ago(queued_grace)),
-    ))
-    return list(session.scalars(query))
+def cancel(session: Session, run_id: str) -> bool:
+    """Cancel a job that has not started; its queue message will then do nothing."""
+    run = _cas(session, run_id, JobRun.status == "queued", status="cancelled")
+    if run is None:
+        return False
+    _event(session, run, "job.cancelled", attempts=run.attempts)
+    return True
+
+
+def fail_unsent(session: Session, run_id: str, *, error: str) -> bool:
+    """Fail a queued job whose message could not be sent (the caller was told it failed)."""
+    run = _cas(session, run_id, JobRun.status == "queued", status="failed", last_error=error)
+    if run is None:
+        return False
+    _event(session, run, "job.failed", attempts=run.attempts, error=error)
+    return True
+
+
+def stale_running(session: Session, *, stale_after: float) -> list[RunSnapshot]:
+    """Running jobs whose worker stopped heartbeating."""
+    query = select(JobRun).where(JobRun.status == "running",
+                                 JobRun.heartbeat_at < _ago(stale_after))
+    return [_snapshot(r) for r in session.scalars(query)]
+
+
+def _stale_lease(snap: RunSnapshot, stale_after: float) -> list[ColumnElement[bool]]:
+    # The same lease the sweep saw, still dead: a worker that came back in between wins.
+    return [JobRun.status == "running", JobRun.worker_id == snap.worker_id,
+            JobRun.heartbeat_at < _ago(stale_after)]
+
+
+def requeue_stale(session: Session, snap: RunSnapshot, *, stale_after: float) -> bool:
+    reason = f"worker {snap.worker_id} stopped heartbeating during attempt {snap.attempts}"
+    run = _cas(session, snap.id, *_stale_lease(snap, stale_after), status="queued",
+               worker_id=None, last_error=reason)
+    if run is None:
+        return False
+    _event(session, run, "job.retrying", attempts=run.attempts, error=reason)
+    return True
+
+
+def fail_stale(session: Session, snap: RunSnapshot, *, stale_after: float, reason: str) -> bool:
+    run = _cas(session, snap.id, *_stale_lease(snap, stale_after), status="failed",
+               last_error=reason)
+    if run is None:
+        return False
+    _event(session, run, "job.failed", attempts=run.attempts, error=reason)
+    return True
+
+
+def lost_queued(session: Session, *, older_than: float) -> list[RunSnapshot]:
+    """Queued jobs not touched for ``older_than`` seconds (their message may be lost)."""
+    query = select(JobRun).where(JobRun.status == "queued",
+                                 JobRun.updated_at <= _ago(older_than))
+    return [_snapshot(r) for r in session.scalars(query)]
+
+
+def touch_queued(session: Session, run_id: str, *, older_than: float) -> bool:
+    """Stamp a queued job as re-sent; False if another sweep (or a worker) got there first."""
+    return _cas(session, run_id, JobRun.status == "queued",
+                JobRun.updated_at <= _ago(older_than)) is not None

@@ -1,0 +1,214 @@
+"""The one decode pass: each file is demuxed and decoded once; every visual analyser gets the
+same downscaled frames, every audio analyser the same 16 kHz mono blocks.
+
+The pass also spools to the file's work folder what pass 2 needs — the 16 kHz audio and small
+grey frames sampled a few times a second — so speech, faces and logo matching never decode the
+file again, and memory stays bounded however long the file is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from editron.analysis.base import (
+    AudioAnalyser,
+    AudioBlock,
+    FileContext,
+    FrameSample,
+    VideoAnalyser,
+)
+from editron.errors import MediaError
+
+__all__ = ["ANALYSIS_WIDTH", "AUDIO_RATE", "FileSpool", "decode_pass"]
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_WIDTH = 320  # frames are scaled to this width (height keeps the display aspect)
+AUDIO_RATE = 16_000
+SPOOL_FPS = 4.0
+AUDIO_BLOCK_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpool:
+    """What the decode pass left on disk for pass 2."""
+
+    audio_path: Path | None
+    audio_seconds: float
+    frames_path: Path | None
+    frame_times: tuple[float, ...]
+    frame_shape: tuple[int, int]  # height, width
+
+    def audio(self, start: float = 0.0, end: float | None = None) -> npt.NDArray[np.float32]:
+        if self.audio_path is None or self.audio_seconds <= 0:
+            return np.zeros(0, dtype=np.float32)
+        data = np.memmap(self.audio_path, dtype=np.float32, mode="r")
+        a = max(0, int(start * AUDIO_RATE))
+        b = len(data) if end is None else min(len(data), int(end * AUDIO_RATE))
+        return np.array(data[a:b], dtype=np.float32)
+
+    def frames(self) -> npt.NDArray[np.uint8]:
+        h, w = self.frame_shape
+        if self.frames_path is None or not self.frame_times:
+            return np.zeros((0, h, w), dtype=np.uint8)
+        return np.memmap(self.frames_path, dtype=np.uint8, mode="r",
+                         shape=(len(self.frame_times), h, w))
+
+    def frame_at(self, t: float) -> npt.NDArray[np.uint8] | None:
+        if not self.frame_times:
+            return None
+        index = int(np.argmin(np.abs(np.asarray(self.frame_times) - t)))
+        return np.array(self.frames()[index])
+
+    def save_index(self, path: Path) -> None:
+        path.write_text(json.dumps({"audio_seconds": self.audio_seconds,
+                                    "frame_times": self.frame_times,
+                                    "frame_shape": self.frame_shape}))
+
+
+def _display_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+    return (height, width) if rotation % 180 == 90 else (width, height)
+
+
+def _rotate(gray: npt.NDArray[Any], rotation: int) -> npt.NDArray[np.uint8]:
+    # Display matrix rotation is counter-clockwise; np.rot90 turns counter-clockwise too.
+    turns = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(gray, turns)) if turns else gray
+
+
+def decode_pass(
+    context: FileContext,
+    video_analysers: Sequence[VideoAnalyser],
+    audio_analysers: Sequence[AudioAnalyser],
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> FileSpool:
+    """Decode ``context.path`` once, feeding the analysers and writing the spool."""
+    work = context.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    name = str(context.path)
+    try:
+        container = av.open(name)
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"cannot open for analysis: {exc}", path=name) from exc
+    with container:
+        videos = list(container.streams.video)[:1]
+        audios = list(container.streams.audio)[:1]
+        for stream in (*videos, *audios):
+            stream.codec_context.thread_type = "AUTO"
+        video = videos[0] if video_analysers and videos else None
+        audio = audios[0] if audios else None
+        rotation = context.probe.rotation
+        size = (16, 9)
+        if video is not None:
+            w, h = _display_size(video.codec_context.width, video.codec_context.height, rotation)
+            size = (ANALYSIS_WIDTH, max(2, round(ANALYSIS_WIDTH * h / max(w, 1) / 2) * 2))
+        need_rgb = any(a.NEEDS_RGB for a in video_analysers)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        audio_file = (work / "audio16k.f32").open("wb") if audio is not None else None
+        frames_file = (work / "frames.u8").open("wb") if video is not None else None
+        frame_times: list[float] = []
+        state = _AudioState()
+        next_spool = 0.0
+        index = 0
+        duration = max(context.probe.duration_seconds, 0.001)
+        last_report = -1.0
+        streams = [s for s in (video, audio) if s is not None]
+        try:
+            for packet in container.demux(*streams):
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError as exc:
+                    # A corrupt packet (often a damaged tail): note it and keep what we have.
+                    log.warning("%s: skipped a damaged packet at %s: %s", context.path.name,
+                                packet.pts, exc)
+                    continue
+                for frame in decoded:
+                    if isinstance(frame, av.VideoFrame):
+                        t = float(frame.time or 0.0)
+                        scaled_w, scaled_h = (size[1], size[0]) if rotation % 180 == 90 \
+                            else size
+                        gray = _rotate(frame.to_ndarray(width=scaled_w, height=scaled_h,
+                                                        format="gray"), rotation)
+                        rgb = None
+                        if need_rgb:
+                            rgb = _rotate(frame.to_ndarray(width=scaled_w, height=scaled_h,
+                                                           format="rgb24"), rotation)
+                        sample = FrameSample(index, t, gray, rgb)
+                        for analyser in video_analysers:
+                            analyser.on_frame(sample)
+                        if frames_file is not None and t >= next_spool:
+                            frames_file.write(gray.tobytes())
+                            frame_times.append(t)
+                            next_spool = t + 1.0 / SPOOL_FPS
+                        index += 1
+                        if progress is not None and t - last_report >= 1.0:
+                            last_report = t
+                            progress(min(1.0, t / duration))
+                    elif isinstance(frame, av.AudioFrame):
+                        for out in resampler.resample(frame):
+                            state.push(out.to_ndarray().reshape(-1).astype(np.float32),
+                                       audio_analysers, audio_file)
+            for out in resampler.resample(None):
+                state.push(out.to_ndarray().reshape(-1).astype(np.float32), audio_analysers,
+                           audio_file)
+            state.flush(audio_analysers)
+        finally:
+            if audio_file is not None:
+                audio_file.close()
+            if frames_file is not None:
+                frames_file.close()
+    if progress is not None:
+        progress(1.0)
+    return FileSpool(
+        audio_path=work / "audio16k.f32" if audio is not None else None,
+        audio_seconds=state.total / AUDIO_RATE,
+        frames_path=work / "frames.u8" if video is not None else None,
+        frame_times=tuple(frame_times),
+        frame_shape=(size[1], size[0]),
+    )
+
+
+class _AudioState:
+    """Cuts the resampled audio into fixed blocks for the analysers."""
+
+    def __init__(self) -> None:
+        self.pending: list[npt.NDArray[np.float32]] = []
+        self.pending_len = 0
+        self.total = 0
+        self.block = int(AUDIO_RATE * AUDIO_BLOCK_SECONDS)
+
+    def push(self, samples: npt.NDArray[np.float32], analysers: Sequence[AudioAnalyser],
+             spool: object) -> None:
+        if samples.size == 0:
+            return
+        if spool is not None:
+            spool.write(samples.tobytes())  # type: ignore[attr-defined]
+        self.pending.append(samples)
+        self.pending_len += samples.size
+        while self.pending_len >= self.block:
+            data = np.concatenate(self.pending)
+            self._emit(data[: self.block], analysers)
+            rest = data[self.block:]
+            self.pending = [rest] if rest.size else []
+            self.pending_len = rest.size
+
+    def flush(self, analysers: Sequence[AudioAnalyser]) -> None:
+        if self.pending_len:
+            self._emit(np.concatenate(self.pending), analysers)
+            self.pending, self.pending_len = [], 0
+
+    def _emit(self, data: npt.NDArray[np.float32], analysers: Sequence[AudioAnalyser]) -> None:
+        block = AudioBlock(self.total / AUDIO_RATE, data, AUDIO_RATE)
+        self.total += data.size
+        for analyser in analysers:
+            analyser.on_audio(block)

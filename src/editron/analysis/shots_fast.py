@@ -1,0 +1,198 @@
+"""Fast shot detection on the shared decode pass.
+
+Per frame we keep a 16x9 block-mean thumbnail and a 32-bin luma histogram (about 170 bytes),
+so memory stays small for long files. Detection runs on the whole series in ``finish``:
+
+* hard cuts: the frame-to-frame distance must stand out from its neighbourhood (rolling median
+  plus a multiple of the median absolute deviation: an *adaptive* threshold that rises during
+  fast camera motion), be a local peak, and not be a flash (a frame that differs from both
+  neighbours while those two match each other is a flash, not a cut);
+* gradual transitions (dissolves, fades): the distance across a window of frames is large and
+  accounted for by a steady ramp of small per-frame changes (linearity), with no cut inside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
+from editron.domain.analysis import Shot
+
+__all__ = ["FastShotDetector", "detect_boundaries", "frame_features"]
+
+THUMB = (9, 16)
+BINS = 32
+MIN_SHOT_FRAMES = 6
+
+
+def frame_features(gray: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32],
+                                                          npt.NDArray[np.float32]]:
+    h, w = gray.shape
+    th, tw = THUMB
+    cropped = gray[: h - h % th, : w - w % tw].astype(np.float32)
+    thumb = cropped.reshape(th, cropped.shape[0] // th, tw, cropped.shape[1] // tw).mean(
+        axis=(1, 3))
+    hist = np.bincount((gray >> 3).ravel(), minlength=BINS).astype(np.float32)
+    return thumb.ravel(), hist / max(hist.sum(), 1.0)
+
+
+def _distance(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
+              a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
+    """0..1 blend of block difference and histogram difference between frames a[i] and b[i]."""
+    block = np.abs(thumbs[a] - thumbs[b]).mean(axis=1) / 255.0
+    hist = np.abs(hists[a] - hists[b]).sum(axis=1) / 2.0
+    blended: npt.NDArray[np.float32] = (0.6 * block + 0.4 * hist).astype(np.float32)
+    return blended
+
+
+def _rolling(values: npt.NDArray[np.float32], radius: int
+             ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Rolling median and median absolute deviation over a centred window (edges padded)."""
+    padded = np.pad(values, radius, mode="reflect" if len(values) > radius else "edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1)
+    med = np.median(windows, axis=1)
+    mad = np.median(np.abs(windows - med[:, None]), axis=1)
+    return med.astype(np.float32), mad.astype(np.float32)
+
+
+def detect_boundaries(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
+                      fps: float) -> list[tuple[int, str]]:
+    """Frame indices where a new shot starts, with the transition kind (cut/dissolve/fade)."""
+    n = len(thumbs)
+    if n < 3:
+        return []
+    idx = np.arange(1, n)
+    d = np.concatenate([[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
+    found: list[tuple[int, str]] = []
+    zones: list[tuple[int, int]] = []
+    pad = max(3, round(fps * 0.3))
+    for a, b in _black_runs(thumbs.mean(axis=1), n):
+        found.append(((a + b) // 2, "fade"))
+        zones.append((a - pad, b + pad))
+    for a, b in _ramps(thumbs, hists, d, fps, zones):
+        found.append((_ramp_middle(d, a, b), "dissolve"))
+        zones.append((a - 2, b + 2))
+    found.extend((i, "cut") for i in _hard_cuts(thumbs, hists, d, fps, zones))
+    found.sort()
+    merged: list[tuple[int, str]] = []
+    for frame, kind in found:
+        if frame < MIN_SHOT_FRAMES // 2 or (merged and frame - merged[-1][0] < MIN_SHOT_FRAMES):
+            continue
+        merged.append((frame, kind))
+    return merged
+
+
+def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """Inclusive (start, end) of each run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1) - 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _black_runs(luma: npt.NDArray[np.float32], n: int) -> list[tuple[int, int]]:
+    """Dips to black with picture on both sides (fade out, fade in): one transition each."""
+    return [(a, b) for a, b in _runs(luma < 18.0) if a > 0 and b < n - 1]
+
+
+def _in_zone(i: int, zones: list[tuple[int, int]]) -> bool:
+    return any(a <= i <= b for a, b in zones)
+
+
+def _ramps(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
+           d: npt.NDArray[np.float32], fps: float, zones: list[tuple[int, int]]
+           ) -> list[tuple[int, int]]:
+    """Dissolves: a run of steadily raised change, bounded by calm, that carries the picture
+    from one content to another (large distance across it, no single jump inside it)."""
+    baseline, _ = _rolling(d, max(12, int(fps * 2)))
+    raised = d > np.maximum(0.03, 3.0 * baseline)
+    out = []
+    for a, b in _runs(raised):
+        length = b - a + 1
+        if length < 4 or length > 2.5 * fps or _in_zone(a, zones) or _in_zone(b, zones):
+            continue
+        before, after = max(0, a - 1), min(len(d) - 1, b)
+        across = float(_distance(thumbs, hists, np.array([before]), np.array([after]))[0])
+        steps = d[a: b + 1]
+        if across < 0.15 or float(steps.max()) > 0.6 * float(steps.sum()):
+            continue
+        out.append((a, b))
+    return out
+
+
+def _ramp_middle(d: npt.NDArray[np.float32], a: int, b: int) -> int:
+    """The frame by which half the change across the ramp has happened."""
+    steps = d[a: b + 1]
+    half = float(steps.sum()) / 2
+    return a + int(np.searchsorted(np.cumsum(steps), half))
+
+
+def _hard_cuts(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
+               d: npt.NDArray[np.float32], fps: float, zones: list[tuple[int, int]]
+               ) -> list[int]:
+    n = len(d)
+    med, mad = _rolling(d, max(8, int(fps)))
+    cuts: list[int] = []
+    for index in np.flatnonzero(d >= 0.08):
+        i = int(index)
+        if d[i] < max(0.08, med[i] + 6.0 * mad[i] + 0.04):
+            continue
+        if d[i] < d[i - 1] or (i + 1 < n and d[i] < d[i + 1]):
+            continue  # not the local peak
+        if _in_zone(i, zones) or _is_flash(thumbs, hists, i, n):
+            continue
+        cuts.append(i)
+    return cuts
+
+
+def _is_flash(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32], i: int,
+              n: int) -> bool:
+    """A brief disturbance (flash, glitch): the picture a few frames after i matches the one a
+    few frames before it, so nothing changed for good."""
+    for before in range(i - 1, max(-1, i - 5), -1):
+        for after in range(i, min(n, i + 4)):
+            if after - before > 5 or after - before < 2:
+                continue
+            pair = _distance(thumbs, hists, np.array([before]), np.array([after]))
+            if float(pair[0]) < 0.04:
+                return True
+    return False
+
+
+@register
+class FastShotDetector(VideoAnalyser):
+    NAME = "shots_fast"
+
+    def __init__(self, context: object) -> None:
+        super().__init__(context)  # type: ignore[arg-type]
+        self._thumbs: list[npt.NDArray[np.float32]] = []
+        self._hists: list[npt.NDArray[np.float32]] = []
+        self._times: list[float] = []
+
+    def on_frame(self, frame: FrameSample) -> None:
+        thumb, hist = frame_features(frame.gray)
+        self._thumbs.append(thumb)
+        self._hists.append(hist)
+        self._times.append(frame.t)
+
+    def finish(self, findings: FileFindings) -> None:
+        n = len(self._times)
+        if n == 0:
+            return
+        fps = findings.fps or self.context.probe.fps or 25.0
+        thumbs = np.stack(self._thumbs)
+        hists = np.stack(self._hists)
+        findings.series["frame_times"] = np.asarray(self._times, dtype=np.float32)
+        starts = [(0, "cut"), *detect_boundaries(thumbs, hists, fps)]
+        end_time = max(findings.duration, self._times[-1] + 1.0 / fps)
+        for k, (frame, kind) in enumerate(starts):
+            stop = starts[k + 1][0] if k + 1 < len(starts) else n
+            findings.shots.append(Shot(
+                file_id=findings.file_id,
+                start=round(self._times[frame], 4),
+                end=round(self._times[stop] if stop < n else end_time, 4),
+                start_frame=frame,
+                end_frame=stop,
+                transition=kind,
+            ))

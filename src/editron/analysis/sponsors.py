@@ -1,0 +1,81 @@
+"""Sponsor and keyword mentions in the transcript, tolerant of ASR spelling.
+
+"Northwind" may come back as "North Wind", "Northwin" or "Nor wind": we compare the name with
+every run of 1-3 consecutive words, joined without spaces, on letters only, and accept a close
+fuzzy match (difflib ratio) or an equal phonetic key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from editron.domain.analysis import SponsorMoment, TranscriptSegment, Word
+
+__all__ = ["find_mentions", "phonetic_key"]
+
+MIN_RATIO = 0.8
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def phonetic_key(text: str) -> str:
+    """A small Soundex-like key: first letter, then consonant classes, no repeats."""
+    letters = _letters(text)
+    if not letters:
+        return ""
+    classes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"),
+               **dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
+    key, last = letters[0], classes.get(letters[0], "")
+    for ch in letters[1:]:
+        code = classes.get(ch, "")
+        if code and code != last:
+            key += code
+        last = code
+    return key[:6]
+
+
+def _candidates(segment: TranscriptSegment, name: str) -> list[tuple[float, int, int]]:
+    """(ratio, first word, word count) of every 1-3 word run that matches ``name``."""
+    target, target_key = _letters(name), phonetic_key(name)
+    words: tuple[Word, ...] = segment.words
+    found = []
+    for i in range(len(words)):
+        for n in (1, 2, 3):
+            if i + n > len(words):
+                break
+            joined = "".join(_letters(w.word) for w in words[i: i + n])
+            if not joined:
+                continue
+            ratio = SequenceMatcher(None, joined, target).ratio()
+            if ratio < MIN_RATIO and phonetic_key(joined) == target_key and \
+                    abs(len(joined) - len(target)) <= 2:
+                ratio = MIN_RATIO
+            if ratio >= MIN_RATIO:
+                found.append((ratio, i, n))
+    return found
+
+
+def find_mentions(transcript: Sequence[TranscriptSegment], names: Sequence[str]
+                  ) -> list[SponsorMoment]:
+    out: list[SponsorMoment] = []
+    for name in names:
+        if len(_letters(name)) < 3:
+            continue
+        for segment in transcript:
+            used: set[int] = set()
+            # Best matches first; a word belongs to one mention at most.
+            for ratio, i, n in sorted(_candidates(segment, name), key=lambda c: (-c[0], c[2])):
+                span_ids = set(range(i, i + n))
+                if span_ids & used:
+                    continue
+                used |= span_ids
+                span = segment.words[i: i + n]
+                out.append(SponsorMoment(
+                    file_id=segment.file_id, start=span[0].start, end=span[-1].end, name=name,
+                    source="transcript", matched_text=" ".join(w.word for w in span),
+                    confidence=round(ratio, 3)))
+    return sorted(out, key=lambda m: (m.file_id, m.start))

@@ -1,0 +1,171 @@
+"""What a worker does with a queue message: claim the row, run the operation under a
+heartbeat, and record the outcome (done, retry with backoff, or give up)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from editron.config import Settings
+from editron.db.session import session_scope
+from editron.errors import EditronError, QueueError
+from editron.jobs import runs
+from editron.jobs.app import send_job
+from editron.jobs.registry import Operation, get_operation
+from editron.logs import bind
+
+__all__ = ["WORKER_ID", "execute_job", "give_up", "held_jobs", "retry_delay"]
+
+log = logging.getLogger(__name__)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+MAX_RETRY_DELAY_SECONDS = 300.0
+
+# Jobs this process is running now, so a worker shutting down can hand them back.
+_held: set[str] = set()
+_held_lock = threading.Lock()
+
+
+def held_jobs() -> list[str]:
+    with _held_lock:
+        return sorted(_held)
+
+
+def retry_delay(attempt: int, base: float, cap: float = MAX_RETRY_DELAY_SECONDS) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: exponential, capped."""
+    return float(min(cap, base * 2.0 ** max(0, attempt - 1)))
+
+
+class _Heartbeat:
+    """Renews the job's lease every ``job_heartbeat_seconds`` while the operation runs."""
+
+    def __init__(self, settings: Settings, job_id: str) -> None:
+        self._settings, self._job_id = settings, job_id
+        self._stop = threading.Event()
+        self.lost = False
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}",
+                                        daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._settings.job_heartbeat_seconds):
+            try:
+                with session_scope(self._settings.resolved_database_url) as session:
+                    alive = runs.heartbeat(session, self._job_id, WORKER_ID)
+            except Exception:  # a missed beat is retried; never kill the job for it
+                log.warning("heartbeat for job %s failed", self._job_id, exc_info=True)
+                continue
+            if not alive and not self.lost:
+                self.lost = True
+                log.warning("job %s: lease lost (this worker was presumed dead); its result "
+                            "will not be recorded", self._job_id)
+
+
+def give_up(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
+    """Call the operation's ``on_give_up`` hook so the entity it works on is left consistent.
+
+    Called only by the holder of the job's lease, or by the one sweep that moved a dead
+    lease to ``failed``, so it runs once per job; hooks must still be idempotent and
+    tolerate an entity that has moved on.
+    """
+    try:
+        operation = get_operation(snap.operation)
+    except QueueError:
+        log.error("job %s failed (%s) and its operation %r is not registered here, so no "
+                  "give-up hook ran", snap.id, reason, snap.operation)
+        return
+    if operation.on_give_up is None:
+        return
+    try:
+        operation.on_give_up(snap.arguments, reason, settings)
+    except Exception:
+        log.exception("give-up hook of %s failed for job %s", snap.operation, snap.id)
+
+
+def _fail(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
+    url = settings.resolved_database_url
+    # While this worker holds the lease the hook runs before the job reads as failed, so a
+    # reader who sees the failed job also sees the entity's consistent status.
+    with session_scope(url) as session:
+        still_ours = runs.heartbeat(session, snap.id, WORKER_ID)
+    if not still_ours:
+        log.warning("job %s (%s) failed after its lease was lost: %s", snap.id,
+                    snap.operation, reason)
+        return
+    give_up(settings, snap, reason)
+    with session_scope(url) as session:
+        runs.finish(session, snap.id, worker_id=WORKER_ID, status="failed", error=reason)
+    log.warning("job %s (%s) failed: %s", snap.id, snap.operation, reason)
+
+
+def _retry(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
+    with session_scope(settings.resolved_database_url) as session:
+        released = runs.release(session, snap.id, worker_id=WORKER_ID, error=reason)
+    if released is None:
+        return
+    delay = retry_delay(snap.attempts, settings.job_backoff_base_seconds)
+    log.warning("job %s (%s) attempt %d/%d failed, retrying in %.1f s: %s", snap.id,
+                snap.operation, snap.attempts, snap.max_attempts, delay, reason)
+    # If this send fails the row stays queued and the sweep re-sends it after the grace period.
+    try:
+        send_job(settings, snap.id, snap.priority, delay=delay)
+    except QueueError:
+        log.warning("job %s: could not re-queue now; the sweep will", snap.id, exc_info=True)
+
+
+def execute_job(job_id: str, settings: Settings) -> None:
+    """Claim and run one job. A message for a job that is not queued does nothing."""
+    with session_scope(settings.resolved_database_url) as session:
+        snap = runs.claim(session, job_id, worker_id=WORKER_ID)
+    if snap is None:
+        log.info("job %s is not queued any more; ignoring the message", job_id)
+        return
+    with _held_lock:
+        _held.add(job_id)
+    try:
+        with bind(job_id=job_id):
+            _run_claimed(settings, snap)
+    finally:
+        with _held_lock:
+            _held.discard(job_id)
+
+
+def _run_claimed(settings: Settings, snap: runs.RunSnapshot) -> None:
+    try:
+        operation: Operation = get_operation(snap.operation)
+    except QueueError as exc:
+        _fail(settings, snap, str(exc))
+        return
+    started = time.monotonic()
+    try:
+        with _Heartbeat(settings, snap.id):
+            operation.run(snap.arguments, settings)
+    except operation.transient as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        if snap.attempts < snap.max_attempts:
+            _retry(settings, snap, reason)
+        else:
+            _fail(settings, snap, f"{reason} (after {snap.attempts} attempts)")
+        return
+    except EditronError as exc:
+        _fail(settings, snap, str(exc))
+        return
+    except Exception as exc:
+        log.exception("job %s (%s) crashed", snap.id, snap.operation)
+        _fail(settings, snap, f"{type(exc).__name__}: {exc}")
+        return
+    with session_scope(settings.resolved_database_url) as session:
+        ours = runs.finish(session, snap.id, worker_id=WORKER_ID, status="done")
+    if ours:
+        log.info("job %s (%s) done in %.1f s", snap.id, snap.operation,
+                 time.monotonic() - started)

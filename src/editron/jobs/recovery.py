@@ -1,0 +1,106 @@
+"""The recovery sweep: jobs whose worker died go back on the queue (or are given up), and
+queued jobs whose message was lost are sent again.
+
+It runs when a worker starts and then every ``job_sweep_seconds`` in every worker. Each
+change is a guarded update, so sweeps in several workers at once do each thing once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from editron.config import Settings
+from editron.db.session import session_scope
+from editron.errors import EditronError
+from editron.jobs import runs
+from editron.jobs.app import queued_job_ids, send_job
+from editron.jobs.execution import give_up
+
+__all__ = ["SweepResult", "Sweeper", "recover_jobs"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SweepResult:
+    requeued: list[str] = field(default_factory=list)  # dead worker, attempts left
+    resent: list[str] = field(default_factory=list)  # queued, but missing from the queue
+    given_up: list[str] = field(default_factory=list)  # dead worker on the last attempt
+
+
+def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> SweepResult:
+    """One sweep. ``queued_grace`` overrides ``job_queued_grace_seconds`` (0 on start-up)."""
+    result = SweepResult()
+    url, stale_after = settings.resolved_database_url, settings.job_stale_after_seconds
+    with session_scope(url) as session:
+        stale = runs.stale_running(session, stale_after=stale_after)
+    for snap in stale:
+        if snap.attempts >= snap.max_attempts:
+            reason = (f"worker {snap.worker_id} stopped during attempt {snap.attempts} of "
+                      f"{snap.max_attempts}")
+            with session_scope(url) as session:
+                won = runs.fail_stale(session, snap, stale_after=stale_after, reason=reason)
+            if won:
+                give_up(settings, snap, reason)
+                result.given_up.append(snap.id)
+                log.warning("job %s (%s) given up: %s", snap.id, snap.operation, reason)
+            continue
+        with session_scope(url) as session:
+            won = runs.requeue_stale(session, snap, stale_after=stale_after)
+        if won:
+            send_job(settings, snap.id, snap.priority)
+            result.requeued.append(snap.id)
+            log.warning("job %s (%s) re-queued: worker %s stopped", snap.id, snap.operation,
+                        snap.worker_id)
+
+    grace = settings.job_queued_grace_seconds if queued_grace is None else queued_grace
+    with session_scope(url) as session:
+        waiting = [s for s in runs.lost_queued(session, older_than=grace)
+                   if s.id not in result.requeued]
+    if waiting:
+        in_queue = queued_job_ids(settings)
+        for snap in waiting:
+            if snap.id in in_queue:
+                continue
+            with session_scope(url) as session:
+                won = runs.touch_queued(session, snap.id, older_than=grace)
+            if won:
+                send_job(settings, snap.id, snap.priority)
+                result.resent.append(snap.id)
+                log.warning("job %s (%s) was missing from the queue; sent again", snap.id,
+                            snap.operation)
+    return result
+
+
+class Sweeper:
+    """A daemon thread running :func:`recover_jobs` every ``job_sweep_seconds``.
+
+    Huey's periodic tasks fire at most once a minute, too coarse for a 30 s sweep (and for
+    tests), so the sweep has its own timer.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="editron-sweeper",
+                                        daemon=True)
+
+    def start(self) -> Sweeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._settings.job_sweep_seconds):
+            try:
+                recover_jobs(self._settings)
+            except EditronError as exc:  # queue or DB away for a moment; try next round
+                log.warning("recovery sweep failed: %s", exc)
+            except Exception:
+                log.exception("recovery sweep crashed")

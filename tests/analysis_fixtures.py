@@ -1,0 +1,123 @@
+"""Footage with known truth for the analysis tests: shot boundaries at known frames, speech
+with known words, crowd bursts at known times, a sponsor name spoken once."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.media_factory import run_ffmpeg
+
+__all__ = ["CutClip", "make_cut_clip", "make_event_audio", "make_event_clip", "speak"]
+
+FPS = 25
+SIZE = "320x180"
+SOURCES = (
+    "testsrc2=size={s}:rate={r}",
+    "mandelbrot=size={s}:rate={r}",
+    "smptebars=size={s}:rate={r}",
+    "cellauto=size={s}:rate={r}:rule=30",
+    "rgbtestsrc=size={s}:rate={r}",
+    "life=size={s}:rate={r}:mold=10:life_color=#00ff00:death_color=#400000",
+    "gradients=size={s}:rate={r}:speed=0.05",
+    "testsrc=size={s}:rate={r}",
+)
+
+
+@dataclass(frozen=True)
+class CutClip:
+    path: Path
+    boundaries: tuple[int, ...]  # frame numbers where a new shot starts
+    kinds: tuple[str, ...]
+    frames: int
+
+
+def make_cut_clip(path: Path, *, shot_seconds: Sequence[float], transitions: Sequence[str],
+                  flash_at: Sequence[int] = (), dissolve_frames: int = 12) -> CutClip:
+    """Shots of different lavfi sources joined by ``cut`` or ``dissolve``/``fade`` (xfade).
+
+    The boundary of a gradual transition is its middle frame."""
+    assert len(transitions) == len(shot_seconds) - 1
+    inputs: list[str] = []
+    for k, seconds in enumerate(shot_seconds):
+        src = SOURCES[k % len(SOURCES)].format(s=SIZE, r=FPS)
+        inputs += ["-f", "lavfi", "-i", f"{src},trim=duration={seconds},setpts=PTS-STARTPTS"]
+    chains = [f"[{k}:v]format=yuv420p,setsar=1,fps={FPS},settb=1/{FPS}[s{k}]" for k in range(len(shot_seconds))]
+    current, length = "s0", round(shot_seconds[0] * FPS)
+    boundaries: list[int] = []
+    d = dissolve_frames / FPS
+    for k, kind in enumerate(transitions, start=1):
+        out = f"j{k}"
+        if kind == "cut":
+            chains.append(f"[{current}][s{k}]concat=n=2:v=1:a=0,settb=1/{FPS}[{out}]")
+            boundaries.append(length)
+            length += round(shot_seconds[k] * FPS)
+        else:
+            offset = length / FPS - d
+            name = "fadeblack" if kind == "fade" else "fade"
+            chains.append(f"[{current}][s{k}]xfade=transition={name}:duration={d}:"
+                          f"offset={offset:.4f}[{out}]")
+            boundaries.append(length - dissolve_frames // 2)
+            length += round(shot_seconds[k] * FPS) - dissolve_frames
+        current = out
+    graph = ";".join(chains)
+    if flash_at:
+        expr = "+".join(f"between(n,{f},{f + 1})" for f in flash_at)
+        graph += f";[{current}]drawbox=color=white:t=fill:enable='{expr}'[final]"
+        current = "final"
+    run_ffmpeg([*inputs, "-filter_complex", graph, "-map", f"[{current}]", "-c:v", "libx264",
+                "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", "-r", str(FPS),
+                str(path)])
+    return CutClip(path, tuple(boundaries), tuple(transitions), length)
+
+
+def speak(text: str, path: Path, *, speed: int = 150) -> Path:
+    espeak = shutil.which("espeak-ng")
+    assert espeak, "espeak-ng is needed (scripts/setup.sh installs it)"
+    subprocess.run([espeak, "-s", str(speed), "-w", str(path), text], check=True)
+    return path
+
+
+def make_event_audio(path: Path, *, seconds: float, speech: Sequence[tuple[float, str]],
+                     cheers: Sequence[tuple[float, float, float]]) -> Path:
+    """Room tone, speech at given times, crowd bursts (start, length, volume) from sox noise."""
+    sox = shutil.which("sox")
+    assert sox, "sox is needed (scripts/setup.sh installs it)"
+    work = path.parent / (path.stem + "_parts")
+    work.mkdir(exist_ok=True)
+    layers: list[tuple[Path, float]] = []
+    bed = work / "bed.wav"
+    subprocess.run([sox, "-n", "-r", "16000", "-c", "1", str(bed), "synth", str(seconds),
+                    "brownnoise", "vol", "0.01"], check=True)
+    layers.append((bed, 0.0))
+    for k, (at, text) in enumerate(speech):
+        layers.append((speak(text, work / f"speech{k}.wav"), at))
+    for k, (at, length, volume) in enumerate(cheers):
+        cheer = work / f"cheer{k}.wav"
+        subprocess.run([sox, "-n", "-r", "16000", "-c", "1", str(cheer), "synth", str(length),
+                        "pinknoise", "fade", "q", f"{length * 0.2:.2f}", str(length),
+                        f"{length * 0.3:.2f}", "vol", str(volume)], check=True)
+        layers.append((cheer, at))
+    inputs: list[str] = []
+    chains: list[str] = []
+    for k, (layer, at) in enumerate(layers):
+        inputs += ["-i", str(layer)]
+        chains.append(f"[{k}:a]aresample=16000,aformat=channel_layouts=mono,"
+                      f"adelay={int(at * 1000)}[a{k}]")
+    mix = "".join(f"[a{k}]" for k in range(len(layers)))
+    graph = ";".join(chains) + f";{mix}amix=inputs={len(layers)}:normalize=0:duration=first," \
+        f"atrim=duration={seconds}[out]"
+    run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_s16le",
+                str(path)])
+    return path
+
+
+def make_event_clip(path: Path, audio: Path, *, seconds: float, size: str = SIZE) -> Path:
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={FPS}:duration={seconds}",
+                "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                str(path)])
+    return path

@@ -1,0 +1,69 @@
+"""The queue's in-process twin (``immediate://``) and its failure boundary (queue unreachable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from editron.config import Settings, get_settings, reset_settings
+from editron.db.models import JobRun
+from editron.db.session import session_scope
+from editron.errors import QueueError
+from editron.jobs.app import enqueue
+from editron.services.runtime import ready
+from tests.queue_backends import FAST_QUEUE_ENV
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Settings:
+    monkeypatch.setenv("EDITRON_QUEUE_URL", queue_url)
+    for key, value in FAST_QUEUE_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("EDITRON_JOB_BACKOFF_BASE_SECONDS", "5")  # must be skipped inline
+    reset_settings()
+    return ready(get_settings())
+
+
+def _run(settings: Settings, job_id: str) -> JobRun:
+    with session_scope(settings.resolved_database_url) as s:
+        run = s.get(JobRun, job_id)
+        assert run is not None
+        s.expunge(run)
+        return run
+
+
+def test_immediate_queue_runs_the_job_inside_enqueue(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    settings = _settings(monkeypatch, "immediate://")
+    log = tmp_path / "inline.log"
+    job = enqueue("test.record", {"log": str(log), "tag": "inline"}, settings=settings)
+    assert log.read_text() == "inline\n"
+    run = _run(settings, job)
+    assert (run.status, run.attempts) == ("done", 1)
+
+
+def test_immediate_queue_retries_inline_without_waiting(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    settings = _settings(monkeypatch, "immediate://")
+    log = tmp_path / "flaky.log"
+    job = enqueue("test.flaky", {"log": str(log), "fail_times": 1}, settings=settings,
+                  max_attempts=2)
+    run = _run(settings, job)
+    assert (run.status, run.attempts) == ("done", 2)
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_unreachable_queue_fails_enqueue_and_records_why(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    # Port 1 on localhost refuses connections at once.
+    settings = _settings(monkeypatch, "redis://:s3cret@127.0.0.1:1/0")
+    log = tmp_path / "never.log"
+    with pytest.raises(QueueError, match=r"cannot reach the job queue redis://\*\*\*@127.0.0.1:1/0"
+                       ) as caught:
+        enqueue("test.record", {"log": str(log), "tag": "x"}, settings=settings)
+    assert "s3cret" not in str(caught.value)
+    with session_scope(settings.resolved_database_url) as s:
+        rows = list(s.query(JobRun).all())
+    assert [(r.status, r.operation) for r in rows] == [("failed", "test.record")]
+    assert "cannot reach the job queue" in (rows[0].last_error or "")
+    assert not log.exists()

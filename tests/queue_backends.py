@@ -1,0 +1,189 @@
+"""The queue contract's harness: the two storages as a fixture, test operations, and a real
+worker process (``python -m tests.queue_backends``) with those operations loaded.
+
+``queue_url`` is parameterised over a fresh SQLite queue file and the Redis server on
+127.0.0.1:6379; each Redis case gets its own Huey name (its own keys), so tests running at the
+same time never see each other's messages, and nothing else on the server is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from editron.config import Settings, get_settings, reset_settings
+from editron.errors import EditronError
+from editron.jobs.registry import register_operation
+from tests.conftest import require_service
+
+__all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "queue_settings", "queue_url", "wait_for", "workers"]
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+ROOT = Path(__file__).resolve().parents[1]
+
+# Short lease timings so crash recovery happens in about a second.
+FAST_QUEUE_ENV = {
+    "EDITRON_JOB_HEARTBEAT_SECONDS": "0.2",
+    "EDITRON_JOB_STALE_AFTER_SECONDS": "1.0",
+    "EDITRON_JOB_SWEEP_SECONDS": "0.3",
+    "EDITRON_JOB_BACKOFF_BASE_SECONDS": "0.2",
+    "EDITRON_JOB_SHUTDOWN_GRACE_SECONDS": "0.5",
+}
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def queue_url(request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EDITRON_QUEUE_URL (and a unique EDITRON_QUEUE_NAME) for one storage."""
+    name = f"editron-test-{uuid.uuid4().hex[:12]}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'queue.db'}"
+    else:
+        require_service(_redis_reachable(), "Redis (127.0.0.1:6379)")
+        url = REDIS_URL
+    monkeypatch.setenv("EDITRON_QUEUE_URL", url)
+    monkeypatch.setenv("EDITRON_QUEUE_NAME", name)
+    reset_settings()
+    yield url
+    if request.param == "redis":
+        from editron.jobs.app import get_huey
+
+        get_huey(url, name).flush()  # only this test's keys
+
+
+@pytest.fixture()
+def queue_settings(queue_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for the queue under test, migrated, with fast lease timings."""
+    from editron.services.runtime import ready
+
+    for key, value in FAST_QUEUE_ENV.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    return ready(get_settings())
+
+
+class WorkerProcesses:
+    """Real ``python -m tests.queue_backends`` worker processes, stopped after the test."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self._log_dir = log_dir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, *, workers: int = 1) -> subprocess.Popen[bytes]:
+        stderr = (self._log_dir / f"worker-{len(self.procs)}.log").open("wb")
+        proc = subprocess.Popen([sys.executable, "-m", "tests.queue_backends", str(workers)],
+                                cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL,
+                                stderr=stderr)
+        stderr.close()
+        self.procs.append(proc)
+        return proc
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self._log_dir.glob("worker-*.log")))
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture()
+def workers(tmp_path: Path) -> Iterator[WorkerProcesses]:
+    log_dir = tmp_path / "worker-logs"
+    log_dir.mkdir()
+    procs = WorkerProcesses(log_dir)
+    yield procs
+    procs.stop_all()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0, *,
+             what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {timeout} s")
+
+
+# ---- test operations (registered in the test process and in worker processes) ----
+
+def _append(path: str | Path, line: str) -> None:
+    with Path(path).open("a") as handle:
+        handle.write(f"{line}\n")
+
+
+def _record(arguments: dict[str, Any], settings: Settings) -> None:
+    """Append the tag: the log's order is the execution order."""
+    _append(arguments["log"], str(arguments["tag"]))
+
+
+def _block(arguments: dict[str, Any], settings: Settings) -> None:
+    """Run until the ``release`` file exists (so a test can kill the worker mid-job)."""
+    _append(arguments["log"], "started")
+    release = Path(arguments["release"])
+    deadline = time.monotonic() + 60
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    _append(arguments["log"], "finished")
+
+
+def _flaky(arguments: dict[str, Any], settings: Settings) -> None:
+    """Fail with a transient error until the ``fail_times``-th attempt has passed."""
+    log = Path(arguments["log"])
+    seen = len(log.read_text().splitlines()) if log.exists() else 0
+    _append(log, f"attempt {seen + 1} at {time.monotonic():.3f}")
+    if seen < int(arguments["fail_times"]):
+        raise ConnectionResetError(f"simulated network drop on attempt {seen + 1}")
+
+
+def _broken(arguments: dict[str, Any], settings: Settings) -> None:
+    _append(arguments["log"], "ran")
+    raise EditronError("the source is corrupt", path=str(arguments["log"]))
+
+
+def _gave_up(arguments: dict[str, Any], reason: str, settings: Settings) -> None:
+    _append(arguments["log"], f"gave up: {reason}")
+
+
+register_operation("test.record", _record)
+register_operation("test.block", _block, on_give_up=_gave_up)
+register_operation("test.flaky", _flaky, on_give_up=_gave_up)
+register_operation("test.broken", _broken, on_give_up=_gave_up)
+
+
+if __name__ == "__main__":
+    import logging
+
+    from editron.jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_worker(get_settings(), workers=int(sys.argv[1]) if len(sys.argv) > 1 else 1)
