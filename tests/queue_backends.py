@@ -25,7 +25,8 @@ from editron.errors import EditronError
 from editron.jobs.registry import register_operation
 from tests.conftest import require_service
 
-__all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "queue_settings", "queue_url", "wait_for", "workers"]
+__all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "queue_settings", "queue_url",
+           "wait_for", "workers"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +146,11 @@ def _record(arguments: dict[str, Any], settings: Settings) -> None:
     _append(arguments["log"], str(arguments["tag"]))
 
 
+def _record_settings(arguments: dict[str, Any], settings: Settings) -> None:
+    """Append the log level of the settings the job ran with."""
+    _append(arguments["log"], settings.log_level)
+
+
 def _block(arguments: dict[str, Any], settings: Settings) -> None:
     """Run until the ``release`` file exists (so a test can kill the worker mid-job)."""
     _append(arguments["log"], "started")
@@ -174,6 +180,7 @@ def _gave_up(arguments: dict[str, Any], reason: str, settings: Settings) -> None
 
 
 register_operation("test.record", _record)
+register_operation("test.settings", _record_settings)
 register_operation("test.block", _block, on_give_up=_gave_up)
 register_operation("test.flaky", _flaky, on_give_up=_gave_up)
 register_operation("test.broken", _broken, on_give_up=_gave_up)

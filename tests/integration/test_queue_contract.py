@@ -19,13 +19,13 @@ from editron.db.models import JobRun
 from editron.db.session import session_scope
 from editron.jobs.app import cancel_job, enqueue, get_huey, send_job
 from editron.jobs.worker import run_worker
-from tests.queue_backends import (  # noqa: F401  (fixtures)
-    WorkerProcesses,
-    queue_settings,
-    queue_url,
-    wait_for,
-    workers,
-)
+from tests import queue_backends
+from tests.queue_backends import WorkerProcesses, wait_for
+
+# The shared fixtures, by assignment so test parameters may reuse their names.
+queue_url = queue_backends.queue_url
+queue_settings = queue_backends.queue_settings
+workers = queue_backends.workers
 
 
 def _lines(path: Path) -> list[str]:
@@ -243,23 +243,23 @@ def test_sigint_lets_the_running_job_finish(
     assert _lines(log) == ["started", "finished"]
 
 
-def test_worker_thread_in_process_stops_on_event(queue_settings: Settings,
-                                                 tmp_path: Path) -> None:
+def test_worker_thread_in_process_runs_with_its_settings_and_stops_on_event(
+        queue_settings: Settings, tmp_path: Path) -> None:
     log = tmp_path / "thread.log"
+    # Not what the environment says: jobs must run with the settings the worker was given.
+    mine = queue_settings.model_copy(update={"log_level": "DEBUG"})
     stop = threading.Event()
     handed: list[list[str]] = []
-    thread = threading.Thread(
-        target=lambda: handed.append(run_worker(queue_settings, stop_event=stop)))
+    thread = threading.Thread(target=lambda: handed.append(run_worker(mine, stop_event=stop)))
     thread.start()
     try:
-        job = enqueue("test.record", {"log": str(log), "tag": "in-thread"},
-                      settings=queue_settings)
-        wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
+        job = enqueue("test.settings", {"log": str(log)}, settings=mine)
+        wait_for(lambda: _status(mine, job) == "done", what="job done")
     finally:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-    assert handed == [[]] and _lines(log) == ["in-thread"]
+    assert handed == [[]] and _lines(log) == ["DEBUG"]
 
 
 def test_ingest_runs_through_the_queue(queue_settings: Settings, footage: Path,

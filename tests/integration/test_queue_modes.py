@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,18 @@ from editron.config import Settings, get_settings, reset_settings
 from editron.db.models import JobRun
 from editron.db.session import session_scope
 from editron.errors import QueueError
+from editron.jobs import runs
 from editron.jobs.app import enqueue
+from editron.jobs.recovery import recover_jobs
+from editron.jobs.worker import run_worker
 from editron.services.runtime import ready
-from tests.queue_backends import FAST_QUEUE_ENV
+from tests import backends
+from tests.queue_backends import FAST_QUEUE_ENV, wait_for
+
+# The database contract's fixtures (SQLite file, PostgreSQL database), by assignment so
+# test parameters may reuse their names.
+database_url = backends.database_url
+postgres_server = backends.postgres_server
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Settings:
@@ -67,3 +78,32 @@ def test_unreachable_queue_fails_enqueue_and_records_why(monkeypatch: pytest.Mon
     assert [(r.status, r.operation) for r in rows] == [("failed", "test.record")]
     assert "cannot reach the job queue" in (rows[0].last_error or "")
     assert not log.exists()
+
+
+def test_dead_lease_is_requeued_and_run_on_each_database(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The guarded updates behave the same on SQLite and PostgreSQL."""
+    settings = _settings(monkeypatch, "memory://")
+    monkeypatch.setenv("EDITRON_QUEUE_NAME", f"modes-{tmp_path.name}")
+    reset_settings()
+    settings = ready(get_settings())
+    assert settings.resolved_database_url == database_url
+    log = tmp_path / "lease.log"
+    job = enqueue("test.record", {"log": str(log), "tag": "second"}, settings=settings)
+    with session_scope(database_url) as s:
+        assert runs.claim(s, job, worker_id="ghost:1:dead") is not None
+        assert runs.claim(s, job, worker_id="other:2:live") is None, "one holder at a time"
+    time.sleep(settings.job_stale_after_seconds + 0.1)
+    assert recover_jobs(settings).requeued == [job]
+    assert recover_jobs(settings).requeued == [], "a second sweep finds nothing to do"
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(settings,), kwargs={"stop_event": stop})
+    thread.start()
+    try:
+        wait_for(lambda: _run(settings, job).status == "done", what="job done")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    run = _run(settings, job)
+    assert (run.attempts, log.read_text()) == (2, "second\n")
+    assert run.last_error == "worker ghost:1:dead stopped heartbeating during attempt 1"

@@ -7,25 +7,33 @@ from typing import Annotated
 
 import typer
 
+from editron.cli.analyze_cmd import render_analysis, run_analysis
 from editron.cli.batches_cmd import render_batch
 from editron.cli.output import EXIT_FAILED, emit, guarded, stderr
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
 from editron.services.ingest import ingest_media_batch
-from editron.services.schemas import BatchPublic
 
 __all__ = ["register"]
 
+SAMPLE_BRIEF = ("Sponsors: Northwind Energy\nmust use: award, applause\n"
+                "tone: upbeat\nA lively recap of the Aurora Summit.")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
-def _run_lane(source: str, *, name: str | None, as_json: bool) -> BatchPublic:
+def _run_lane(source: str, *, name: str | None, brief: str | None, as_json: bool) -> None:
+    """Ingest, then analyse (edit and render join the lane as they land)."""
     with guarded(), RichProgress() as progress:
         batch = ingest_media_batch(source_url=source, reference_name=name, progress=progress)
-    emit({"batch": batch}, as_json=as_json, render=lambda: render_batch(batch))
     if batch.status == "failed":
+        emit({"batch": batch}, as_json=as_json, render=lambda: render_batch(batch))
         raise typer.Exit(EXIT_FAILED)
-    return batch
+    if not as_json:
+        render_batch(batch)
+    with guarded():
+        analysis = run_analysis(batch.batch_id, brief=brief, scope=None, passes=3, model=None)
+    emit({"batch": batch, "analysis": analysis}, as_json=as_json,
+         render=lambda: render_analysis(analysis))
 
 
 def register(app: typer.Typer) -> None:
@@ -33,12 +41,13 @@ def register(app: typer.Typer) -> None:
     def run(
         source: Annotated[str, typer.Argument(help="Footage: folder, file, URL or Dropbox link.")],
         name: Annotated[str | None, typer.Option("--name")] = None,
+        brief: Annotated[str | None, typer.Option("--brief", help="Brief text or @FILE.")] = None,
         out: Annotated[Path, typer.Option("--out", help="Where deliverables go.")] = Path("out"),
         as_json: JsonOpt = False,
     ) -> None:
-        """Every stage in one go (today: ingest; analysis, edit and render join as they land)."""
+        """Every stage in one go (today: ingest and analysis; edit and render join next)."""
         out.mkdir(parents=True, exist_ok=True)
-        _run_lane(source, name=name, as_json=as_json)
+        _run_lane(source, name=name, brief=brief, as_json=as_json)
 
     @app.command()
     def demo(
@@ -54,7 +63,8 @@ def register(app: typer.Typer) -> None:
             stderr.print("making sample event footage…")
             clips = make_sample_event(out / "footage")
             stderr.print(f"made {len(clips)} clips in {out / 'footage'}")
-        _run_lane(str(out / "footage"), name="Aurora Summit (sample)", as_json=as_json)
+        _run_lane(str(out / "footage"), name="Aurora Summit (sample)", brief=SAMPLE_BRIEF,
+                  as_json=as_json)
 
     @app.command()
     def worker(

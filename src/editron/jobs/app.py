@@ -64,13 +64,16 @@ class _App:
 
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
+        # The settings of the worker (or inline caller) consuming this queue; a message
+        # carries only the job id, so this is what the job runs with.
+        self.settings: Settings | None = None
 
         @huey.task(name=RUN_JOB)
         def run_job(job_id: str) -> None:
             # Imported here: execution imports this module to re-send retries.
             from editron.jobs.execution import execute_job
 
-            execute_job(job_id, get_settings())
+            execute_job(job_id, self.settings or get_settings())
 
         self.run_job = run_job
 
@@ -92,8 +95,12 @@ def get_huey(queue_url: str, name: str = "editron") -> Huey:
     return _app(queue_url, name).huey
 
 
-def huey_for(settings: Settings) -> Huey:
-    return get_huey(settings.resolved_queue_url, settings.queue_name)
+def huey_for(settings: Settings, *, bind: bool = False) -> Huey:
+    """The Huey for ``settings``; ``bind`` makes jobs it runs in this process use them."""
+    app = _app(settings.resolved_queue_url, settings.queue_name)
+    if bind:
+        app.settings = settings
+    return app.huey
 
 
 def _describe(settings: Settings) -> str:
@@ -110,6 +117,7 @@ def send_job(settings: Settings, job_id: str, priority: str, *, delay: float = 0
     app = _app(settings.resolved_queue_url, settings.queue_name)
     huey = app.huey
     if huey.immediate:
+        app.settings = settings  # the job runs right here, with the caller's settings
         delay = 0.0  # immediate mode never runs the schedule; retry inline instead
     message = app.run_job.s(job_id, priority=Priority(priority).rank, delay=delay or None)
     try:

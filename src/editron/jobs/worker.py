@@ -45,7 +45,7 @@ class Worker:
 
     def __init__(self, settings: Settings, *, workers: int = 1) -> None:
         self.settings = ready(settings)
-        huey = huey_for(self.settings)
+        huey = huey_for(self.settings, bind=True)
         if huey.immediate:
             raise QueueError("an immediate:// queue runs jobs inside enqueue(); it has no "
                              "worker")

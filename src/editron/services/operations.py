@@ -20,3 +20,15 @@ def _ingest_give_up(arguments: dict[str, Any], reason: str, settings: Settings) 
 
 
 register_operation("ingest_media_batch", _ingest, on_give_up=_ingest_give_up)
+
+
+def _analyze(arguments: dict[str, Any], settings: Settings) -> None:
+    from editron.services.analyze import analyze_media_batch
+
+    analyze_media_batch(batch_id=str(arguments["batch_id"]), brief=arguments.get("brief"),
+                        scope=arguments.get("scope"), model_hint=arguments.get("model_hint"),
+                        max_iterations=int(arguments.get("max_iterations", 3)),
+                        settings=settings)
+
+
+register_operation("analyze_media_batch", _analyze)

@@ -1,0 +1,97 @@
+"""The analysis folder a person opens: the brief as JSON and Markdown (with the energy curve
+plot and the top moments with thumbnails), and the transcript."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from editron.analysis.brief import brief_markdown
+from editron.analysis.decode import FileSpool
+from editron.analysis.scoring import mmss
+from editron.domain.analysis import AnalysisResult, Brief
+
+__all__ = ["plot_energy", "write_report"]
+
+PLOT_SIZE = (1200, 300)
+
+
+def plot_energy(result: AnalysisResult, names: Mapping[str, str], path: Path) -> Path:
+    """One lane per file: the energy curve, crowd peaks in red, hero moments shaded."""
+    files = list(dict.fromkeys(p.file_id for p in result.energy_curve)) or list(names)
+    lane_h = max(60, PLOT_SIZE[1] // max(len(files), 1))
+    width, height = PLOT_SIZE[0], lane_h * max(len(files), 1)
+    image = Image.new("RGB", (width, height), (18, 18, 24))
+    draw = ImageDraw.Draw(image)
+    for lane, file_id in enumerate(files):
+        top = lane * lane_h
+        points = [p for p in result.energy_curve if p.file_id == file_id]
+        duration = max([p.t for p in points] + [1.0])
+
+        def x(t: float, d: float = duration) -> int:
+            return int(40 + (width - 50) * t / d)
+
+        for m in result.hero_moments:
+            if m.file_id == file_id:
+                draw.rectangle([x(m.start), top + 4, x(m.end), top + lane_h - 4],
+                               fill=(40, 70, 50))
+        if points:
+            line = [(x(p.t), top + lane_h - 6 - int((lane_h - 14) * p.energy)) for p in points]
+            draw.line(line, fill=(90, 190, 255), width=1)
+        for peak in result.crowd_peaks:
+            if peak.file_id == file_id:
+                draw.line([x(peak.t), top + 4, x(peak.t), top + lane_h - 4], fill=(255, 80, 80),
+                          width=2)
+        draw.text((4, top + 4), names.get(file_id, file_id)[:18], fill=(220, 220, 220))
+    image.save(path)
+    return path
+
+
+def _thumbnail(spool: FileSpool | None, t: float, path: Path) -> str | None:
+    if spool is None:
+        return None
+    frame = spool.frame_at(t)
+    if frame is None:
+        return None
+    Image.fromarray(np.asarray(frame)).save(path, quality=85)
+    return path.name
+
+
+def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
+                 targets: Sequence[dict[str, Any]], names: Mapping[str, str],
+                 spools: Mapping[str, FileSpool], top: int = 10) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "brief.json").write_text(json.dumps(
+        {"brief": brief.to_dict(), "deliverable_targets": list(targets),
+         "summary": result.summary,
+         "hero_moments": [m for m in result.to_dict()["hero_moments"][:top]]}, indent=2))
+    plot = plot_energy(result, names, folder / "energy.png")
+    lines = [brief_markdown(brief, targets), "## Summary", "", result.summary, "",
+             "## Energy", "", f"![energy curve]({plot.name})", "", "## Top moments", ""]
+    for rank, m in enumerate(result.hero_moments[:top], start=1):
+        thumb = _thumbnail(spools.get(m.file_id), (m.start + m.end) / 2,
+                           folder / f"moment-{rank:02d}.jpg")
+        lines.append(f"### {rank}. {names.get(m.file_id, m.file_id)} "
+                     f"{mmss(m.start)}–{mmss(m.end)} (confidence {m.confidence:.2f})")
+        lines.append("")
+        if thumb:
+            lines += [f"![moment {rank}]({thumb})", ""]
+        lines += [f"- {reason}" for reason in m.reasons] + [""]
+    reports = [r for r in result.file_reports if r.status != "analyzed"]
+    if reports:
+        lines += ["## Files with problems", ""]
+        lines += [f"- {r.filename}: {r.status}; {'; '.join(r.messages)}" for r in reports]
+        lines.append("")
+    (folder / "brief.md").write_text("\n".join(lines))
+    transcript = ["# Transcript", ""]
+    for seg in result.transcript:
+        transcript.append(f"**{names.get(seg.file_id, seg.file_id)} {mmss(seg.start)}** "
+                          f"{seg.text}")
+    (folder / "transcript.md").write_text("\n\n".join(transcript) + "\n")
+    return {"brief_json": str(folder / "brief.json"), "brief_md": str(folder / "brief.md"),
+            "energy_png": str(plot), "transcript_md": str(folder / "transcript.md")}

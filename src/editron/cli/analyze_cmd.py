@@ -1,0 +1,74 @@
+"""``editron analyze``: find the moments worth showing, and say why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from editron.cli.output import emit, guarded
+from editron.cli.progress import RichProgress
+from editron.errors import InputError
+from editron.services.analyze import AnalysisPublic, analyze_media_batch
+
+__all__ = ["read_brief", "register", "render_analysis", "run_analysis"]
+
+console = Console()
+
+
+def read_brief(value: str | None) -> str | None:
+    """``--brief TEXT`` or ``--brief @FILE``."""
+    if value is None or not value.startswith("@"):
+        return value
+    path = Path(value[1:]).expanduser()
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise InputError(f"cannot read brief file {path}: {exc.strerror or exc}") from exc
+
+
+def render_analysis(doc: AnalysisPublic) -> None:
+    console.print(doc.summary or "")
+    table = Table(title="hero moments")
+    for column in ("#", "file", "start", "end", "confidence", "why"):
+        table.add_column(column)
+    names = {r["file_id"]: r["filename"] for r in doc.file_reports}
+    for n, m in enumerate(doc.hero_moments[:15], start=1):
+        table.add_row(str(n), names.get(m["file_id"], m["file_id"][:8]), f"{m['start']:.2f}", f"{m['end']:.2f}",
+                      f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
+    console.print(table)
+    for report in doc.file_reports:
+        if report["status"] != "analyzed":
+            console.print(f"[yellow]{report['filename']}[/]: {report['status']} — "
+                          + "; ".join(report["messages"]))
+    if doc.artifacts_path:
+        console.print(f"brief, plot and thumbnails: {doc.artifacts_path}")
+
+
+def run_analysis(batch_id: str, *, brief: str | None, scope: str | None, passes: int,
+                 model: str | None) -> AnalysisPublic:
+    with RichProgress() as progress:
+        return analyze_media_batch(
+            batch_id=batch_id, brief=read_brief(brief), scope=scope, model_hint=model,
+            max_iterations=passes,
+            progress=lambda stage, done: progress.on_step("analysis", done * 100, 100,
+                                                          detail=stage))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def analyze(
+        batch_id: str,
+        brief: Annotated[str | None, typer.Option("--brief", help="Brief text or @FILE.")] = None,
+        scope: Annotated[str | None, typer.Option(help="recap,highlight,social")] = None,
+        passes: Annotated[int, typer.Option(min=1, max=3, help="Analysis passes, 1-3.")] = 3,
+        model: Annotated[str | None, typer.Option(help="fast or accurate shot detection.")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Analyse a batch: shots, speech, crowd energy, faces, sponsors, hero moments."""
+        with guarded():
+            doc = run_analysis(batch_id, brief=brief, scope=scope, passes=passes, model=model)
+        emit(doc, as_json=as_json, render=lambda: render_analysis(doc))

@@ -1,0 +1,187 @@
+"""Tier 1: ``analyze_media_batch`` — run the analysis passes over a ready batch, store the
+``media_batch_analyses`` row and write the analysis folder."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from editron.analysis.base import FileContext
+from editron.analysis.brief import deliverable_targets, parse_brief
+from editron.analysis.engine import analyze_files
+from editron.analysis.report import write_report
+from editron.analysis.speech import Transcriber, WhisperTranscriber
+from editron.config import Settings
+from editron.db import repositories as repo
+from editron.db.events import append_event
+from editron.db.models import MediaBatchAnalysis, utcnow
+from editron.domain.media import AudioStreamInfo, MediaProbe
+from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
+from editron.errors import EditronError, InputError, InvalidStateError
+from editron.logs import bind
+from editron.services.media_access import local_media_path
+from editron.services.runtime import db, ready
+
+__all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis"]
+
+log = logging.getLogger(__name__)
+SCOPES = ("recap", "highlight", "social")
+
+
+class AnalysisPublic(BaseModel):
+    """The ``editron analyze --json`` document (DESIGN.md CLI contract)."""
+
+    analysis_id: str
+    batch_id: str
+    status: str
+    passes_completed: int
+    summary: str | None
+    shots: list[dict[str, Any]]
+    transcript: list[dict[str, Any]]
+    energy_curve: list[dict[str, Any]]
+    crowd_peaks: list[dict[str, Any]]
+    hero_moments: list[dict[str, Any]]
+    sponsor_moments: list[dict[str, Any]]
+    deliverable_targets: list[dict[str, Any]]
+    file_reports: list[dict[str, Any]]
+    artifacts_path: str | None
+
+    @classmethod
+    def of(cls, row: MediaBatchAnalysis) -> AnalysisPublic:
+        return cls(analysis_id=row.id, batch_id=row.batch_id, status=row.status,
+                   passes_completed=row.passes_completed, summary=row.summary,
+                   shots=row.shots, transcript=row.transcript, energy_curve=row.energy_curve,
+                   crowd_peaks=row.crowd_peaks, hero_moments=row.hero_moments,
+                   sponsor_moments=row.sponsor_moments,
+                   deliverable_targets=row.deliverable_targets, file_reports=row.file_reports,
+                   artifacts_path=row.artifacts_path)
+
+
+def _scope(scope: Sequence[str] | str | None) -> list[str]:
+    items = scope.split(",") if isinstance(scope, str) else list(scope or SCOPES)
+    cleaned = [s.strip().lower() for s in items if s.strip()]
+    bad = [s for s in cleaned if s not in SCOPES]
+    if bad:
+        raise InputError(f"unknown deliverable {bad[0]!r} in scope: use recap, highlight, social")
+    return cleaned or list(SCOPES)
+
+
+def _probe_of(row: Any) -> MediaProbe:
+    audio = (AudioStreamInfo(row.audio_codec or "", row.audio_channels or 0,
+                             row.audio_sample_rate or 0) if row.has_audio else None)
+    return MediaProbe(container=row.container or "", duration_seconds=row.duration_seconds or 0,
+                      has_video=row.has_video, has_audio=row.has_audio, codec=row.codec,
+                      width=row.width, height=row.height, rotation=row.rotation, fps=row.fps,
+                      is_vfr=row.is_vfr, audio=audio)
+
+
+def analyze_media_batch(
+    *,
+    batch_id: str,
+    brief: str | dict[str, Any] | None = None,
+    scope: Sequence[str] | str | None = None,
+    model_hint: str | None = None,
+    max_iterations: int = 3,
+    settings: Settings | None = None,
+    transcriber: Transcriber | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> AnalysisPublic:
+    """Analyse a ready (or already analysed) batch now and return the stored analysis."""
+    if not 1 <= max_iterations <= 3:
+        raise InputError("passes must be 1, 2 or 3")
+    if model_hint not in (None, "fast", "accurate"):
+        raise InputError(f"unknown model hint {model_hint!r}: use fast or accurate")
+    targets_scope = _scope(scope)
+    parsed = parse_brief(brief)
+    settings = ready(settings)
+    with bind(batch_id=batch_id), db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
+            raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
+                                    "analysed batch can be analysed")
+        repo.set_batch_status(session, batch, BatchStatus.ANALYZING)
+        repo.ensure_tasks(session, batch)
+        repo.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.IN_PROGRESS,
+                      detail="analysing footage")
+        row = MediaBatchAnalysis(batch_id=batch_id, brief=parsed.to_dict(), scope=targets_scope,
+                                 model_hint=model_hint, max_iterations=max_iterations)
+        session.add(row)
+        session.flush()
+        analysis_id = row.id
+        files = [(f.id, f.relative_path, _probe_of(f)) for f in batch.files
+                 if f.status in (FileStatus.READY, FileStatus.REMOTE)]
+    work = settings.batch_dir(batch_id) / "scratch" / analysis_id
+    folder = settings.batch_dir(batch_id) / "analysis" / analysis_id
+    try:
+        contexts = [FileContext(file_id, local_media_path(file_id, settings=settings), probe,
+                                parsed, work / file_id, model_hint)
+                    for file_id, _, probe in files]
+        if transcriber is None and max_iterations >= 2:
+            transcriber = WhisperTranscriber(settings.whisper_model_path,
+                                             compute_type=settings.whisper_compute_type,
+                                             threads=settings.whisper_threads)
+        result, spools = analyze_files(contexts, max_iterations=max_iterations,
+                                       transcriber=transcriber, progress=progress)
+        targets = deliverable_targets(targets_scope, parsed)
+        names = {file_id: name for file_id, name, _ in files}
+        write_report(folder, result=result, brief=parsed, targets=targets, names=names,
+                     spools=spools)
+    except EditronError as exc:
+        _fail(settings, batch_id, analysis_id, exc.message)
+        raise
+    except Exception as exc:
+        _fail(settings, batch_id, analysis_id, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    data = result.to_dict()
+    with db(settings) as session:
+        row = session.get_one(MediaBatchAnalysis, analysis_id)
+        row.status = "complete"
+        row.passes_completed = result.passes_completed
+        row.summary = result.summary
+        for key in ("shots", "transcript", "energy_curve", "crowd_peaks", "hero_moments",
+                    "sponsor_moments", "file_reports"):
+            setattr(row, key, data[key])
+        row.deliverable_targets = targets
+        row.artifacts_path = str(folder)
+        row.completed_at = utcnow()
+        batch = repo.get_batch(session, batch_id)
+        good = any(r.status != "failed" for r in result.file_reports)
+        repo.set_batch_status(session, batch, BatchStatus.ANALYZED if good else BatchStatus.FAILED,
+                              last_error=None if good else "no file could be analysed")
+        repo.set_task(session, batch_id, Stage.ANALYZE,
+                      TaskStatus.DONE if good else TaskStatus.FAILED, detail=result.summary)
+        append_event(session, entity_type="analysis", entity_id=analysis_id,
+                     event_type="analysis.complete", batch_id=batch_id,
+                     payload={"passes_completed": result.passes_completed,
+                              "hero_moments": len(result.hero_moments)})
+        return AnalysisPublic.of(row)
+
+
+def _fail(settings: Settings, batch_id: str, analysis_id: str, reason: str) -> None:
+    with db(settings) as session:
+        row = session.get(MediaBatchAnalysis, analysis_id)
+        if row is not None:
+            row.status, row.last_error = "failed", reason
+        batch = repo.get_batch(session, batch_id)
+        # The footage is still good: the batch goes back to ready so analysis can be retried.
+        repo.set_batch_status(session, batch, BatchStatus.READY)
+        repo.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.FAILED, detail=reason)
+
+
+def get_analysis(analysis_id: str, *, settings: Settings | None = None) -> AnalysisPublic:
+    settings = ready(settings)
+    with db(settings) as session:
+        row = session.get(MediaBatchAnalysis, analysis_id)
+        if row is None:
+            from editron.errors import NotFoundError
+
+            raise NotFoundError("analysis", analysis_id)
+        return AnalysisPublic.of(row)
+
+

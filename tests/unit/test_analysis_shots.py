@@ -1,0 +1,74 @@
+"""The fast shot detector on synthetic frame series with known boundaries (no ffmpeg)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from editron.analysis.shots_fast import detect_boundaries, frame_features
+
+FPS = 25.0
+RNG = np.random.default_rng(7)
+
+
+def _texture(seed: int) -> npt.NDArray[np.float32]:
+    rng = np.random.default_rng(seed)
+    base = rng.integers(30, 220, size=(9, 16)).astype(np.float32)
+    return np.kron(base, np.ones((20, 20), dtype=np.float32))  # 180 x 320
+
+
+def _shot(seed: int, frames: int, *, pan: float = 0.0) -> list[npt.NDArray[np.float32]]:
+    tex = _texture(seed)
+    out = []
+    for k in range(frames):
+        shift = int(k * pan)
+        frame = np.roll(tex, shift, axis=1) + RNG.normal(0, 2, tex.shape)
+        out.append(frame)
+    return out
+
+
+def _features(frames: list[npt.NDArray[np.float32]]
+              ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    pairs = [frame_features(np.clip(f, 0, 255).astype(np.uint8)) for f in frames]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def _f1(found: list[int], truth: list[int], tolerance: int = 2) -> float:
+    matched = sum(1 for t in truth if any(abs(t - f) <= tolerance for f in found))
+    precision = matched / len(found) if found else 0.0
+    recall = matched / len(truth) if truth else 1.0
+    return 0.0 if matched == 0 else 2 * precision * recall / (precision + recall)
+
+
+def test_hard_cuts_found_and_flashes_ignored() -> None:
+    frames = _shot(1, 60) + _shot(2, 50) + _shot(3, 70)
+    for k in (20, 21, 95):  # camera flashes: white frames inside a shot
+        frames[k] = np.full_like(frames[k], 250)
+    found = detect_boundaries(*_features(frames), FPS)
+    assert [f for f, _ in found] == [60, 110]
+    assert all(kind == "cut" for _, kind in found)
+
+
+def test_dissolve_and_fade_are_found_as_gradual() -> None:
+    a, b, c = _shot(4, 50), _shot(5, 50), _shot(6, 50)
+    blend = [a[-1] * (1 - k / 12) + b[0] * (k / 12) for k in range(1, 12)]
+    fade_out = [b[-1] * (1 - k / 6) for k in range(1, 7)]
+    black = [np.zeros_like(b[-1]) for _ in range(4)]
+    fade_in = [c[0] * (k / 6) for k in range(1, 7)]
+    frames = a + blend + b + fade_out + black + fade_in + c
+    found = detect_boundaries(*_features(frames), FPS)
+    dissolve_mid = 50 + 6
+    fade_mid = 50 + 11 + 50 + 6 + 2
+    kinds = dict(found)
+    assert _f1([f for f, _ in found], [dissolve_mid, fade_mid]) == 1.0, found
+    assert "dissolve" in kinds.values() and "fade" in kinds.values()
+
+
+def test_fast_camera_motion_is_not_a_cut() -> None:
+    frames = _shot(7, 80, pan=3.0) + _shot(8, 60)
+    found = detect_boundaries(*_features(frames), FPS)
+    assert [f for f, _ in found] == [80]
+
+
+def test_static_clip_has_no_boundaries() -> None:
+    assert detect_boundaries(*_features(_shot(9, 100)), FPS) == []
