@@ -45,7 +45,8 @@ def make_cut_clip(path: Path, *, shot_seconds: Sequence[float], transitions: Seq
     for k, seconds in enumerate(shot_seconds):
         src = SOURCES[k % len(SOURCES)].format(s=SIZE, r=FPS)
         inputs += ["-f", "lavfi", "-i", f"{src},trim=duration={seconds},setpts=PTS-STARTPTS"]
-    chains = [f"[{k}:v]format=yuv420p,setsar=1,fps={FPS},settb=1/{FPS}[s{k}]" for k in range(len(shot_seconds))]
+    chains = [f"[{k}:v]format=yuv420p,setsar=1,fps={FPS},settb=1/{FPS}[s{k}]"
+              for k in range(len(shot_seconds))]
     current, length = "s0", round(shot_seconds[0] * FPS)
     boundaries: list[int] = []
     d = dissolve_frames / FPS

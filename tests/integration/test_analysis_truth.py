@@ -3,6 +3,7 @@ words at known times, crowd bursts at known times, a sponsor name spoken once.""
 
 from __future__ import annotations
 
+import itertools
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,9 @@ def test_word_timing_error(analysed: AnalysisResult, event: Truth) -> None:
         matches = [w for w in words if expected in w.word.lower()]
         assert matches, f"{expected!r} not transcribed: {[w.word for w in words]}"
         errors.append(min(abs((w.start if edge == "start" else w.end) - at) for w in matches))
-    assert float(np.median(errors)) <= 0.25, errors
-    assert max(errors) <= 0.6, errors
+    print("word timing errors (s):", [round(float(e), 3) for e in errors])
+    assert float(np.median(errors)) <= 0.1, errors
+    assert max(errors) <= 0.4, errors
     assert all(seg.language == "en" for seg in analysed.transcript)
 
 
@@ -125,8 +127,8 @@ def test_shot_boundaries_f1(tmp_path: Path) -> None:
     kinds = {s.transition for s in result.shots}
     assert {"cut", "dissolve", "fade"} <= kinds
     shots = result.shots
-    assert shots[0].start == 0 and all(a.end == b.start for a, b in zip(shots, shots[1:],
-                                                                         strict=False))
+    assert shots[0].start == 0
+    assert all(a.end == b.start for a, b in itertools.pairwise(shots))
 
 
 def test_bad_files_are_reported_not_fatal(tmp_path: Path, media_dir: Path) -> None:

@@ -105,6 +105,47 @@ def speech_windows(segments: Sequence[AudioSegment], duration: float) -> list[Sp
     return merged
 
 
+def _envelope_db(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    hop = RATE // 100  # 10 ms
+    count = audio.size // hop
+    if count == 0:
+        return np.zeros(0, dtype=np.float32)
+    frames = audio[: count * hop].reshape(count, hop)
+    rms = np.sqrt(np.mean(frames**2, axis=1)) + 1e-9
+    return (20 * np.log10(rms)).astype(np.float32)
+
+
+def tighten_edges(words: list[Word], audio: npt.NDArray[np.float32]) -> list[Word]:
+    """Whisper's word times drift by a few hundred ms at the edges of speech; move the first
+    word's start and the last word's end onto where the voice actually starts and stops
+    (10 ms loudness envelope, 12 dB over the local floor). Inner boundaries are left alone."""
+    if not words:
+        return words
+    env = _envelope_db(audio)
+    if env.size == 0:
+        return words
+    floor = float(np.percentile(env, 10))
+    voiced = env > floor + 12.0
+
+    def frame(t: float) -> int:
+        return int(np.clip(round(t * 100), 0, env.size - 1))
+
+    first, last = words[0], words[-1]
+    lo, hi = frame(first.start - 0.3), frame(min(first.end, first.start + 0.6))
+    onsets = np.flatnonzero(voiced[lo: hi + 1])
+    if onsets.size:
+        first = Word(first.word, round((lo + onsets[0]) / 100, 3), first.end, first.probability)
+    lo, hi = frame(max(last.start, last.end - 0.6)), frame(last.end + 0.3)
+    offsets = np.flatnonzero(voiced[lo: hi + 1])
+    if offsets.size:
+        last = Word(last.word, last.start, round((lo + offsets[-1] + 1) / 100, 3),
+                    last.probability)
+    if len(words) == 1:
+        return [Word(first.word, first.start, max(last.end, first.start + 0.05),
+                     first.probability)]
+    return [first, *words[1:-1], last]
+
+
 def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
                        windows: Sequence[SpeechWindow], transcriber: Transcriber
                        ) -> list[TranscriptSegment]:
@@ -115,9 +156,10 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
         if chunk.size < RATE // 4:
             continue
         segments, language = transcriber.transcribe(chunk)
-        for start, end, text, words in segments:
+        for start, end, text, raw_words in segments:
             if not text:
                 continue
+            words = tighten_edges(raw_words, chunk)
             shifted = tuple(Word(w.word, round(w.start + window.start, 3),
                                  round(w.end + window.start, 3), w.probability) for w in words)
             out.append(TranscriptSegment(file_id, round(start + window.start, 3),

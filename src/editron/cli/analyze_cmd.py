@@ -37,7 +37,8 @@ def render_analysis(doc: AnalysisPublic) -> None:
         table.add_column(column)
     names = {r["file_id"]: r["filename"] for r in doc.file_reports}
     for n, m in enumerate(doc.hero_moments[:15], start=1):
-        table.add_row(str(n), names.get(m["file_id"], m["file_id"][:8]), f"{m['start']:.2f}", f"{m['end']:.2f}",
+        table.add_row(str(n), names.get(m["file_id"], m["file_id"][:8]),
+                      f"{m['start']:.2f}", f"{m['end']:.2f}",
                       f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
     console.print(table)
     for report in doc.file_reports:
