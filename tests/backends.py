@@ -1,5 +1,5 @@
-"""Real backends for contract tests: a fresh SQLite file and a fresh PostgreSQL database,
-an SQLite queue file and the Redis server on localhost."""
+"""Real database backends for contract tests: a fresh SQLite file and a fresh PostgreSQL
+database on the local server (queue backends live in ``tests/queue_backends.py``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import require_service
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _reachable(port: int) -> bool:
@@ -72,29 +71,3 @@ def _truncate(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) +
                           " RESTART IDENTITY CASCADE"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-def queue_url(request: pytest.FixtureRequest, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'queue.db'}"
-    else:
-        require_service(_reachable(6379), "Redis (127.0.0.1:6379)")
-        url = f"redis://127.0.0.1:6379/{9}"
-        import redis
-
-        client = redis.Redis.from_url(url)
-        client.flushdb()
-        client.close()
-    monkeypatch.setenv("EDITRON_QUEUE_URL", url)
-    from editron.config import reset_settings
-
-    reset_settings()
-    yield url
-    if request.param == "redis":
-        import redis
-
-        client = redis.Redis.from_url(url)
-        client.flushdb()
-        client.close()

@@ -1,0 +1,105 @@
+"""Analysis speed: whole analysis of generated 1080p30 H.264 event footage, in x real time.
+
+    .venv/bin/python benchmarks/analysis.py   # 3 min of footage, with and without speech
+    .venv/bin/python benchmarks/analysis.py --minutes 1
+
+Targets (issue: Analysis engine, point 12) on this 2-core machine: without speech >= 8x real
+time; with speech on event-like audio (about 30 % speech) >= 4x real time. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tests.analysis_fixtures import make_event_audio  # noqa: E402
+from tests.media_factory import run_ffmpeg  # noqa: E402
+
+from editron.analysis.base import FileContext  # noqa: E402
+from editron.analysis.brief import parse_brief  # noqa: E402
+from editron.analysis.engine import analyze_files  # noqa: E402
+from editron.analysis.speech import WhisperTranscriber  # noqa: E402
+from editron.media.probe import probe  # noqa: E402
+
+WORK = HERE / ".work" / "analysis"
+LINES = ["Welcome everyone to the Aurora Summit, we are so glad you could make it tonight.",
+         "Please give a huge round of applause for our first speaker of the evening.",
+         "This evening is brought to you by Northwind Energy and our friends at Borealis."]
+
+
+def make_footage(minutes: float) -> Path:
+    seconds = minutes * 60
+    target = WORK / f"event-{minutes:g}min-1080p30.mp4"
+    if target.exists():
+        return target
+    WORK.mkdir(parents=True, exist_ok=True)
+    speech, cheers = [], []
+    t = 2.0
+    while t < seconds - 10:
+        # ~30 % speech: a 5 s line every 16 s; a cheer after every second line.
+        speech.append((t, LINES[len(speech) % len(LINES)]))
+        if len(speech) % 2 == 0:
+            cheers.append((t + 6.0, 3.0, 0.6))
+        t += 16.0
+    audio = make_event_audio(WORK / "event.wav", seconds=seconds, speech=speech, cheers=cheers)
+    scenes = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.2", "cellauto=rule=110"]
+    inputs: list[str] = []
+    each = seconds / 12
+    for k in range(12):
+        src = scenes[k % len(scenes)]
+        sep = ":" if "=" in src else "="
+        inputs += ["-f", "lavfi", "-i",
+                   f"{src}{sep}size=1920x1080:rate=30,trim=duration={each:.3f},setpts=PTS-STARTPTS"]
+    graph = "".join(f"[{k}:v]format=yuv420p,setsar=1[v{k}];" for k in range(12))
+    graph += "".join(f"[v{k}]" for k in range(12)) + "concat=n=12:v=1:a=0[v]"
+    partial = WORK / "partial.mp4"
+    run_ffmpeg([*inputs, "-i", str(audio), "-filter_complex", graph, "-map", "[v]",
+                "-map", "12:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(partial)])
+    shutil.move(partial, target)
+    return target
+
+
+def run(path: Path, *, speech: bool) -> dict[str, float]:
+    info = probe(path)
+    work = WORK / ("spool-speech" if speech else "spool")
+    shutil.rmtree(work, ignore_errors=True)
+    ctx = FileContext("bench", path, info, parse_brief("Sponsors: Northwind"), work)
+    transcriber = WhisperTranscriber() if speech else None
+    if transcriber is not None:
+        transcriber._model()  # load once, outside the timing, as a worker would
+    started = time.perf_counter()
+    result, _ = analyze_files([ctx], max_iterations=3, transcriber=transcriber)
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(work, ignore_errors=True)
+    return {"seconds": round(elapsed, 2), "x_real_time": round(info.duration_seconds / elapsed, 2),
+            "shots": len(result.shots), "words": sum(len(t.words) for t in result.transcript),
+            "crowd_peaks": len(result.crowd_peaks), "hero_moments": len(result.hero_moments)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, default=3.0)
+    args = parser.parse_args()
+    footage = make_footage(args.minutes)
+    duration = probe(footage).duration_seconds
+    without = run(footage, speech=False)
+    with_speech = run(footage, speech=True)
+    print(json.dumps({
+        "benchmark": "analysis", "footage": "1920x1080 30 fps H.264, AAC",
+        "duration_seconds": round(duration, 1),
+        "without_speech": without, "with_speech": with_speech,
+        "targets": {"without_speech>=8x": without["x_real_time"] >= 8,
+                    "with_speech>=4x": with_speech["x_real_time"] >= 4},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
