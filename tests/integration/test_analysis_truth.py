@@ -162,3 +162,35 @@ def test_bad_files_are_reported_not_fatal(tmp_path: Path, media_dir: Path) -> No
     assert not any(s.file_id == "audio" for s in result.shots)
     assert any(p.file_id == "audio" for p in result.energy_curve)
     assert spools["portrait"].frame_shape[0] > spools["portrait"].frame_shape[1], "rotated"
+
+
+def _make_logo(path: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 120), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    rng = np.random.default_rng(11)
+    for _ in range(40):  # a busy, high-contrast mark: plenty of corners to match
+        x, y = rng.integers(0, 220), rng.integers(0, 100)
+        w, h = rng.integers(8, 40), rng.integers(8, 30)
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        draw.rectangle([int(x), int(y), int(x + w), int(y + h)], fill=colour, outline=(0, 0, 0))
+    draw.text((20, 50), "NORTHWIND", fill=(0, 0, 0))
+    image.save(path)
+    return path
+
+
+def test_sponsor_logo_found_on_screen(tmp_path: Path) -> None:
+    logo = _make_logo(tmp_path / "northwind.png")
+    clip = tmp_path / "logo.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "gradients=size=640x360:rate=25:duration=10:speed=0.01",
+                "-i", str(logo), "-filter_complex",
+                "[1:v]scale=320:-1[l];[0:v][l]overlay=160:100:enable='between(t,4,7)'",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip)])
+    brief = parse_brief({"sponsor_logos": [str(logo)]})
+    ctx = FileContext("logo", clip, probe(clip), brief, tmp_path / "w")
+    result, _ = analyze_files([ctx], max_iterations=2, transcriber=None)
+    logos = [m for m in result.sponsor_moments if m.source == "logo"]
+    assert len(logos) == 1, result.sponsor_moments
+    assert logos[0].name == "northwind"
+    assert abs(logos[0].start - 4.0) <= 0.75 and abs(logos[0].end - 7.0) <= 1.0

@@ -14,6 +14,7 @@ import logging
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from editron.analysis.base import (
 )
 from editron.analysis.decode import FileSpool, decode_pass
 from editron.analysis.faces import faces_per_shot
+from editron.analysis.logos import find_logos, load_logo
 from editron.analysis.refine import refine_window
 from editron.analysis.scoring import score_hero_moments
 from editron.analysis.speech import Transcriber, speech_windows, transcribe_windows
@@ -93,6 +95,11 @@ def _pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
         findings.sponsor_moments.extend(find_mentions(findings.transcript, names))
         findings.windows.extend(Window(m.start - 2, m.end + 2, "mention")
                                 for m in findings.sponsor_moments)
+    if ctx.probe.has_video and ctx.brief.sponsor_logos and spool.frame_times:
+        logos = [load_logo(Path(p)) for p in ctx.brief.sponsor_logos]
+        found = find_logos(ctx.file_id, logos, spool.frames(), spool.frame_times)
+        findings.sponsor_moments.extend(found)
+        findings.windows.extend(Window(m.start, m.end, "logo") for m in found)
     if ctx.probe.has_video and findings.shot_signals and spool.frame_times:
         findings.shot_signals[:] = faces_per_shot(
             findings.shot_signals, spool.frames(), spool.frame_times,

@@ -112,7 +112,8 @@ def _envelope_db(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         return np.zeros(0, dtype=np.float32)
     frames = audio[: count * hop].reshape(count, hop)
     rms = np.sqrt(np.mean(frames**2, axis=1)) + 1e-9
-    return (20 * np.log10(rms)).astype(np.float32)
+    level: npt.NDArray[np.float32] = (20 * np.log10(rms)).astype(np.float32)
+    return level
 
 
 def tighten_edges(words: list[Word], audio: npt.NDArray[np.float32]) -> list[Word]:

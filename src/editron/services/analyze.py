@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from editron.analysis.base import FileContext
 from editron.analysis.brief import deliverable_targets, parse_brief
 from editron.analysis.engine import analyze_files
+from editron.analysis.logos import load_logo
 from editron.analysis.report import write_report
 from editron.analysis.speech import Transcriber, WhisperTranscriber
 from editron.config import Settings
@@ -97,6 +99,8 @@ def analyze_media_batch(
         raise InputError(f"unknown model hint {model_hint!r}: use fast or accurate")
     targets_scope = _scope(scope)
     parsed = parse_brief(brief)
+    for logo in parsed.sponsor_logos:  # a bad logo is bad input: refuse before any work
+        load_logo(Path(logo).expanduser())
     settings = ready(settings)
     with bind(batch_id=batch_id), db(settings) as session:
         batch = repo.get_batch(session, batch_id)
