@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-slow test-all lint typecheck bench clean
+.PHONY: setup demo test test-slow test-all lint typecheck bench-deps clean
 
 setup:
 	@scripts/setup.sh
@@ -26,6 +26,12 @@ lint: setup
 
 typecheck: setup
 	@$(VENV)/mypy
+
+# Peers the benchmarks compare against. PySceneDetect asks for the GUI build of OpenCV, which
+# would shadow the headless one Editron uses, so it is installed without its dependencies.
+bench-deps: setup
+	@$(VENV)/pip install -q --no-deps scenedetect==0.7.2
+	@$(VENV)/pip install -q click platformdirs tqdm
 
 clean:
 	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache
