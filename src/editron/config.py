@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # On SIGINT/SIGTERM a worker lets running jobs finish this long, then hands them back.
     job_shutdown_grace_seconds: float = 10.0
 
+    # HTTP API: browser origins allowed to call it (CORS stays off when empty)
+    cors_origins: list[str] = Field(default_factory=list)
+
     # Logging
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"

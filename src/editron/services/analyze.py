@@ -28,7 +28,7 @@ from editron.logs import bind
 from editron.services.media_access import local_media_path
 from editron.services.runtime import db, ready
 
-__all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis"]
+__all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "request_analysis"]
 
 log = logging.getLogger(__name__)
 SCOPES = ("recap", "highlight", "social")
@@ -176,6 +176,28 @@ def _fail(settings: Settings, batch_id: str, analysis_id: str, reason: str) -> N
         # The footage is still good: the batch goes back to ready so analysis can be retried.
         repo.set_batch_status(session, batch, BatchStatus.READY)
         repo.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.FAILED, detail=reason)
+
+
+def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None,
+                     scope: Sequence[str] | str | None = None, model_hint: str | None = None,
+                     max_iterations: int = 3, settings: Settings | None = None) -> str:
+    """Validate now, run on the queue; returns the job id."""
+    from editron.jobs.app import enqueue
+
+    if not 1 <= max_iterations <= 3:
+        raise InputError("passes must be 1, 2 or 3")
+    _scope(scope)
+    settings = ready(settings)
+    with db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
+            raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
+                                    "analysed batch can be analysed")
+    return enqueue("analyze_media_batch",
+                   {"batch_id": batch_id, "brief": brief, "scope": list(scope or SCOPES)
+                    if not isinstance(scope, str) else scope, "model_hint": model_hint,
+                    "max_iterations": max_iterations},
+                   settings=settings, entity_type="batch", entity_id=batch_id)
 
 
 def get_analysis(analysis_id: str, *, settings: Settings | None = None) -> AnalysisPublic:

@@ -1,0 +1,157 @@
+"""The HTTP API over the real services, queue in immediate mode (jobs run inside the request)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from editron.api.app import create_app
+from editron.config import Settings, reset_settings
+from editron.db import repositories as repo
+from editron.services.runtime import db, ready
+
+
+@pytest.fixture()
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    monkeypatch.setenv("EDITRON_QUEUE_URL", "immediate://")
+    reset_settings()
+    settings = ready(Settings())
+    with db(settings) as session:
+        _, token = repo.create_token(session, name="tests")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client, {"Authorization": f"Bearer {token}"}
+
+
+def test_health_needs_no_token_but_everything_else_does(
+        client: tuple[TestClient, dict[str, str]]) -> None:
+    http, auth = client
+    assert http.get("/api/health").json()["status"] == "ok"
+    for path in ("/api/batches", "/api/events?follow=false", "/api/tasks"):
+        denied = http.get(path)
+        assert denied.status_code == 401
+        assert http.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert http.get("/api/batches", headers=auth).status_code == 200
+
+
+def test_ingest_and_analyse_over_http(client: tuple[TestClient, dict[str, str]],
+                                      footage: Path) -> None:
+    http, auth = client
+    made = http.post("/api/batches", json={"source_url": str(footage),
+                                           "reference_name": "Gala"}, headers=auth)
+    assert made.status_code == 202, made.text
+    batch_id = made.json()["id"]
+    assert made.headers["Location"] == f"/api/batches/{batch_id}"
+    batch = http.get(f"/api/batches/{batch_id}", headers=auth).json()
+    assert batch["status"] == "ready" and batch["file_count"] == 2
+    listed = http.get("/api/batches", params={"status": "ready", "limit": 5}, headers=auth)
+    assert [b["batch_id"] for b in listed.json()["items"]] == [batch_id]
+    queued = http.post(f"/api/batches/{batch_id}/analyses",
+                       json={"brief": "Sponsors: Northwind", "max_iterations": 1},
+                       headers=auth)
+    assert queued.status_code == 202 and queued.json()["job_id"]
+    assert http.get(f"/api/batches/{batch_id}", headers=auth).json()["status"] == "analyzed"
+    board = http.get("/api/tasks", params={"batch_id": batch_id}, headers=auth).json()
+    assert {t["stage"]: t["status"] for t in board}["analyze"] == "done"
+    stream = http.get("/api/events", params={"batch_id": batch_id, "follow": "false"},
+                      headers=auth)
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    datas = [json.loads(line[5:]) for line in stream.text.splitlines()
+             if line.startswith("data:")]
+    kinds = [d["event_type"] for d in datas]
+    assert kinds[0] == "batch.created" and "analysis.complete" in kinds
+    ids = [d["id"] for d in datas]
+    resumed = http.get("/api/events", params={"batch_id": batch_id, "follow": "false"},
+                       headers={**auth, "Last-Event-ID": str(ids[2])})
+    again = [json.loads(line[5:])["id"] for line in resumed.text.splitlines()
+             if line.startswith("data:")]
+    assert again == ids[3:]
+
+
+def test_errors_are_problem_json(client: tuple[TestClient, dict[str, str]]) -> None:
+    http, auth = client
+    missing = http.get("/api/batches/nope", headers=auth)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert "no media batch with id 'nope'" in missing.json()["detail"]
+    bad = http.post("/api/batches", json={"source_url": "ftp://x/y"}, headers=auth)
+    assert bad.status_code == 422 and "unsupported scheme" in bad.json()["detail"]
+    invalid = http.post("/api/batches", json={"storage_tier": "hot"}, headers=auth)
+    assert invalid.status_code == 422 and "source_url" in invalid.json()["detail"]
+    tier = http.post("/api/batches", json={"source_url": "/tmp", "storage_tier": "tepid"},
+                     headers=auth)
+    assert tier.status_code == 422
+    conflict = http.post("/api/batches/nope/analyses", json={}, headers=auth)
+    assert conflict.status_code == 404
+    spec = http.get("/openapi.json").json()
+    assert "/api/batches" in spec["paths"] and "/api/events" in spec["paths"]
+
+
+def test_live_events_from_another_process_arrive(tmp_path: Path) -> None:
+    """A real uvicorn server; an event appended by a separate process reaches the SSE client."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    settings = ready(Settings())
+    with db(settings) as session:
+        _, token = repo.create_token(session, name="sse")
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        writer = ("from editron.config import Settings\n"
+                  "from editron.db.events import append_event\n"
+                  "from editron.services.runtime import db, ready\n"
+                  "s = ready(Settings())\n"
+                  "with db(s) as session:\n"
+                  "    append_event(session, entity_type='render_job', entity_id='j-1',\n"
+                  "                 event_type='job.progress', payload={'percent': 42})\n")
+        seen: list[dict[str, object]] = []
+        with httpx.stream("GET", f"http://127.0.0.1:{port}/api/events",
+                          params={"job_id": "j-1"}, timeout=15,
+                          headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status_code == 200
+            subprocess.run([sys.executable, "-c", writer], check=True)
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    seen.append(json.loads(line[5:]))
+                    break
+        assert seen and seen[0]["payload"] == {"percent": 42}
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_tokens_cli_creates_once_and_revokes() -> None:
+    from typer.testing import CliRunner
+
+    from editron.cli.main import app
+
+    runner = CliRunner()
+    made = json.loads(runner.invoke(app, ["tokens", "create", "--name", "nora", "--json"]).stdout)
+    assert made["token"].startswith("edt_")
+    settings = ready(Settings())
+    with db(settings) as session:
+        assert repo.verify_token(session, made["token"]) is not None
+    listed = json.loads(runner.invoke(app, ["tokens", "list", "--json"]).stdout)
+    assert "token" not in json.dumps(listed["tokens"]).replace('"tokens"', "")
+    assert runner.invoke(app, ["tokens", "revoke", made["id"], "--json"]).exit_code == 0
+    with db(settings) as session:
+        assert repo.verify_token(session, made["token"]) is None
+    assert runner.invoke(app, ["tokens", "revoke", "nope"]).exit_code == 2
