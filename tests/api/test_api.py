@@ -155,3 +155,15 @@ def test_tokens_cli_creates_once_and_revokes() -> None:
     with db(settings) as session:
         assert repo.verify_token(session, made["token"]) is None
     assert runner.invoke(app, ["tokens", "revoke", "nope"]).exit_code == 2
+
+
+def test_metrics_count_real_work(client: tuple[TestClient, dict[str, str]],
+                                 footage: Path) -> None:
+    http, auth = client
+    assert http.get("/metrics").status_code == 401
+    http.post("/api/batches", json={"source_url": str(footage)}, headers=auth)
+    text = http.get("/metrics", headers=auth).text
+    assert 'editron_batches{status="ready"} 1' in text
+    assert 'editron_jobs{operation="ingest_media_batch",state="done"} 1' in text
+    assert 'editron_files{status="ready"} 2' in text
+    assert "# TYPE editron_jobs gauge" in text
