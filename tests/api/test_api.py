@@ -167,3 +167,23 @@ def test_metrics_count_real_work(client: tuple[TestClient, dict[str, str]],
     assert 'editron_jobs{operation="ingest_media_batch",state="done"} 1' in text
     assert 'editron_files{status="ready"} 2' in text
     assert "# TYPE editron_jobs gauge" in text
+
+
+def test_projects_and_files(client: tuple[TestClient, dict[str, str]], footage: Path) -> None:
+    http, auth = client
+    made = http.post("/api/projects", json={"name": "Aurora Summit", "client_name": "NW"},
+                     headers=auth)
+    assert made.status_code == 201
+    project_id = made.json()["id"]
+    assert made.headers["Location"] == f"/api/projects/{project_id}"
+    assert http.get(f"/api/projects/{project_id}", headers=auth).json()["name"] == "Aurora Summit"
+    assert http.post("/api/projects", json={"name": ""}, headers=auth).status_code == 422
+    batch = http.post("/api/batches", json={"source_url": str(footage),
+                                            "project_id": project_id}, headers=auth).json()
+    files = http.get(f"/api/batches/{batch['id']}/files", headers=auth).json()
+    assert len(files) == 2 and all(f["checksum_sha256"] for f in files)
+    listed = http.get("/api/batches", params={"project_id": project_id}, headers=auth).json()
+    assert [b["batch_id"] for b in listed["items"]] == [batch["id"]]
+    unknown = http.post("/api/batches", json={"source_url": str(footage),
+                                              "project_id": "nope"}, headers=auth)
+    assert unknown.status_code == 404

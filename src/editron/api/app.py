@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from editron import __version__
 from editron.api.errors import install_error_handlers
-from editron.api.routes import batches, events, metrics, system
+from editron.api.routes import batches, events, metrics, projects, system
 from editron.config import Settings
 from editron.services.runtime import ready
 
@@ -23,6 +23,6 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
-    for module in (system, batches, events, metrics):
+    for module in (system, projects, batches, events, metrics):
         app.include_router(module.router)
     return app
