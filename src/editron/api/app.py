@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from editron import __version__
-from editron.api.errors import install_error_handlers
+from editron.api.errors import ERROR_RESPONSES, install_error_handlers
 from editron.api.routes import batches, events, metrics, projects, system
 from editron.config import Settings
 from editron.services.runtime import ready
@@ -24,5 +24,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
     for module in (system, projects, batches, events, metrics):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     return app

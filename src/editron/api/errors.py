@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from editron.errors import (
     EditronError,
@@ -15,9 +18,33 @@ from editron.errors import (
     QueueError,
 )
 
-__all__ = ["install_error_handlers", "problem"]
+__all__ = ["ERROR_RESPONSES", "Problem", "install_error_handlers", "problem"]
 
 PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description,
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _doc("No bearer token, or an unknown or revoked one"),
+    404: _doc("No entity with that id"),
+    409: _doc("The entity's status does not allow this"),
+    413: _doc("Over a configured size limit"),
+    422: _doc("Invalid input: what was wrong and what to do"),
+    503: _doc("The job queue cannot be reached"),
+}
 
 
 def problem(status: int, title: str, detail: str) -> JSONResponse:
@@ -44,6 +71,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: EditronError) -> JSONResponse:
         status, title = _status(exc)
         return problem(status, title, str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        titles = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}
+        response = problem(exc.status_code, titles.get(exc.status_code, "Error"),
+                           str(exc.detail))
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

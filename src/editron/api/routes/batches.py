@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["batches"])
 
 
 class BatchCreate(BaseModel):
-    source_url: str = Field(examples=["https://www.dropbox.com/scl/fo/abc/event?rlkey=k&dl=0"])
+    source_url: str = Field(min_length=1, max_length=4096, examples=["https://www.dropbox.com/scl/fo/abc/event?rlkey=k&dl=0"])
     reference_name: str | None = Field(default=None, examples=["Aurora Summit day 1"])
     storage_tier: str = Field(default="hot", pattern="^(hot|warm|cold)$")
     checksum_required: bool = True
@@ -62,7 +62,7 @@ def batches(settings: SettingsDep, _: Authorized,
                                                         "analyzed|failed)$")] = None,
             project_id: str | None = None,
             limit: Annotated[int, Query(ge=1, le=500)] = 50,
-            offset: Annotated[int, Query(ge=0)] = 0) -> BatchList:
+            offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> BatchList:
     items = list_batches(settings=settings, status=status, project_id=project_id, limit=limit,
                          offset=offset)
     return BatchList(items=items, limit=limit, offset=offset)

@@ -35,7 +35,7 @@ def _read(settings: Settings, last_id: int, filters: dict[str, str | None]
 async def events(settings: SettingsDep, _: Authorized,
                  batch_id: str | None = None, session_id: str | None = None,
                  job_id: str | None = None,
-                 after: Annotated[int, Query(ge=0)] = 0,
+                 after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                  follow: bool = True,
                  last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """Stream events after ``Last-Event-ID`` (or ``after``); ``follow=false`` stops at the end

@@ -41,7 +41,7 @@ def make_project(body: ProjectCreate, response: Response, settings: SettingsDep,
 @router.get("/projects", response_model=list[ProjectPublic])
 def projects(settings: SettingsDep, _: Authorized,
              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-             offset: Annotated[int, Query(ge=0)] = 0) -> list[ProjectPublic]:
+             offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[ProjectPublic]:
     return list_projects(limit=limit, offset=offset, settings=settings)
 
 
