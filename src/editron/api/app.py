@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from mcp.server.transport_security import TransportSecuritySettings
 
 from editron import __version__
 from editron.api.errors import ERROR_RESPONSES, install_error_handlers
+from editron.api.hub import EventHub
+from editron.api.mcp_mount import TokenGate
 from editron.api.routes import batches, events, metrics, projects, system
 from editron.config import Settings
+from editron.mcp.server import build_server
 from editron.services.runtime import ready
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="Editron", version=__version__,
+def create_app(settings: Settings, *, with_mcp: bool = True) -> FastAPI:
+    settings = ready(settings)
+    mcp_server = build_server(settings) if with_mcp else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub = EventHub(settings)
+        await hub.start()
+        app.state.event_hub = hub
+        try:
+            if mcp_server is None:
+                yield
+            else:
+                async with mcp_server.session_manager.run():
+                    yield
+        finally:
+            await hub.stop()
+
+    app = FastAPI(title="Editron", version=__version__, lifespan=lifespan,
                   description="Automated post-production for event footage. Every route but "
                               "/api/health needs `Authorization: Bearer <token>`.")
-    app.state.settings = ready(settings)
+    app.state.settings = settings
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
     for module in (system, projects, batches, events, metrics):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    if mcp_server is not None:
+        mcp_app = mcp_server.streamable_http_app(
+            streamable_http_path="/",
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        app.mount("/mcp", TokenGate(mcp_app, settings))
     return app

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from editron.db.models import Event
 
-__all__ = ["SECRET_MARKERS", "append_event", "events_after", "scrub"]
+__all__ = ["SECRET_MARKERS", "append_event", "events_after", "latest_event_id", "scrub"]
 
 SECRET_MARKERS = ("token", "secret", "password", "authorization", "api_key", "apikey")
 
@@ -54,6 +54,10 @@ def append_event(
     session.add(event)
     session.flush()
     return event
+
+
+def latest_event_id(session: Session) -> int:
+    return int(session.scalar(select(func.max(Event.id))) or 0)
 
 
 def events_after(

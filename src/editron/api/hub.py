@@ -1,0 +1,107 @@
+"""One poller of the event log per API process, fanned out to every live SSE client.
+
+Two hundred dashboards must not mean two hundred database polls: the hub reads new events once
+per tick and hands each subscriber the ones matching its filters. A client resuming from an
+older id first reads its backlog from the database, then joins the live feed without a gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from editron.config import Settings
+from editron.db.events import events_after, latest_event_id
+from editron.services.runtime import db
+
+__all__ = ["EventHub", "Filters"]
+
+POLL_SECONDS = 0.2
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    batch_id: str | None = None
+    session_id: str | None = None
+    job_id: str | None = None
+
+    def match(self, item: dict[str, Any]) -> bool:
+        return all(want is None or item.get(key) == want for key, want in (
+            ("batch_id", self.batch_id), ("session_id", self.session_id),
+            ("job_id", self.job_id)))
+
+
+def _as_item(event: Any) -> dict[str, Any]:
+    return {"id": event.id, "entity_type": event.entity_type, "entity_id": event.entity_id,
+            "event_type": event.event_type, "batch_id": event.batch_id,
+            "session_id": event.session_id, "job_id": event.job_id, "payload": event.payload,
+            "created_at": event.created_at}
+
+
+def read_events(settings: Settings, after: int, filters: Filters | None = None,
+                limit: int = BATCH) -> list[dict[str, Any]]:
+    f = filters or Filters()
+    with db(settings) as session:
+        return [_as_item(e) for e in events_after(session, after, batch_id=f.batch_id,
+                                                  session_id=f.session_id, job_id=f.job_id,
+                                                  limit=limit)]
+
+
+@dataclass
+class EventHub:
+    settings: Settings
+    last_id: int = 0
+    _subscribers: set[asyncio.Queue[dict[str, Any]]] = field(default_factory=set)
+    _task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        latest = await asyncio.to_thread(self._latest_id)
+        self.last_id = latest
+        self._task = asyncio.create_task(self._poll())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _latest_id(self) -> int:
+        with db(self.settings) as session:
+            return latest_event_id(session)
+
+    async def _poll(self) -> None:
+        while True:
+            items = await asyncio.to_thread(read_events, self.settings, self.last_id)
+            for item in items:
+                self.last_id = item["id"]
+                for queue in list(self._subscribers):
+                    queue.put_nowait(item)
+            if len(items) < BATCH:
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def follow(self, after: int, filters: Filters) -> AsyncIterator[dict[str, Any]]:
+        """Everything after ``after`` that matches, then live events as they come."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            seen = after
+            live_from = self.last_id
+            while seen < live_from:  # backlog straight from the database
+                backlog = await asyncio.to_thread(read_events, self.settings, seen, filters)
+                backlog = [i for i in backlog if i["id"] <= live_from]
+                if not backlog:
+                    break
+                for item in backlog:
+                    seen = item["id"]
+                    yield item
+            while True:
+                item = await queue.get()
+                if item["id"] > seen and filters.match(item):
+                    seen = item["id"]
+                    yield item
+        finally:
+            self._subscribers.discard(queue)
