@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +22,10 @@ SAMPLE_BRIEF = ("Sponsors: Northwind Energy\nmust use: award, applause\n"
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
-def _run_lane(source: str, *, name: str | None, brief: str | None, as_json: bool) -> None:
-    """Ingest, then analyse (edit and render join the lane as they land)."""
+def _run_lane(source: str, *, name: str | None, brief: str | None, out: Path,
+              as_json: bool) -> None:
+    """Ingest, then analyse (edit and render join the lane as they land); the analysis folder
+    (brief, energy plot, moment thumbnails, transcript) is copied into ``out/analysis``."""
     with guarded(), RichProgress() as progress:
         batch = ingest_media_batch(source_url=source, reference_name=name, progress=progress)
     if batch.status == "failed":
@@ -32,6 +35,9 @@ def _run_lane(source: str, *, name: str | None, brief: str | None, as_json: bool
         render_batch(batch)
     with guarded():
         analysis = run_analysis(batch.batch_id, brief=brief, scope=None, passes=3, model=None)
+    if analysis.artifacts_path:
+        shutil.copytree(analysis.artifacts_path, out / "analysis", dirs_exist_ok=True)
+        analysis.artifacts_path = str((out / "analysis").resolve())
     emit({"batch": batch, "analysis": analysis}, as_json=as_json,
          render=lambda: render_analysis(analysis))
 
@@ -47,7 +53,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Every stage in one go (today: ingest and analysis; edit and render join next)."""
         out.mkdir(parents=True, exist_ok=True)
-        _run_lane(source, name=name, brief=brief, as_json=as_json)
+        _run_lane(source, name=name, brief=brief, out=out, as_json=as_json)
 
     @app.command()
     def demo(
@@ -64,7 +70,7 @@ def register(app: typer.Typer) -> None:
             clips = make_sample_event(out / "footage")
             stderr.print(f"made {len(clips)} clips in {out / 'footage'}")
         _run_lane(str(out / "footage"), name="Aurora Summit (sample)", brief=SAMPLE_BRIEF,
-                  as_json=as_json)
+                  out=out, as_json=as_json)
 
     @app.command()
     def worker(
