@@ -91,14 +91,14 @@ def make_event_audio(path: Path, *, seconds: float, speech: Sequence[tuple[float
     work.mkdir(exist_ok=True)
     layers: list[tuple[Path, float]] = []
     bed = work / "bed.wav"
-    subprocess.run([sox, "-n", "-r", "16000", "-c", "1", str(bed), "synth", str(seconds),
+    subprocess.run([sox, "-R", "-n", "-r", "16000", "-c", "1", str(bed), "synth", str(seconds),
                     "brownnoise", "vol", "0.01"], check=True)
     layers.append((bed, 0.0))
     for k, (at, text) in enumerate(speech):
         layers.append((speak(text, work / f"speech{k}.wav"), at))
     for k, (at, length, volume) in enumerate(cheers):
         cheer = work / f"cheer{k}.wav"
-        subprocess.run([sox, "-n", "-r", "16000", "-c", "1", str(cheer), "synth", str(length),
+        subprocess.run([sox, "-R", "-n", "-r", "16000", "-c", "1", str(cheer), "synth", str(length),
                         "pinknoise", "fade", "q", f"{length * 0.2:.2f}", str(length),
                         f"{length * 0.3:.2f}", "vol", str(volume)], check=True)
         layers.append((cheer, at))

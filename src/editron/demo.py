@@ -83,7 +83,7 @@ def _make_audio(clip: SampleClip, work: Path) -> Path:
     """Room tone + speech + crowd bursts, mixed to one 48 kHz stereo WAV."""
     espeak, sox = _require("espeak-ng"), _require("sox")
     bed = work / "bed.wav"
-    _run([sox, "-n", "-r", "48000", "-c", "1", str(bed), "synth", f"{clip.seconds}",
+    _run([sox, "-R", "-n", "-r", "48000", "-c", "1", str(bed), "synth", f"{clip.seconds}",
           "brownnoise", "vol", "0.02"])
     layers = [bed]
     delays = [0.0]
@@ -94,7 +94,8 @@ def _make_audio(clip: SampleClip, work: Path) -> Path:
         delays.append(clip.speech_at)
     for i, (start, length) in enumerate(clip.cheers):
         cheer = work / f"cheer{i}.wav"
-        _run([sox, "-n", "-r", "48000", "-c", "1", str(cheer), "synth", f"{length}", "pinknoise",
+        _run([sox, "-R", "-n", "-r", "48000", "-c", "1", str(cheer), "synth", f"{length}",
+              "pinknoise",
               "fade", "q", f"{length * 0.25:.2f}", f"{length}", f"{length * 0.4:.2f}",
               "vol", "0.6"])
         layers.append(cheer)

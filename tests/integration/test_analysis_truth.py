@@ -71,11 +71,19 @@ def analysed(event: Truth, tmp_path_factory: pytest.TempPathFactory) -> Analysis
     return result
 
 
+def _same_word(heard: str, expected: str) -> bool:
+    from difflib import SequenceMatcher
+
+    letters = "".join(ch for ch in heard.lower() if ch.isalpha())
+    return SequenceMatcher(None, letters, expected).ratio() >= 0.8
+
+
 def test_word_timing_error(analysed: AnalysisResult, event: Truth) -> None:
     words = [w for seg in analysed.transcript for w in seg.words]
     errors = []
     for expected, at, edge in event.word_times:
-        matches = [w for w in words if expected in w.word.lower()]
+        # ASR may write "seat" for "seats": compare letters, loosely.
+        matches = [w for w in words if _same_word(w.word, expected)]
         assert matches, f"{expected!r} not transcribed: {[w.word for w in words]}"
         errors.append(min(abs((w.start if edge == "start" else w.end) - at) for w in matches))
     print("word timing errors (s):", [round(float(e), 3) for e in errors])
