@@ -19,10 +19,10 @@ SOURCES = (
     "testsrc2=size={s}:rate={r}",
     "mandelbrot=size={s}:rate={r}",
     "smptebars=size={s}:rate={r}",
-    "cellauto=size={s}:rate={r}:rule=30",
+    "cellauto=size={s}:rate={r}:rule=30:seed=7",
     "rgbtestsrc=size={s}:rate={r}",
-    "life=size={s}:rate={r}:mold=10:life_color=#00ff00:death_color=#400000",
-    "gradients=size={s}:rate={r}:speed=0.05",
+    "life=size={s}:rate={r}:mold=10:seed=7:life_color=#00ff00:death_color=#400000",
+    "gradients=size={s}:rate={r}:speed=0.05:seed=7",
     "testsrc=size={s}:rate={r}",
 )
 

@@ -53,8 +53,9 @@ SAMPLE_CLIPS: tuple[SampleClip, ...] = (
 
 _SOURCE_ARGS = {
     "mandelbrot": "mandelbrot=size={size}:rate={fps}",
-    "life": "life=size={size}:rate={fps}:mold=10:ratio=0.1:death_color=#101040:life_color=#f0c020",
-    "cellauto": "cellauto=size={size}:rate={fps}:rule=110",
+    "life": "life=size={size}:rate={fps}:mold=10:ratio=0.1:seed=3:death_color=#101040:"
+            "life_color=#f0c020",
+    "cellauto": "cellauto=size={size}:rate={fps}:rule=110:seed=3",
 }
 
 
