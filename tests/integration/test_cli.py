@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from editron.cli.main import app
@@ -51,3 +52,43 @@ def test_gc_json(footage: Path) -> None:
     result = runner.invoke(app, ["gc", "--dry-run", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["freed_bytes"] == 0
+
+
+def test_ingest_through_the_queue_with_wait(footage: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """EDITRON_QUEUE_URL set: the CLI enqueues; --wait follows events until the batch is ready
+    (a worker runs in this process, as `editron serve` would)."""
+    from editron.config import Settings, reset_settings
+    from editron.jobs.worker import start_embedded_worker
+
+    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
+    reset_settings()
+    queued = runner.invoke(app, ["ingest", str(footage), "--json"])
+    assert queued.exit_code == 0 and json.loads(queued.stdout)["status"] == "queued"
+    worker = start_embedded_worker(Settings())
+    try:
+        waited = runner.invoke(app, ["ingest", str(footage), "--wait", "--json"])
+    finally:
+        worker.stop()
+    doc = json.loads(waited.stdout)
+    assert waited.exit_code == 0 and doc["status"] == "ready" and doc["file_count"] == 2
+
+
+def test_analyze_through_the_queue_with_wait(footage: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from editron.config import Settings, reset_settings
+    from editron.jobs.worker import start_embedded_worker
+
+    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
+    reset_settings()
+    worker = start_embedded_worker(Settings())
+    try:
+        batch = json.loads(runner.invoke(app, ["ingest", str(footage), "--wait",
+                                               "--json"]).stdout)
+        result = runner.invoke(app, ["analyze", batch["batch_id"], "--passes", "1", "--wait",
+                                     "--json"])
+    finally:
+        worker.stop()
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["batch_id"] == batch["batch_id"] and doc["passes_completed"] == 1

@@ -9,10 +9,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from editron.cli.follow import queue_configured, wait_for_job
 from editron.cli.output import emit, guarded
 from editron.cli.progress import RichProgress
-from editron.errors import InputError
-from editron.services.analyze import AnalysisPublic, analyze_media_batch
+from editron.config import get_settings
+from editron.errors import EditronError, InputError
+from editron.services.analyze import (
+    AnalysisPublic,
+    analyze_media_batch,
+    latest_analysis,
+    request_analysis,
+)
 
 __all__ = ["read_brief", "register", "render_analysis", "run_analysis"]
 
@@ -67,9 +74,30 @@ def register(app: typer.Typer) -> None:
         scope: Annotated[str | None, typer.Option(help="recap,highlight,social")] = None,
         passes: Annotated[int, typer.Option(min=1, max=3, help="Analysis passes, 1-3.")] = 3,
         model: Annotated[str | None, typer.Option(help="fast or accurate shot detection.")] = None,
+        wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
+                                           "the job until the analysis is done.")] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
-        """Analyse a batch: shots, speech, crowd energy, faces, sponsors, hero moments."""
+        """Analyse a batch: shots, speech, crowd energy, faces, sponsors, hero moments.
+
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        settings = get_settings()
         with guarded():
-            doc = run_analysis(batch_id, brief=brief, scope=scope, passes=passes, model=model)
+            if not queue_configured(settings):
+                doc = run_analysis(batch_id, brief=brief, scope=scope, passes=passes,
+                                   model=model)
+            else:
+                job_id = request_analysis(batch_id=batch_id, brief=read_brief(brief),
+                                          scope=scope, model_hint=model, max_iterations=passes,
+                                          settings=settings)
+                if not wait:
+                    emit({"job_id": job_id, "batch_id": batch_id, "status": "queued"},
+                         as_json=True)
+                    return
+                outcome = wait_for_job(settings, job_id)
+                latest = latest_analysis(batch_id, settings=settings)
+                if outcome != "done" or latest is None:
+                    raise EditronError(f"analysis job {job_id} {outcome}; see `editron status "
+                                       f"{batch_id}`")
+                doc = latest
         emit(doc, as_json=as_json, render=lambda: render_analysis(doc))

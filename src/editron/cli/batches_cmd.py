@@ -8,8 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from editron.cli.follow import queue_configured, wait_for_batch
 from editron.cli.output import EXIT_FAILED, emit, guarded
 from editron.cli.progress import RichProgress
+from editron.config import get_settings
 from editron.services.gc import collect_garbage
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.schemas import BatchPublic
@@ -65,13 +67,22 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Option("--name", help="Reference name.")] = None,
         tier: Annotated[str, typer.Option("--tier", help="hot, warm or cold.")] = "hot",
         no_checksum: Annotated[bool, typer.Option("--no-checksum")] = False,
+        wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
+                                           "the job until the batch is ready.")] = False,
         as_json: JsonOpt = False,
     ) -> None:
-        """Bring a batch of footage in: download, verify, probe, make proxies."""
-        with guarded(), RichProgress() as progress:
+        """Bring a batch of footage in: download, verify, probe, make proxies.
+
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        settings = get_settings()
+        queued = queue_configured(settings)
+        with guarded(), RichProgress(enabled=not queued) as progress:
             batch = ingest_media_batch(source_url=source, reference_name=name, storage_tier=tier,
                                        checksum_required=not no_checksum, project_id=project,
-                                       progress=progress)
+                                       progress=progress, settings=settings, defer=queued)
+            if queued and wait:
+                wait_for_batch(settings, batch.batch_id, until={"ready", "failed"})
+                batch = get_batch(batch.batch_id, settings=settings)
         emit(batch, as_json=as_json, render=lambda: render_batch(batch))
         if batch.status == "failed":
             raise typer.Exit(EXIT_FAILED)

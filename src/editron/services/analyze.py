@@ -28,7 +28,8 @@ from editron.logs import bind
 from editron.services.media_access import local_media_path
 from editron.services.runtime import db, ready
 
-__all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "request_analysis"]
+__all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "latest_analysis",
+           "request_analysis"]
 
 log = logging.getLogger(__name__)
 SCOPES = ("recap", "highlight", "social")
@@ -198,6 +199,16 @@ def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None
                     if not isinstance(scope, str) else scope, "model_hint": model_hint,
                     "max_iterations": max_iterations},
                    settings=settings, entity_type="batch", entity_id=batch_id)
+
+
+def latest_analysis(batch_id: str, *, settings: Settings | None = None
+                    ) -> AnalysisPublic | None:
+    settings = ready(settings)
+    with db(settings) as session:
+        repo.get_batch(session, batch_id)
+        row = session.query(MediaBatchAnalysis).filter_by(batch_id=batch_id).order_by(
+            MediaBatchAnalysis.created_at.desc()).first()
+        return AnalysisPublic.of(row) if row is not None else None
 
 
 def get_analysis(analysis_id: str, *, settings: Settings | None = None) -> AnalysisPublic:
