@@ -92,29 +92,17 @@ def test_errors_are_problem_json(client: tuple[TestClient, dict[str, str]]) -> N
 
 def test_live_events_from_another_process_arrive(tmp_path: Path) -> None:
     """A real uvicorn server; an event appended by a separate process reaches the SSE client."""
-    import socket
     import subprocess
     import sys
-    import threading
-    import time
 
     import httpx
-    import uvicorn
+
+    from tests.live_server import live_api
 
     settings = ready(Settings())
     with db(settings) as session:
         _, token = repo.create_token(session, name="sse")
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port = probe_socket.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with live_api(settings) as base:
         writer = ("from editron.config import Settings\n"
                   "from editron.db.events import append_event\n"
                   "from editron.services.runtime import db, ready\n"
@@ -123,7 +111,7 @@ def test_live_events_from_another_process_arrive(tmp_path: Path) -> None:
                   "    append_event(session, entity_type='render_job', entity_id='j-1',\n"
                   "                 event_type='job.progress', payload={'percent': 42})\n")
         seen: list[dict[str, object]] = []
-        with httpx.stream("GET", f"http://127.0.0.1:{port}/api/events",
+        with httpx.stream("GET", f"{base}/api/events",
                           params={"job_id": "j-1"}, timeout=15,
                           headers={"Authorization": f"Bearer {token}"}) as response:
             assert response.status_code == 200
@@ -133,9 +121,6 @@ def test_live_events_from_another_process_arrive(tmp_path: Path) -> None:
                     seen.append(json.loads(line[5:]))
                     break
         assert seen and seen[0]["payload"] == {"percent": 42}
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_tokens_cli_creates_once_and_revokes() -> None:

@@ -91,34 +91,19 @@ def test_openai_schemas_match_mcp_inputs() -> None:
 
 def test_streamable_http_at_mcp_needs_a_token(immediate_queue: Settings) -> None:
     """A real uvicorn server: /mcp refuses no token, and serves the tools with one."""
-    import socket
-    import threading
-    import time
-
     import httpx
     import httpx2
-    import uvicorn
     from mcp.client.streamable_http import streamable_http_client
 
-    from editron.api.app import create_app
     from editron.db import repositories as repo
     from editron.services.runtime import db, ready
+    from tests.live_server import live_api
 
     settings = ready(immediate_queue)
     with db(settings) as session:
         _, token = repo.create_token(session, name="mcp-http")
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port = probe_socket.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}/mcp/"
+    with live_api(settings) as base:
+        url = f"{base}/mcp/"
         refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
         assert refused.status_code == 401
 
@@ -128,6 +113,3 @@ def test_streamable_http_at_mcp_needs_a_token(immediate_queue: Settings) -> None
                 return {t.name for t in (await client.list_tools()).tools}
 
         assert anyio.run(scenario) == EXPECTED
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
