@@ -47,20 +47,11 @@ def settings(editron_home: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The ingest test media: every kind the foundation issue names, made once per session."""
+    """The ingest test media, made once per session: one file per name in
+    ``tests.media_factory.MEDIA_SET`` (which says what each one is). Read-only: copy a file
+    before changing it."""
     root = tmp_path_factory.mktemp("media")
-    mf.make_clip(root / "clip.mp4", seconds=2.0)
-    mf.make_clip(root / "clip.mov", seconds=1.5, tone_hz=550)
-    mf.make_clip(root / "clip.mkv", seconds=1.5, tone_hz=660)
-    mf.make_clip(root / "clip.webm", seconds=1.5, tone_hz=770)
-    mf.make_clip(root / "timecode.mov", seconds=1.0, extra=["-timecode", "01:00:00:00"])
-    mf.make_vfr_clip(root / "vfr.mp4")
-    mf.make_rotated_clip(root / "portrait.mp4")
-    mf.make_clip(root / "video_only.mp4", seconds=1.0, audio=False)
-    mf.make_audio_wav(root / "audio_only.wav")
-    mf.make_truncated(root / "clip.mp4", root / "truncated.mp4")
-    (root / "empty.mp4").write_bytes(b"")
-    (root / "notes.txt").write_text("shot list: keynote, awards\n")
+    mf.make_media_set(root)
     return root
 
 

@@ -1,6 +1,8 @@
 """Generate small test media with ffmpeg's lavfi sources, espeak-ng and sox.
 
 Every clip is made on demand by a session fixture; nothing binary is committed.
+``make_media_set`` builds the ingest set behind the ``media_dir`` fixture; ``MEDIA_SET``
+documents each file name (a stable contract: other tests rely on these names and facts).
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ import imageio_ffmpeg
 
 __all__ = [
     "FFMPEG",
+    "MEDIA_SET",
     "make_audio_wav",
     "make_clip",
+    "make_media_set",
     "make_rotated_clip",
     "make_truncated",
+    "make_unindexed_truncated_mp4",
+    "make_unsized_truncated_mkv",
     "make_vfr_clip",
     "run_ffmpeg",
 ]
@@ -87,10 +93,11 @@ def make_vfr_clip(path: Path, *, seconds: float = 3.0) -> Path:
     return path
 
 
-def make_rotated_clip(path: Path, *, seconds: float = 1.0, rotation: int = 90) -> Path:
-    """A 320x240 stored clip whose display matrix turns it to portrait."""
+def make_rotated_clip(path: Path, *, seconds: float = 1.0, rotation: int = 90,
+                      size: str = "320x240") -> Path:
+    """A landscape-stored clip whose display matrix turns it to portrait (no audio)."""
     plain = path.with_name(path.stem + "_plain.mp4")
-    make_clip(plain, seconds=seconds, audio=False)
+    make_clip(plain, seconds=seconds, audio=False, size=size)
     run_ffmpeg(["-display_rotation", str(rotation), "-i", str(plain), "-c", "copy", str(path)])
     plain.unlink()
     return path
@@ -109,3 +116,81 @@ def make_truncated(source: Path, path: Path, *, keep_fraction: float = 0.4) -> P
     data = source.read_bytes()
     path.write_bytes(data[: int(len(data) * keep_fraction)])
     return path
+
+
+def make_unindexed_truncated_mp4(path: Path, *, seconds: float = 2.0,
+                                 keep_fraction: float = 0.5) -> Path:
+    """An mp4 written index-last (no faststart) and cut short: its ``moov`` never arrived."""
+    whole = path.with_name(path.stem + "_whole.mp4")
+    run_ffmpeg([
+        "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}:sample_rate=48000",
+        *VIDEO_ARGS["mp4"], *AUDIO_ARGS["mp4"], "-shortest", str(whole),
+    ])
+    make_truncated(whole, path, keep_fraction=keep_fraction)
+    whole.unlink()
+    return path
+
+
+def make_unsized_truncated_mkv(source: Path, path: Path, *, keep_fraction: float = 0.6) -> Path:
+    """A Matroska file cut short whose Segment size is "unknown", as a live recorder leaves
+    it: nothing in its header says how long it should be, so only reading the data near the
+    end shows that it stops early."""
+    data = source.read_bytes()
+    at = data.find(b"\x18\x53\x80\x67")  # the Segment element id
+    if at < 0 or data[at + 4] != 0x01:  # ffmpeg writes an 8-byte size: 0x01 + 7 bytes
+        raise RuntimeError(f"{source}: no 8-byte Matroska Segment size to patch")
+    unknown = b"\x01" + b"\xff" * 7
+    patched = data[: at + 4] + unknown + data[at + 12:]
+    path.write_bytes(patched[: int(len(patched) * keep_fraction)])
+    return path
+
+
+# name -> what it is. Durations in seconds; sizes are display sizes (rotation applied).
+MEDIA_SET: dict[str, str] = {
+    "clip.mp4": "H.264/AAC mp4, 2.0 s, 320x240, 25 fps, 440 Hz tone, faststart",
+    "clip.mov": "H.264/AAC mov, 1.5 s, 320x240, 25 fps, 550 Hz tone",
+    "clip.mkv": "H.264/AAC Matroska, 1.5 s, 320x240, 25 fps, 660 Hz tone",
+    "clip.webm": "VP9/Opus WebM, 1.5 s, 320x240, 25 fps, 770 Hz tone",
+    "timecode.mov": "H.264/AAC mov, 1.0 s, timecode 01:00:00:00, "
+                    "creation_time 2024-05-01T10:00:00.000000Z",
+    "vfr.mp4": "H.264 video only, 3.0 s, 320x240, 30 fps for 1.5 s then 10 fps (VFR)",
+    "portrait.mp4": "H.264 video only, 1.0 s, stored 320x240 with 90° display rotation: 240x320",
+    "portrait_hd.mp4": "H.264 video only, 1.0 s, stored 1280x720 rotated 90°: 720x1280",
+    "hd.mp4": "H.264/AAC mp4, 1.0 s, 1280x720, 25 fps",
+    "video_only.mp4": "H.264 mp4 without audio, 1.0 s, 320x240",
+    "audio_only.wav": "PCM s16le mono WAV, 2.0 s, 48 kHz, 330 Hz tone",
+    "truncated.mp4": "the first 40 % of clip.mp4 (faststart: index intact, data cut)",
+    "truncated_no_moov.mp4": "an index-last mp4 cut at 50 %: no moov box",
+    "truncated_unsized.mkv": "clip.mkv with an unknown Segment size, cut at 60 %",
+    "empty.mp4": "zero bytes",
+    "notes.txt": "a short text file (not media)",
+}
+
+
+def make_media_set(root: Path) -> dict[str, Path]:
+    """Write every file of ``MEDIA_SET`` into ``root``; returns name -> path."""
+    root.mkdir(parents=True, exist_ok=True)
+    make_clip(root / "clip.mp4", seconds=2.0)
+    make_clip(root / "clip.mov", seconds=1.5, tone_hz=550)
+    make_clip(root / "clip.mkv", seconds=1.5, tone_hz=660)
+    make_clip(root / "clip.webm", seconds=1.5, tone_hz=770)
+    make_clip(root / "timecode.mov", seconds=1.0,
+              extra=["-timecode", "01:00:00:00",
+                     "-metadata", "creation_time=2024-05-01T10:00:00.000000Z"])
+    make_vfr_clip(root / "vfr.mp4")
+    make_rotated_clip(root / "portrait.mp4")
+    make_rotated_clip(root / "portrait_hd.mp4", size="1280x720")
+    make_clip(root / "hd.mp4", seconds=1.0, size="1280x720")
+    make_clip(root / "video_only.mp4", seconds=1.0, audio=False)
+    make_audio_wav(root / "audio_only.wav")
+    make_truncated(root / "clip.mp4", root / "truncated.mp4")
+    make_unindexed_truncated_mp4(root / "truncated_no_moov.mp4")
+    make_unsized_truncated_mkv(root / "clip.mkv", root / "truncated_unsized.mkv")
+    (root / "empty.mp4").write_bytes(b"")
+    (root / "notes.txt").write_text("shot list: keynote, awards\n")
+    made = {name: root / name for name in MEDIA_SET}
+    missing = [name for name, path in made.items() if not path.exists()]
+    if missing:
+        raise RuntimeError(f"media set incomplete: {missing}")
+    return made

@@ -16,6 +16,8 @@ translated into these at the boundary, carrying the file or URL and the reason::
     ├── MediaError                    one media file cannot be read
     │   └── ProbeError                corrupt, truncated, zero-byte or not media
     ├── ProcessError                  an external program (ffmpeg) failed; keeps its stderr tail
+    │   ├── ProcessCancelledError     stopped on request (a job was cancelled)
+    │   └── ProcessTimeoutError       killed after running longer than allowed
     └── QueueError                    the job queue is unreachable or misconfigured
 """
 
@@ -32,7 +34,9 @@ __all__ = [
     "MediaError",
     "NotFoundError",
     "ProbeError",
+    "ProcessCancelledError",
     "ProcessError",
+    "ProcessTimeoutError",
     "QueueError",
     "UnsafeURLError",
     "UnsupportedSourceError",
@@ -108,6 +112,14 @@ class ProcessError(EditronError):
     def __init__(self, message: str, *, path: str | None = None, stderr_tail: str = "") -> None:
         super().__init__(message, path=path)
         self.stderr_tail = stderr_tail
+
+
+class ProcessCancelledError(ProcessError):
+    """The program was killed because its job was cancelled."""
+
+
+class ProcessTimeoutError(ProcessError):
+    """The program was killed because it ran past its time limit."""
 
 
 class QueueError(EditronError):

@@ -1,45 +1,62 @@
-"""Working files made at ingest, by storage tier, in ONE ffmpeg decode pass per file.
+"""Working files made at ingest, by storage tier, in ONE ffmpeg process (one decode) per file.
 
-hot:  540p H.264/AAC fast-start proxy + poster + thumbnail sprite sheet + waveform peaks
-warm: poster + sprite sheet
-cold: nothing (the original stays at its source)
+==========  ==============================================================================
+tier        files written to ``out_dir``
+==========  ==============================================================================
+hot         ``proxy.mp4`` (``proxy.m4a`` for audio-only), ``poster.jpg``, ``sprite.jpg`` +
+            ``sprite.json``, ``waveform.json``
+warm        ``poster.jpg``, ``sprite.jpg`` + ``sprite.json`` (video only; audio-only: none)
+cold        nothing (the original stays at its source)
+==========  ==============================================================================
 
-``build_derivative_args`` is pure (unit-tested without ffmpeg); ``make_derivatives`` runs it and
-turns the low-rate PCM side output into waveform peaks.
+Video-only files get no waveform; audio-only files get no images.
+
+Proxy: H.264 High + AAC stereo, ``+faststart`` (index first, so it streams and scrubs), a
+keyframe every 48 frames for scrubbing. Its SHORT side is 540 (1920x1080 -> 960x540, a
+1080x1920 portrait clip -> 540x960); sources already smaller keep their size (never
+upscaled). Both sides are even. ffmpeg applies the display rotation while decoding, so the
+proxy is stored upright (rotation 0) with the same display size and aspect as the source.
+
+Sprite sheet: one tile every ``interval`` whole seconds, chosen so there are at most 100
+tiles, in a grid of up to 10 columns; ``sprite.json`` describes it (``SpriteGrid.as_dict``).
+Tile ``k`` (row-major) shows the source at ``k * interval`` seconds.
+
+``plan_derivatives`` and ``build_derivative_args`` are pure; ``make_derivatives`` runs them.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
+from typing import Any
 
 from editron.domain.media import MediaProbe
-from editron.errors import MediaError
-from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
+from editron.domain.status import StorageTier
+from editron.errors import InputError, MediaError, ProcessError
+from editron.media.ffmpeg import CancelCheck, ProgressCallback, run_ffmpeg
+from editron.media.waveform import PEAK_SAMPLE_RATE, peaks_document, read_pcm_s16le
 
 __all__ = [
-    "PEAKS_PER_SECOND",
+    "MAX_TILES",
+    "PROXY_SHORT_SIDE",
+    "SPRITE_VERSION",
     "DerivativePlan",
     "Derivatives",
     "SpriteGrid",
     "build_derivative_args",
     "make_derivatives",
     "plan_derivatives",
-    "waveform_peaks",
+    "sprite_grid",
 ]
 
 PROXY_SHORT_SIDE = 540
-TILE_WIDTH = 160
+POSTER_MAX_SIDE = 640
+TILE_LONG_SIDE = 160
 SPRITE_COLUMNS = 10
 MAX_TILES = 100
-PEAKS_PER_SECOND = 20
-PEAK_SAMPLE_RATE = 8000
+SPRITE_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,54 +66,77 @@ class SpriteGrid:
     rows: int
     tile_width: int
     tile_height: int
-    count: int
+    count: int  # tiles holding a picture; the rest of the last row is black
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {"interval": self.interval, "columns": self.columns, "rows": self.rows,
-                "tile_width": self.tile_width, "tile_height": self.tile_height,
-                "count": self.count}
+    def as_dict(self, image: str = "sprite.jpg") -> dict[str, Any]:
+        return {"version": SPRITE_VERSION, "image": image, "interval": self.interval,
+                "columns": self.columns, "rows": self.rows, "tile_width": self.tile_width,
+                "tile_height": self.tile_height, "count": self.count,
+                "width": self.columns * self.tile_width,
+                "height": self.rows * self.tile_height}
 
 
 @dataclass(frozen=True, slots=True)
 class DerivativePlan:
-    proxy: Path | None
-    poster: Path | None
-    sprite: Path | None
-    sprite_grid: SpriteGrid | None
-    pcm: Path | None  # temporary low-rate mono PCM for the peaks
+    tier: StorageTier
+    proxy: Path | None = None
+    poster: Path | None = None
+    sprite: Path | None = None
+    sprite_grid: SpriteGrid | None = None
+    pcm: Path | None = None  # temporary low-rate mono PCM, turned into the waveform peaks
+
+    @property
+    def outputs(self) -> list[Path]:
+        return [p for p in (self.proxy, self.poster, self.sprite, self.pcm) if p is not None]
 
 
 @dataclass(frozen=True, slots=True)
 class Derivatives:
+    """What ``make_derivatives`` wrote; ``None`` for what the tier or the media kind skips."""
+
     proxy: Path | None = None
     poster: Path | None = None
     sprite: Path | None = None
-    sprite_index: Path | None = None
-    waveform: Path | None = None
+    sprite_index: Path | None = None  # sprite.json
+    waveform: Path | None = None  # waveform.json
+    sprite_grid: SpriteGrid | None = None
 
 
 def _even(n: float) -> int:
-    return max(2, int(n) // 2 * 2)
+    return max(2, round(n / 2) * 2)
 
 
 def sprite_grid(probe: MediaProbe) -> SpriteGrid:
+    """At most ``MAX_TILES`` tiles, a whole number of seconds apart, aspect kept."""
     duration = max(probe.duration_seconds, 0.04)
-    interval = max(1.0, math.ceil(duration / MAX_TILES))
+    interval = float(max(1, math.ceil(duration / MAX_TILES)))
     count = max(1, math.ceil(duration / interval))
     columns = min(SPRITE_COLUMNS, count)
     rows = math.ceil(count / columns)
     width, height = probe.width or 16, probe.height or 9
-    return SpriteGrid(interval, columns, rows, TILE_WIDTH, _even(TILE_WIDTH * height / width),
-                      count)
+    if width >= height:
+        tile = (TILE_LONG_SIDE, _even(TILE_LONG_SIDE * height / width))
+    else:
+        tile = (_even(TILE_LONG_SIDE * width / height), TILE_LONG_SIDE)
+    return SpriteGrid(interval, columns, rows, tile[0], tile[1], count)
 
 
-def plan_derivatives(probe: MediaProbe, out_dir: Path, *, tier: str) -> DerivativePlan:
-    if tier == "cold":
-        return DerivativePlan(None, None, None, None, None)
-    video = probe.has_video
-    hot = tier == "hot"
+def plan_derivatives(probe: MediaProbe, out_dir: Path, *,
+                     tier: StorageTier | str) -> DerivativePlan:
+    """Which files the tier and the media kind call for (pure)."""
+    try:
+        level = StorageTier(tier)
+    except ValueError:
+        raise InputError(f"unknown storage tier {tier!r}: expected hot, warm or cold") from None
+    if level is StorageTier.COLD:
+        return DerivativePlan(level)
+    hot, video = level is StorageTier.HOT, probe.has_video
+    proxy = None
+    if hot and (video or probe.has_audio):
+        proxy = out_dir / ("proxy.mp4" if video else "proxy.m4a")
     return DerivativePlan(
-        proxy=out_dir / ("proxy.mp4" if video else "proxy.m4a") if hot else None,
+        level,
+        proxy=proxy,
         poster=out_dir / "poster.jpg" if video else None,
         sprite=out_dir / "sprite.jpg" if video else None,
         sprite_grid=sprite_grid(probe) if video else None,
@@ -105,50 +145,67 @@ def plan_derivatives(probe: MediaProbe, out_dir: Path, *, tier: str) -> Derivati
 
 
 def _proxy_scale() -> str:
+    # Scale the short side to min(540, itself), keep aspect; -2 keeps the long side even.
     short = PROXY_SHORT_SIDE
     return (f"scale='if(gte(iw,ih),-2,trunc(min({short},iw)/2)*2)':"
             f"'if(gte(iw,ih),trunc(min({short},ih)/2)*2,-2)'")
 
 
+def _poster_frame(probe: MediaProbe) -> int:
+    """A frame a little way in (10 %, at most 5 s): frame 0 is often black or a slate.
+    Counted in frames, not seconds, so a stream that starts at a non-zero time still works."""
+    fps = probe.fps or 25.0
+    index = round(min(probe.duration_seconds * 0.1, 5.0) * fps)
+    if probe.frame_count:
+        index = min(index, probe.frame_count - 1)
+    return max(0, index)
+
+
+AUDIO_PROXY_ARGS = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+
+
 def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan) -> list[str]:
     """The ffmpeg arguments (without the binary) producing every planned output at once."""
-    args = ["-i", str(source)]
     graph: list[str] = []
     outputs: list[list[str]] = []
-    video_users = [p for p in (plan.proxy if probe.has_video else None, plan.poster, plan.sprite)
-                   if p is not None]
-    if probe.has_video and video_users:
-        labels = [f"v{i}" for i in range(len(video_users))]
-        graph.append(f"[0:v:0]split={len(labels)}" + "".join(f"[{x}]" for x in labels))
-        i = 0
+    video_outputs = [p for p in (plan.proxy if probe.has_video else None, plan.poster,
+                                 plan.sprite) if p is not None]
+    if probe.has_video and video_outputs:
+        branches = [f"v{i}" for i in range(len(video_outputs))]
+        graph.append("[0:v:0]split=" + f"{len(branches)}" + "".join(f"[{b}]" for b in branches))
+        free = iter(branches)
         if plan.proxy is not None:
-            graph.append(f"[v{i}]{_proxy_scale()},format=yuv420p[proxy]")
-            out = ["-map", "[proxy]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "26",
-                   "-g", "48"]
+            graph.append(f"[{next(free)}]{_proxy_scale()},format=yuv420p[proxy]")
+            out = ["-map", "[proxy]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                   "-profile:v", "high", "-g", "48"]
             if probe.has_audio:
-                out += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+                out += ["-map", "0:a:0", *AUDIO_PROXY_ARGS]
             outputs.append([*out, "-movflags", "+faststart", str(plan.proxy)])
-            i += 1
         if plan.poster is not None:
-            at = min(probe.duration_seconds * 0.1, 5.0)
-            graph.append(f"[v{i}]trim=start={at:.3f},setpts=PTS-STARTPTS,"
-                         f"scale=640:-2,format=yuvj420p[poster]")
+            side = POSTER_MAX_SIDE
+            graph.append(f"[{next(free)}]trim=start_frame={_poster_frame(probe)},"
+                         f"setpts=PTS-STARTPTS,scale='min({side},iw)':'min({side},ih)'"
+                         ":force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                         "format=yuvj420p[poster]")
             outputs.append(["-map", "[poster]", "-frames:v", "1", "-q:v", "3",
                             "-update", "1", str(plan.poster)])
-            i += 1
         if plan.sprite is not None and plan.sprite_grid is not None:
             g = plan.sprite_grid
-            graph.append(f"[v{i}]fps=1/{g.interval:g},scale={g.tile_width}:{g.tile_height},"
+            graph.append(f"[{next(free)}]fps=1/{g.interval:g},"
+                         f"scale={g.tile_width}:{g.tile_height},setsar=1,"
                          f"tile={g.columns}x{g.rows},format=yuvj420p[sprite]")
             outputs.append(["-map", "[sprite]", "-frames:v", "1", "-q:v", "4",
                             "-update", "1", str(plan.sprite)])
     elif plan.proxy is not None and probe.has_audio:
-        outputs.append(["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2",
-                        "-movflags", "+faststart", str(plan.proxy)])
+        outputs.append(["-map", "0:a:0", "-vn", *AUDIO_PROXY_ARGS, "-movflags", "+faststart",
+                        str(plan.proxy)])
     if plan.pcm is not None:
         graph.append(f"[0:a:0]aresample={PEAK_SAMPLE_RATE},"
                      "aformat=sample_fmts=s16:channel_layouts=mono[pcm]")
         outputs.append(["-map", "[pcm]", "-f", "s16le", "-c:a", "pcm_s16le", str(plan.pcm)])
+    if not outputs:
+        return []
+    args = ["-i", str(source)]
     if graph:
         args += ["-filter_complex", ";".join(graph)]
     for out in outputs:
@@ -156,52 +213,55 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
     return args
 
 
-def waveform_peaks(samples: npt.NDArray[np.int16], *, sample_rate: int,
-                   per_second: int = PEAKS_PER_SECOND) -> list[list[float]]:
-    """(min, max) pairs per bucket, normalised to -1..1."""
-    if samples.size == 0:
-        return []
-    bucket = max(1, sample_rate // per_second)
-    count = math.ceil(samples.size / bucket)
-    padded = np.zeros(count * bucket, dtype=np.float32)
-    padded[: samples.size] = samples.astype(np.float32) / 32768.0
-    frames = padded.reshape(count, bucket)
-    lows, highs = frames.min(axis=1), frames.max(axis=1)
-    return [[round(float(lo), 4), round(float(hi), 4)] for lo, hi in zip(lows, highs,
-                                                                           strict=True)]
-
-
 def make_derivatives(
     source: Path,
     out_dir: Path,
     probe: MediaProbe,
     *,
-    tier: str,
-    progress: Callable[[FfmpegProgress], None] | None = None,
+    tier: StorageTier | str,
+    progress: ProgressCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    timeout: float | None = None,
 ) -> Derivatives:
-    """Make the tier's working files in ``out_dir``; raises ``MediaError`` naming the file."""
+    """Make the tier's working files in ``out_dir`` (created when needed) in one ffmpeg run.
+
+    Raises ``InputError`` for an unknown tier, ``ProcessError`` (or its cancelled/timeout
+    subclasses) when ffmpeg fails, ``MediaError`` when an expected output is missing or empty;
+    every error names ``source``. Partial outputs are removed on failure.
+    """
     plan = plan_derivatives(probe, out_dir, tier=tier)
     args = build_derivative_args(source, probe, plan)
-    if "-map" not in args:
+    if not args:
         return Derivatives()
     out_dir.mkdir(parents=True, exist_ok=True)
-    run_ffmpeg(args, duration=probe.duration_seconds, on_progress=progress,
-               label=f"derivatives of {source.name}")
-    for made in (plan.proxy, plan.poster, plan.sprite):
-        if made is not None and (not made.exists() or made.stat().st_size == 0):
-            raise MediaError(f"ffmpeg produced no {made.name}", path=str(source))
+    try:
+        run_ffmpeg(args, duration=probe.duration_seconds, on_progress=progress,
+                   should_cancel=should_cancel, timeout=timeout,
+                   label=f"{plan.tier.value} derivatives", path=source)
+        for made in plan.outputs:
+            if not made.exists() or made.stat().st_size == 0:
+                raise MediaError(f"ffmpeg produced no {made.name} for this file",
+                                 path=str(source))
+        return _finish(plan, out_dir)
+    except (ProcessError, MediaError, OSError) as exc:
+        for made in plan.outputs:
+            made.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise MediaError(f"cannot write derivatives: {exc.strerror or exc}",
+                             path=str(source)) from exc
+        raise
+
+
+def _finish(plan: DerivativePlan, out_dir: Path) -> Derivatives:
     sprite_index = waveform = None
     if plan.sprite is not None and plan.sprite_grid is not None:
         sprite_index = out_dir / "sprite.json"
-        sprite_index.write_text(json.dumps(plan.sprite_grid.as_dict()))
+        sprite_index.write_text(json.dumps(plan.sprite_grid.as_dict(plan.sprite.name)))
     if plan.pcm is not None:
-        samples = np.fromfile(plan.pcm, dtype=np.int16)
+        samples = read_pcm_s16le(plan.pcm)
         plan.pcm.unlink(missing_ok=True)
         waveform = out_dir / "waveform.json"
-        waveform.write_text(json.dumps({
-            "peaks_per_second": PEAKS_PER_SECOND,
-            "duration": probe.duration_seconds,
-            "peaks": waveform_peaks(samples, sample_rate=PEAK_SAMPLE_RATE),
-        }))
+        waveform.write_text(json.dumps(peaks_document(samples)))
     return Derivatives(proxy=plan.proxy, poster=plan.poster, sprite=plan.sprite,
-                       sprite_index=sprite_index, waveform=waveform)
+                       sprite_index=sprite_index, waveform=waveform,
+                       sprite_grid=plan.sprite_grid)

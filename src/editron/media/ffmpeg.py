@@ -1,7 +1,9 @@
 """Running the ffmpeg binary: locate it, run an argument list with progress, cancel and timeout.
 
-Argument lists are built by pure functions elsewhere (derivatives, render graphs); this module
-only executes them and translates failures into ``ProcessError`` with the stderr tail.
+Argument lists are built by pure functions elsewhere (derivatives here, render graphs later);
+this module only executes them and translates failures into ``ProcessError`` (or its
+``ProcessCancelledError`` / ``ProcessTimeoutError`` subclasses) carrying the stderr tail and
+the file being worked on.
 """
 
 from __future__ import annotations
@@ -15,15 +17,29 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import TypeAlias
 
-from editron.errors import ProcessError
+from editron.errors import ProcessCancelledError, ProcessError, ProcessTimeoutError
 
-__all__ = ["FfmpegProgress", "ffmpeg_path", "parse_progress_block", "run_ffmpeg"]
+__all__ = [
+    "CancelCheck",
+    "FfmpegProgress",
+    "ProgressCallback",
+    "ffmpeg_command",
+    "ffmpeg_path",
+    "parse_progress_block",
+    "run_ffmpeg",
+]
+
+STDERR_TAIL_LINES = 40
+_POLL_SECONDS = 0.05
 
 
 @lru_cache(maxsize=1)
 def ffmpeg_path() -> str:
-    """A system ``ffmpeg`` on PATH wins; otherwise the static build shipped by imageio-ffmpeg."""
+    """A system ``ffmpeg`` on PATH wins (it may carry hardware encoders); otherwise the static
+    build shipped by imageio-ffmpeg, so a pip-only install works."""
     found = shutil.which("ffmpeg")
     if found:
         return found
@@ -34,31 +50,37 @@ def ffmpeg_path() -> str:
 
 @dataclass(frozen=True, slots=True)
 class FfmpegProgress:
-    out_time: float  # seconds of output written
-    fps: float | None
-    speed: float | None  # x real time
-    percent: float | None  # of the expected duration, when known
+    out_time: float  # seconds of output written so far
+    fps: float | None  # frames encoded per second of wall time
+    speed: float | None  # × real time
+    percent: float | None  # of the expected duration, when it is known
     done: bool
+
+
+ProgressCallback: TypeAlias = Callable[[FfmpegProgress], None]
+
+
+CancelCheck: TypeAlias = Callable[[], bool] | threading.Event
 
 
 def _float(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(value.rstrip("x"))
-    except ValueError:
+        return float(value.strip().rstrip("x"))
+    except ValueError:  # ffmpeg writes "N/A" before the first frame
         return None
 
 
 def parse_progress_block(fields: dict[str, str], duration: float | None) -> FfmpegProgress:
-    """Turn one ``-progress`` key=value block into a progress record."""
-    micros = fields.get("out_time_us") or fields.get("out_time_ms")
+    """Turn one ``-progress`` key=value block into a progress record (pure)."""
+    micros = fields.get("out_time_us") or fields.get("out_time_ms")  # both are µs in ffmpeg
     out_time = 0.0
     if micros and micros.lstrip("-").isdigit():
         out_time = max(0.0, int(micros) / 1_000_000)
     percent = None
     if duration and duration > 0:
-        percent = max(0.0, min(100.0, 100.0 * out_time / duration))
+        percent = round(max(0.0, min(100.0, 100.0 * out_time / duration)), 2)
     done = fields.get("progress") == "end"
     if done and duration:
         percent = 100.0
@@ -66,47 +88,74 @@ def parse_progress_block(fields: dict[str, str], duration: float | None) -> Ffmp
                           percent, done)
 
 
+def ffmpeg_command(args: Sequence[str]) -> list[str]:
+    """The full command line ``run_ffmpeg`` executes for ``args`` (pure but for locating the
+    binary): quiet stderr except errors, machine-readable progress on stdout."""
+    return [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+            "-progress", "pipe:1", "-nostats", *args]
+
+
+def _cancel_requested(check: CancelCheck | None) -> bool:
+    if check is None:
+        return False
+    if isinstance(check, threading.Event):
+        return check.is_set()
+    return bool(check())
+
+
 def run_ffmpeg(
     args: Sequence[str],
     *,
     duration: float | None = None,
-    on_progress: Callable[[FfmpegProgress], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    on_progress: ProgressCallback | None = None,
+    should_cancel: CancelCheck | None = None,
     timeout: float | None = None,
     label: str = "",
+    path: Path | str | None = None,
 ) -> None:
-    """Run ``ffmpeg ARGS`` (without the binary name). Raises ``ProcessError`` on failure,
-    cancel or timeout; the process is killed in the last two cases."""
-    cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-           "-progress", "pipe:1", "-nostats", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            bufsize=1)
-    stderr_tail: deque[str] = deque(maxlen=40)
+    """Run ``ffmpeg ARGS`` (without the binary name) to completion.
+
+    ``duration`` (seconds of expected output) turns progress into a percentage.
+    ``should_cancel`` is a ``threading.Event`` or a callable polled while ffmpeg runs.
+    ``path`` names the file being worked on in any error; ``label`` says what was being done.
+    Raises ``ProcessCancelledError`` / ``ProcessTimeoutError`` (ffmpeg killed) or
+    ``ProcessError`` (non-zero exit), each with the last lines ffmpeg wrote to stderr.
+    """
+    what = label or "ffmpeg"
+    where = str(path) if path is not None else None
+    try:
+        proc = subprocess.Popen(ffmpeg_command(args), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8", errors="replace", bufsize=1)
+    except OSError as exc:
+        raise ProcessError(f"{what}: cannot start ffmpeg: {exc.strerror or exc}",
+                           path=where) from exc
+    stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    stop_reason: list[str] = []
 
     def drain_stderr() -> None:
+        # Read stderr concurrently, or a chatty ffmpeg fills the pipe and stalls.
         assert proc.stderr is not None
         for line in proc.stderr:
             stderr_tail.append(line.rstrip())
 
-    drainer = threading.Thread(target=drain_stderr, daemon=True)
-    drainer.start()
-    stop_reason: list[str] = []
-
     def watchdog() -> None:
+        # Separate from the stdout loop: ffmpeg may go quiet (stuck input) and never print.
         started = time.monotonic()
         while proc.poll() is None:
-            if should_cancel is not None and should_cancel():
+            if _cancel_requested(should_cancel):
                 stop_reason.append("cancelled")
+            elif timeout is not None and time.monotonic() - started > timeout:
+                stop_reason.append("timeout")
+            if stop_reason:
                 proc.kill()
                 return
-            if timeout is not None and time.monotonic() - started > timeout:
-                stop_reason.append(f"timed out after {timeout:.0f} s")
-                proc.kill()
-                return
-            time.sleep(0.1)
+            time.sleep(_POLL_SECONDS)
 
-    guard = threading.Thread(target=watchdog, daemon=True)
-    guard.start()
+    threads = [threading.Thread(target=drain_stderr, daemon=True),
+               threading.Thread(target=watchdog, daemon=True)]
+    for thread in threads:
+        thread.start()
     block: dict[str, str] = {}
     assert proc.stdout is not None
     try:
@@ -119,17 +168,20 @@ def run_ffmpeg(
                 block = {}
     finally:
         if proc.poll() is None and sys.exc_info()[0] is not None:
-            proc.kill()
+            proc.kill()  # the progress callback raised: do not leave ffmpeg running
         code = proc.wait()
-        drainer.join(timeout=5)
-        guard.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)
         proc.stdout.close()
         if proc.stderr is not None:
             proc.stderr.close()
-    what = label or "ffmpeg"
+    tail = "\n".join(stderr_tail)
+    if stop_reason == ["cancelled"]:
+        raise ProcessCancelledError(f"{what}: cancelled, ffmpeg stopped", path=where,
+                                    stderr_tail=tail)
     if stop_reason:
-        raise ProcessError(f"{what}: ffmpeg {stop_reason[0]}", stderr_tail="\n".join(stderr_tail))
+        raise ProcessTimeoutError(f"{what}: ffmpeg timed out after {timeout:g} s and was "
+                                  "stopped", path=where, stderr_tail=tail)
     if code != 0:
-        tail = "\n".join(stderr_tail)
         last = stderr_tail[-1] if stderr_tail else f"exit code {code}"
-        raise ProcessError(f"{what}: ffmpeg failed: {last}", stderr_tail=tail)
+        raise ProcessError(f"{what}: ffmpeg failed: {last}", path=where, stderr_tail=tail)
