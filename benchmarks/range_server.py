@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl
+
+PACE_STEP = 256 * 1024
 
 
 def main() -> None:
@@ -24,7 +28,10 @@ def main() -> None:
             return
 
         def do_GET(self) -> None:
-            target = root / self.path.lstrip("/").split("?")[0]
+            path, _, query = self.path.lstrip("/").partition("?")
+            target = root / path
+            # ?rate=MB_PER_S paces the body like a network link of that speed would.
+            rate = float(dict(parse_qsl(query)).get("rate", 0)) * 1024 * 1024
             size = target.stat().st_size
             start = 0
             header = self.headers.get("Range")
@@ -40,7 +47,16 @@ def main() -> None:
             sent = 0
             try:
                 with target.open("rb") as handle:
-                    sent = self.wfile._sock.sendfile(handle, offset=start)  # type: ignore[attr-defined]
+                    sock = self.wfile._sock  # type: ignore[attr-defined]
+                    if not rate:
+                        sent = sock.sendfile(handle, offset=start)
+                    else:
+                        began = time.monotonic()
+                        while start + sent < size:
+                            sent += sock.sendfile(handle, offset=start + sent, count=PACE_STEP)
+                            ahead = began + sent / rate - time.monotonic()
+                            if ahead > 0:
+                                time.sleep(ahead)
             except (BrokenPipeError, ConnectionResetError):
                 pass
             finally:

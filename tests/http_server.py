@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 __all__ = ["Fault", "FileServer", "serve"]
 
@@ -18,7 +18,7 @@ __all__ = ["Fault", "FileServer", "serve"]
 class Fault:
     """What to do to the next matching request (consumed once unless ``times`` > 1)."""
 
-    kind: str  # drop | status | ignore_range | redirect
+    kind: str  # drop | status | ignore_range | redirect | bad_range
     times: int = 1
     after_bytes: int = 0  # drop: bytes sent before the connection is cut
     status: int = 503
@@ -59,8 +59,11 @@ def _handler(server_state: FileServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
-            server_state.requests.append({"path": path, "range": self.headers.get("Range")})
+            parts = urlsplit(self.path)
+            path = unquote(parts.path)
+            server_state.requests.append({"path": path, "query": parts.query,
+                                          "range": self.headers.get("Range"),
+                                          "host": self.headers.get("Host")})
             server_state.request_times.append(time.monotonic())
             fault = server_state.take_fault(path)
             if fault is not None and fault.kind == "status":
@@ -98,6 +101,9 @@ def _handler(server_state: FileServer) -> type[BaseHTTPRequestHandler]:
                     self.end_headers()
                     return
                 self.send_response(206)
+                if fault is not None and fault.kind == "bad_range":
+                    # A broken server: claims a partial answer but sends from the start.
+                    start = 0
                 self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
             else:
                 self.send_response(200)

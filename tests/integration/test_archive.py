@@ -111,3 +111,45 @@ def test_damaged_archive_is_reported(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04 this is not really a zip")
     with pytest.raises(ArchiveError, match=r"bad\.zip"):
         extract(bad, tmp_path / "o", settings=Settings())
+
+
+def test_tar_hardlink_and_fifo_rejected_naming_the_member(tmp_path: Path) -> None:
+    hard = tarfile.TarInfo("copy.mp4")
+    hard.type, hard.linkname = tarfile.LNKTYPE, "/etc/passwd"
+    with pytest.raises(ArchiveError, match=r"h\.tar.*'copy\.mp4' is a link"):
+        extract(_tar(tmp_path / "h.tar", [(hard, None)]), tmp_path / "o", settings=Settings())
+    fifo = tarfile.TarInfo("pipe.wav")
+    fifo.type = tarfile.FIFOTYPE
+    with pytest.raises(ArchiveError, match=r"'pipe\.wav' is a device"):
+        extract(_tar(tmp_path / "f.tgz", [(fifo, None)]), tmp_path / "o", settings=Settings())
+    assert not (tmp_path / "o").exists()
+
+
+def test_zip_device_member_rejected(tmp_path: Path) -> None:
+    archive = tmp_path / "dev.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("tty.mp4")
+        info.external_attr = (stat.S_IFCHR | 0o600) << 16
+        zf.writestr(info, b"")
+    with pytest.raises(ArchiveError, match=r"'tty\.mp4' is a device"):
+        extract(archive, tmp_path / "o", settings=Settings())
+
+
+def test_member_count_is_bounded(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "many.zip", {f"c{i}.mp4": b"x" for i in range(30)})
+    with pytest.raises(ArchiveError, match="30 members is more than the limit of 20"):
+        extract(archive, tmp_path / "o", settings=Settings(max_archive_members=20))
+    assert len(extract(archive, tmp_path / "o", settings=Settings()).files) == 30
+
+
+def test_bomb_in_a_later_member_removes_earlier_ones(tmp_path: Path) -> None:
+    archive = tmp_path / "late.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a/ok1.mp4", b"1" * 1000)
+        zf.writestr("b/ok2.wav", b"2" * 1000)
+        zf.writestr("c/boom.mp4", b"\0" * (4 * 1024 * 1024))
+    out = tmp_path / "out"
+    settings = Settings(max_archive_expansion_bytes=1024 * 1024, max_archive_ratio=1e9)
+    with pytest.raises(ArchiveError, match=r"late\.zip: expands past 1048576 bytes"):
+        extract(archive, out, settings=settings)
+    assert not out.exists()

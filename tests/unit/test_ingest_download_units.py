@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import email.utils
 
-from editron.ingest.download import parse_retry_after
+from editron.ingest.download import parse_content_range, parse_retry_after
 from editron.ingest.mediatypes import is_archive_name, is_media_name
 
 
@@ -21,3 +21,11 @@ def test_media_and_archive_names() -> None:
     assert not is_media_name("notes.txt") and not is_media_name("mp4")
     assert is_archive_name("day1.zip") and is_archive_name("x.tar.gz") and is_archive_name("x.tgz")
     assert not is_archive_name("clip.mp4")
+
+
+def test_content_range_parsing() -> None:
+    assert parse_content_range("bytes 100-199/200") == (100, 199, 200)
+    assert parse_content_range("bytes 0-9/*") == (0, 9, None)
+    for bad in (None, "", "bytes */200", "items 0-9/10", "bytes 9-0/10", "bytes 0-10/10",
+                "bytes 0-9/ten", "bytes x-9/10"):
+        assert parse_content_range(bad) is None, bad

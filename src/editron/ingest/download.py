@@ -12,7 +12,12 @@ resume offset and hash state, and the wait depends on the response (Retry-After)
 The transfer uses the standard library's ``http.client`` rather than httpx (DESIGN.md's pick):
 ``HTTPResponse.readinto`` fills large reused buffers at close to C speed, while httpx's
 per-64-KiB Python overhead held it to under half of curl's throughput on loopback (see
-benchmarks/README.md). Writing and hashing happen on a second thread behind the reader.
+benchmarks/README.md). Writing and hashing happen on their own threads behind the reader.
+
+Every hop (the first request and each redirect, followed by hand) is checked by
+``netguard.vetted_addresses`` and the TCP connection goes to exactly the addresses it vetted,
+so neither a redirect nor a DNS answer that changes between check and connect can reach an
+internal service.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import http.client
 import logging
 import queue
 import random
+import socket
 import ssl
 import threading
 import time
@@ -36,10 +42,10 @@ from editron import __version__
 from editron.config import Settings
 from editron.domain.media import StagedFile
 from editron.errors import DownloadError, LimitExceededError
-from editron.ingest.netguard import check_url
+from editron.ingest.netguard import vetted_addresses
 from editron.ingest.progress import ProgressSink
 
-__all__ = ["download_to", "parse_retry_after"]
+__all__ = ["download_to", "parse_content_range", "parse_retry_after"]
 
 log = logging.getLogger(__name__)
 MAX_REDIRECTS = 10
@@ -48,10 +54,11 @@ USER_AGENT = f"editron/{__version__}"
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(self, reason: str, wait: float | None = None, *, restart: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.wait = wait
+        self.restart = restart
 
 
 @dataclass(slots=True)
@@ -88,13 +95,36 @@ def _hash_existing(part: Path, checksum: bool) -> _State:
     return _State(size, hasher)
 
 
-def _connect(url: str, settings: Settings) -> http.client.HTTPConnection:
+def _open_socket(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """Connect to the first reachable vetted address (never resolving the name again)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address to connect to")
+
+
+def _connect(url: str, settings: Settings, addresses: list[str] | None
+             ) -> http.client.HTTPConnection:
     parts = urlsplit(url)
     timeout = settings.download_timeout_seconds
+    conn: http.client.HTTPConnection
     if parts.scheme == "https":
-        return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
+        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
                                            context=ssl.create_default_context())
-    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    if addresses is not None:
+        # http.client's documented seam for how the socket is made: the Host header and the
+        # TLS server name still use the host name, but the TCP connection goes to the
+        # addresses netguard checked.
+        port = conn.port
+        conn._create_connection = (  # type: ignore[attr-defined]
+            lambda _address, connect_timeout, _source=None: _open_socket(
+                addresses, port, connect_timeout))
+    return conn
 
 
 def _open_response(url: str, headers: dict[str, str], settings: Settings
@@ -102,36 +132,54 @@ def _open_response(url: str, headers: dict[str, str], settings: Settings
     """GET with redirects followed by hand, so every hop passes the address check."""
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(current, allow_private=settings.allow_private_urls)
         parts = urlsplit(current)
-        conn = _connect(current, settings)
+        if parts.scheme not in ("http", "https"):
+            raise DownloadError(f"{url}: redirected to {current!r}, which is not http(s)",
+                                path=url)
+        addresses = vetted_addresses(current, allow_private=settings.allow_private_urls)
+        conn = _connect(current, settings, addresses)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
         conn.request("GET", path, headers={**headers, "User-Agent": USER_AGENT})
         response = conn.getresponse()
         if response.status in (301, 302, 303, 307, 308):
-            location = response.getheader("location", "")
+            location = response.getheader("location", "") or ""
             response.close()
             conn.close()
+            if not location:
+                raise DownloadError(f"{url}: HTTP {response.status} without a Location",
+                                    path=url)
             current = urljoin(current, location)
             continue
         return conn, response
-    raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects", path=url)
 
 
-def _content_range_total(response: http.client.HTTPResponse, expected_start: int) -> int | None:
-    value = response.getheader("content-range", "") or ""
-    # bytes START-END/TOTAL
-    try:
-        unit, _, rest = value.partition(" ")
-        span, _, total = rest.partition("/")
-        start = int(span.split("-")[0])
-    except ValueError:
-        raise _Retryable(f"bad Content-Range {value!r}") from None
-    if unit != "bytes" or start != expected_start:
-        raise _Retryable(f"server resumed at the wrong offset ({value!r}, wanted {expected_start})")
-    return int(total) if total.isdigit() else None
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """(first byte, last byte, total or None) from ``bytes FIRST-LAST/TOTAL``; None if invalid."""
+    unit, _, rest = (value or "").strip().partition(" ")
+    span, _, total = rest.partition("/")
+    first, _, last = span.partition("-")
+    if unit.lower() != "bytes" or not (first.isdigit() and last.isdigit()):
+        return None
+    start, stop = int(first), int(last)
+    size = int(total) if total.isdigit() else None
+    if stop < start or (total != "*" and size is None) or (size is not None and stop >= size):
+        return None
+    return start, stop, size
+
+
+def _resumed_total(response: http.client.HTTPResponse, offset: int) -> int | None:
+    """The full size from a 206 answer that continues exactly at ``offset``."""
+    value = response.getheader("content-range")
+    parsed = parse_content_range(value)
+    if parsed is None or parsed[0] != offset:
+        # A partial answer that does not continue where the part file ends cannot be
+        # appended; the caller starts over rather than splice mismatched bytes.
+        raise _Retryable(f"server answered the resume from byte {offset} with Content-Range "
+                         f"{value!r}; starting over", 0.0, restart=True)
+    return parsed[2]
 
 
 def _attempt(url: str, part: Path, state: _State, *, settings: Settings,
@@ -170,7 +218,7 @@ def _consume(response: http.client.HTTPResponse, url: str, part: Path, state: _S
             "shared publicly", path=url)
     mode = "ab"
     if status == 206:
-        state.total = _content_range_total(response, state.offset)
+        state.total = _resumed_total(response, state.offset)
     else:  # 200: the whole body, even if we asked for a range
         if state.offset:
             log.info("%s ignored the Range request; downloading from the start", url)
@@ -320,6 +368,8 @@ def download_to(
             _attempt(url, part, state, settings=settings, name=dest.name, progress=progress)
             break
         except _Retryable as exc:
+            if exc.restart:
+                _reset(part, state)
             if attempt == settings.download_max_attempts:
                 raise DownloadError(
                     f"{url}: gave up after {attempt} attempts: {exc.reason}", path=url

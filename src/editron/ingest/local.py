@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 
 from editron.domain.media import StagedFile
-from editron.errors import IngestError
+from editron.errors import IngestError, LimitExceededError
 from editron.ingest.mediatypes import is_archive_name, is_media_name
 from editron.ingest.progress import ProgressSink
 
-__all__ = ["collect_local", "copy_with_hash", "hash_in_place"]
+__all__ = ["check_batch_size", "collect_local", "copy_with_hash", "hash_in_place"]
 
 COPY_CHUNK = 4 * 1024 * 1024
 
@@ -41,6 +41,21 @@ def collect_local(root: Path) -> tuple[list[tuple[Path, str]], list[str]]:
             else:
                 skipped.append(relative)
     return found, skipped
+
+
+def check_batch_size(found: list[tuple[Path, str]], *, limit: int, source: str) -> int:
+    """Total size of ``found``; ``LimitExceededError`` before any copy if it passes ``limit``."""
+    total = 0
+    for path, _relative in found:
+        try:
+            total += path.stat().st_size
+        except OSError as exc:
+            raise IngestError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
+    if total > limit:
+        raise LimitExceededError(
+            f"{total} bytes is more than the batch limit ({limit}); split the folder or raise "
+            "EDITRON_MAX_BATCH_BYTES", path=source)
+    return total
 
 
 def copy_with_hash(source: Path, dest: Path, relative: str, *, checksum: bool,

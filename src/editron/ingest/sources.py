@@ -1,12 +1,14 @@
 """Parse what the user gave into a ``SourceSpec`` before any work starts.
 
 Accepted: a local file or folder path, ``file://`` URLs, ``http(s)://`` URLs, and Dropbox shared
-links (``/s/…``, ``/scl/fi/…`` files, ``/scl/fo/…`` folders), rewritten to a direct download on
-the configured Dropbox content host. Anything else raises ``UnsupportedSourceError``.
+links (``/s/…``, ``/scl/fi/…`` files, ``/scl/fo/…`` and legacy ``/sh/…`` folders), rewritten
+to a direct download on the configured Dropbox content host. Anything else raises
+``UnsupportedSourceError``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -19,6 +21,8 @@ __all__ = ["SourceSpec", "normalise_dropbox_link", "parse_source"]
 DROPBOX_HOSTS = frozenset({"dropbox.com", "www.dropbox.com", "dl.dropbox.com",
                            "dl.dropboxusercontent.com"})
 DEFAULT_DROPBOX_CONTENT_HOST = "https://www.dropbox.com"
+# "name:" with a name of two or more letters; one letter is a Windows drive ("C:").
+_SCHEME_ONLY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,12 @@ class SourceSpec:
 
 
 def _local(path: Path, original: str) -> SourceSpec:
-    path = path.expanduser()
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # "~someone" for a user this machine does not know
+        raise UnsupportedSourceError(
+            f"{original}: cannot expand the home directory in this path; give an absolute path"
+        ) from None
     if not path.exists():
         raise UnsupportedSourceError(
             f"{original}: no such file or folder; give an existing path or an http(s):// or "
@@ -59,9 +68,13 @@ def normalise_dropbox_link(
     elif len(segments) >= 3 and segments[0] == "scl" and segments[1] == "fo":
         kind = SourceKind.DROPBOX_FOLDER
         name = (unquote(segments[-1]) if len(segments) >= 4 else segments[2]) + ".zip"
+    elif len(segments) >= 3 and segments[0] == "sh":
+        # Links made before 2023 (/sh/<id>/<key>[/<name>]) still work and still zip the folder.
+        kind = SourceKind.DROPBOX_FOLDER
+        name = (unquote(segments[3]) if len(segments) >= 4 else segments[1]) + ".zip"
     else:
         raise UnsupportedSourceError(
-            f"{url}: not a Dropbox shared link; expected /s/…, /scl/fi/… or /scl/fo/… "
+            f"{url}: not a Dropbox shared link; expected /s/…, /scl/fi/…, /scl/fo/… or /sh/… "
             "(copy the link from Dropbox's Share button)"
         )
     if "/scl/" in parts.path and not dict(parse_qsl(parts.query)).get("rlkey"):
@@ -82,8 +95,18 @@ def parse_source(source: str, *, dropbox_content_host: str | None = None) -> Sou
     if not text:
         raise UnsupportedSourceError("no source given: pass a path, a URL or a Dropbox link")
     if "://" not in text:
+        scheme_like = _SCHEME_ONLY.match(text)
+        if scheme_like and not Path(text).expanduser().exists():
+            # mailto:, s3:bucket... are URLs without "//", not missing files.
+            raise UnsupportedSourceError(
+                f"{text}: unsupported scheme {scheme_like.group(1).lower()!r}; use a local "
+                "path, file://, http(s):// or a Dropbox shared link")
         return _local(Path(text), text)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unclosed [IPv6] bracket
+        raise UnsupportedSourceError(f"{text}: malformed URL ({exc}); check the link was "
+                                     "copied whole") from exc
     scheme = parts.scheme.lower()
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
