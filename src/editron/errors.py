@@ -18,13 +18,15 @@ translated into these at the boundary, carrying the file or URL and the reason::
     ├── ProcessError                  an external program (ffmpeg) failed; keeps its stderr tail
     │   ├── ProcessCancelledError     stopped on request (a job was cancelled)
     │   └── ProcessTimeoutError       killed after running longer than allowed
-    └── QueueError                    the job queue is unreachable or misconfigured
+    ├── QueueError                    the job queue is unreachable or misconfigured
+    └── DatabaseError                 the database is unreachable or its schema cannot be migrated
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ArchiveError",
+    "DatabaseError",
     "DownloadError",
     "EditronError",
     "IngestError",
@@ -124,3 +126,7 @@ class ProcessTimeoutError(ProcessError):
 
 class QueueError(EditronError):
     """The job queue cannot be used."""
+
+
+class DatabaseError(EditronError):
+    """The database cannot be reached, or its schema cannot be brought up to date."""

@@ -5,31 +5,32 @@ from __future__ import annotations
 import threading
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from editron.db import repositories as repo
 from editron.db.events import append_event, events_after
-from editron.db.migrate import current_revision, head_revision, upgrade
 from editron.db.models import (
-    Base,
     EditSession,
+    Feedback,
+    MediaBatch,
     MediaBatchAnalysis,
     MediaFile,
     RenderJob,
     Task,
 )
-from editron.db.session import get_engine, session_scope
+from editron.db.session import session_scope
 from editron.domain.status import BatchStatus, Stage, TaskStatus
 from editron.errors import InvalidStateError, NotFoundError
-from tests.backends import database_url, postgres_server  # noqa: F401
+from tests.db_backends import (  # noqa: F401  (fixtures)
+    database_url,
+    pg_database,
+    sqlite_template,
+)
 
 
 @pytest.fixture()
 def url(database_url: str) -> str:  # noqa: F811
-    upgrade(database_url)
     return database_url
 
 
@@ -41,44 +42,79 @@ def _batch(url: str, name: str = "gala") -> str:
         return batch.id
 
 
-def test_migrations_match_models(url: str) -> None:
-    assert current_revision(url) == head_revision()
-    upgrade(url)  # idempotent
-    with get_engine(url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diff == []
-
-
-def test_check_constraints_reject_bad_strings(url: str) -> None:
+@pytest.mark.parametrize(("model", "column", "bad"), [
+    (MediaBatch, "status", "downloaded"),
+    (MediaBatch, "storage_tier", "glacier"),
+    (MediaBatch, "file_count", -1),
+    (Task, "status", "blocked"),
+    (EditSession, "status", "review"),
+    (EditSession, "deliverable_type", "trailer"),
+    (RenderJob, "priority", "urgent"),
+    (RenderJob, "status", "running"),
+    (RenderJob, "progress_percent", 101.0),
+    (MediaFile, "status", "ok"),
+])
+def test_check_constraints_reject_bad_values(url: str, model: type, column: str,
+                                             bad: object) -> None:
     batch_id = _batch(url)
+    with session_scope(url) as s:
+        batch = repo.get_batch(s, batch_id)
+        edit = repo.create_edit_session(s, batch_id=batch_id, deliverable_type="recap",
+                                        aspect_ratios=["16:9"])
+        rows = {MediaBatch: batch, Task: repo.get_task(s, batch_id, Stage.INGEST),
+                EditSession: edit,
+                RenderJob: repo.create_render_job(s, edit_session_id=edit.id,
+                                                  aspect_ratio="16:9", format="mp4",
+                                                  profile="web"),
+                MediaFile: repo.add_file(s, batch, filename="a.mp4", relative_path="a.mp4")}
+        row_id = rows[model].id
     with pytest.raises(IntegrityError), session_scope(url) as s:
-        s.get_one(repo.MediaBatch, batch_id).status = "downloaded"  # type: ignore[attr-defined]
-    with pytest.raises(IntegrityError), session_scope(url) as s:
-        s.add(EditSession(batch_id=batch_id, deliverable_type="trailer"))
-    with pytest.raises(IntegrityError), session_scope(url) as s:
-        session = EditSession(batch_id=batch_id, deliverable_type="recap")
-        s.add(session)
+        setattr(s.get_one(model, row_id), column, bad)
         s.flush()
-        s.add(RenderJob(edit_session_id=session.id, aspect_ratio="16:9", format="mp4",
-                        profile="youtube", priority="urgent"))
 
 
 def test_delete_batch_cascades(url: str) -> None:
     batch_id = _batch(url)
+    other_id = _batch(url, "other")
     with session_scope(url) as s:
+        project = repo.create_project(s, name="Client")
+        project_id = project.id
         batch = repo.get_batch(s, batch_id)
+        batch.project_id = project_id
         repo.add_file(s, batch, filename="a.mp4", relative_path="a.mp4", size_bytes=1)
-        s.add(MediaBatchAnalysis(batch_id=batch_id))
-        session = EditSession(batch_id=batch_id, deliverable_type="recap")
-        s.add(session)
-        s.flush()
-        s.add(RenderJob(edit_session_id=session.id, aspect_ratio="9:16", format="mp4",
-                        profile="reels"))
+        repo.create_analysis(s, batch_id=batch_id)
+        edit = repo.create_edit_session(s, batch_id=batch_id, deliverable_type="recap",
+                                        aspect_ratios=["9:16"])
+        repo.create_render_job(s, edit_session_id=edit.id, aspect_ratio="9:16",
+                               format="mp4", profile="reels")
+        repo.record_feedback(s, edit, decision="approve")
+        other = repo.get_batch(s, other_id)
+        repo.add_file(s, other, filename="b.mp4", relative_path="b.mp4")
     with session_scope(url) as s:
-        s.delete(repo.get_batch(s, batch_id))
+        repo.delete_batch(s, repo.get_batch(s, batch_id))
     with session_scope(url) as s:
-        for model in (MediaFile, MediaBatchAnalysis, EditSession, RenderJob, Task):
-            assert s.scalars(select(model)).all() == [], model.__name__
+        for model in (MediaFile, MediaBatchAnalysis, EditSession, RenderJob, Task, Feedback):
+            left = s.scalars(select(model)).all()
+            assert all(getattr(r, "batch_id", other_id) == other_id for r in left), model
+        assert [f.filename for f in s.scalars(select(MediaFile))] == ["b.mp4"]
+        assert s.scalars(select(RenderJob)).all() == []
+        assert s.scalars(select(Feedback)).all() == []
+        assert len(repo.list_tasks(s, batch_id=other_id)) == len(Stage)
+        # The log outlives the rows it describes: it is the audit trail.
+        assert [e.event_type for e in events_after(s, 0, batch_id=batch_id)][-1] == (
+            "batch.deleted")
+        repo.get_project(s, project_id)
+
+
+def test_delete_project_keeps_its_batches(url: str) -> None:
+    with session_scope(url) as s:
+        project_id = repo.create_project(s, name="Client").id
+        batch_id = repo.create_batch(s, reference_name="gala", source_url="/x",
+                                     source_type="local_folder", project_id=project_id).id
+    with session_scope(url) as s:
+        s.delete(repo.get_project(s, project_id))
+    with session_scope(url) as s:
+        assert repo.get_batch(s, batch_id).project_id is None  # ON DELETE SET NULL
 
 
 def test_one_task_card_per_stage(url: str) -> None:
@@ -133,24 +169,33 @@ def test_events_after_filters_and_order(url: str) -> None:
 
 def test_concurrent_appends_get_increasing_ids(url: str) -> None:
     errors: list[BaseException] = []
+    ids: dict[str, list[int]] = {"x": [], "y": []}
+    start = threading.Barrier(2)
 
     def writer(tag: str) -> None:
         try:
+            start.wait(10)
             for i in range(15):
                 with session_scope(url) as s:
-                    append_event(s, entity_type="batch", entity_id=tag, event_type="tick",
-                                 payload={"i": i})
-        except BaseException as exc:  # pragma: no cover - reported below
+                    event = append_event(s, entity_type="batch", entity_id=tag,
+                                         event_type="tick", payload={"i": i})
+                    ids[tag].append(event.id)
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(t,)) for t in ("x", "y")]
+    threads = [threading.Thread(target=writer, args=(t,)) for t in ids]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
     assert not errors
+    for tag, mine in ids.items():
+        assert mine == sorted(mine) and len(set(mine)) == 15, tag
+    assert not set(ids["x"]) & set(ids["y"])
     with session_scope(url) as s:
-        for tag in ("x", "y"):
+        everything = [e.id for e in events_after(s, 0, entity_type="batch", limit=100)]
+        assert everything == sorted(ids["x"] + ids["y"])
+        for tag in ids:
             seen = [e.payload["i"] for e in events_after(s, 0, batch_id=tag)]
             assert seen == list(range(15))
 
@@ -172,8 +217,18 @@ def test_missing_ids_raise_not_found(url: str) -> None:
     with session_scope(url) as s:
         with pytest.raises(NotFoundError, match="no media batch with id 'nope'"):
             repo.get_batch(s, "nope")
+        getters = [repo.get_project, repo.get_file, repo.get_analysis, repo.get_edit_session,
+                   repo.get_render_job, repo.get_feedback, repo.get_dropbox_source]
+        for getter in getters:
+            with pytest.raises(NotFoundError) as caught:
+                getter(s, "nope")
+            assert caught.value.entity_id == "nope", getter.__name__
+        with pytest.raises(NotFoundError, match="nope/ingest"):
+            repo.get_task(s, "nope", Stage.INGEST)
         with pytest.raises(NotFoundError):
-            repo.get_project(s, "nope")
+            repo.set_task(s, "nope", Stage.INGEST, TaskStatus.DONE)
+        with pytest.raises(NotFoundError):
+            repo.revoke_token(s, "nope")
 
 
 def test_list_batches_filters_and_pages(url: str) -> None:
@@ -185,3 +240,35 @@ def test_list_batches_filters_and_pages(url: str) -> None:
         second = repo.list_batches(s, limit=2, offset=2)
         assert len(first) == 2 and len(second) == 2
         assert not {b.id for b in first} & {b.id for b in second}
+
+
+@pytest.mark.postgres
+def test_follower_does_not_skip_an_event_committed_late(pg_database: str) -> None:  # noqa: F811
+    """On PostgreSQL ids are taken at insert: id N+1 can commit while N is still open."""
+    from editron.db.session import get_sessionmaker
+    from tests.db_backends import truncate_all
+
+    truncate_all(pg_database)
+    make = get_sessionmaker(pg_database)
+    with make() as slow, make() as fast:
+        late = append_event(slow, entity_type="batch", entity_id="a", event_type="slow")
+        early = append_event(fast, entity_type="batch", entity_id="b", event_type="fast")
+        fast.commit()
+        assert late.id < early.id
+        with make() as reader:
+            assert [e.id for e in events_after(reader, 0)] == [early.id]  # the trap
+            assert events_after(reader, 0, settle_seconds=30) == []
+        slow.commit()
+        with make() as reader:
+            assert [e.id for e in events_after(reader, 0, settle_seconds=30)] == [
+                late.id, early.id]
+    with make() as writer:  # a rolled-back append leaves a hole that never fills...
+        append_event(writer, entity_type="batch", entity_id="c", event_type="lost")
+        writer.rollback()
+        after_hole = append_event(writer, entity_type="batch", entity_id="d",
+                                  event_type="kept").id
+        writer.commit()
+    with make() as reader:
+        assert [e.id for e in events_after(reader, early.id, settle_seconds=30)] == []
+        # ...so once the next event is older than the settle time, the hole is passed.
+        assert [e.id for e in events_after(reader, early.id, settle_seconds=0)] == [after_hole]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any, TypeVar
 
 __all__ = [
     "BATCH_TRANSITIONS",
+    "JOB_TRANSITIONS",
+    "SESSION_TRANSITIONS",
     "BatchStatus",
     "FileStatus",
     "JobStatus",
@@ -101,5 +105,40 @@ BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
 }
 
 
-def can_transition(current: BatchStatus, new: BatchStatus) -> bool:
-    return new in BATCH_TRANSITIONS[current]
+SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
+    # A "revise" decision sends a session in review back to assembly.
+    SessionStatus.ASSEMBLING: frozenset({SessionStatus.NEEDSREVIEW, SessionStatus.FAILED}),
+    SessionStatus.NEEDSREVIEW: frozenset(
+        {SessionStatus.APPROVED, SessionStatus.ASSEMBLING, SessionStatus.FAILED}
+    ),
+    SessionStatus.APPROVED: frozenset({SessionStatus.RENDERING, SessionStatus.FAILED}),
+    SessionStatus.RENDERING: frozenset({SessionStatus.COMPLETE, SessionStatus.FAILED}),
+    # A finished session can be rendered again (new formats, destinations).
+    SessionStatus.COMPLETE: frozenset({SessionStatus.RENDERING, SessionStatus.FAILED}),
+    SessionStatus.FAILED: frozenset({SessionStatus.ASSEMBLING}),
+}
+
+JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.RENDERING, JobStatus.FAILED, JobStatus.CANCELLED}),
+    # A render whose worker died goes back to the queue.
+    JobStatus.RENDERING: frozenset(
+        {JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.QUEUED}
+    ),
+    # Delivery or QC can still fail a rendered file.
+    JobStatus.COMPLETE: frozenset({JobStatus.FAILED}),
+    JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
+    JobStatus.CANCELLED: frozenset({JobStatus.QUEUED}),
+}
+
+_MACHINES: dict[type[StrEnum], Mapping[Any, frozenset[Any]]] = {
+    BatchStatus: BATCH_TRANSITIONS,
+    SessionStatus: SESSION_TRANSITIONS,
+    JobStatus: JOB_TRANSITIONS,
+}
+
+StatusT = TypeVar("StatusT", BatchStatus, SessionStatus, JobStatus)
+
+
+def can_transition(current: StatusT, new: StatusT) -> bool:
+    """Whether the status machine of ``current``'s kind (batch, session, job) allows ``new``."""
+    return new in _MACHINES[type(current)][current]

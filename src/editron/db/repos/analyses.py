@@ -1,0 +1,93 @@
+"""Batch analyses: one row per analysis run, results stored as JSON documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from editron.db.events import append_event
+from editron.db.models import MediaBatchAnalysis, utcnow
+from editron.db.repos.base import get_or_raise
+
+__all__ = [
+    "AnalysisStatus",
+    "create_analysis",
+    "get_analysis",
+    "latest_analysis",
+    "list_analyses",
+    "set_analysis_status",
+    "update_analysis",
+]
+
+AnalysisStatus = Literal["running", "complete", "failed"]
+
+_UPDATABLE = frozenset(c.key for c in MediaBatchAnalysis.__mapper__.column_attrs) - {
+    "id", "batch_id", "created_at", "status"}
+
+
+def create_analysis(session: Session, *, batch_id: str, brief: dict[str, Any] | None = None,
+                    scope: Sequence[str] = (), model_hint: str | None = None,
+                    max_iterations: int = 3) -> MediaBatchAnalysis:
+    row = MediaBatchAnalysis(batch_id=batch_id, status="running", brief=brief or {},
+                             scope=list(scope), model_hint=model_hint,
+                             max_iterations=max_iterations)
+    session.add(row)
+    session.flush()
+    append_event(session, entity_type="analysis", entity_id=row.id,
+                 event_type="analysis.started", batch_id=batch_id,
+                 payload={"status": row.status, "max_iterations": max_iterations})
+    return row
+
+
+def get_analysis(session: Session, analysis_id: str) -> MediaBatchAnalysis:
+    return get_or_raise(session, MediaBatchAnalysis, "analysis", analysis_id)
+
+
+def list_analyses(session: Session, batch_id: str) -> list[MediaBatchAnalysis]:
+    """A batch's analyses, newest first."""
+    query = select(MediaBatchAnalysis).where(MediaBatchAnalysis.batch_id == batch_id)
+    return list(session.scalars(query.order_by(MediaBatchAnalysis.created_at.desc(),
+                                               MediaBatchAnalysis.id.desc())))
+
+
+def latest_analysis(session: Session, batch_id: str, *,
+                    status: AnalysisStatus | None = None) -> MediaBatchAnalysis | None:
+    query = select(MediaBatchAnalysis).where(MediaBatchAnalysis.batch_id == batch_id)
+    if status is not None:
+        query = query.where(MediaBatchAnalysis.status == status)
+    query = query.order_by(MediaBatchAnalysis.created_at.desc(), MediaBatchAnalysis.id.desc())
+    return session.scalars(query.limit(1)).first()
+
+
+def update_analysis(session: Session, row: MediaBatchAnalysis, **fields: Any
+                    ) -> MediaBatchAnalysis:
+    """Store results (shots, transcript, hero_moments, summary, passes_completed, ...).
+    Status goes through set_analysis_status so it is logged."""
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise TypeError(f"MediaBatchAnalysis has no updatable column(s) {sorted(unknown)}")
+    for key, value in fields.items():
+        setattr(row, key, value)
+    session.flush()
+    return row
+
+
+def set_analysis_status(session: Session, row: MediaBatchAnalysis, status: AnalysisStatus, *,
+                        last_error: str | None = None) -> MediaBatchAnalysis:
+    previous = row.status
+    row.status = status
+    if status == "failed":
+        row.last_error = last_error
+    if status in ("complete", "failed"):
+        row.completed_at = utcnow()
+    payload: dict[str, Any] = {"from": previous, "status": status,
+                               "passes_completed": row.passes_completed}
+    if last_error:
+        payload["error"] = last_error
+    append_event(session, entity_type="analysis", entity_id=row.id,
+                 event_type="analysis.status_changed", batch_id=row.batch_id, payload=payload)
+    session.flush()
+    return row

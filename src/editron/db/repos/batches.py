@@ -1,0 +1,126 @@
+"""Media batches: creation, lookup, filtered paging, the status machine, counters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from editron.db.events import append_event
+from editron.db.models import MediaBatch, utcnow
+from editron.db.repos.base import get_or_raise, page_bounds
+from editron.domain.status import BatchStatus, can_transition
+from editron.errors import InputError, InvalidStateError
+
+__all__ = [
+    "batch_cursor",
+    "create_batch",
+    "delete_batch",
+    "get_batch",
+    "list_batches",
+    "set_batch_status",
+    "update_batch",
+]
+
+_CURSOR_SEP = "|"
+
+
+def create_batch(session: Session, **fields: Any) -> MediaBatch:
+    """A new batch in ``queued``; ``fields`` are MediaBatch columns (reference_name,
+    source_url, source_type, storage_tier, checksum_required, project_id, ...)."""
+    batch = MediaBatch(status=BatchStatus.QUEUED.value, **fields)
+    session.add(batch)
+    session.flush()
+    append_event(session, entity_type="batch", entity_id=batch.id, event_type="batch.created",
+                 payload={"status": batch.status, "reference_name": batch.reference_name,
+                          "source_type": batch.source_type, "storage_tier": batch.storage_tier},
+                 project_id=batch.project_id)
+    return batch
+
+
+def get_batch(session: Session, batch_id: str) -> MediaBatch:
+    return get_or_raise(session, MediaBatch, "media batch", batch_id)
+
+
+def batch_cursor(batch: MediaBatch) -> str:
+    """An opaque position after ``batch`` in ``list_batches`` order, for ``after=``."""
+    return f"{batch.created_at}{_CURSOR_SEP}{batch.id}"
+
+
+def list_batches(session: Session, *, status: str | None = None, project_id: str | None = None,
+                 limit: int = 50, offset: int = 0, after: str | None = None) -> list[MediaBatch]:
+    """Newest first. Page with ``offset``, or with ``after=batch_cursor(last_row)``, which stays
+    stable while new batches arrive."""
+    limit, offset = page_bounds(limit, offset)
+    query = select(MediaBatch)
+    if status is not None:
+        query = query.where(MediaBatch.status == status)
+    if project_id is not None:
+        query = query.where(MediaBatch.project_id == project_id)
+    if after is not None:
+        created_at, sep, batch_id = after.partition(_CURSOR_SEP)
+        if not sep or not batch_id:
+            raise InputError(f"malformed batch cursor {after!r}")
+        query = query.where(or_(MediaBatch.created_at < created_at,
+                                and_(MediaBatch.created_at == created_at,
+                                     MediaBatch.id < batch_id)))
+    query = query.order_by(MediaBatch.created_at.desc(), MediaBatch.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def set_batch_status(session: Session, batch: MediaBatch, status: BatchStatus, *,
+                     last_error: str | None = None) -> None:
+    """Move along the batch status machine and log it; an illegal move raises
+    InvalidStateError and changes nothing."""
+    current = BatchStatus(batch.status)
+    if not can_transition(current, status):
+        raise InvalidStateError(
+            f"batch {batch.id} is {current.value}; it cannot become {status.value}")
+    batch.status = status.value
+    if status is BatchStatus.FAILED:
+        batch.last_error = last_error
+    elif last_error is None and status in (BatchStatus.READY, BatchStatus.ANALYZED):
+        batch.last_error = None
+    batch.updated_at = utcnow()
+    payload: dict[str, Any] = {"from": current.value, "status": status.value}
+    if last_error:
+        payload["error"] = last_error
+    append_event(session, entity_type="batch", entity_id=batch.id,
+                 event_type="batch.status_changed", payload=payload, project_id=batch.project_id)
+
+
+def update_batch(session: Session, batch: MediaBatch, *, file_count: int | None = None,
+                 total_size_bytes: int | None = None,
+                 metadata: Mapping[str, Any] | None = None, last_error: str | None = None,
+                 storage_path: str | None = None, retention_until: str | None = None,
+                 ) -> MediaBatch:
+    """Counters and bookkeeping (not status: use set_batch_status). ``metadata`` is merged
+    into the existing document key by key."""
+    if file_count is not None:
+        batch.file_count = file_count
+    if total_size_bytes is not None:
+        batch.total_size_bytes = total_size_bytes
+    if metadata is not None:
+        # A new dict, so SQLAlchemy sees the JSON column change.
+        batch.batch_metadata = {**(batch.batch_metadata or {}), **metadata}
+    if last_error is not None:
+        batch.last_error = last_error
+    if storage_path is not None:
+        batch.storage_path = storage_path
+    if retention_until is not None:
+        batch.retention_until = retention_until
+    batch.updated_at = utcnow()
+    session.flush()
+    return batch
+
+
+def delete_batch(session: Session, batch: MediaBatch) -> None:
+    """Delete a batch; the database cascades to its files, analyses, sessions, renders and
+    task cards."""
+    append_event(session, entity_type="batch", entity_id=batch.id, event_type="batch.deleted",
+                 payload={"reference_name": batch.reference_name},
+                 project_id=batch.project_id)
+    session.delete(batch)
+    session.flush()

@@ -1,0 +1,101 @@
+"""Edit sessions: one per deliverable request, holding a timeline per aspect ratio."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from editron.db.events import append_event
+from editron.db.models import EditSession, MediaBatch, utcnow
+from editron.db.repos.base import get_or_raise, page_bounds
+from editron.domain.status import SessionStatus, can_transition
+from editron.errors import InvalidStateError
+
+__all__ = [
+    "create_edit_session",
+    "get_edit_session",
+    "list_edit_sessions",
+    "set_session_status",
+    "update_edit_session",
+]
+
+_UPDATABLE = frozenset(c.key for c in EditSession.__mapper__.column_attrs) - {
+    "id", "batch_id", "created_at", "status"}
+
+
+def _project_of(session: Session, batch_id: str) -> str | None:
+    return session.scalar(select(MediaBatch.project_id).where(MediaBatch.id == batch_id))
+
+
+def create_edit_session(session: Session, *, batch_id: str, deliverable_type: str,
+                        aspect_ratios: Sequence[str], analysis_id: str | None = None,
+                        reference_style: str | None = None, include_captions: bool = True,
+                        imovie_project: str | None = None, variants: int = 1) -> EditSession:
+    row = EditSession(batch_id=batch_id, analysis_id=analysis_id,
+                      deliverable_type=deliverable_type, aspect_ratios=list(aspect_ratios),
+                      reference_style=reference_style, include_captions=include_captions,
+                      imovie_project=imovie_project, variants=variants,
+                      status=SessionStatus.ASSEMBLING.value)
+    session.add(row)
+    session.flush()
+    append_event(session, entity_type="edit_session", entity_id=row.id,
+                 event_type="edit_session.created", batch_id=batch_id,
+                 project_id=_project_of(session, batch_id),
+                 payload={"status": row.status, "deliverable_type": deliverable_type,
+                          "aspect_ratios": list(aspect_ratios), "variants": variants})
+    return row
+
+
+def get_edit_session(session: Session, session_id: str) -> EditSession:
+    return get_or_raise(session, EditSession, "edit session", session_id)
+
+
+def list_edit_sessions(session: Session, *, batch_id: str | None = None,
+                       status: SessionStatus | None = None, limit: int = 50,
+                       offset: int = 0) -> list[EditSession]:
+    """Newest first."""
+    limit, offset = page_bounds(limit, offset)
+    query = select(EditSession)
+    if batch_id is not None:
+        query = query.where(EditSession.batch_id == batch_id)
+    if status is not None:
+        query = query.where(EditSession.status == status.value)
+    query = query.order_by(EditSession.created_at.desc(), EditSession.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def set_session_status(session: Session, row: EditSession, status: SessionStatus, *,
+                       last_error: str | None = None) -> EditSession:
+    """Move along the session status machine and log it; an illegal move raises
+    InvalidStateError and changes nothing."""
+    current = SessionStatus(row.status)
+    if not can_transition(current, status):
+        raise InvalidStateError(
+            f"edit session {row.id} is {current.value}; it cannot become {status.value}")
+    row.status = status.value
+    if status is SessionStatus.FAILED:
+        row.last_error = last_error
+    row.updated_at = utcnow()
+    payload: dict[str, Any] = {"from": current.value, "status": status.value}
+    if last_error:
+        payload["error"] = last_error
+    append_event(session, entity_type="edit_session", entity_id=row.id,
+                 event_type="edit_session.status_changed", batch_id=row.batch_id,
+                 project_id=_project_of(session, row.batch_id), payload=payload)
+    session.flush()
+    return row
+
+
+def update_edit_session(session: Session, row: EditSession, **fields: Any) -> EditSession:
+    """Store timelines, exports, preview paths...; status goes through set_session_status."""
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise TypeError(f"EditSession has no updatable column(s) {sorted(unknown)}")
+    for key, value in fields.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush()
+    return row

@@ -1,0 +1,61 @@
+"""Media files of a batch: add, list, dedupe by checksum, update after probing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from editron.db.models import MediaBatch, MediaFile
+from editron.db.repos.base import get_or_raise
+from editron.domain.status import FileStatus
+
+__all__ = ["add_file", "find_file_by_checksum", "get_file", "list_files", "update_file"]
+
+_UPDATABLE = frozenset(c.key for c in MediaFile.__mapper__.column_attrs) - {"id", "batch_id",
+                                                                             "created_at"}
+
+
+def add_file(session: Session, batch: MediaBatch, **fields: Any) -> MediaFile:
+    row = MediaFile(batch_id=batch.id, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_file(session: Session, file_id: str) -> MediaFile:
+    return get_or_raise(session, MediaFile, "media file", file_id)
+
+
+def list_files(session: Session, batch_id: str, *, status: FileStatus | None = None
+               ) -> list[MediaFile]:
+    """A batch's files in the order they were added."""
+    query = select(MediaFile).where(MediaFile.batch_id == batch_id)
+    if status is not None:
+        query = query.where(MediaFile.status == status.value)
+    return list(session.scalars(query.order_by(MediaFile.created_at, MediaFile.id)))
+
+
+def find_file_by_checksum(session: Session, batch_id: str, checksum: str | None
+                          ) -> MediaFile | None:
+    """The usable file in this batch with this SHA-256, if any (dedupe on ingest)."""
+    if checksum is None:
+        return None
+    query = select(MediaFile).where(
+        MediaFile.batch_id == batch_id, MediaFile.checksum_sha256 == checksum,
+        MediaFile.status.in_((FileStatus.READY.value, FileStatus.REMOTE.value)),
+    ).order_by(MediaFile.created_at, MediaFile.id).limit(1)
+    return session.scalars(query).first()
+
+
+def update_file(session: Session, row: MediaFile, **fields: Any) -> MediaFile:
+    """Set columns by attribute name (``file_metadata`` for the JSON document); an unknown
+    name is a programming error and raises TypeError."""
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise TypeError(f"MediaFile has no updatable column(s) {sorted(unknown)}")
+    for key, value in fields.items():
+        setattr(row, key, value)
+    session.flush()
+    return row
