@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +31,11 @@ sys.path.insert(0, str(HERE.parent))
 
 from tests.media_factory import run_ffmpeg  # noqa: E402
 
-from editron.analysis.shots_fast import detect_boundaries, frame_features  # noqa: E402
+from editron.analysis.shots_fast import (  # noqa: E402
+    _distance,
+    detect_boundaries,
+    frame_features,
+)
 
 WORK = HERE / ".work" / "shots"
 FPS = 25
@@ -130,50 +135,75 @@ def score(found: list[int], truth: list[int]) -> dict[str, float]:
     return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
 
 
-def _decode(path: Path, *, small: bool) -> tuple[Any, Any, Any]:
-    thumbs, hists, rgb = [], [], []
+def _decode(path: Path, *, small: bool, nonref: bool = False) -> tuple[Any, Any, Any, Any]:
+    """Features as the analysis decode pass makes them (320 px grey; 48x27 RGB when
+    ``small``; reference frames only when ``nonref``), with each sample's frame number."""
+    thumbs, hists, rgb, index = [], [], [], []
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
         stream.codec_context.thread_type = "AUTO"
+        stream.codec_context.options = {"skip_loop_filter": "all", "flags2": "+fast"}
+        if nonref:
+            stream.codec_context.skip_frame = "NONREF"
         for frame in c.decode(stream):
-            t, h = frame_features(frame.to_ndarray(width=320, height=180, format="gray"))
+            if small:
+                colour = frame.to_ndarray(width=320, height=180, format="rgb24")
+                gray = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)
+                rgb.append(cv2.resize(colour, (48, 27), interpolation=cv2.INTER_AREA))
+            else:
+                gray = frame.to_ndarray(width=320, height=180, format="gray")
+            t, h = frame_features(gray)
             thumbs.append(t)
             hists.append(h)
-            if small:
-                rgb.append(frame.to_ndarray(width=48, height=27, format="rgb24"))
-    return np.stack(thumbs), np.stack(hists), np.stack(rgb) if small else None
+            index.append(round(float(frame.time or 0) * FPS))
+    return np.stack(thumbs), np.stack(hists), np.stack(rgb) if small else None, index
 
 
 def editron_fast(path: Path) -> tuple[list[int], int]:
-    thumbs, hists, _ = _decode(path, small=False)
+    thumbs, hists, _, _ = _decode(path, small=False)
     found = detect_boundaries(thumbs, hists, float(FPS))
     return [f for f, _ in found], len(thumbs)
+
+
+def editron_fast_nonref(path: Path) -> tuple[list[int], int]:
+    """The fast detector as analysis runs it on sources above 720p30: reference frames only."""
+    thumbs, hists, _, index = _decode(path, small=False, nonref=True)
+    seen_fps = FPS * len(index) / (index[-1] + 1)
+    found = detect_boundaries(thumbs, hists, seen_fps)
+    return [index[f] for f, _ in found], len(thumbs)
 
 
 def transnet_alone(path: Path) -> list[int]:
     """TransNetV2 over every frame (its own 100-frame windows, step 50)."""
     from editron.analysis import shots_transnet as tn
 
-    _, _, rgb = _decode(path, small=True)
+    _, _, rgb, _ = _decode(path, small=True)
     scores = tn.predict_blocks(rgb, range((len(rgb) - 1) // tn.BLOCK + 1))
     return [f for f, _ in tn.boundaries_from_predictions(scores)]
 
 
 def editron_accurate(path: Path) -> tuple[list[int], dict[str, int]]:
-    """TransNetV2 only on the blocks holding a fast-detector boundary or a weaker change peak."""
+    """As pass 2 runs it: TransNetV2 only on the blocks holding a fast-detector boundary or a
+    weaker change peak, fused with the fast detector's gradual transitions and flash test."""
     from editron.analysis import shots_transnet as tn
-    from editron.analysis.shots_fast import _distance
+    from editron.analysis.base import FileFindings
+    from editron.analysis.shots_fast import shots_from_boundaries
 
-    thumbs, hists, rgb = _decode(path, small=True)
+    thumbs, hists, rgb, _ = _decode(path, small=True)
     n = len(thumbs)
-    fast = [f for f, _ in detect_boundaries(thumbs, hists, float(FPS))]
+    findings = FileFindings("bench", n / FPS, float(FPS))
+    times = [k / FPS for k in range(n)]
+    findings.shots = shots_from_boundaries("bench", detect_boundaries(thumbs, hists, float(FPS)),
+                                           times, list(range(n)), end_time=n / FPS,
+                                           end_frame=n)
     idx = np.arange(1, n)
-    d = np.concatenate([[0.0], _distance(thumbs, hists, idx - 1, idx)])
-    peaks = [i for i in range(1, n - 1) if d[i] >= 0.05 and d[i] >= d[i - 1] >= 0
-             and d[i] >= d[i + 1]]
-    blocks = tn.candidate_blocks(sorted({*fast, *peaks}), n)
+    findings.series["shot_change"] = np.concatenate(
+        [[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
+    blocks = tn.candidate_blocks(tn.candidates(findings), n)
     scores = tn.predict_blocks(rgb, blocks)
-    return ([f for f, _ in tn.boundaries_from_predictions(scores)],
+    fast = [(s.start_frame, s.transition) for s in findings.shots[1:]]
+    fused = tn.fuse_boundaries(tn.boundaries_from_predictions(scores), fast, rgb)
+    return ([f for f, _ in fused],
             {"blocks_scored": len(blocks), "blocks_total": (n - 1) // tn.BLOCK + 1})
 
 
@@ -204,6 +234,9 @@ def main() -> None:
                                  "boundaries": len(truth), "tolerance_frames": TOLERANCE}
     (found, _), seconds = timed(editron_fast, path, repeat=3)
     report["editron_fast"] = {**score(found, truth), "fps": round(frames / seconds)}
+    (found, decoded), seconds = timed(editron_fast_nonref, path, repeat=3)
+    report["editron_fast_reference_frames_only"] = {
+        **score(found, truth), "fps": round(frames / seconds), "frames_decoded": decoded}
     for name in ("content", "adaptive"):
         try:
             found, seconds = timed(pyscenedetect, path, name, repeat=3)

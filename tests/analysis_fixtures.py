@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tests.media_factory import run_ffmpeg
 
-__all__ = ["CutClip", "make_cut_clip", "make_event_audio", "make_event_clip", "speak"]
+__all__ = ["CutClip", "make_cut_clip", "make_event_audio", "make_event_clip", "make_face_clip",
+           "speak"]
 
 FPS = 25
 SIZE = "320x180"
@@ -36,14 +37,16 @@ class CutClip:
 
 
 def make_cut_clip(path: Path, *, shot_seconds: Sequence[float], transitions: Sequence[str],
-                  flash_at: Sequence[int] = (), dissolve_frames: int = 12) -> CutClip:
+                  flash_at: Sequence[int] = (), dissolve_frames: int = 12, size: str = SIZE,
+                  preset: str = "ultrafast") -> CutClip:
     """Shots of different lavfi sources joined by ``cut`` or ``dissolve``/``fade`` (xfade).
 
-    The boundary of a gradual transition is its middle frame."""
+    The boundary of a gradual transition is its middle frame. ``preset="veryfast"`` gives an
+    H.264 stream with B-frames (non-reference frames), as cameras and exports have."""
     assert len(transitions) == len(shot_seconds) - 1
     inputs: list[str] = []
     for k, seconds in enumerate(shot_seconds):
-        src = SOURCES[k % len(SOURCES)].format(s=SIZE, r=FPS)
+        src = SOURCES[k % len(SOURCES)].format(s=size, r=FPS)
         inputs += ["-f", "lavfi", "-i", f"{src},trim=duration={seconds},setpts=PTS-STARTPTS"]
     chains = [f"[{k}:v]format=yuv420p,setsar=1,fps={FPS},settb=1/{FPS}[s{k}]"
               for k in range(len(shot_seconds))]
@@ -70,7 +73,7 @@ def make_cut_clip(path: Path, *, shot_seconds: Sequence[float], transitions: Seq
         graph += f";[{current}]drawbox=color=white:t=fill:enable='{expr}'[final]"
         current = "final"
     run_ffmpeg([*inputs, "-filter_complex", graph, "-map", f"[{current}]", "-c:v", "libx264",
-                "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", "-r", str(FPS),
+                "-preset", preset, "-crf", "18", "-pix_fmt", "yuv420p", "-r", str(FPS),
                 str(path)])
     return CutClip(path, tuple(boundaries), tuple(transitions), length)
 
@@ -121,4 +124,23 @@ def make_event_clip(path: Path, audio: Path, *, seconds: float, size: str = SIZE
                 "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
                 "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
                 str(path)])
+    return path
+
+
+def make_face_clip(path: Path, *, before: float = 3.0, face: float = 3.0) -> Path:
+    """``before`` seconds of a face-free gradient, then a hard cut to a real photograph of a
+    face (scikit-image's ``astronaut``, 512x512, face at about x 0.33-0.55, y 0.08-0.32 of
+    the image) centred on a dark 640x360 frame for ``face`` seconds."""
+    from PIL import Image
+    from skimage import data
+
+    photo = path.with_suffix(".png")
+    Image.fromarray(data.astronaut()).resize((360, 360)).save(photo)
+    run_ffmpeg(["-f", "lavfi", "-i", f"gradients=size=640x360:rate={FPS}:duration={before}:"
+                "seed=3:speed=0.01", "-f", "lavfi", "-i",
+                f"color=c=0x202020:size=640x360:rate={FPS}:duration={face}", "-loop", "1",
+                "-i", str(photo), "-filter_complex",
+                "[1:v][2:v]overlay=140:0:shortest=1,setsar=1[f];[0:v]setsar=1[g];"
+                "[g][f]concat=n=2:v=1:a=0,format=yuv420p[v]", "-map", "[v]", "-c:v", "libx264",
+                "-preset", "ultrafast", "-crf", "18", str(path)])
     return path

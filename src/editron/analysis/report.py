@@ -1,5 +1,7 @@
 """The analysis folder a person opens: the brief as JSON and Markdown (with the energy curve
-plot and the top moments with thumbnails), and the transcript."""
+plot and the top moments with thumbnails), and the transcript as SRT-like Markdown and as
+plain text. Drawn with PIL (already a dependency) rather than matplotlib: one lane per file
+needs lines, boxes and labels, not a plotting library."""
 
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from editron.analysis.brief import brief_markdown
+from editron.analysis.brief import brief_document, brief_markdown
 from editron.analysis.decode import FileSpool
 from editron.analysis.scoring import mmss
 from editron.domain.analysis import AnalysisResult, Brief
 
-__all__ = ["plot_energy", "write_report"]
+__all__ = ["plot_energy", "srt_time", "transcript_markdown", "transcript_text", "write_report"]
 
 PLOT_SIZE = (1200, 300)
 
@@ -47,9 +49,51 @@ def plot_energy(result: AnalysisResult, names: Mapping[str, str], path: Path) ->
             if peak.file_id == file_id:
                 draw.line([x(peak.t), top + 4, x(peak.t), top + lane_h - 4], fill=(255, 80, 80),
                           width=2)
+        step = _tick_step(duration)
+        tick = 0.0
+        while tick <= duration:
+            draw.line([x(tick), top + lane_h - 6, x(tick), top + lane_h - 2],
+                      fill=(120, 120, 130))
+            draw.text((x(tick) + 2, top + lane_h - 14), mmss(tick), fill=(120, 120, 130))
+            tick += step
+        draw.line([40, top + lane_h - 1, width - 10, top + lane_h - 1], fill=(60, 60, 70))
         draw.text((4, top + 4), names.get(file_id, file_id)[:18], fill=(220, 220, 220))
+    draw.text((width - 330, 4), "energy (blue)  crowd peaks (red)  hero moments (green)",
+              fill=(200, 200, 200))
     image.save(path)
     return path
+
+
+def _tick_step(duration: float) -> float:
+    for step in (5.0, 10.0, 30.0, 60.0, 300.0, 600.0, 1800.0):
+        if duration / step <= 12:
+            return step
+    return 3600.0
+
+
+def srt_time(t: float) -> str:
+    ms = round(max(t, 0.0) * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def transcript_markdown(result: AnalysisResult, names: Mapping[str, str]) -> str:
+    """SRT-like blocks (number, time range, text) under one heading per file."""
+    lines = ["# Transcript", ""]
+    if not result.transcript:
+        lines += ["No speech was transcribed.", ""]
+    current: str | None = None
+    for n, seg in enumerate(result.transcript, start=1):
+        if seg.file_id != current:
+            current = seg.file_id
+            language = f" (language: {seg.language})" if seg.language else ""
+            lines += [f"## {names.get(seg.file_id, seg.file_id)}{language}", ""]
+        lines += [f"{n}  ", f"`{srt_time(seg.start)} --> {srt_time(seg.end)}`  ", seg.text, ""]
+    return "\n".join(lines)
+
+
+def transcript_text(result: AnalysisResult, names: Mapping[str, str]) -> str:
+    return "".join(f"[{names.get(seg.file_id, seg.file_id)} {mmss(seg.start)}] {seg.text}\n"
+                   for seg in result.transcript)
 
 
 def _thumbnail(spool: FileSpool | None, t: float, path: Path) -> str | None:
@@ -66,10 +110,10 @@ def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
                  targets: Sequence[dict[str, Any]], names: Mapping[str, str],
                  spools: Mapping[str, FileSpool], top: int = 10) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "brief.json").write_text(json.dumps(
-        {"brief": brief.to_dict(), "deliverable_targets": list(targets),
-         "summary": result.summary,
-         "hero_moments": [m for m in result.to_dict()["hero_moments"][:top]]}, indent=2))
+    document = {**brief_document(brief, targets), "summary": result.summary,
+                "hero_moments": result.to_dict()["hero_moments"][:top],
+                "sponsor_moments": result.to_dict()["sponsor_moments"]}
+    (folder / "brief.json").write_text(json.dumps(document, indent=2))
     plot = plot_energy(result, names, folder / "energy.png")
     lines = [brief_markdown(brief, targets), "## Summary", "", result.summary, "",
              "## Energy", "", f"![energy curve]({plot.name})", "", "## Top moments", ""]
@@ -88,10 +132,8 @@ def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
         lines += [f"- {r.filename}: {r.status}; {'; '.join(r.messages)}" for r in reports]
         lines.append("")
     (folder / "brief.md").write_text("\n".join(lines))
-    transcript = ["# Transcript", ""]
-    for seg in result.transcript:
-        transcript.append(f"**{names.get(seg.file_id, seg.file_id)} {mmss(seg.start)}** "
-                          f"{seg.text}")
-    (folder / "transcript.md").write_text("\n\n".join(transcript) + "\n")
+    (folder / "transcript.md").write_text(transcript_markdown(result, names))
+    (folder / "transcript.txt").write_text(transcript_text(result, names))
     return {"brief_json": str(folder / "brief.json"), "brief_md": str(folder / "brief.md"),
-            "energy_png": str(plot), "transcript_md": str(folder / "transcript.md")}
+            "energy_png": str(plot), "transcript_md": str(folder / "transcript.md"),
+            "transcript_txt": str(folder / "transcript.txt")}

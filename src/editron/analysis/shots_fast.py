@@ -19,7 +19,7 @@ import numpy.typing as npt
 from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
 from editron.domain.analysis import Shot
 
-__all__ = ["FastShotDetector", "detect_boundaries", "frame_features"]
+__all__ = ["FastShotDetector", "detect_boundaries", "frame_features", "shots_from_boundaries"]
 
 THUMB = (9, 16)
 BINS = 32
@@ -169,6 +169,7 @@ class FastShotDetector(VideoAnalyser):
         self._thumbs: list[npt.NDArray[np.uint8]] = []
         self._hists: list[npt.NDArray[np.float16]] = []
         self._times: list[float] = []
+        self._indices: list[int] = []
 
     def on_frame(self, frame: FrameSample) -> None:
         thumb, hist = frame_features(frame.gray)
@@ -176,6 +177,7 @@ class FastShotDetector(VideoAnalyser):
         self._thumbs.append(thumb.astype(np.uint8))
         self._hists.append(hist.astype(np.float16))
         self._times.append(frame.t)
+        self._indices.append(frame.index)
 
     def finish(self, findings: FileFindings) -> None:
         n = len(self._times)
@@ -185,15 +187,40 @@ class FastShotDetector(VideoAnalyser):
         thumbs = np.stack(self._thumbs).astype(np.float32)
         hists = np.stack(self._hists).astype(np.float32)
         findings.series["frame_times"] = np.asarray(self._times, dtype=np.float32)
-        starts = [(0, "cut"), *detect_boundaries(thumbs, hists, fps)]
-        end_time = max(findings.duration, self._times[-1] + 1.0 / fps)
-        for k, (frame, kind) in enumerate(starts):
-            stop = starts[k + 1][0] if k + 1 < len(starts) else n
-            findings.shots.append(Shot(
-                file_id=findings.file_id,
-                start=round(self._times[frame], 4),
-                end=round(self._times[stop] if stop < n else end_time, 4),
-                start_frame=frame,
-                end_frame=stop,
-                transition=kind,
-            ))
+        # When the decoder skipped non-reference frames, the series runs at a lower rate:
+        # the detector's windows are sized in samples, so give it the rate it actually sees.
+        seen_fps = fps * n / max(self._indices[-1] + 1, n)
+        positions = detect_boundaries(thumbs, hists, seen_fps)
+        findings.series["shot_change"] = _change_series(thumbs, hists)
+        findings.shots.extend(shots_from_boundaries(
+            findings.file_id, positions, self._times, self._indices,
+            end_time=max(findings.duration, self._times[-1] + 1.0 / fps),
+            end_frame=max(self._indices[-1] + 1, round(findings.duration * fps))))
+
+
+def _change_series(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32]
+                   ) -> npt.NDArray[np.float32]:
+    """Frame-to-frame change per decoded sample (0 for the first): pass 2 reads it to pick
+    where the accurate detector should look."""
+    idx = np.arange(1, len(thumbs))
+    return np.concatenate([[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
+
+
+def shots_from_boundaries(file_id: str, boundaries: list[tuple[int, str]],
+                          times: list[float], indices: list[int], *, end_time: float,
+                          end_frame: int) -> list[Shot]:
+    """Shots from boundary positions in the decoded sample list (first shot starts at 0)."""
+    n = len(times)
+    starts = [(0, "cut"), *((p, k) for p, k in boundaries if 0 < p < n)]
+    out = []
+    for k, (pos, kind) in enumerate(starts):
+        stop = starts[k + 1][0] if k + 1 < len(starts) else n
+        out.append(Shot(
+            file_id=file_id,
+            start=round(times[pos], 4),
+            end=round(times[stop] if stop < n else end_time, 4),
+            start_frame=indices[pos],
+            end_frame=indices[stop] if stop < n else end_frame,
+            transition=kind,
+        ))
+    return out

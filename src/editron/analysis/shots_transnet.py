@@ -5,6 +5,11 @@ The network reads 48x27 RGB frames in 100-frame windows and scores the middle 50
 sliding over the whole file, only the 50-frame blocks holding a fast-detector boundary or a
 weaker change peak are scored; everywhere else the picture was steady enough for the fast
 detector's "no cut" to stand.
+
+The network's calls are then fused with what the fast detector knows better: a gradual
+transition the fast detector measured (fade through black, dissolve) is one boundary at its
+middle, where TransNetV2 often calls its two ends; and a "cut" after which the picture returns
+to what it was a few frames before is a flash, not a cut.
 """
 
 from __future__ import annotations
@@ -16,12 +21,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BLOCK", "available", "boundaries_from_predictions", "candidate_blocks",
-           "predict_blocks"]
+from editron.analysis.base import FileFindings
+from editron.analysis.shots_fast import shots_from_boundaries
+from editron.domain.analysis import Shot
+
+__all__ = ["BLOCK", "accurate_shots", "available", "boundaries_from_predictions",
+           "candidate_blocks", "candidates", "fuse_boundaries", "predict_blocks"]
 
 BLOCK = 50
 CONTEXT = 25
 THRESHOLD = 0.5
+PEAK_CHANGE = 0.05  # a weaker change peak the fast detector did not call still gets a look
+GRADUAL_REACH = 12  # frames: TransNetV2 calls within this of a fast gradual boundary merge
+FLASH_DISTANCE = 0.04  # mean abs difference (0..1) under which two frames show the same
 _lock = threading.Lock()
 _model: list[Any] = []
 
@@ -95,3 +107,64 @@ def boundaries_from_predictions(scores: npt.NDArray[np.float32]) -> list[tuple[i
         else:
             found.append(((int(a) + int(b)) // 2 + 1, "dissolve"))
     return [(f, k) for f, k in found if 0 < f < len(scores)]
+
+
+def candidates(findings: FileFindings) -> list[int]:
+    """Sample positions worth scoring: every fast-detector boundary and every local peak of
+    frame-to-frame change above ``PEAK_CHANGE`` (what the fast detector may have missed)."""
+    found = {s.start_frame for s in findings.shots[1:]}
+    change = findings.series.get("shot_change")
+    if change is not None and change.size > 2:
+        mid = change[1:-1]
+        peaks = (mid >= PEAK_CHANGE) & (mid >= change[:-2]) & (mid >= change[2:])
+        found.update(int(i) + 1 for i in np.flatnonzero(peaks))
+    return sorted(found)
+
+
+def accurate_shots(findings: FileFindings, frames: npt.NDArray[np.uint8]) -> list[Shot]:
+    """Shots from TransNetV2 scored on the candidate blocks of ``frames`` (every decoded frame
+    at 48x27 RGB, in decode order). Needs the fast detector's shots and change series."""
+    times = findings.series.get("frame_times")
+    if times is None or len(frames) != len(times) or len(frames) < 2:
+        return list(findings.shots)
+    n = len(frames)
+    scores = predict_blocks(frames, candidate_blocks(candidates(findings), n))
+    fast = [(s.start_frame, s.transition) for s in findings.shots[1:]]
+    fused = fuse_boundaries(boundaries_from_predictions(scores), fast, frames)
+    fps = findings.fps or 25.0
+    time_list = [float(t) for t in times]
+    # Decoding every frame (no skipping) in this mode: sample position == frame number.
+    return shots_from_boundaries(
+        findings.file_id, fused, time_list, list(range(n)),
+        end_time=max(findings.duration, time_list[-1] + 1.0 / fps),
+        end_frame=max(n, round(findings.duration * fps)))
+
+
+def _is_flash(frames: npt.NDArray[np.uint8], at: int) -> bool:
+    """The picture a few frames after ``at`` matches one a few frames before it."""
+    n = len(frames)
+    for before in range(max(0, at - 3), at):
+        for after in range(at + 1, min(n, at + 4)):
+            if after - before > 5:
+                continue
+            a = frames[before].astype(np.float32)
+            b = frames[after].astype(np.float32)
+            if float(np.abs(a - b).mean()) / 255.0 < FLASH_DISTANCE:
+                return True
+    return False
+
+
+def fuse_boundaries(network: list[tuple[int, str]], fast: list[tuple[int, str]],
+                    frames: npt.NDArray[np.uint8]) -> list[tuple[int, str]]:
+    """TransNetV2's boundaries, with gradual transitions taken from the fast detector and
+    flashes dropped (see the module docstring)."""
+    gradual = [(p, k) for p, k in fast if k != "cut"]
+    out: dict[int, str] = {}
+    for frame, kind in network:
+        near = [g for g in gradual if abs(g[0] - frame) <= GRADUAL_REACH]
+        if near:
+            position, kind = min(near, key=lambda g: abs(g[0] - frame))
+            out[position] = kind
+        elif not _is_flash(frames, frame):
+            out[frame] = kind
+    return sorted(out.items())

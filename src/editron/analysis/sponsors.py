@@ -1,8 +1,9 @@
 """Sponsor and keyword mentions in the transcript, tolerant of ASR spelling.
 
 "Northwind" may come back as "North Wind", "Northwin" or "Nor wind": we compare the name with
-every run of 1-3 consecutive words, joined without spaces, on letters only, and accept a close
-fuzzy match (difflib ratio) or an equal phonetic key.
+every run of 1-3 consecutive words, joined without spaces, on letters only (normalised text),
+and accept a close fuzzy match (difflib ratio >= 0.8) or, for names of five letters or more,
+an equal phonetic key with a looser ratio. The time comes from the matched words' timings.
 """
 
 from __future__ import annotations
@@ -16,31 +17,45 @@ from editron.domain.analysis import SponsorMoment, TranscriptSegment, Word
 __all__ = ["find_mentions", "phonetic_key"]
 
 MIN_RATIO = 0.8
+PHONETIC_MIN_RATIO = 0.5
 
 
 def _letters(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+_DIGRAPHS = (("ph", "f"), ("ck", "k"), ("gh", "g"), ("wh", "w"), ("qu", "kw"), ("x", "ks"),
+             ("th", "t"), ("sch", "sk"), ("kn", "n"), ("wr", "r"))
+_CLASSES = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"),
+            **dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
+
+
 def phonetic_key(text: str) -> str:
-    """A small Soundex-like key: first letter, then consonant classes, no repeats."""
+    """A small Soundex/Metaphone-like key: common spellings of one sound are folded first
+    ("ph" = "f", soft "c" = "s", "ck" = "k", ...), then every consonant, the first one too, maps
+    to its class, vowels only separate repeats. "Kaltura" and "Culture" share a key, as do
+    "Northwind" and "North Wind"."""
     letters = _letters(text)
     if not letters:
         return ""
-    classes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"),
-               **dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
-    key, last = letters[0], classes.get(letters[0], "")
-    for ch in letters[1:]:
-        code = classes.get(ch, "")
+    for spelled, sound in _DIGRAPHS:
+        letters = letters.replace(spelled, sound)
+    letters = re.sub(r"c(?=[eiy])", "s", letters)
+    key, last = ("a" if letters[0] in "aeiouyhw" else ""), ""
+    for ch in letters:
+        code = _CLASSES.get(ch, "")
         if code and code != last:
             key += code
         last = code
-    return key[:6]
+    return key[:7]
 
 
 def _candidates(segment: TranscriptSegment, name: str) -> list[tuple[float, int, int]]:
     """(ratio, first word, word count) of every 1-3 word run that matches ``name``."""
     target, target_key = _letters(name), phonetic_key(name)
+    # Only a key with three or more consonant sounds says enough to match on ("Aurora" and
+    # "error" share a two-sound key).
+    distinctive = len(target) >= 5 and len(target_key.lstrip("a")) >= 3
     words: tuple[Word, ...] = segment.words
     found = []
     for i in range(len(words)):
@@ -51,8 +66,10 @@ def _candidates(segment: TranscriptSegment, name: str) -> list[tuple[float, int,
             if not joined:
                 continue
             ratio = SequenceMatcher(None, joined, target).ratio()
-            if ratio < MIN_RATIO and phonetic_key(joined) == target_key and \
-                    abs(len(joined) - len(target)) <= 2:
+            # Sounds alike, spelled apart ("Culture" for "Kaltura"): accept a distinctive name
+            # whose key matches and whose spelling is not wildly different.
+            if ratio < MIN_RATIO and distinctive and ratio >= PHONETIC_MIN_RATIO and \
+                    phonetic_key(joined) == target_key and abs(len(joined) - len(target)) <= 2:
                 ratio = MIN_RATIO
             if ratio >= MIN_RATIO:
                 found.append((ratio, i, n))

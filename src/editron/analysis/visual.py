@@ -11,7 +11,7 @@ import numpy.typing as npt
 from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
 from editron.domain.analysis import ShotSignals
 
-__all__ = ["VisualSignals", "aggregate_per_shot"]
+__all__ = ["VisualSignals", "aggregate_per_shot", "signals_from_series"]
 
 SMALL = (64, 36)
 SHARPNESS_EVERY = 6  # frames
@@ -25,6 +25,8 @@ class VisualSignals(VideoAnalyser):
     def __init__(self, context: object) -> None:
         super().__init__(context)  # type: ignore[arg-type]
         self._prev: npt.NDArray[np.float32] | None = None
+        self._prev_index = -1
+        self._seen = 0
         self.times: list[float] = []
         self.motion: list[float] = []
         self.centre: list[tuple[float, float]] = []
@@ -41,7 +43,9 @@ class VisualSignals(VideoAnalyser):
             self.centre.append((0.5, 0.5))
         else:
             diff = np.abs(small - self._prev)
-            self.motion.append(float(diff.mean()) / 255.0)
+            # Per source frame: when the decoder skipped frames, the change spans several.
+            gap = max(1, frame.index - self._prev_index)
+            self.motion.append(float(diff.mean()) / 255.0 / gap)
             total = float(diff.sum())
             if total > 1e-3:
                 ys, xs = np.indices(diff.shape)
@@ -49,20 +53,37 @@ class VisualSignals(VideoAnalyser):
                                     float((ys * diff).sum() / total) / SMALL[1]))
             else:
                 self.centre.append(self.centre[-1])
-        self._prev = small
-        if frame.index % SHARPNESS_EVERY == 0:
+        self._prev, self._prev_index = small, frame.index
+        self._seen += 1
+        if (self._seen - 1) % SHARPNESS_EVERY == 0:
             self.sharp_times.append(frame.t)
             self.sharpness.append(float(cv2.Laplacian(frame.gray, cv2.CV_32F).var()))
 
     def finish(self, findings: FileFindings) -> None:
         if not self.times:
             return
-        findings.series["motion"] = np.asarray(self.motion, dtype=np.float32)
-        findings.series["motion_times"] = np.asarray(self.times, dtype=np.float32)
-        findings.shot_signals.extend(aggregate_per_shot(
-            findings, np.asarray(self.times), np.asarray(self.motion),
-            np.asarray(self.centre), np.asarray(self.brightness),
-            np.asarray(self.sharp_times), np.asarray(self.sharpness)))
+        series = findings.series
+        series["motion"] = np.asarray(self.motion, dtype=np.float32)
+        series["motion_times"] = np.asarray(self.times, dtype=np.float32)
+        centre = np.asarray(self.centre, dtype=np.float32)
+        series["motion_cx"], series["motion_cy"] = centre[:, 0], centre[:, 1]
+        series["brightness"] = np.asarray(self.brightness, dtype=np.float32)
+        series["sharp_times"] = np.asarray(self.sharp_times, dtype=np.float32)
+        series["sharpness"] = np.asarray(self.sharpness, dtype=np.float32)
+        findings.shot_signals.extend(signals_from_series(findings))
+
+
+def signals_from_series(findings: FileFindings) -> list[ShotSignals]:
+    """Per-shot signals for ``findings.shots`` from the series pass 1 kept, so they can be
+    recomputed when a later pass changes the shots (the accurate detector)."""
+    series = findings.series
+    if "motion_times" not in series:
+        return []
+    return aggregate_per_shot(
+        findings, series["motion_times"].astype(np.float64), series["motion"].astype(np.float64),
+        np.stack([series["motion_cx"], series["motion_cy"]], axis=1).astype(np.float64),
+        series["brightness"].astype(np.float64), series["sharp_times"].astype(np.float64),
+        series["sharpness"].astype(np.float64))
 
 
 def aggregate_per_shot(findings: FileFindings, times: npt.NDArray[np.float64],
@@ -72,14 +93,15 @@ def aggregate_per_shot(findings: FileFindings, times: npt.NDArray[np.float64],
     shots = findings.shots or []
     out = []
     for shot in shots:
-        inside = (times >= shot.start) & (times < shot.end)
+        # Series times may be float32: compare with a margin well under one frame.
+        inside = (times >= shot.start - 1e-3) & (times < shot.end - 1e-3)
         # The first frame of a shot differs from the last of the previous one: not motion.
-        inside_motion = inside & (times > shot.start + 1e-6)
+        inside_motion = inside & (times > shot.start + 1e-3)
         m = motion[inside_motion]
         weights = m if m.size and m.sum() > 0 else None
         cx, cy = (np.average(centre[inside_motion], axis=0, weights=weights)
                   if inside_motion.any() else (0.5, 0.5))
-        s_inside = (sharp_times >= shot.start) & (sharp_times < shot.end)
+        s_inside = (sharp_times >= shot.start - 1e-3) & (sharp_times < shot.end - 1e-3)
         out.append(ShotSignals(
             file_id=findings.file_id, start=shot.start, end=shot.end,
             motion=round(float(np.clip(m.mean() * 8.0, 0, 1)) if m.size else 0.0, 4),
