@@ -1,0 +1,75 @@
+"""The exporter interface and registry.
+
+An exporter has a ``NAME`` (the ``--format`` value), a file ``EXTENSION`` and one required
+method, ``export``. Modules register on import; one whose optional dependency is missing is
+listed in ``UNAVAILABLE`` with the reason instead of breaking the others.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+from typing import ClassVar, Literal
+from urllib.parse import quote
+
+from editron.domain.timeline import MediaInfo, Timeline
+from editron.errors import InputError
+
+__all__ = [
+    "EXPORTERS",
+    "UNAVAILABLE",
+    "Exporter",
+    "PathMode",
+    "export_timeline",
+    "media_url",
+    "register",
+]
+
+PathMode = Literal["absolute", "relative"]
+
+
+class Exporter:
+    NAME: ClassVar[str] = ""
+    EXTENSION: ClassVar[str] = ""
+    BINARY: ClassVar[bool] = False
+
+    def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
+               relative_to: str | None = None) -> str | bytes:
+        raise NotImplementedError
+
+
+EXPORTERS: dict[str, Exporter] = {}
+UNAVAILABLE: dict[str, str] = {}
+
+
+def register(cls: type[Exporter]) -> type[Exporter]:
+    EXPORTERS[cls.NAME] = cls()
+    return cls
+
+
+def media_url(info: MediaInfo, *, path_mode: PathMode, relative_to: str | None,
+              timeline: Timeline) -> str:
+    """An absolute ``file://`` URL, or a path relative to ``relative_to`` (default: the folder
+    that holds all of the timeline's media) so a moved project folder relinks by itself."""
+    path = Path(info.path).absolute()
+    if path_mode == "absolute":
+        return path.as_uri()
+    if path_mode != "relative":
+        raise InputError(f"unknown path mode {path_mode!r}; use absolute or relative")
+    folders = [str(Path(m.path).absolute().parent) for m in timeline.media.values()]
+    base = relative_to or os.path.commonpath(folders or [str(path.parent)])
+    rel = os.path.relpath(path, Path(base).absolute())
+    return quote(str(PurePosixPath(*Path(rel).parts)))
+
+
+def export_timeline(timeline: Timeline, fmt: str, *, path_mode: PathMode = "absolute",
+                    relative_to: str | None = None) -> str | bytes:
+    """The timeline written in format ``fmt`` (one of ``EXPORTERS``)."""
+    from editron.edit import exporters  # noqa: F401  (registers the built-in formats)
+
+    key = fmt.strip().lower()
+    if key not in EXPORTERS:
+        if key in UNAVAILABLE:
+            raise InputError(f"export format {fmt!r} is unavailable: {UNAVAILABLE[key]}")
+        raise InputError(f"unknown export format {fmt!r}; known: {', '.join(sorted(EXPORTERS))}")
+    return EXPORTERS[key].export(timeline, path_mode=path_mode, relative_to=relative_to)

@@ -1,0 +1,97 @@
+"""OpenTimelineIO: the timeline as an ``otio.schema.Timeline`` (also the base of the xmeml and
+EDL exports), written as ``.otio`` JSON.
+
+Video on V1, the same clips with the same source ranges and references on A1 (linked by a
+shared ``link_id`` in the metadata), the music bed on A2. Every time is a ``RationalTime`` at
+the timeline rate (24000/1001 for 23.976), so no editor has to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import ClassVar
+
+import opentimelineio as otio
+
+from editron.domain.timeline import FrameRate, Timeline
+from editron.edit.exporters.base import Exporter, PathMode, media_url, register
+
+__all__ = ["OtioExporter", "to_otio"]
+
+
+def _rt(frames: int, rate: FrameRate) -> otio.opentime.RationalTime:
+    return otio.opentime.RationalTime(frames, rate.num / rate.den)
+
+
+def _range(start: int, duration: int, rate: FrameRate) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(_rt(start, rate), _rt(duration, rate))
+
+
+def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
+            relative_to: str | None = None, audio: bool = True,
+            music: bool = True) -> otio.schema.Timeline:
+    rate = timeline.rate
+    out = otio.schema.Timeline(name=timeline.name)
+    out.global_start_time = _rt(0, rate)
+    out.metadata["editron"] = {
+        "deliverable": timeline.deliverable, "variant": timeline.variant,
+        "aspect_ratio": timeline.aspect_ratio, "width": timeline.width,
+        "height": timeline.height, "rate": f"{rate.num}/{rate.den}", "style": timeline.style,
+    }
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    for i, clip in enumerate(timeline.clips):
+        info = timeline.media[clip.file_id]
+
+        url = media_url(info, path_mode=path_mode, relative_to=relative_to, timeline=timeline)
+        available = _range(0, rate.frames_floor(info.duration), rate)
+
+        meta = {"file_id": clip.file_id, "link_id": f"link{i + 1}",
+                "transition_in": asdict(clip.transition_in), "pad_blur": clip.pad_blur,
+                "max_crop_step": clip.max_crop_step,
+                "crop": [asdict(k) for k in clip.crop]}
+        source = _range(clip.source_start, clip.duration, rate)
+        name = clip.name or clip.file_id
+        video.append(otio.schema.Clip(name=name, media_reference=otio.schema.ExternalReference(
+                target_url=url, available_range=available),
+                                      source_range=source, metadata={"editron": meta}))
+        if clip.audio:
+            sound.append(otio.schema.Clip(
+                name=name, media_reference=otio.schema.ExternalReference(
+                target_url=url, available_range=available), source_range=source,
+                metadata={"editron": {"file_id": clip.file_id, "link_id": f"link{i + 1}"}}))
+        else:
+            sound.append(otio.schema.Gap(source_range=_range(0, clip.duration, rate)))
+    out.tracks.append(video)
+    if audio:
+        out.tracks.append(sound)
+    if music and timeline.music is not None and timeline.duration_frames > 0:
+        bed = otio.schema.Track(name="A2", kind=otio.schema.TrackKind.Audio)
+        bed.append(otio.schema.Clip(
+            name="music bed",
+            media_reference=otio.schema.ExternalReference(target_url=_music_url(
+                timeline.music.path, path_mode)),
+            source_range=_range(0, timeline.duration_frames, rate),
+            metadata={"editron": {"gain_db": timeline.music.gain_db,
+                                  "ducking": [asdict(k) for k in timeline.music.ducking],
+                                  "beats": list(timeline.music.beats)}}))
+        out.tracks.append(bed)
+    return out
+
+
+def _music_url(path: str, path_mode: PathMode) -> str:
+    from pathlib import Path
+
+    return Path(path).absolute().as_uri() if path_mode == "absolute" else Path(path).name
+
+
+@register
+class OtioExporter(Exporter):
+    NAME: ClassVar[str] = "otio"
+    EXTENSION: ClassVar[str] = "otio"
+
+    def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
+               relative_to: str | None = None) -> str:
+        tl = to_otio(timeline, path_mode=path_mode, relative_to=relative_to)
+        text: str = otio.adapters.write_to_string(tl, "otio_json")
+        return text

@@ -1,0 +1,128 @@
+"""Blueprint → one Timeline per aspect ratio: clips placed back to back at the timeline rate,
+reframed for vertical and square, captions re-timed to the edit, transitions from the style,
+and an optional music bed with ducking under speech.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from editron.domain.analysis import AnalysisResult
+from editron.domain.timeline import (
+    Blueprint,
+    BrandPod,
+    Clip,
+    FrameRate,
+    MediaInfo,
+    MusicBed,
+    StylePreset,
+    Timeline,
+    Transition,
+)
+from editron.edit.captions import build_captions, safe_area
+from editron.edit.music import plan_ducking, snap_to_beats
+from editron.edit.reframe import plan_reframe
+from editron.errors import InputError
+from editron.story.cuts import file_cuts
+
+__all__ = ["ASPECT_RATIOS", "build_timelines", "parse_ratio"]
+
+ASPECT_RATIOS: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080),
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+}
+
+
+def parse_ratio(text: str) -> str:
+    """``16:9``, ``16x9`` or ``16/9`` → ``16:9``."""
+    norm = text.strip().lower().replace("x", ":").replace("/", ":")
+    if norm not in ASPECT_RATIOS:
+        raise InputError(f"unknown aspect ratio {text!r}; use 16:9, 9:16 or 1:1")
+    return norm
+
+
+def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
+                    analysis: AnalysisResult, media: Mapping[str, MediaInfo],
+                    style: StylePreset, brand: BrandPod | None = None,
+                    include_captions: bool = True, project_name: str = "Editron",
+                    music_path: str | None = None, music_beats: Sequence[float] = ()
+                    ) -> list[Timeline]:
+    """One timeline per aspect ratio, all cut identically from ``blueprint``; with a music
+    bed (``music_path`` and its ``music_beats`` in seconds) the cuts first snap to the beats."""
+    rate = blueprint.rate
+    missing = sorted({m.file_id for m in blueprint.moments} - set(media))
+    if missing:
+        raise InputError(f"the blueprint uses files with no media info: {', '.join(missing)}")
+    if music_path is not None and music_beats:
+        cuts = {fid: file_cuts(analysis, media[fid], rate)
+                for fid in {m.file_id for m in blueprint.moments}}
+        blueprint = snap_to_beats(blueprint, music_beats, cuts,
+                                  min_frames=rate.frames(style.min_shot_seconds) // 2)
+    base: list[Clip] = []
+    record = 0
+    trans_frames = rate.frames(style.transition_seconds)
+    for i, m in enumerate(blueprint.moments):
+        info = media[m.file_id]
+        end = min(m.source_end, rate.frames_floor(info.duration))
+        if end <= m.source_start:
+            raise InputError(f"moment {m.key or i} lies outside {info.path}", path=info.path)
+        kind = "cut" if i == 0 or style.transition == "cut" else style.transition
+        base.append(Clip(
+            file_id=m.file_id, source_start=m.source_start, source_end=end, record_start=record,
+            name=f"{i + 1:02d} {m.file_id}",
+            transition_in=Transition(kind, 0 if kind == "cut" else
+                                     min(trans_frames, (end - m.source_start) // 2)),
+            audio=info.has_audio,
+        ))
+        record += end - m.source_start
+    name = project_name if blueprint.variant <= 1 else f"{project_name} v{blueprint.variant}"
+    out: list[Timeline] = []
+    for ratio in aspect_ratios:
+        key = parse_ratio(ratio)
+        width, height = ASPECT_RATIOS[key]
+        clips = tuple(_reframed(c, analysis, media[c.file_id], rate, width, height)
+                      for c in base)
+        box = safe_area(key, width, height)
+        captions = (build_captions(clips, analysis.transcript, rate=rate,
+                                   style=style.caption_style, box=box)
+                    if include_captions else ())
+        music = None
+        if music_path is not None:
+            speech = _speech_spans(clips, analysis, rate)
+            music = MusicBed(
+                path=music_path,
+                beats=tuple(sorted({rate.frames(b) for b in music_beats if b >= 0})),
+                ducking=plan_ducking(speech, rate=rate, total_frames=record),
+            )
+        out.append(Timeline(
+            name=name, deliverable=blueprint.deliverable, variant=blueprint.variant,
+            aspect_ratio=key, width=width, height=height, rate=rate, clips=clips,
+            media={fid: media[fid] for fid in dict.fromkeys(c.file_id for c in clips)},
+            captions=captions, style=style.name, brand=brand, music=music,
+        ))
+    return out
+
+
+def _reframed(clip: Clip, analysis: AnalysisResult, info: MediaInfo, rate: FrameRate,
+              width: int, height: int) -> Clip:
+    signals = [s for s in analysis.shot_signals if s.file_id == clip.file_id]
+    plan = plan_reframe(media=info, rate=rate, source_start=clip.source_start,
+                        source_end=clip.source_end, signals=signals, out_w=width, out_h=height)
+    return replace(clip, crop=plan.keyframes, pad_blur=plan.pad_blur, max_crop_step=plan.max_step)
+
+
+def _speech_spans(clips: Sequence[Clip], analysis: AnalysisResult, rate: FrameRate
+                  ) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for c in clips:
+        shift = c.record_start - c.source_start
+        for seg in analysis.transcript:
+            if seg.file_id != c.file_id:
+                continue
+            for w in seg.words:
+                s, e = rate.frames(w.start), rate.frames(w.end)
+                if s < c.source_end and e > c.source_start:
+                    spans.append((max(s, c.source_start) + shift, min(e, c.source_end) + shift))
+    return spans

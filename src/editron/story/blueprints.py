@@ -1,0 +1,299 @@
+"""Story forge: turn an analysis and a brief into blueprints (ordered moments) per deliverable.
+
+* recap: exactly the target length to the frame (59 s by default), chronological, covering
+  every quarter of the event and every file that has a good moment, opening on the strongest
+  moment of the first quarter and closing on the best of the last (the energy arc);
+* highlight: 10–30 s per variant, the highest-scoring moments, no moment in two variants;
+* social: ≤ 15 s, the strongest moment first so the hook lands inside 3 s.
+
+Must-use terms from the brief pull matching moments in first; must-avoid terms drop them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from editron.domain.analysis import AnalysisResult, Brief
+from editron.domain.timeline import Blueprint, BlueprintMoment, FrameRate, MediaInfo, StylePreset
+from editron.errors import InputError
+from editron.story.cuts import FileCuts, file_cuts
+
+__all__ = ["DELIVERABLES", "build_blueprints", "timeline_rate"]
+
+DELIVERABLES: dict[str, dict[str, float]] = {
+    "recap": {"duration": 59.0, "min": 59.0, "max": 59.0, "variants": 1},
+    "highlight": {"duration": 20.0, "min": 10.0, "max": 30.0, "variants": 3},
+    "social": {"duration": 15.0, "min": 3.0, "max": 15.0, "variants": 1},
+}
+GOOD_CONFIDENCE = 0.5  # a file "has good moments" when one reaches this
+
+
+@dataclass(slots=True)
+class _Candidate:
+    file_id: str
+    start: int
+    end: int
+    score: float
+    reasons: tuple[str, ...]
+    key: str
+    text: str
+    must: bool = False
+    good: bool = False
+    speech: bool = False
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start
+
+
+def timeline_rate(media: Mapping[str, MediaInfo]) -> FrameRate:
+    """The dominant source rate (by constant-rate footage duration); others conform to it."""
+    weight: dict[FrameRate, float] = {}
+    for m in media.values():
+        if m.fps > 0:
+            rate = FrameRate.from_fps(m.fps)
+            weight[rate] = weight.get(rate, 0.0) + m.duration * (0.01 if m.is_vfr else 1.0)
+    if not weight:
+        return FrameRate(25)
+    return max(weight, key=lambda r: (weight[r], r.fps))
+
+
+def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str,
+                     variants: int | None = None, duration: float | None = None,
+                     style: StylePreset, media: Mapping[str, MediaInfo]) -> list[Blueprint]:
+    """Blueprints for one deliverable: ``variants`` of them for highlights, one otherwise."""
+    if deliverable not in DELIVERABLES:
+        raise InputError(f"unknown deliverable {deliverable!r}; use recap, highlight or social")
+    if not media:
+        raise InputError("no media to edit")
+    spec = dict(DELIVERABLES[deliverable])
+    for wanted in brief.deliverable_targets:
+        if wanted.get("deliverable") == deliverable:
+            for key in ("duration", "variants"):
+                if key in wanted:
+                    spec[key] = float(wanted[key])
+            if "max_duration" in wanted:
+                spec["duration"] = min(spec["duration"], float(wanted["max_duration"]))
+    seconds = duration if duration is not None else spec["duration"]
+    if seconds <= 0:
+        raise InputError(f"duration must be positive, got {seconds}")
+    count = 1 if deliverable != "highlight" else int(variants or spec["variants"])
+    rate = timeline_rate(media)
+    target = rate.frames(seconds)
+    cuts = {fid: file_cuts(analysis, m, rate, avoid=brief.must_avoid) for fid, m in media.items()}
+    pace = (rate.frames(style.min_shot_seconds), rate.frames(style.max_shot_seconds))
+    pool = _candidates(analysis, brief, media, cuts, pace)
+    if deliverable == "recap":
+        return [_recap(pool, media, cuts, rate, target, pace)]
+    if deliverable == "social":
+        return [_ranked("social", 1, pool, cuts, rate, target, pace)]
+    out: list[Blueprint] = []
+    for v in range(1, count + 1):
+        bp = _ranked("highlight", v, pool, cuts, rate, target, pace)
+        floor = rate.frames(min(spec["min"], seconds))
+        if bp.frames < floor:
+            break  # not enough unused material left for another full variant
+        out.append(bp)
+        used = {m.key for m in bp.moments}
+        pool = [c for c in pool if c.key not in used and not _overlaps_any(c, bp.moments)]
+    if not out:
+        raise InputError(f"not enough usable footage for a {seconds:.0f} s highlight")
+    return out
+
+
+def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, MediaInfo],
+                cuts: Mapping[str, FileCuts], pace: tuple[int, int]) -> list[_Candidate]:
+    raw: list[tuple[str, float, float, float, tuple[str, ...], str, bool]] = []
+    for h in analysis.hero_moments:
+        score = 1.0 + max(h.score, h.confidence)
+        key = f"hero:{h.file_id}@{h.start:.3f}"
+        raw.append((h.file_id, h.start, h.end, score, h.reasons + h.tags, key,
+                    h.confidence >= GOOD_CONFIDENCE))
+    for s in analysis.shots:  # plain shots keep the recap covering the whole event
+        energy = [e.energy for e in analysis.energy_curve
+                  if e.file_id == s.file_id and s.start <= e.t < s.end]
+        motion = [g.motion for g in analysis.shot_signals
+                  if g.file_id == s.file_id and g.start < s.end and g.end > s.start]
+        score = 0.5 * (sum(energy) / len(energy) if energy else 0.0) + 0.3 * max(motion or [0.0])
+        raw.append((s.file_id, s.start, s.end, score, ("shot",), f"shot:{s.file_id}@{s.start:.3f}",
+                    False))
+    out: list[_Candidate] = []
+    must_use = [t.lower() for t in brief.must_use if t.strip()]
+    avoid = [t.lower() for t in brief.must_avoid if t.strip()]
+    for fid, start, end, score, reasons, key, good in raw:
+        fc = cuts.get(fid)
+        if fc is None or end <= start:
+            continue
+        a, b = fc.rate.frames(start), fc.rate.frames(end)
+        speech_led = fc.speech_in(a, b) >= 0.5
+        fitted = fc.fit(a, b, min_frames=pace[0], max_frames=pace[1], speech_led=speech_led,
+                        prefer=fc.rate.frames(0.5))
+        if fitted is None:
+            continue
+        text = _text(analysis, fid, fc.rate.seconds(fitted[0]), fc.rate.seconds(fitted[1]))
+        haystack = " ".join((text, *reasons)).lower()
+        if any(term in haystack for term in avoid) or any(
+                fitted[0] < b and fitted[1] > a for a, b in fc.blocked):
+            continue
+        must = any(term in haystack for term in must_use)
+        if must and not speech_led and text:
+            # a must-use line is heard whole: re-cut the moment around its sentences
+            again = fc.fit(fitted[0], fitted[1], min_frames=pace[0], max_frames=pace[1],
+                           speech_led=True, prefer=fc.rate.frames(0.5))
+            if again is not None and not any(again[0] < b and again[1] > a
+                                             for a, b in fc.blocked):
+                fitted, speech_led = again, True
+                text = _text(analysis, fid, fc.rate.seconds(fitted[0]),
+                             fc.rate.seconds(fitted[1]))
+        out.append(_Candidate(fid, fitted[0], fitted[1], score + (10.0 if must else 0.0),
+                              reasons, key, text, must, good, speech_led))
+    order = {fid: m.order for fid, m in media.items()}
+    out.sort(key=lambda c: (-c.score, order.get(c.file_id, 0), c.start))
+    return out
+
+
+def _text(analysis: AnalysisResult, fid: str, a: float, b: float) -> str:
+    return " ".join(w.word.strip() for seg in analysis.transcript if seg.file_id == fid
+                    for w in seg.words if w.start < b and w.end > a) or " ".join(
+        seg.text for seg in analysis.transcript
+        if seg.file_id == fid and not seg.words and seg.start < b and seg.end > a)
+
+
+def _overlaps(c: _Candidate, fid: str, start: int, end: int) -> bool:
+    return c.file_id == fid and c.start < end and c.end > start
+
+
+def _overlaps_any(c: _Candidate, chosen: Sequence[BlueprintMoment | _Candidate]) -> bool:
+    return any(_overlaps(c, m.file_id, m.source_start if isinstance(m, BlueprintMoment)
+                         else m.start, m.source_end if isinstance(m, BlueprintMoment) else m.end)
+               for m in chosen)
+
+
+def _take(chosen: list[_Candidate], c: _Candidate, target: int, slack: int) -> bool:
+    if _overlaps_any(c, chosen) or sum(x.frames for x in chosen) + c.frames > target + slack:
+        return False
+    chosen.append(replace(c))
+    return True
+
+
+def _recap(pool: list[_Candidate], media: Mapping[str, MediaInfo],
+           cuts: Mapping[str, FileCuts], rate: FrameRate, target: int,
+           pace: tuple[int, int]) -> Blueprint:
+    order = {fid: m.order for fid, m in sorted(media.items(), key=lambda kv: kv[1].order)}
+    offsets: dict[str, int] = {}
+    acc = 0
+    for fid in sorted(order, key=lambda f: (order[f], f)):
+        offsets[fid] = acc
+        acc += cuts[fid].media_frames
+    event = max(acc, 1)
+
+    def quarter(c: _Candidate) -> int:
+        return min(3, 4 * (offsets[c.file_id] + c.start) // event)
+
+    chosen: list[_Candidate] = []
+    slack = pace[1]
+    for c in pool:  # must-use moments first (they sort first by score)
+        if c.must:
+            _take(chosen, c, target, slack)
+    for q in (0, 3, 1, 2):  # strong open and closing beat, then the build and the peak
+        best = next((c for c in pool if quarter(c) == q and not _overlaps_any(c, chosen)), None)
+        if best is not None:
+            _take(chosen, best, target, slack)
+    for fid in order:  # every file that has a good moment
+        if not any(c.file_id == fid for c in chosen):
+            best = next((c for c in pool if c.file_id == fid and c.good), None)
+            if best is not None:
+                _take(chosen, best, target, slack)
+    for c in pool:
+        if sum(x.frames for x in chosen) >= target:
+            break
+        _take(chosen, c, target, slack)
+    chosen.sort(key=lambda c: (order.get(c.file_id, 0), c.file_id, c.start))
+    notes = _settle(chosen, cuts, target, pace)
+    return _blueprint("recap", 1, rate, target, chosen, notes)
+
+
+def _ranked(deliverable: str, variant: int, pool: list[_Candidate],
+            cuts: Mapping[str, FileCuts], rate: FrameRate, target: int,
+            pace: tuple[int, int]) -> Blueprint:
+    chosen: list[_Candidate] = []
+    for c in pool:
+        if sum(x.frames for x in chosen) >= target:
+            break
+        _take(chosen, c, target, pace[1])
+    # highest score first: the hook (social) and the strongest open (highlight)
+    chosen.sort(key=lambda c: -c.score)
+    notes = _settle(chosen, cuts, target, pace)
+    return _blueprint(deliverable, variant, rate, target, chosen, notes)
+
+
+def _settle(chosen: list[_Candidate], cuts: Mapping[str, FileCuts], target: int,
+            pace: tuple[int, int], *, shrink_only: bool = False) -> tuple[str, ...]:
+    """Trim or extend clip edges, on legal cut frames only, until the total hits ``target``.
+
+    Speech-led clips are touched last, and only in word gaps, so sentences stay whole where
+    there is any other choice; with ``shrink_only`` (short forms) nothing grows."""
+    for _ in range(len(chosen) + 1):
+        for limit in (pace[1], pace[1] * 2, 10**9):
+            for _ in range(4):
+                delta = target - sum(c.frames for c in chosen)
+                if delta == 0 or (delta > 0 and shrink_only):
+                    break
+                for c in sorted(chosen, key=lambda c: (c.speech, c.must, c.score)):
+                    delta = target - sum(x.frames for x in chosen)
+                    if delta == 0:
+                        break
+                    _move(c, delta, chosen, cuts[c.file_id], pace[0], limit)
+        total = sum(c.frames for c in chosen)
+        if total == target:
+            return ()
+        if total < target or len(chosen) < 2:
+            break
+        # still too long (every edge sits inside words): drop the weakest moment and regrow
+        weakest = min((c for c in chosen if not c.must), key=lambda c: c.score, default=None)
+        if weakest is None:
+            break
+        chosen.remove(weakest)
+    total = sum(c.frames for c in chosen)
+    return (f"footage allows {total} of the {target} frames asked for",)
+
+
+def _move(c: _Candidate, delta: int, chosen: list[_Candidate], fc: FileCuts,
+          min_frames: int, limit: int) -> None:
+    others = [o for o in chosen if o is not c and o.file_id == c.file_id]
+    walls = [(o.start, o.end) for o in others] + list(fc.blocked)
+    hi_end = min([fc.media_frames, *[a for a, _ in walls if a >= c.end]])
+    lo_start = max([0, *[b for _, b in walls if b <= c.start]])
+    if delta > 0:
+        before = c.frames
+        room = min(delta, limit - c.frames, hi_end - c.end)
+        if room > 0:
+            new = fc.nearest_legal(c.end + room, lo=c.end, hi=c.end + room)
+            if new is not None:
+                c.end = new
+        room = min(delta - (c.frames - before), limit - c.frames, c.start - lo_start)
+        if room > 0:
+            new = fc.nearest_legal(c.start - room, lo=c.start - room, hi=c.start)
+            if new is not None:
+                c.start = new
+        return
+    before = c.frames
+    room = min(-delta, c.frames - min_frames)
+    if room <= 0:
+        return
+    new = fc.nearest_legal(c.end - room, lo=c.end - room, hi=c.end)
+    if new is not None and new > c.start:
+        c.end = new
+    room = min(-delta - (before - c.frames), c.frames - min_frames)
+    if room > 0:
+        new = fc.nearest_legal(c.start + room, lo=c.start, hi=c.start + room)
+        if new is not None and new < c.end:
+            c.start = new
+
+
+def _blueprint(deliverable: str, variant: int, rate: FrameRate, target: int,
+               chosen: Sequence[_Candidate], notes: tuple[str, ...]) -> Blueprint:
+    moments = tuple(BlueprintMoment(c.file_id, c.start, c.end, round(c.score, 4), c.reasons,
+                                    c.speech, c.key) for c in chosen)
+    return Blueprint(deliverable, variant, rate, target, moments, notes)

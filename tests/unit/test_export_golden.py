@@ -1,0 +1,66 @@
+"""Golden files for every export format. Regenerate with ``UPDATE_GOLDEN=1 pytest``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from editron.domain.analysis import Brief
+from editron.domain.timeline import Timeline
+from editron.edit.exporters import EXPORTERS, export_timeline
+from editron.edit.timeline import build_timelines
+from editron.story.blueprints import build_blueprints
+from editron.story.styles import default_brand, get_style
+from tests.timeline_fixtures import make_event
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+FORMATS = ["otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass"]
+
+
+def _timeline(style: str, ratio: str) -> Timeline:
+    ev = make_event(files=2, seconds=40.0, fps=29.97, root="/media/event")
+    preset = get_style(style)
+    # must-use terms pull two spoken sentences in, so the caption formats have content
+    brief = Brief(must_use=["community", "sponsoring"])
+    bp = build_blueprints(ev.analysis, brief, deliverable="recap", variants=1, duration=20.0,
+                          style=preset, media=ev.media)[0]
+    brand = default_brand(font_path="/fonts/SourceSansPro-Semibold.ttf", primary_color="#F5F5F5",
+                          accent_color="#FFC400")
+    tl = build_timelines(bp, aspect_ratios=[ratio], analysis=ev.analysis, media=ev.media,
+                         style=preset, brand=brand, include_captions=True,
+                         project_name="Gala Night")[0]
+    assert len(tl.captions) >= 2
+    return tl
+
+
+def _check(name: str, text: str | bytes) -> None:
+    path = GOLDEN / name
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.is_file(), f"missing golden file {path}: run with UPDATE_GOLDEN=1"
+    assert data == path.read_bytes(), f"{name} differs from its golden file"
+
+
+def test_every_format_has_a_golden_test() -> None:
+    assert set(FORMATS) == set(EXPORTERS)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_vertical_recap_matches_golden(fmt: str) -> None:
+    tl = _timeline("standard", "9:16")
+    _check(f"recap_9x16.{EXPORTERS[fmt].EXTENSION}", export_timeline(tl, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["otio", "fcpxml", "xmeml"])
+def test_relative_paths_match_golden(fmt: str) -> None:
+    tl = _timeline("cinematic", "16:9")
+    out = export_timeline(tl, fmt, path_mode="relative", relative_to="/media")
+    _check(f"recap_16x9_relative.{EXPORTERS[fmt].EXTENSION}", out)
+
+
+def test_karaoke_ass_matches_golden() -> None:
+    _check("recap_1x1_karaoke.ass", export_timeline(_timeline("energetic", "1:1"), "ass"))
