@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,29 @@ def footage(tmp_path: Path, media_dir: Path) -> Path:
     shutil.copy(media_dir / "truncated.mp4", folder / "broken.mp4")
     shutil.copy(media_dir / "notes.txt", folder / "notes.txt")
     return folder
+
+
+@dataclass(frozen=True)
+class AnalysedEvent:
+    settings: Settings
+    batch_id: str
+    footage: Path
+
+
+@pytest.fixture(scope="session")
+def analysed_event(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
+    """The sample event (three clips, speech, crowd bursts) at a small size, ingested and
+    analysed with speech once per session in its own Editron home, for the edit and render
+    tests. Read-only: tests make new edit sessions, never change the batch."""
+    from editron.demo import make_sample_event
+    from editron.services.analyze import analyze_media_batch
+    from editron.services.ingest import ingest_media_batch
+
+    root = tmp_path_factory.mktemp("analysed_event")
+    footage = root / "footage"
+    make_sample_event(footage, size="320x180", fps=25)
+    settings = Settings(home=root / "home")
+    batch = ingest_media_batch(source_url=str(footage), settings=settings)
+    analyze_media_batch(batch_id=batch.batch_id, brief="Sponsors: Northwind Energy",
+                        max_iterations=2, settings=settings)
+    return AnalysedEvent(settings, batch.batch_id, footage)

@@ -27,7 +27,7 @@ from tests.db_backends import (  # noqa: F401  (fixtures)
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:  # noqa: F811
-    assert current_revision(database_url) == head_revision() == "0001"
+    assert current_revision(database_url) == head_revision() == "0002"
     with get_engine(database_url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)

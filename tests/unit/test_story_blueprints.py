@@ -146,3 +146,7 @@ def test_blueprint_invariants(ev: Event) -> None:
             if deliverable == "recap" and not bp.notes:
                 assert bp.frames == bp.target_frames
             assert bp.frames <= bp.target_frames or deliverable == "recap"
+        spans = [(bp.variant, m.file_id, m.source_start, m.source_end)
+                 for bp in bps for m in bp.moments]
+        for i, (v, f, a, b) in enumerate(spans):  # no footage in two variants
+            assert all(v == w or f != g or b <= c or a >= d for w, g, c, d in spans[i + 1:])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -212,6 +213,10 @@ class MediaBatchAnalysis(Base):
     crowd_peaks: Mapped[list[Any]] = mapped_column(JSON, default=list)
     hero_moments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     sponsor_moments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    shot_signals: Mapped[list[Any]] = mapped_column(JSON, default=list,
+                                                    server_default=text("'[]'"))
+    audio_segments: Mapped[list[Any]] = mapped_column(JSON, default=list,
+                                                      server_default=text("'[]'"))
     deliverable_targets: Mapped[list[Any]] = mapped_column(JSON, default=list)
     file_reports: Mapped[list[Any]] = mapped_column(JSON, default=list)
     artifacts_path: Mapped[str | None] = mapped_column(Text)

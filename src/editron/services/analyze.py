@@ -150,7 +150,7 @@ def analyze_media_batch(
         row.passes_completed = result.passes_completed
         row.summary = result.summary
         for key in ("shots", "transcript", "energy_curve", "crowd_peaks", "hero_moments",
-                    "sponsor_moments", "file_reports"):
+                    "sponsor_moments", "file_reports", "shot_signals", "audio_segments"):
             setattr(row, key, data[key])
         row.deliverable_targets = targets
         row.artifacts_path = str(folder)

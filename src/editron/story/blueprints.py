@@ -97,6 +97,10 @@ def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str
         out.append(bp)
         used = {m.key for m in bp.moments}
         pool = [c for c in pool if c.key not in used and not _overlaps_any(c, bp.moments)]
+        # later variants may not grow their edges into footage an earlier one shows
+        cuts = {fid: replace(fc, blocked=fc.blocked + tuple(
+            (m.source_start, m.source_end) for m in bp.moments if m.file_id == fid))
+            for fid, fc in cuts.items()}
     if not out:
         raise InputError(f"not enough usable footage for a {seconds:.0f} s highlight")
     return out

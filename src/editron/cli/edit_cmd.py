@@ -1,0 +1,101 @@
+"""``editron edit`` and ``editron export``: assemble timelines, and write them for an editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from editron.cli.output import emit, guarded
+from editron.cli.progress import RichProgress
+from editron.errors import InputError
+from editron.services.edit import (
+    EditSessionPublic,
+    export_session,
+    generate_video_edits,
+)
+
+__all__ = ["register", "render_session", "run_edit"]
+
+console = Console()
+
+
+def render_session(doc: EditSessionPublic) -> None:
+    table = Table(title=f"edit session {doc.session_id} ({doc.deliverable_type}, {doc.status})")
+    for column in ("variant", "ratio", "size", "duration", "clips", "captions"):
+        table.add_column(column)
+    for tl in doc.timelines:
+        table.add_row(str(tl["variant"]), tl["aspect_ratio"], f"{tl['width']}×{tl['height']}",
+                      f"{tl['duration']:.2f} s", str(len(tl["clips"])), str(len(tl["captions"])))
+    console.print(table)
+    if doc.exports.get("folder"):
+        console.print(f"timelines (OTIO, FCPXML, Premiere XML, EDL, captions): "
+                      f"{doc.exports['folder']}")
+
+
+def run_edit(batch_id: str, *, deliverable: str, ratios: str | None, captions: bool,
+             style: str | None, variants: int | None, duration: float | None,
+             project: str | None = None, music: str | None = None) -> EditSessionPublic:
+    with RichProgress() as progress:
+        return generate_video_edits(
+            batch_id=batch_id, deliverable_type=deliverable, aspect_ratios=ratios,
+            reference_style=style, include_captions=captions, imovie_project=project,
+            variants=variants, duration=duration, music_path=music,
+            progress=lambda stage, done: progress.on_step(f"edit {deliverable}", done * 100,
+                                                          100, detail=stage))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def edit(
+        batch_id: str,
+        deliverable: Annotated[str, typer.Option(help="recap, highlight or social.")],
+        ratios: Annotated[str | None, typer.Option(help="Aspect ratios, e.g. 16:9,9:16,1:1.")
+                          ] = None,
+        captions: Annotated[bool, typer.Option("--captions/--no-captions")] = True,
+        style: Annotated[str | None, typer.Option(help="Style preset (reference_style).")
+                         ] = None,
+        variants: Annotated[int | None, typer.Option(min=1, max=10)] = None,
+        duration: Annotated[float | None, typer.Option(help="Target length in seconds.")
+                            ] = None,
+        project: Annotated[str | None, typer.Option(
+            help="Project name written into the exported timelines.")] = None,
+        music: Annotated[str | None, typer.Option(help="Music bed audio file.")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Assemble an edit session: one timeline per variant and aspect ratio."""
+        with guarded():
+            doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios, captions=captions,
+                           style=style, variants=variants, duration=duration, project=project,
+                           music=music)
+        emit(doc, as_json=as_json, render=lambda: render_session(doc))
+
+    @app.command()
+    def export(
+        session_id: str,
+        fmt: Annotated[str, typer.Option("--format",
+                                         help="otio, fcpxml, xmeml, edl, srt, vtt or ass.")],
+        out: Annotated[Path, typer.Option(help="A file (one timeline) or a folder.")],
+        ratio: Annotated[str | None, typer.Option(help="Only this aspect ratio.")] = None,
+        variant: Annotated[int | None, typer.Option(min=1)] = None,
+        relative: Annotated[bool, typer.Option(
+            "--relative/--absolute", help="Media paths relative to the written file.")] = False,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Write an edit session's timelines for Final Cut, Premiere, Resolve or any OTIO tool."""
+        with guarded():
+            if not str(out):
+                raise InputError("--out must name a file or a folder")
+            paths = export_session(session_id=session_id, fmt=fmt, out=out, ratio=ratio,
+                                   variant=variant,
+                                   path_mode="relative" if relative else "absolute")
+        doc = {"session_id": session_id, "format": fmt, "files": [str(p) for p in paths]}
+
+        def render() -> None:
+            for path in paths:
+                console.print(f"wrote {path}")
+
+        emit(doc, as_json=as_json, render=render)

@@ -1,0 +1,342 @@
+"""Tiers 2 and 3: ``generate_video_edits`` — blueprints from the latest analysis, one timeline
+per variant and aspect ratio, stored on an ``edit_sessions`` row with every timeline export
+written beside it; ``export_session`` writes one format on demand.
+
+The session folder is ``<batch>/edits/<session id>/`` and each file in it is named
+``<deliverable>[-<variant>]_<ratio as 16x9>.<ext>``, the same names ``editron run`` delivers.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from editron.config import Settings
+from editron.db import repositories as repo
+from editron.db.events import append_event
+from editron.db.models import EditSession, MediaFile
+from editron.domain.analysis import AnalysisResult, Brief
+from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
+from editron.domain.timeline import BrandPod, MediaInfo, Timeline
+from editron.edit.exporters import EXPORTERS, PathMode, export_timeline
+from editron.edit.timeline import build_timelines, parse_ratio
+from editron.errors import EditronError, InputError, InvalidStateError
+from editron.logs import bind
+from editron.services.runtime import db, ready
+from editron.story.blueprints import DELIVERABLES, build_blueprints
+from editron.story.styles import default_brand, get_style
+
+__all__ = [
+    "DEFAULT_RATIOS",
+    "EXPORT_EXTENSIONS",
+    "EditSessionPublic",
+    "deliverable_filename",
+    "export_session",
+    "generate_video_edits",
+    "get_edit_session",
+    "session_timelines",
+]
+
+log = logging.getLogger(__name__)
+DEFAULT_RATIOS = ("16:9", "9:16", "1:1")
+# Formats written beside every session; the editor picks the one their tool opens.
+SESSION_EXPORTS = ("otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass")
+EXPORT_EXTENSIONS = {"otio": "otio", "fcpxml": "fcpxml", "xmeml": "xml", "edl": "edl",
+                     "srt": "srt", "vtt": "vtt", "ass": "ass"}
+
+
+class EditSessionPublic(BaseModel):
+    """The ``editron edit --json`` document (DESIGN.md CLI contract)."""
+
+    session_id: str
+    batch_id: str
+    analysis_id: str | None
+    status: str
+    deliverable_type: str
+    aspect_ratios: list[str]
+    variants: int
+    reference_style: str | None
+    imovie_project: str | None
+    timelines: list[dict[str, Any]]
+    exports: dict[str, Any]
+    preview_paths: dict[str, Any]
+    last_error: str | None
+
+    @classmethod
+    def of(cls, row: EditSession) -> EditSessionPublic:
+        return cls(session_id=row.id, batch_id=row.batch_id, analysis_id=row.analysis_id,
+                   status=row.status, deliverable_type=row.deliverable_type,
+                   aspect_ratios=list(row.aspect_ratios), variants=row.variants,
+                   reference_style=row.reference_style, imovie_project=row.imovie_project,
+                   timelines=[_timeline_summary(Timeline.from_dict(t)) for t in row.timelines],
+                   exports=dict(row.exports), preview_paths=dict(row.preview_paths),
+                   last_error=row.last_error)
+
+
+def _timeline_summary(tl: Timeline) -> dict[str, Any]:
+    """Seconds for people and scripts; the frame-exact document stays in the database."""
+    rate = tl.rate
+
+    def crop(c: Any) -> dict[str, Any]:
+        return {"keyframes": [{"t": round(rate.seconds(k.frame), 3), "x": round(k.x, 1),
+                               "y": round(k.y, 1), "w": round(k.w, 1), "h": round(k.h, 1)}
+                              for k in c.crop],
+                "pad_blur": c.pad_blur, "max_step_px": round(c.max_crop_step, 2)}
+
+    return {
+        "variant": tl.variant, "aspect_ratio": tl.aspect_ratio, "width": tl.width,
+        "height": tl.height, "rate": str(rate), "duration": round(tl.duration, 3),
+        "duration_frames": tl.duration_frames, "style": tl.style,
+        "clips": [{"file_id": c.file_id, "source_start": round(rate.seconds(c.source_start), 3),
+                   "source_end": round(rate.seconds(c.source_end), 3),
+                   "record_start": round(rate.seconds(c.record_start), 3),
+                   "transition": c.transition_in.kind, "crop": crop(c)} for c in tl.clips],
+        "captions": [{"start": round(rate.seconds(c.start), 3),
+                      "end": round(rate.seconds(c.end), 3), "text": c.text}
+                     for c in tl.captions],
+    }
+
+
+def deliverable_filename(deliverable: str, variant: int, ratio: str, ext: str,
+                         *, variants: int = 1) -> str:
+    """``highlight-2_9x16.mp4``: the variant shows when the deliverable has several."""
+    stem = f"{deliverable}-{variant}" if variants > 1 else deliverable
+    return f"{stem}_{ratio.replace(':', 'x')}.{ext}"
+
+
+def _media_info(row: MediaFile, order: int) -> MediaInfo:
+    path = row.storage_path or ""
+    if not path or not Path(path).exists():
+        raise InvalidStateError(f"{row.filename}: the original is not in local storage; "
+                                "bring the batch back to the hot tier before editing")
+    return MediaInfo(file_id=row.id, path=path, duration=row.duration_seconds or 0.0,
+                     fps=row.fps or 25.0, width=row.width or 1920, height=row.height or 1080,
+                     has_audio=row.has_audio, is_vfr=row.is_vfr, order=order)
+
+
+def _brand(project_brand: dict[str, Any] | None) -> BrandPod:
+    known = set(BrandPod.__dataclass_fields__)
+    overrides = {k: v for k, v in (project_brand or {}).items() if k in known and v is not None}
+    for key in ("logo_path", "font_path"):
+        if key in overrides and not Path(str(overrides[key])).expanduser().is_file():
+            raise InputError(f"the project's brand {key} {overrides[key]!r} does not exist; "
+                             "fix it with the project settings", path=str(overrides[key]))
+    return default_brand(**overrides)
+
+
+def _ratios(aspect_ratios: Sequence[str] | str | None) -> list[str]:
+    items = aspect_ratios.split(",") if isinstance(aspect_ratios, str) else list(
+        aspect_ratios or DEFAULT_RATIOS)
+    ratios = [parse_ratio(r) for r in items if r.strip()]
+    return list(dict.fromkeys(ratios)) or list(DEFAULT_RATIOS)
+
+
+def _chronology(files: list[MediaFile]) -> list[MediaFile]:
+    """Capture time when every file has one, else the name (cameras number their files)."""
+    if files and all(f.creation_time for f in files):
+        return sorted(files, key=lambda f: (f.creation_time or "", f.relative_path))
+    return sorted(files, key=lambda f: f.relative_path)
+
+
+def generate_video_edits(
+    *,
+    batch_id: str,
+    deliverable_type: str,
+    aspect_ratios: Sequence[str] | str | None = None,
+    reference_style: str | None = None,
+    include_captions: bool = True,
+    imovie_project: str | None = None,
+    variants: int | None = None,
+    duration: float | None = None,
+    music_path: str | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> EditSessionPublic:
+    """Assemble an edit session for one deliverable of an analysed batch, now."""
+    if deliverable_type not in DELIVERABLES:
+        raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
+                         "social")
+    if variants is not None and not 1 <= variants <= 10:
+        raise InputError("variants must be between 1 and 10")
+    if duration is not None and not 1.0 <= duration <= 600.0:
+        raise InputError("duration must be between 1 and 600 seconds")
+    ratios = _ratios(aspect_ratios)
+    style = get_style(reference_style)
+    music = Path(music_path).expanduser().resolve() if music_path else None
+    if music is not None and not music.is_file():
+        raise InputError(f"music bed {music_path}: no such file", path=str(music_path))
+    settings = ready(settings)
+    notify = progress or (lambda _stage, _fraction: None)
+    with bind(batch_id=batch_id), db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        if batch.status != BatchStatus.ANALYZED:
+            raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first "
+                                    f"(editron analyze {batch_id})")
+        analysis_row = repo.latest_analysis(session, batch_id, status="complete")
+        if analysis_row is None:
+            raise InvalidStateError(f"batch {batch_id} has no complete analysis")
+        files = [f for f in batch.files if f.status == FileStatus.READY and f.has_video]
+        media = {f.id: _media_info(f, i) for i, f in enumerate(_chronology(files))}
+        brand = _brand(batch.project.brand if batch.project is not None else None)
+        analysis = AnalysisResult.from_dict({
+            "passes_completed": analysis_row.passes_completed,
+            "shots": analysis_row.shots, "transcript": analysis_row.transcript,
+            "energy_curve": analysis_row.energy_curve, "crowd_peaks": analysis_row.crowd_peaks,
+            "hero_moments": analysis_row.hero_moments,
+            "sponsor_moments": analysis_row.sponsor_moments,
+            "shot_signals": analysis_row.shot_signals,
+            "audio_segments": analysis_row.audio_segments,
+            "summary": analysis_row.summary or ""})
+        brief = Brief.from_dict(analysis_row.brief or {})
+        project_name = imovie_project or batch.reference_name
+        row = repo.create_edit_session(
+            session, batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
+            analysis_id=analysis_row.id, reference_style=style.name,
+            include_captions=include_captions, imovie_project=project_name,
+            variants=variants or int(DELIVERABLES[deliverable_type]["variants"]))
+        repo.ensure_tasks(session, batch)
+        repo.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
+                      detail=f"assembling {deliverable_type}")
+        session_id = row.id
+    folder = settings.batch_dir(batch_id) / "edits" / session_id
+    try:
+        notify("blueprints", 0.0)
+        blueprints = build_blueprints(analysis, brief, deliverable=deliverable_type,
+                                      variants=variants, duration=duration, style=style,
+                                      media=media)
+        beats: list[float] = []
+        if music is not None:
+            from editron.edit.music import detect_beats
+
+            beats = detect_beats(music)
+        timelines: list[Timeline] = []
+        for i, blueprint in enumerate(blueprints):
+            notify("timelines", i / max(1, len(blueprints)))
+            timelines += build_timelines(
+                blueprint, aspect_ratios=ratios, analysis=analysis, media=media, style=style,
+                brand=brand, include_captions=include_captions, project_name=project_name,
+                music_path=str(music) if music else None, music_beats=beats)
+        notify("exports", 0.0)
+        exports = _write_exports(folder, timelines, variants=len(blueprints))
+    except EditronError as exc:
+        _fail(settings, session_id, batch_id, exc.message)
+        raise
+    except Exception as exc:
+        _fail(settings, session_id, batch_id, f"{type(exc).__name__}: {exc}")
+        raise
+    with db(settings) as session:
+        row = repo.get_edit_session(session, session_id)
+        repo.update_edit_session(session, row, timelines=[t.to_dict() for t in timelines],
+                                 exports=exports, variants=len(blueprints))
+        repo.set_session_status(session, row, SessionStatus.NEEDSREVIEW)
+        repo.set_task(session, batch_id, Stage.EDIT, TaskStatus.DONE,
+                      detail=f"{deliverable_type}: {len(blueprints)} variant(s) × "
+                             f"{len(ratios)} ratio(s) ready for review")
+        append_event(session, entity_type="edit_session", entity_id=session_id,
+                     event_type="edit_session.assembled", batch_id=batch_id,
+                     session_id=session_id,
+                     payload={"timelines": len(timelines),
+                              "durations": sorted({round(t.duration, 3) for t in timelines}),
+                              "notes": [n for b in blueprints for n in b.notes]})
+        notify("done", 1.0)
+        return EditSessionPublic.of(row)
+
+
+def _write_exports(folder: Path, timelines: Sequence[Timeline], *, variants: int
+                   ) -> dict[str, Any]:
+    """Every format for every timeline, written under a temporary folder and swapped in whole,
+    so a crash never leaves half a set of exports behind."""
+    staging = folder.with_name(folder.name + ".part")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    exports: dict[str, Any] = {"folder": str(folder), "files": []}
+    for tl in timelines:
+        for fmt in SESSION_EXPORTS:
+            if fmt not in EXPORTERS:
+                continue
+            name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio,
+                                        EXPORT_EXTENSIONS[fmt], variants=variants)
+            if fmt in ("srt", "vtt", "ass") and not tl.captions:
+                continue
+            data = export_timeline(tl, fmt)
+            target = staging / name
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                target.write_text(data, encoding="utf-8")
+            exports["files"].append({"format": fmt, "variant": tl.variant,
+                                     "aspect_ratio": tl.aspect_ratio,
+                                     "path": str(folder / name)})
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return exports
+
+
+def _fail(settings: Settings, session_id: str, batch_id: str, reason: str) -> None:
+    with db(settings) as session:
+        row = repo.get_edit_session(session, session_id)
+        repo.set_session_status(session, row, SessionStatus.FAILED, last_error=reason)
+        repo.set_task(session, batch_id, Stage.EDIT, TaskStatus.FAILED, detail=reason)
+    log.error("edit session %s failed: %s", session_id, reason)
+
+
+def get_edit_session(session_id: str, *, settings: Settings | None = None
+                     ) -> EditSessionPublic:
+    settings = ready(settings)
+    with db(settings) as session:
+        return EditSessionPublic.of(repo.get_edit_session(session, session_id))
+
+
+def session_timelines(session_id: str, *, settings: Settings | None = None
+                      ) -> tuple[EditSessionPublic, list[Timeline]]:
+    """The session and its frame-exact timelines."""
+    settings = ready(settings)
+    with db(settings) as session:
+        row = repo.get_edit_session(session, session_id)
+        return EditSessionPublic.of(row), [Timeline.from_dict(t) for t in row.timelines]
+
+
+def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = None,
+                   variant: int | None = None, path_mode: PathMode = "absolute",
+                   settings: Settings | None = None) -> list[Path]:
+    """Write the session's timelines in ``fmt``. ``out`` is a file when exactly one timeline
+    is chosen (by ``ratio`` and ``variant``), otherwise a folder that receives one file per
+    timeline. Relative media paths are relative to the written file's folder."""
+    key = fmt.strip().lower()
+    if key not in EXPORT_EXTENSIONS:
+        raise InputError(f"unknown export format {fmt!r}; use "
+                         f"{', '.join(sorted(EXPORT_EXTENSIONS))}")
+    public, timelines = session_timelines(session_id, settings=settings)
+    if public.status in (SessionStatus.ASSEMBLING, SessionStatus.FAILED):
+        raise InvalidStateError(f"edit session {session_id} is {public.status}; nothing to "
+                                "export yet")
+    chosen = [t for t in timelines
+              if (ratio is None or t.aspect_ratio == parse_ratio(ratio))
+              and (variant is None or t.variant == variant)]
+    if not chosen:
+        have = ", ".join(sorted({f"{t.aspect_ratio} v{t.variant}" for t in timelines}))
+        raise InputError(f"edit session {session_id} has no timeline for that choice; it has "
+                         f"{have}")
+    ext = EXPORT_EXTENSIONS[key]
+    single = len(chosen) == 1 and out.suffix != ""
+    targets: list[Path] = []
+    for tl in chosen:
+        target = out if single else out / deliverable_filename(
+            tl.deliverable, tl.variant, tl.aspect_ratio, ext, variants=public.variants)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = export_timeline(tl, key, path_mode=path_mode,
+                               relative_to=str(target.parent.absolute())
+                               if path_mode == "relative" else None)
+        tmp = target.with_name(f".{target.name}.part")
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        tmp.replace(target)
+        targets.append(target)
+    return targets

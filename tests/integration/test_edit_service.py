@@ -1,0 +1,154 @@
+"""Edit sessions on a really analysed event: blueprints → timelines per ratio → exports,
+status and task card, events, the CLI contract, and exports read back by OpenTimelineIO."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from typer.testing import CliRunner
+
+from editron.cli.main import app
+from editron.db import repositories as repo
+from editron.db.events import events_after
+from editron.db.session import session_scope
+from editron.domain.status import Stage
+from editron.errors import InputError, InvalidStateError, NotFoundError
+from editron.services.edit import export_session, generate_video_edits, session_timelines
+from tests.conftest import AnalysedEvent
+
+
+def test_recap_session_is_59_seconds_in_every_ratio(analysed_event: AnalysedEvent) -> None:
+    ev = analysed_event
+    doc = generate_video_edits(batch_id=ev.batch_id, deliverable_type="recap",
+                               imovie_project="Aurora Summit", settings=ev.settings)
+    assert doc.status == "needsreview" and doc.variants == 1
+    assert sorted(t["aspect_ratio"] for t in doc.timelines) == ["16:9", "1:1", "9:16"]
+    _, timelines = session_timelines(doc.session_id, settings=ev.settings)
+    for tl in timelines:
+        assert tl.duration_frames == 59 * 25, (tl.aspect_ratio, tl.duration_frames)
+        assert tl.name == "Aurora Summit"
+        files = {c.file_id for c in tl.clips}
+        assert len(files) == 3, "every file with good moments is in the recap"
+        for clip in tl.clips:
+            info = tl.media[clip.file_id]
+            assert 0 <= clip.source_start < clip.source_end <= round(info.duration * 25)
+    assert any(t.captions for t in timelines), "the speech is captioned"
+    names = {Path(f["path"]).name for f in doc.exports["files"]}
+    assert {"recap_16x9.fcpxml", "recap_9x16.otio", "recap_1x1.xml", "recap_16x9.edl"} <= names
+    for f in doc.exports["files"]:
+        assert Path(f["path"]).stat().st_size > 0
+    with session_scope(ev.settings.resolved_database_url) as s:
+        card = repo.get_task(s, ev.batch_id, Stage.EDIT)
+        assert card.status == "done"
+        kinds = [e.event_type for e in events_after(s, 0, batch_id=ev.batch_id)
+                 if e.entity_id == doc.session_id]
+    assert kinds[0] == "edit_session.created" and "edit_session.assembled" in kinds
+
+
+def test_highlight_variants_share_no_moment(analysed_event: AnalysedEvent) -> None:
+    ev = analysed_event
+    doc = generate_video_edits(batch_id=ev.batch_id, deliverable_type="highlight",
+                               aspect_ratios="9:16", settings=ev.settings)
+    _, timelines = session_timelines(doc.session_id, settings=ev.settings)
+    assert doc.variants == len(timelines) >= 2
+    spans = [(c.file_id, c.source_start, c.source_end) for t in timelines for c in t.clips]
+    for i, a in enumerate(spans):
+        for b in spans[i + 1:]:
+            if a[0] == b[0] and a[1] < b[2] and b[1] < a[2]:
+                owner = [t.variant for t in timelines for c in t.clips
+                         if (c.file_id, c.source_start, c.source_end) in (a, b)]
+                assert len(set(owner)) == 1, f"variants share footage {a} {b}"
+    for tl in timelines:
+        assert 10 * 25 <= tl.duration_frames <= 30 * 25
+        assert all(c.crop for c in tl.clips), "vertical clips carry crop keyframes"
+    names = {Path(f["path"]).name for f in doc.exports["files"]}
+    assert "highlight-2_9x16.fcpxml" in names
+
+
+def test_exports_read_back_with_the_same_clips(analysed_event: AnalysedEvent,
+                                               tmp_path: Path) -> None:
+    ev = analysed_event
+    doc = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",
+                               aspect_ratios="16:9,1:1", settings=ev.settings)
+    _, timelines = session_timelines(doc.session_id, settings=ev.settings)
+    tl = next(t for t in timelines if t.aspect_ratio == "16:9")
+    assert tl.duration_frames <= 15 * 25
+    for fmt, suffix, adapter in (("fcpxml", "fcpxml", "fcpx_xml"), ("xmeml", "xml", "fcp_xml"),
+                                 ("edl", "edl", "cmx_3600"), ("otio", "otio", None)):
+        [path] = export_session(session_id=doc.session_id, fmt=fmt, ratio="16:9",
+                                out=tmp_path / f"social.{suffix}", settings=ev.settings)
+        kwargs = {"rate": 25} if adapter == "cmx_3600" else {}
+        read = otio.adapters.read_from_file(str(path), adapter_name=adapter, **kwargs)
+        tracks = read.video_tracks() if isinstance(read, otio.schema.Timeline) else next(
+            iter(read.find_children(descended_from_type=otio.schema.Timeline))).video_tracks()
+        clips = [c for c in tracks[0].find_clips()]
+        assert len(clips) == len(tl.clips), fmt
+        for got, want in zip(clips, tl.clips, strict=True):
+            rng = got.source_range
+            assert rng is not None
+            assert round(rng.start_time.to_frames(25)) == want.source_start, fmt
+            assert round(rng.duration.to_frames(25)) == want.duration, fmt
+    paths = export_session(session_id=doc.session_id, fmt="srt", out=tmp_path / "captions",
+                           settings=ev.settings)
+    assert sorted(p.name for p in paths) == ["social_16x9.srt", "social_1x1.srt"]
+
+
+def test_edit_bad_input(analysed_event: AnalysedEvent, settings: object) -> None:
+    ev = analysed_event
+    with pytest.raises(InputError, match="unknown deliverable"):
+        generate_video_edits(batch_id=ev.batch_id, deliverable_type="trailer",
+                             settings=ev.settings)
+    with pytest.raises(InputError, match="unknown aspect ratio"):
+        generate_video_edits(batch_id=ev.batch_id, deliverable_type="recap",
+                             aspect_ratios="4:3", settings=ev.settings)
+    with pytest.raises(InputError, match="unknown style"):
+        generate_video_edits(batch_id=ev.batch_id, deliverable_type="recap",
+                             reference_style="wes-anderson", settings=ev.settings)
+    with pytest.raises(InputError, match="no such file"):
+        generate_video_edits(batch_id=ev.batch_id, deliverable_type="recap",
+                             music_path="/nope/song.mp3", settings=ev.settings)
+    with pytest.raises(NotFoundError):
+        generate_video_edits(batch_id="missing", deliverable_type="recap",
+                             settings=ev.settings)
+    with pytest.raises(NotFoundError):
+        export_session(session_id="missing", fmt="otio", out=Path("x.otio"),
+                       settings=ev.settings)
+
+
+def test_edit_needs_an_analysed_batch(footage: Path, settings: object) -> None:
+    from editron.config import Settings
+    from editron.services.ingest import ingest_media_batch
+
+    assert isinstance(settings, Settings)
+    batch = ingest_media_batch(source_url=str(footage), settings=settings)
+    with pytest.raises(InvalidStateError, match="analyse it first"):
+        generate_video_edits(batch_id=batch.batch_id, deliverable_type="recap",
+                             settings=settings)
+
+
+def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from editron.config import reset_settings
+
+    monkeypatch.setenv("EDITRON_HOME", str(analysed_event.settings.home))
+    reset_settings()
+    runner = CliRunner()
+    result = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "social",
+                                 "--ratios", "9:16", "--no-captions", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "needsreview" and doc["timelines"][0]["aspect_ratio"] == "9:16"
+    assert doc["timelines"][0]["captions"] == []
+    clip = doc["timelines"][0]["clips"][0]
+    assert {"file_id", "source_start", "source_end", "record_start", "crop"} <= set(clip)
+    out = tmp_path / "social.fcpxml"
+    result = runner.invoke(app, ["export", doc["session_id"], "--format", "fcpxml",
+                                 "--out", str(out), "--relative", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["files"] == [str(out)]
+    assert "<fcpxml" in out.read_text()
+    bad = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "trailer"])
+    assert bad.exit_code == 2 and "unknown deliverable" in bad.stderr
