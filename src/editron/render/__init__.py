@@ -1,0 +1,1 @@
+"""Render: ffmpeg graphs from timelines, profiles, QC of the files, and delivery."""

@@ -1,0 +1,134 @@
+"""The destination interface and registry: where a rendered file is delivered.
+
+A destination has a ``NAME`` (the scheme people write: ``file``, ``dropbox``), one required
+method, ``deliver``, and a ``from_target`` constructor that reads the text after the scheme.
+Modules register on import; one whose optional dependency is missing is listed in
+``UNAVAILABLE`` with the reason instead of breaking the others.
+
+Delivery is idempotent: delivering the same bytes under the same name twice leaves one file
+and reports ``skipped=True`` the second time; different bytes replace the old file whole.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from editron.errors import EditronError, InputError
+
+if TYPE_CHECKING:
+    from editron.config import Settings
+
+__all__ = [
+    "DESTINATIONS",
+    "UNAVAILABLE",
+    "DeliveryError",
+    "DeliveryResult",
+    "Destination",
+    "ProgressCallback",
+    "check_file_name",
+    "check_source",
+    "parse_destination",
+    "register",
+]
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes sent so far, total bytes) while a delivery runs."""
+
+# A scheme is at least two characters, so a Windows drive (``C:\\renders``) stays a path.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+class DeliveryError(EditronError):
+    """A rendered file could not be delivered (after every retry, where retrying helps).
+
+    ``transient`` is True when trying again later may succeed (the service was down or
+    throttling past every retry, the disk was full); False when it will not until someone
+    changes something (a refused token, a folder in the way)."""
+
+    def __init__(self, message: str, *, path: str | None = None, transient: bool = False) -> None:
+        super().__init__(message, path=path)
+        self.transient = transient
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """Where the file now is, whether identical bytes were already there, and its size."""
+
+    url: str
+    skipped: bool
+    bytes: int
+
+
+class Destination(ABC):
+    """One place rendered files go. Subclasses set ``NAME`` and implement ``deliver``."""
+
+    NAME: ClassVar[str] = ""
+
+    @classmethod
+    @abstractmethod
+    def from_target(cls, target: str, *, settings: Settings) -> Destination:
+        """Build from ``target``, the whole text the user wrote (``dropbox:/Events/2026``)."""
+
+    @abstractmethod
+    def deliver(self, path: Path, name: str, *,
+                on_progress: ProgressCallback | None = None) -> DeliveryResult:
+        """Put the file at ``path`` into this destination under ``name``."""
+
+    def describe(self) -> str:
+        """The destination as a person would write it (used in messages)."""
+        return self.NAME
+
+
+DESTINATIONS: dict[str, type[Destination]] = {}
+UNAVAILABLE: dict[str, str] = {}
+
+
+def register(cls: type[Destination]) -> type[Destination]:
+    DESTINATIONS[cls.NAME] = cls
+    return cls
+
+
+def check_file_name(name: str, *, destination: str) -> str:
+    """``name`` if it is one plain file name; InputError otherwise (no folders, no ``..``)."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        raise InputError(f"cannot deliver to {destination} as {name!r}: the delivered name must "
+                         "be a plain file name without folders, such as 'gala-recap.mp4'")
+    return name
+
+
+def check_source(path: Path, *, destination: str) -> int:
+    """The size of the rendered file at ``path``; InputError if it is not a readable file."""
+    try:
+        if not path.is_file():
+            raise InputError(f"cannot deliver {path} to {destination}: it is not a file; "
+                             "render it first or check the path", path=str(path))
+        return path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot deliver {path} to {destination}: {exc.strerror or exc}",
+                         path=str(path)) from exc
+
+
+def parse_destination(text: str, *, settings: Settings) -> Destination:
+    """A destination from what a person wrote: a folder path (the default), ``file:///dir``,
+    ``dropbox:/folder`` or another registered scheme."""
+    from editron.render import destinations  # noqa: F401  (registers the built-in ones)
+
+    stripped = text.strip()
+    if not stripped:
+        raise InputError("no destination given; write a folder path, file:///abs/folder or "
+                         "dropbox:/folder")
+    match = _SCHEME.match(stripped)
+    key = match.group(1).lower() if match else "file"
+    if key not in DESTINATIONS:
+        if key in UNAVAILABLE:
+            raise InputError(f"destination {stripped!r}: {key} delivery is unavailable: "
+                             f"{UNAVAILABLE[key]}")
+        known = ", ".join(f"{name}:" for name in sorted(DESTINATIONS))
+        raise InputError(f"destination {stripped!r}: unknown scheme {key!r}; use a folder path "
+                         f"or one of {known}")
+    return DESTINATIONS[key].from_target(stripped, settings=settings)

@@ -1,0 +1,215 @@
+"""Render graphs run by the real ffmpeg on small generated sources, checked with PyAV and the
+ebur128 meter: exact frame counts, sizes, rates, codecs, loudness, burned captions."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from editron.domain.timeline import (
+    Caption,
+    Clip,
+    CropKeyframe,
+    DuckKeyframe,
+    FrameRate,
+    MediaInfo,
+    MusicBed,
+    Timeline,
+    Transition,
+)
+from editron.edit.captions import safe_area, to_ass
+from editron.media.ffmpeg import FfmpegProgress, ffmpeg_path, run_ffmpeg
+from editron.render.graph import RenderSource, build_render_args
+from editron.render.profiles import RenderProfile, profile_for
+from editron.story.styles import default_brand
+from tests import media_factory as mf
+
+
+@dataclass(frozen=True)
+class Sources:
+    media: dict[str, MediaInfo]
+    files: dict[str, RenderSource]
+    logo: Path
+    music: Path
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Sources:
+    root = tmp_path_factory.mktemp("render_sources")
+    a = mf.make_clip(root / "a.mp4", seconds=3.0, size="640x360", fps=25, tone_hz=440)
+    b = mf.make_clip(root / "b.mp4", seconds=3.0, size="640x360", fps=29.97, tone_hz=660)
+    c = mf.make_clip(root / "c.mp4", seconds=2.0, size="640x360", fps=25, audio=False)
+    logo = root / "logo.png"
+    mf.run_ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=200x100,format=rgba",
+                   "-frames:v", "1", str(logo)])
+    music = mf.make_audio_wav(root / "music.wav", seconds=1.5, tone_hz=220)
+    media = {
+        "a": MediaInfo("a", str(a), 3.0, 25.0, 640, 360),
+        "b": MediaInfo("b", str(b), 3.0, 29.97, 640, 360),
+        "c": MediaInfo("c", str(c), 2.0, 25.0, 640, 360, has_audio=False),
+    }
+    files = {k: RenderSource(Path(m.path), m.width, m.height, m.has_audio)
+             for k, m in media.items()}
+    return Sources(media, files, logo, music)
+
+
+def small(aspect: str = "16:9", fmt: str = "mp4", name: str | None = None) -> RenderProfile:
+    base = profile_for(aspect, fmt, name)
+    w, h = {"16:9": (320, 180), "9:16": (180, 320), "1:1": (180, 180)}[aspect]
+    fast = {"preset": "ultrafast", "crf": 30} if base.preset is not None else {}
+    return replace(base, width=w, height=h, **fast)  # type: ignore[arg-type]
+
+
+def timeline(src: Sources, *, kind: str = "cut", frames: int = 8, aspect: str = "16:9",
+             rate: FrameRate = FrameRate(25), **extra: object) -> Timeline:
+    # a (25 fps) 1.2 s, b (29.97 fps) 1.4 s, c (no audio) 1.0 s at the timeline rate.
+    lengths = [(("a", 10), 30), (("b", 5), 35), (("c", 0), 25)]
+    clips: list[Clip] = []
+    at = 0
+    for i, ((fid, start), n) in enumerate(lengths):
+        n = round(n * rate.fps / 25)
+        clips.append(Clip(fid, start, start + n, at, name=f"{i + 1:02d} {fid}",
+                          transition_in=Transition(kind if i else "cut", frames if i else 0),
+                          audio=src.media[fid].has_audio))
+        at += n
+    w, h = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}[aspect]
+    return Timeline("render test", "recap", 1, aspect, w, h, rate, tuple(clips), src.media,
+                    **extra)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Probe:
+    frames: int
+    width: int
+    height: int
+    rate: str
+    video_codec: str
+    pix_fmt: str
+    audio_codec: str | None
+    sample_rate: int
+    channels: int
+    samples: int
+
+
+def probe(path: Path) -> Probe:
+    with av.open(str(path)) as f:
+        v = f.streams.video[0].codec_context
+        rate = str(f.streams.video[0].average_rate)
+        frames = sum(1 for _ in f.decode(video=0))
+        video = (v.width, v.height, rate, v.name, v.pix_fmt or "")
+    with av.open(str(path)) as f:
+        if not f.streams.audio:
+            return Probe(frames, *video, None, 0, 0, 0)
+        a = f.streams.audio[0].codec_context
+        samples = sum(fr.samples for fr in f.decode(audio=0))
+        return Probe(frames, *video, a.name, a.sample_rate, a.channels, samples)
+
+
+def frame_at(path: Path, index: int) -> np.ndarray:
+    with av.open(str(path)) as f:
+        for i, frame in enumerate(f.decode(video=0)):
+            if i == index:
+                return frame.to_ndarray(format="rgb24").astype(np.int16)
+    raise AssertionError(f"{path} has no frame {index}")
+
+
+def integrated_lufs(path: Path) -> float:
+    proc = subprocess.run([ffmpeg_path(), "-hide_banner", "-nostats", "-i", str(path),
+                           "-map", "0:a", "-af", "ebur128", "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    found = re.findall(r"^\s+I:\s+(-?[\d.]+) LUFS", proc.stderr, flags=re.MULTILINE)
+    assert found, proc.stderr[-2000:]
+    return float(found[-1])
+
+
+def render(tl: Timeline, profile: RenderProfile, src: Sources, out: Path,
+           captions: Path | None = None) -> Probe:
+    args = build_render_args(tl, profile, sources=src.files, output=out, captions_ass=captions)
+    seen: list[FfmpegProgress] = []
+    run_ffmpeg(args, duration=tl.duration, on_progress=seen.append, label="render", path=out)
+    assert seen and seen[-1].done
+    return probe(out)
+
+
+def test_mixed_rates_render_exact_frames_size_codecs_and_loudness(
+        sources: Sources, tmp_path: Path) -> None:
+    tl = timeline(sources, rate=FrameRate(30000, 1001))
+    p = render(tl, small(), sources, tmp_path / "cut.mp4")
+    assert p.frames == tl.duration_frames
+    assert (p.width, p.height, p.rate) == (320, 180, "30000/1001")
+    assert (p.video_codec, p.pix_fmt, p.audio_codec) == ("h264", "yuv420p", "aac")
+    assert (p.sample_rate, p.channels) == (48_000, 2)
+    assert abs(p.samples - round(tl.duration * 48_000)) <= 1024  # one AAC frame of priming
+    assert abs(integrated_lufs(tmp_path / "cut.mp4") - -14.0) <= 1.0
+
+
+@pytest.mark.parametrize("kind", ["crossfade", "dip_to_black"])
+def test_transitions_keep_the_exact_duration(sources: Sources, tmp_path: Path,
+                                             kind: str) -> None:
+    # NTSC, so xfade offsets are not whole milliseconds and the count cannot be luck
+    tl = timeline(sources, kind=kind, frames=10, rate=FrameRate(30000, 1001))
+    out = tmp_path / f"{kind}.mp4"
+    p = render(tl, small(), sources, out)
+    assert p.frames == tl.duration_frames
+    assert abs(p.samples - round(tl.duration * 48_000)) <= 1024  # one AAC frame of priming
+    if kind == "dip_to_black":
+        cut = tl.clips[1].record_start
+        assert frame_at(out, cut - 1).mean() < 20  # black at the cut
+        assert frame_at(out, cut - 8).mean() > 60  # picture before the dip
+
+
+def test_captions_are_burned_in_from_an_awkward_path(sources: Sources, tmp_path: Path) -> None:
+    brand = default_brand()
+    box = safe_area("16:9", 1920, 1080)
+    tl = timeline(sources, brand=brand,
+                  captions=(Caption(5, 40, ("Hello, world: it's us",), box=box),))
+    folder = tmp_path / "it's, a: [dir]"
+    folder.mkdir()
+    ass = folder / "captions, v1.ass"
+    ass.write_text(to_ass(tl, brand, font_name=brand.font_name), encoding="utf-8")
+    plain = render(tl, small(), sources, tmp_path / "plain.mp4")
+    burned = render(tl, small(), sources, tmp_path / "burned.mp4", captions=ass)
+    assert plain.frames == burned.frames == tl.duration_frames
+    lower = slice(130, 175)  # the caption-safe band of a 180 px frame
+    diff = np.abs(frame_at(tmp_path / "burned.mp4", 20) - frame_at(tmp_path / "plain.mp4", 20))
+    assert diff[lower].mean() > 3.0
+    after = np.abs(frame_at(tmp_path / "burned.mp4", 60) - frame_at(tmp_path / "plain.mp4", 60))
+    assert after.mean() < 1.0  # nothing burned once the caption has ended
+
+
+def test_vertical_render_with_crop_keyframes_logo_cards_and_ducked_music(
+        sources: Sources, tmp_path: Path) -> None:
+    base = timeline(sources, aspect="9:16", kind="crossfade", frames=6,
+                    brand=default_brand(logo_path=str(sources.logo), title_card="Summit: Day 1",
+                                        lower_third="Jane, CEO", outro_card="Thanks!",
+                                        card_seconds=0.5),
+                    music=MusicBed(str(sources.music), gain_db=-6.0,
+                                   ducking=(DuckKeyframe(0, 0.0), DuckKeyframe(20, -12.0))))
+    first = base.clips[0]
+    moving = (CropKeyframe(0, 0.0, 0.0, 202.5, 360.0),
+              CropKeyframe(first.duration - 1, 437.5, 0.0, 202.5, 360.0))
+    tl = replace(base, clips=(replace(first, crop=moving),
+                              replace(base.clips[1], pad_blur=True), *base.clips[2:]))
+    out = tmp_path / "vertical.mp4"
+    p = render(tl, small("9:16"), sources, out)
+    assert p.frames == tl.duration_frames
+    assert (p.width, p.height, p.audio_codec) == (180, 320, "aac")
+    start, end = frame_at(out, 2), frame_at(out, first.duration - 3)
+    assert np.abs(start - end)[100:220].mean() > 10  # the window panned across the source
+
+
+def test_master_prores_mov(sources: Sources, tmp_path: Path) -> None:
+    tl = timeline(sources)
+    profile = replace(profile_for("16:9", "mov"), width=160, height=90)
+    out = tmp_path / "master.mov"
+    p = render(tl, profile, sources, out)
+    assert p.frames == tl.duration_frames
+    assert (p.video_codec, p.pix_fmt, p.audio_codec) == ("prores", "yuv422p10le", "pcm_s24le")
+    assert (p.width, p.height) == (160, 90)
+    assert abs(integrated_lufs(out) - -23.0) <= 1.0
