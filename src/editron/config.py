@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     # On SIGINT/SIGTERM a worker lets running jobs finish this long, then hands them back.
     job_shutdown_grace_seconds: float = 10.0
 
+    # Render and delivery
+    render_timeout_seconds: float = 3 * 3600.0  # one render job, ffmpeg and QC together
+    render_loudness_lufs: float | None = None  # overrides every profile's target when set
+    dropbox_token: str | None = None  # EDITRON_DROPBOX_TOKEN: delivery to dropbox:/folder
+    dropbox_api_host: str = "https://api.dropboxapi.com"
+    dropbox_upload_host: str = "https://content.dropboxapi.com"
+
     # HTTP API: browser origins allowed to call it (CORS stays off when empty)
     cors_origins: list[str] = Field(default_factory=list)
 

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from editron.cli import agents_cmd, analyze_cmd, batches_cmd, edit_cmd, ops_cmd, server_cmd
+from editron.cli import (
+    agents_cmd,
+    analyze_cmd,
+    batches_cmd,
+    edit_cmd,
+    ops_cmd,
+    render_cmd,
+    server_cmd,
+)
 from editron.config import get_settings
 from editron.logs import configure_logging
 
@@ -32,6 +40,7 @@ def _root(
 batches_cmd.register(app)
 analyze_cmd.register(app)
 edit_cmd.register(app)
+render_cmd.register(app)
 server_cmd.register(app)
 agents_cmd.register(app)
 ops_cmd.register(app)

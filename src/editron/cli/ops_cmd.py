@@ -2,44 +2,66 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from editron.cli.analyze_cmd import render_analysis, run_analysis
+from editron.cli.analyze_cmd import read_brief, render_analysis
 from editron.cli.batches_cmd import render_batch
 from editron.cli.output import EXIT_FAILED, emit, guarded, stderr
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
-from editron.services.ingest import ingest_media_batch
+from editron.services.lane import LaneResult, run_lane
 
 __all__ = ["register"]
+
+console = Console()
 
 SAMPLE_BRIEF = ("Sponsors: Northwind Energy\nmust use: award, applause\n"
                 "tone: upbeat\nA lively recap of the Aurora Summit.")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
+def _render_lane(result: LaneResult) -> None:
+    render_batch(result.batch)
+    if result.analysis is not None:
+        render_analysis(result.analysis)
+    table = Table(title=f"deliverables in {result.out_dir}")
+    for column in ("deliverable", "ratio", "duration", "size", "QC", "file"):
+        table.add_column(column)
+    for row in result.deliverables():
+        kind = row["deliverable"] + (f"-{row['variant']}" if row["variant"] > 1 else "")
+        duration = row["duration_seconds"]
+        table.add_row(kind, row["aspect_ratio"], f"{duration:.2f} s" if duration else "-",
+                      _size(row["size_bytes"]), row["qc"],
+                      Path(row["path"]).name if row["path"] else (row["error"] or "")[:60])
+    console.print(table)
+    console.print("stage times: " + ", ".join(f"{k} {v:.1f} s"
+                                              for k, v in result.stage_seconds.items()))
+
+
+def _size(n: int | None) -> str:
+    return f"{n / 1e6:.1f} MB" if n else "-"
+
+
 def _run_lane(source: str, *, name: str | None, brief: str | None, out: Path,
+              deliverables: str | None, ratios: str | None, formats: str, style: str | None,
               as_json: bool) -> None:
-    """Ingest, then analyse (edit and render join the lane as they land); the analysis folder
-    (brief, energy plot, moment thumbnails, transcript) is copied into ``out/analysis``."""
+    """Ingest → analyse → edit → render → QC → deliver into ``out``, a progress bar per stage,
+    then one table of what was delivered."""
     with guarded(), RichProgress() as progress:
-        batch = ingest_media_batch(source_url=source, reference_name=name, progress=progress)
-    if batch.status == "failed":
-        emit({"batch": batch}, as_json=as_json, render=lambda: render_batch(batch))
+        result = run_lane(
+            source=source, out=out, brief=read_brief(brief), name=name,
+            deliverables=deliverables, ratios=ratios, formats=formats.split(","),
+            style=style, ingest_progress=progress,
+            on_stage=lambda stage, f, detail: progress.on_step(stage, f * 100, 100,
+                                                               detail=detail))
+    emit(result.to_dict(), as_json=as_json, render=lambda: _render_lane(result))
+    if not result.ok:
         raise typer.Exit(EXIT_FAILED)
-    if not as_json:
-        render_batch(batch)
-    with guarded():
-        analysis = run_analysis(batch.batch_id, brief=brief, scope=None, passes=3, model=None)
-    if analysis.artifacts_path:
-        shutil.copytree(analysis.artifacts_path, out / "analysis", dirs_exist_ok=True)
-        analysis.artifacts_path = str((out / "analysis").resolve())
-    emit({"batch": batch, "analysis": analysis}, as_json=as_json,
-         render=lambda: render_analysis(analysis))
 
 
 def register(app: typer.Typer) -> None:
@@ -48,12 +70,18 @@ def register(app: typer.Typer) -> None:
         source: Annotated[str, typer.Argument(help="Footage: folder, file, URL or Dropbox link.")],
         name: Annotated[str | None, typer.Option("--name")] = None,
         brief: Annotated[str | None, typer.Option("--brief", help="Brief text or @FILE.")] = None,
+        deliverables: Annotated[str | None, typer.Option(
+            help="recap,highlight,social (default: all three).")] = None,
+        ratios: Annotated[str | None, typer.Option(
+            help="Aspect ratios (default: 16:9,9:16,1:1).")] = None,
+        formats: Annotated[str, typer.Option(help="mp4 and/or mov.")] = "mp4",
+        style: Annotated[str | None, typer.Option(help="Style preset.")] = None,
         out: Annotated[Path, typer.Option("--out", help="Where deliverables go.")] = Path("out"),
         as_json: JsonOpt = False,
     ) -> None:
-        """Every stage in one go (today: ingest and analysis; edit and render join next)."""
-        out.mkdir(parents=True, exist_ok=True)
-        _run_lane(source, name=name, brief=brief, out=out, as_json=as_json)
+        """Every stage in one go: ingest, analyse, edit, render, QC and deliver into --out."""
+        _run_lane(source, name=name, brief=brief, out=out, deliverables=deliverables,
+                  ratios=ratios, formats=formats, style=style, as_json=as_json)
 
     @app.command()
     def demo(
@@ -62,7 +90,7 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: JsonOpt = False,
     ) -> None:
-        """Make the sample event footage (offline) and run the lane on it."""
+        """Make the sample event footage (offline) and run the whole lane on it."""
         from editron.demo import make_sample_event
 
         with guarded():
@@ -70,7 +98,8 @@ def register(app: typer.Typer) -> None:
             clips = make_sample_event(out / "footage")
             stderr.print(f"made {len(clips)} clips in {out / 'footage'}")
         _run_lane(str(out / "footage"), name="Aurora Summit (sample)", brief=SAMPLE_BRIEF,
-                  out=out, as_json=as_json)
+                  out=out, deliverables=None, ratios=None, formats="mp4", style=None,
+                  as_json=as_json)
 
     @app.command()
     def worker(

@@ -115,7 +115,8 @@ SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
     SessionStatus.RENDERING: frozenset({SessionStatus.COMPLETE, SessionStatus.FAILED}),
     # A finished session can be rendered again (new formats, destinations).
     SessionStatus.COMPLETE: frozenset({SessionStatus.RENDERING, SessionStatus.FAILED}),
-    SessionStatus.FAILED: frozenset({SessionStatus.ASSEMBLING}),
+    # A failed session is assembled again, or its failed renders are retried.
+    SessionStatus.FAILED: frozenset({SessionStatus.ASSEMBLING, SessionStatus.RENDERING}),
 }
 
 JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {

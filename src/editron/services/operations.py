@@ -32,3 +32,25 @@ def _analyze(arguments: dict[str, Any], settings: Settings) -> None:
 
 
 register_operation("analyze_media_batch", _analyze)
+
+
+def _render(arguments: dict[str, Any], settings: Settings) -> None:
+    from editron.services.render import process_render_job
+
+    process_render_job(str(arguments["render_job_id"]), settings=settings)
+
+
+def _render_give_up(arguments: dict[str, Any], reason: str, settings: Settings) -> None:
+    from editron.services.render import give_up_render_job
+
+    give_up_render_job(str(arguments["render_job_id"]), reason, settings=settings)
+
+
+def _render_transient() -> tuple[type[BaseException], ...]:
+    from editron.services.render import TRANSIENT_RENDER_ERRORS
+
+    return TRANSIENT_RENDER_ERRORS
+
+
+register_operation("render_job", _render, on_give_up=_render_give_up,
+                   transient=_render_transient())

@@ -115,14 +115,20 @@ def set_job_status(session: Session, row: RenderJob, status: JobStatus, *,
     return row
 
 
-def set_job_progress(session: Session, row: RenderJob, percent: float) -> RenderJob:
-    """Record progress (clamped to 0..100) and log it; the runner decides how often."""
+def set_job_progress(session: Session, row: RenderJob, percent: float, *,
+                     eta_seconds: float | None = None, fps: float | None = None,
+                     speed: float | None = None) -> RenderJob:
+    """Record progress (clamped to 0..100) and log it with the ETA and encode speed when
+    known; the runner decides how often."""
     row.progress_percent = max(0.0, min(100.0, float(percent)))
     row.updated_at = utcnow()
+    payload: dict[str, Any] = {"progress_percent": round(row.progress_percent, 2)}
+    for key, value in (("eta_seconds", eta_seconds), ("fps", fps), ("speed", speed)):
+        if value is not None:
+            payload[key] = round(float(value), 2)
     append_event(session, entity_type="render_job", entity_id=row.id,
                  event_type="render_job.progress", session_id=row.edit_session_id,
-                 batch_id=_batch_of(session, row.edit_session_id),
-                 payload={"progress_percent": row.progress_percent})
+                 batch_id=_batch_of(session, row.edit_session_id), payload=payload)
     session.flush()
     return row
 

@@ -1,0 +1,147 @@
+"""``editron render``, ``renders``, ``cancel-render`` and ``retry-render``."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from editron.cli.follow import queue_configured
+from editron.cli.output import EXIT_FAILED, emit, guarded
+from editron.cli.progress import RichProgress
+from editron.config import Settings, get_settings
+from editron.errors import EditronError
+from editron.services.render import (
+    RenderJobPublic,
+    RenderRequestPublic,
+    cancel_render_job,
+    get_render_job,
+    list_session_renders,
+    render_video_deliverables,
+    retry_render_job,
+    run_render_job_inline,
+)
+
+__all__ = ["register", "render_jobs_table"]
+
+console = Console()
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def _size(n: int | None) -> str:
+    if not n:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return f"{n} B"
+
+
+def render_jobs_table(jobs: list[RenderJobPublic], title: str = "renders") -> None:
+    table = Table(title=title)
+    for column in ("job", "ratio", "variant", "format", "status", "progress", "QC", "output"):
+        table.add_column(column)
+    for j in jobs:
+        qc = ("pass" if j.qc.get("passed") else "fail: " + ", ".join(j.qc.get("flags", []))
+              ) if j.qc else "-"
+        table.add_row(j.id[:8], j.aspect_ratio, str(j.variant), j.format, j.status,
+                      f"{j.progress_percent:.0f}%", qc,
+                      (j.output_urls[0] if j.output_urls else (j.last_error or ""))[:80])
+    console.print(table)
+
+
+def _follow(settings: Settings, ids: list[str], timeout: float = 12 * 3600
+            ) -> list[RenderJobPublic]:
+    """Show queued jobs' progress until every one has ended."""
+    deadline = time.monotonic() + timeout
+    with RichProgress() as progress:
+        while time.monotonic() < deadline:
+            jobs = [get_render_job(i, settings=settings) for i in ids]
+            for j in jobs:
+                progress.on_step(f"{j.aspect_ratio} v{j.variant} {j.format}",
+                                 j.progress_percent, 100, detail=j.status)
+            if all(j.status in ("complete", "failed", "cancelled") for j in jobs):
+                return jobs
+            time.sleep(0.5)
+    raise EditronError("renders did not finish in time; check `editron renders` and that a "
+                       "worker runs (`editron worker`)")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def render(
+        session_id: str,
+        formats: Annotated[str, typer.Option(help="mp4 and/or mov, comma separated.")] = "mp4",
+        destination: Annotated[list[str] | None, typer.Option(
+            help="Folder or dropbox:/path; repeat for several.")] = None,
+        priority: Annotated[str, typer.Option(help="low, standard or rush.")] = "standard",
+        profile: Annotated[str | None, typer.Option(
+            help="youtube, reels, tiktok, square, master or preview (default: by ratio).")
+        ] = None,
+        wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
+                                           "the renders until they end.")] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Render an edit session's timelines, check them (QC) and deliver them.
+
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        settings = get_settings()
+        queued = queue_configured(settings)
+        with guarded():
+            request = render_video_deliverables(
+                edit_session_id=session_id, destinations=destination, formats=formats,
+                priority=priority, profile=profile, settings=settings, enqueue_jobs=queued)
+            if not queued:
+                jobs = []
+                with RichProgress() as progress:
+                    for job in request.jobs:
+                        label = f"{job.aspect_ratio} v{job.variant} {job.format}"
+
+                        def step(percent: float, label: str = label) -> None:
+                            progress.on_step(label, percent, 100, detail="rendering")
+
+                        jobs.append(run_render_job_inline(job.id, settings=settings,
+                                                          on_progress=step))
+                request = RenderRequestPublic(edit_session_id=session_id,
+                                              render_job_ids=request.render_job_ids, jobs=jobs)
+            elif wait:
+                request = RenderRequestPublic(
+                    edit_session_id=session_id, render_job_ids=request.render_job_ids,
+                    jobs=_follow(settings, request.render_job_ids))
+        final = request
+        emit(final, as_json=as_json, render=lambda: render_jobs_table(final.jobs))
+        if any(j.status == "failed" for j in final.jobs):
+            raise typer.Exit(EXIT_FAILED)
+
+    @app.command()
+    def renders(session_id: str, as_json: JsonOpt = False) -> None:
+        """The render jobs of an edit session, in the order they run."""
+        with guarded():
+            jobs = list_session_renders(session_id)
+        emit({"edit_session_id": session_id, "jobs": jobs}, as_json=as_json,
+             render=lambda: render_jobs_table(jobs, f"renders of {session_id}"))
+
+    @app.command("cancel-render")
+    def cancel_render(job_id: str, as_json: JsonOpt = False) -> None:
+        """Stop a queued or running render; its temporary files are removed."""
+        with guarded():
+            job = cancel_render_job(job_id)
+        emit(job, as_json=as_json, render=lambda: render_jobs_table([job]))
+
+    @app.command("retry-render")
+    def retry_render(job_id: str, as_json: JsonOpt = False) -> None:
+        """Run a failed or cancelled render again."""
+        settings = get_settings()
+        queued = queue_configured(settings)
+        with guarded():
+            job = retry_render_job(job_id, settings=settings, enqueue_job=queued)
+            if not queued:
+                job = run_render_job_inline(job_id, settings=settings)
+        emit(job, as_json=as_json, render=lambda: render_jobs_table([job]))
+        if job.status == "failed":
+            raise typer.Exit(EXIT_FAILED)

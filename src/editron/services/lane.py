@@ -1,0 +1,151 @@
+"""``editron run``: the whole lane in one call — ingest, analyse, edit every deliverable in
+every ratio, render, QC and deliver into one folder, with the timeline exports and caption
+sidecars beside the videos. Stage times are measured for the closing table and benchmarks."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from editron.config import Settings
+from editron.errors import InputError
+from editron.services.analyze import AnalysisPublic, analyze_media_batch
+from editron.services.edit import (
+    EditSessionPublic,
+    generate_video_edits,
+)
+from editron.services.ingest import ingest_media_batch
+from editron.services.render import (
+    RenderJobPublic,
+    render_video_deliverables,
+    run_render_job_inline,
+)
+from editron.services.runtime import ready
+from editron.services.schemas import BatchPublic
+from editron.story.blueprints import DELIVERABLES
+
+__all__ = ["LaneResult", "StageCallback", "run_lane"]
+
+# (stage, fraction done 0..1, detail)
+StageCallback = Callable[[str, float, str], None]
+
+
+@dataclass
+class LaneResult:
+    batch: BatchPublic
+    analysis: AnalysisPublic | None = None
+    sessions: list[EditSessionPublic] = field(default_factory=list)
+    renders: list[RenderJobPublic] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    out_dir: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (self.batch.status != "failed" and self.analysis is not None
+                and bool(self.renders)
+                and all(r.status == "complete" for r in self.renders))
+
+    def deliverables(self) -> list[dict[str, Any]]:
+        """One row per delivered file: deliverable, ratio, duration, size, QC verdict."""
+        kinds = {s.session_id: s.deliverable_type for s in self.sessions}
+        rows = []
+        for r in self.renders:
+            path = Path(r.output_urls[0].removeprefix("file://")) if r.output_urls else None
+            rows.append({
+                "deliverable": kinds.get(r.edit_session_id, ""), "variant": r.variant,
+                "aspect_ratio": r.aspect_ratio, "format": r.format,
+                "duration_seconds": r.qc.get("duration_seconds"),
+                "size_bytes": r.qc.get("size_bytes"),
+                "qc": "pass" if r.qc.get("passed") else ("fail: " + ", ".join(
+                    r.qc.get("flags", [])) if r.qc else r.status),
+                "path": str(path) if path else None, "status": r.status,
+                "error": r.last_error})
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"batch": self.batch.model_dump(),
+                "analysis_id": self.analysis.analysis_id if self.analysis else None,
+                "sessions": [{"session_id": s.session_id, "deliverable": s.deliverable_type,
+                              "status": s.status, "variants": s.variants}
+                             for s in self.sessions],
+                "deliverables": self.deliverables(), "stage_seconds": self.stage_seconds,
+                "out_dir": self.out_dir, "ok": self.ok}
+
+
+def _deliverables(items: Sequence[str] | str | None) -> list[str]:
+    values = items.split(",") if isinstance(items, str) else list(
+        items or ["recap", "highlight", "social"])
+    cleaned = list(dict.fromkeys(v.strip().lower() for v in values if v.strip()))
+    bad = [v for v in cleaned if v not in DELIVERABLES]
+    if bad:
+        raise InputError(f"unknown deliverable {bad[0]!r}; use recap, highlight, social")
+    return cleaned
+
+
+def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | None = None,
+             deliverables: Sequence[str] | str | None = None,
+             ratios: Sequence[str] | str | None = None, formats: Sequence[str] = ("mp4",),
+             style: str | None = None, passes: int = 3, settings: Settings | None = None,
+             on_stage: StageCallback | None = None,
+             ingest_progress: Any = None) -> LaneResult:
+    """Run every stage on ``source`` and deliver into ``out``. Each stage's failure is
+    reported with what was done so far; renders that fail QC are listed, not hidden."""
+    kinds = _deliverables(deliverables)
+    settings = ready(settings)
+    notify = on_stage or (lambda _s, _f, _d: None)
+    out = out.expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+
+    started = time.monotonic()
+    batch = ingest_media_batch(source_url=source, reference_name=name, settings=settings,
+                               progress=ingest_progress)
+    timings["ingest"] = round(time.monotonic() - started, 2)
+    result = LaneResult(batch=batch, stage_seconds=timings, out_dir=str(out))
+    if batch.status == "failed":
+        return result
+
+    started = time.monotonic()
+    result.analysis = analyze_media_batch(
+        batch_id=batch.batch_id, brief=brief, scope=kinds, max_iterations=passes,
+        settings=settings, progress=lambda stage, f: notify("analyse", f, stage))
+    timings["analyse"] = round(time.monotonic() - started, 2)
+    if result.analysis.artifacts_path:
+        shutil.copytree(result.analysis.artifacts_path, out / "analysis", dirs_exist_ok=True)
+
+    started = time.monotonic()
+    for i, kind in enumerate(kinds):
+        notify("edit", i / len(kinds), kind)
+        session = generate_video_edits(batch_id=batch.batch_id, deliverable_type=kind,
+                                       aspect_ratios=ratios, reference_style=style,
+                                       imovie_project=name or batch.reference_name,
+                                       settings=settings)
+        result.sessions.append(session)
+        for item in session.exports.get("files", []):
+            exported = Path(item["path"])
+            folder = out / "timelines" if item["format"] not in ("srt", "vtt") else out
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(exported, folder / exported.name)
+    notify("edit", 1.0, "")
+    timings["edit"] = round(time.monotonic() - started, 2)
+
+    started = time.monotonic()
+    requests = [render_video_deliverables(edit_session_id=s.session_id, destinations=str(out),
+                                          formats=list(formats), settings=settings,
+                                          enqueue_jobs=False) for s in result.sessions]
+    job_ids = [j for r in requests for j in r.render_job_ids]
+    for n, job_id in enumerate(job_ids):
+        def progress(percent: float, n: int = n) -> None:
+            notify("render", (n + percent / 100.0) / len(job_ids),
+                   f"{n + 1} of {len(job_ids)}")
+
+        result.renders.append(run_render_job_inline(job_id, settings=settings,
+                                                    on_progress=progress))
+    notify("render", 1.0, "")
+    timings["render"] = round(time.monotonic() - started, 2)
+    timings["total"] = round(sum(timings.values()), 2)
+    return result

@@ -1,0 +1,203 @@
+"""Render jobs on a really analysed event: one ffmpeg process per timeline and format, QC on
+every file, delivery into a folder, progress events, cancel, retry, session status."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from editron.db import repositories as repo
+from editron.db.events import events_after
+from editron.db.models import JobRun
+from editron.db.session import session_scope
+from editron.domain.status import Stage
+from editron.errors import InputError, InvalidStateError
+from editron.services import render as render_service
+from editron.services.edit import generate_video_edits, get_edit_session
+from editron.services.render import (
+    cancel_render_job,
+    get_render_job,
+    process_render_job,
+    render_previews,
+    render_video_deliverables,
+    retry_render_job,
+    run_render_job_inline,
+)
+from tests.conftest import AnalysedEvent
+
+
+def _session(ev: AnalysedEvent, kind: str = "social", ratios: str = "16:9,9:16") -> str:
+    return generate_video_edits(batch_id=ev.batch_id, deliverable_type=kind,
+                                aspect_ratios=ratios, settings=ev.settings).session_id
+
+
+def test_render_checks_and_delivers_every_timeline(analysed_event: AnalysedEvent,
+                                                   tmp_path: Path) -> None:
+    ev = analysed_event
+    session_id = _session(ev)
+    out = tmp_path / "delivered"
+    request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
+                                        profile="preview", settings=ev.settings,
+                                        enqueue_jobs=False)
+    assert get_edit_session(session_id, settings=ev.settings).status == "rendering"
+    assert [j.status for j in request.jobs] == ["queued", "queued"]
+    jobs = [process_render_job(j, settings=ev.settings) for j in request.render_job_ids]
+    for job in jobs:
+        assert job.status == "complete", job.last_error
+        assert job.qc["passed"] and not job.qc["flags"], job.qc
+        path = Path(job.output_urls[0].removeprefix("file://"))
+        assert path.parent == out.resolve() and path.is_file()
+        assert job.qc["sha256"] and job.qc["size_bytes"] == path.stat().st_size
+    assert sorted(p.name for p in out.iterdir()) == ["social_16x9.mp4", "social_9x16.mp4"]
+    assert get_edit_session(session_id, settings=ev.settings).status == "complete"
+    with session_scope(ev.settings.resolved_database_url) as s:
+        assert repo.get_task(s, ev.batch_id, Stage.RENDER).status == "done"
+        progress = [e.payload for e in events_after(s, 0, session_id=session_id)
+                    if e.event_type == "render_job.progress"]
+    assert progress and all("progress_percent" in p for p in progress)
+    assert not (ev.settings.home_dir / "renders" / jobs[0].id).exists(), "work dir removed"
+    # delivering the same render again leaves one file per name
+    again = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
+                                      profile="preview", ratios=["9:16"],
+                                      settings=ev.settings, enqueue_jobs=False)
+    job = run_render_job_inline(again.render_job_ids[0], settings=ev.settings)
+    assert job.status == "complete"
+    assert sorted(p.name for p in out.iterdir()) == ["social_16x9.mp4", "social_9x16.mp4"]
+
+
+def test_cancel_stops_ffmpeg_and_leaves_nothing(analysed_event: AnalysedEvent,
+                                                tmp_path: Path) -> None:
+    ev = analysed_event
+    session_id = _session(ev, "recap", "16:9")
+    out = tmp_path / "delivered"
+    request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
+                                        profile="preview", settings=ev.settings,
+                                        enqueue_jobs=False)
+    job_id = request.render_job_ids[0]
+    seen: list[float] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            process_render_job(job_id, settings=ev.settings, on_progress=seen.append)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True).start()
+    deadline = time.monotonic() + 60
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen, "the render reported progress"
+    started = time.monotonic()
+    cancel_render_job(job_id, settings=ev.settings)
+    assert done.wait(10), "ffmpeg stopped soon after the cancel"
+    assert time.monotonic() - started < 5
+    job = get_render_job(job_id, settings=ev.settings)
+    assert job.status == "cancelled" and not job.output_urls
+    assert not out.exists() or not any(out.iterdir())
+    assert not (ev.settings.home_dir / "renders" / job_id).exists()
+    assert get_edit_session(session_id, settings=ev.settings).status == "failed"
+    with pytest.raises(InvalidStateError, match="only a queued or rendering"):
+        cancel_render_job(job_id, settings=ev.settings)
+    retried = retry_render_job(job_id, settings=ev.settings, enqueue_job=False)
+    assert retried.status == "queued"
+    assert get_edit_session(session_id, settings=ev.settings).status == "rendering"
+
+
+def test_qc_failure_fails_the_job_with_named_flags(analysed_event: AnalysedEvent,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    ev = analysed_event
+    session_id = _session(ev, "social", "1:1")
+    real = render_service.qc_spec_for
+
+    def one_second_short(timeline, profile):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        spec = real(timeline, profile)
+        return replace(spec, expected_frames=spec.expected_frames + 25)
+
+    monkeypatch.setattr(render_service, "qc_spec_for", one_second_short)
+    request = render_video_deliverables(edit_session_id=session_id,
+                                        destinations=str(tmp_path / "out"), profile="preview",
+                                        settings=ev.settings, enqueue_jobs=False)
+    job = run_render_job_inline(request.render_job_ids[0], settings=ev.settings)
+    assert job.status == "failed" and "duration" in (job.last_error or "")
+    assert job.qc["flags"] == ["duration"]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert job.attempts == 1, "a QC failure is not retried"
+
+
+def test_render_bad_input(analysed_event: AnalysedEvent) -> None:
+    ev = analysed_event
+    session_id = _session(ev, "social", "16:9")
+    for kwargs, message in (({"formats": "avi"}, "unknown render format"),
+                            ({"priority": "asap"}, "unknown priority"),
+                            ({"profile": "vhs"}, "unknown render profile"),
+                            ({"formats": "mp4", "profile": "master"}, "needs the mov format"),
+                            ({"destinations": "ftp://host/x"}, "ftp")):
+        with pytest.raises(InputError, match=message):
+            render_video_deliverables(edit_session_id=session_id, settings=ev.settings,
+                                      enqueue_jobs=False, **kwargs)  # type: ignore[arg-type]
+
+
+def test_preview_renders_every_timeline_from_the_proxies(analysed_event: AnalysedEvent
+                                                         ) -> None:
+    ev = analysed_event
+    session_id = _session(ev, "social", "16:9,9:16")
+    paths = render_previews(session_id, settings=ev.settings)
+    assert sorted(paths) == ["16:9 v1", "9:16 v1"]
+    import av
+
+    for key, path in paths.items():
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            assert (stream.width, stream.height) == ((640, 360) if key.startswith("16:9")
+                                                     else (360, 640))
+    assert get_edit_session(session_id, settings=ev.settings).preview_paths == paths
+
+
+def test_killed_worker_leaves_no_partial_file_and_the_render_runs_again(
+        analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from editron.config import get_settings, reset_settings
+    from editron.services.runtime import ready
+    from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, wait_for
+
+    ev = analysed_event
+    session_id = _session(ev, "recap", "16:9")
+    monkeypatch.setenv("EDITRON_HOME", str(ev.settings.home))
+    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
+    for key, value in FAST_QUEUE_ENV.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    settings = ready(get_settings())
+    out = tmp_path / "delivered"
+    request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
+                                        profile="preview", settings=settings)
+    job_id = request.render_job_ids[0]
+    (tmp_path / "logs").mkdir()
+    workers = WorkerProcesses(tmp_path / "logs")
+    try:
+        first = workers.start()
+        wait_for(lambda: get_render_job(job_id, settings=settings).progress_percent > 0,
+                 timeout=60, what="the render is under way")
+        first.kill()
+        first.wait()
+        assert get_render_job(job_id, settings=settings).status == "rendering"
+        assert not out.exists() or not any(out.iterdir()), "no partial file was delivered"
+        workers.start()
+        wait_for(lambda: get_render_job(job_id, settings=settings).status == "complete",
+                 timeout=120, what="the render ran again and completed")
+    finally:
+        workers.stop_all()
+    job = get_render_job(job_id, settings=settings)
+    assert job.attempts == 2 and job.qc["passed"]
+    assert [p.name for p in out.iterdir()] == ["recap_16x9.mp4"]
+    with session_scope(settings.resolved_database_url) as s:
+        runs = [r for r in s.query(JobRun) if r.entity_id == job_id]
+        assert len(runs) == 1
+        assert runs[0].status == "done" and runs[0].attempts == 2
