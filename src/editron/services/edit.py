@@ -39,6 +39,7 @@ __all__ = [
     "export_session",
     "generate_video_edits",
     "get_edit_session",
+    "request_edit",
     "session_timelines",
 ]
 
@@ -340,3 +341,37 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
         tmp.replace(target)
         targets.append(target)
     return targets
+
+
+def request_edit(*, batch_id: str, deliverable_type: str,
+                 aspect_ratios: Sequence[str] | str | None = None,
+                 reference_style: str | None = None, include_captions: bool = True,
+                 imovie_project: str | None = None, variants: int | None = None,
+                 duration: float | None = None, music_path: str | None = None,
+                 settings: Settings | None = None) -> str:
+    """Validate now, assemble on the queue; returns the job id (the session id arrives in the
+    job's ``edit_session.created`` event and in ``GET /api/batches/{id}/edit-sessions``)."""
+    from editron.jobs.app import enqueue
+
+    if deliverable_type not in DELIVERABLES:
+        raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
+                         "social")
+    ratios = _ratios(aspect_ratios)
+    get_style(reference_style)
+    if variants is not None and not 1 <= variants <= 10:
+        raise InputError("variants must be between 1 and 10")
+    if duration is not None and not 1.0 <= duration <= 600.0:
+        raise InputError("duration must be between 1 and 600 seconds")
+    if music_path and not Path(music_path).expanduser().is_file():
+        raise InputError(f"music bed {music_path}: no such file", path=music_path)
+    settings = ready(settings)
+    with db(settings) as session:
+        batch = repo.get_batch(session, batch_id)
+        if batch.status != BatchStatus.ANALYZED:
+            raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first")
+    return enqueue("generate_video_edits",
+                   {"batch_id": batch_id, "deliverable_type": deliverable_type,
+                    "aspect_ratios": ratios, "reference_style": reference_style,
+                    "include_captions": include_captions, "imovie_project": imovie_project,
+                    "variants": variants, "duration": duration, "music_path": music_path},
+                   settings=settings, entity_type="batch", entity_id=batch_id)

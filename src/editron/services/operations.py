@@ -54,3 +54,19 @@ def _render_transient() -> tuple[type[BaseException], ...]:
 
 register_operation("render_job", _render, on_give_up=_render_give_up,
                    transient=_render_transient())
+
+
+def _edit(arguments: dict[str, Any], settings: Settings) -> None:
+    from editron.services.edit import generate_video_edits
+
+    generate_video_edits(
+        batch_id=str(arguments["batch_id"]), deliverable_type=str(arguments["deliverable_type"]),
+        aspect_ratios=arguments.get("aspect_ratios"),
+        reference_style=arguments.get("reference_style"),
+        include_captions=bool(arguments.get("include_captions", True)),
+        imovie_project=arguments.get("imovie_project"), variants=arguments.get("variants"),
+        duration=arguments.get("duration"), music_path=arguments.get("music_path"),
+        settings=settings)
+
+
+register_operation("generate_video_edits", _edit)
