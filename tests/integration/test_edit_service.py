@@ -140,6 +140,11 @@ def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
                                  "--ratios", "9:16", "--no-captions", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
+    assert doc["preview_paths"] and Path(doc["preview_paths"]["9:16 v1"]).is_file()
+    result = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "social",
+                                 "--ratios", "9:16", "--no-captions", "--no-preview", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
     assert doc["status"] == "needsreview" and doc["timelines"][0]["aspect_ratio"] == "9:16"
     assert doc["timelines"][0]["captions"] == []
     clip = doc["timelines"][0]["clips"][0]

@@ -16,7 +16,9 @@ from editron.services.edit import (
     EditSessionPublic,
     export_session,
     generate_video_edits,
+    get_edit_session,
 )
+from editron.services.render import render_previews
 
 __all__ = ["register", "render_session", "run_edit"]
 
@@ -31,6 +33,8 @@ def render_session(doc: EditSessionPublic) -> None:
         table.add_row(str(tl["variant"]), tl["aspect_ratio"], f"{tl['width']}×{tl['height']}",
                       f"{tl['duration']:.2f} s", str(len(tl["clips"])), str(len(tl["captions"])))
     console.print(table)
+    for key, path in doc.preview_paths.items():
+        console.print(f"review preview {key}: {path}")
     if doc.exports.get("folder"):
         console.print(f"timelines (OTIO, FCPXML, Premiere XML, EDL, captions): "
                       f"{doc.exports['folder']}")
@@ -64,6 +68,9 @@ def register(app: typer.Typer) -> None:
         project: Annotated[str | None, typer.Option(
             help="Project name written into the exported timelines.")] = None,
         music: Annotated[str | None, typer.Option(help="Music bed audio file.")] = None,
+        preview: Annotated[bool, typer.Option(
+            "--preview/--no-preview", help="Render a small review preview of each timeline "
+            "from the proxies.")] = True,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Assemble an edit session: one timeline per variant and aspect ratio."""
@@ -71,6 +78,10 @@ def register(app: typer.Typer) -> None:
             doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios, captions=captions,
                            style=style, variants=variants, duration=duration, project=project,
                            music=music)
+            if preview:
+                with console.status("rendering review previews…"):
+                    render_previews(doc.session_id)
+                doc = get_edit_session(doc.session_id)
         emit(doc, as_json=as_json, render=lambda: render_session(doc))
 
     @app.command()

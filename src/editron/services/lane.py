@@ -68,7 +68,12 @@ class LaneResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch.model_dump(),
-                "analysis_id": self.analysis.analysis_id if self.analysis else None,
+                "analysis": {"analysis_id": self.analysis.analysis_id,
+                             "passes_completed": self.analysis.passes_completed,
+                             "summary": self.analysis.summary,
+                             "hero_moments": self.analysis.hero_moments,
+                             "sponsor_moments": self.analysis.sponsor_moments}
+                if self.analysis else None,
                 "sessions": [{"session_id": s.session_id, "deliverable": s.deliverable_type,
                               "status": s.status, "variants": s.variants}
                              for s in self.sessions],
