@@ -55,9 +55,16 @@ def test_render_checks_and_delivers_every_timeline(analysed_event: AnalysedEvent
     assert get_edit_session(session_id, settings=ev.settings).status == "complete"
     with session_scope(ev.settings.resolved_database_url) as s:
         assert repo.get_task(s, ev.batch_id, Stage.RENDER).status == "done"
-        progress = [e.payload for e in events_after(s, 0, session_id=session_id)
-                    if e.event_type == "render_job.progress"]
+        events = [e for e in events_after(s, 0, session_id=session_id)
+                  if e.event_type == "render_job.progress"]
+        progress = [e.payload for e in events]
+        progress_by_job: dict[str, list[dict[str, float]]] = {}
+        for e in events:
+            progress_by_job.setdefault(e.entity_id, []).append(e.payload)
     assert progress and all("progress_percent" in p for p in progress)
+    for job in jobs:  # progress only moves forward, with an ETA once it is under way
+        percents = [e["progress_percent"] for e in progress_by_job[job.id]]
+        assert percents == sorted(percents), percents
     assert not (ev.settings.home_dir / "renders" / jobs[0].id).exists(), "work dir removed"
     # delivering the same render again leaves one file per name
     again = render_video_deliverables(edit_session_id=session_id, destinations=str(out),

@@ -255,17 +255,21 @@ class _JobWatch:
         self._settings, self._job_id, self._duration = settings, job_id, duration
         self._external, self._callback = should_cancel, on_progress
         self._last_event = 0.0
+        self._percent = 0.0
         self._last_poll = 0.0
         self._cancelled = False
         self._started = time.monotonic()
         self._lock = threading.Lock()
 
     def progress(self, p: FfmpegProgress) -> None:
+        if p.done:  # ffmpeg's closing block carries no time; completion reports 100 %
+            return
         now = time.monotonic()
         percent = min(99.0, 100.0 * p.out_time / self._duration) if self._duration else 0.0
+        percent = self._percent = max(self._percent, percent)
         if self._callback is not None:
             self._callback(percent)
-        if now - self._last_event < _PROGRESS_EVERY_SECONDS and not p.done:
+        if now - self._last_event < _PROGRESS_EVERY_SECONDS:
             return
         self._last_event = now
         elapsed = now - self._started
