@@ -208,3 +208,38 @@ def test_killed_worker_leaves_no_partial_file_and_the_render_runs_again(
         runs = [r for r in s.query(JobRun) if r.entity_id == job_id]
         assert len(runs) == 1
         assert runs[0].status == "done" and runs[0].attempts == 2
+
+
+def test_rush_render_starts_before_queued_standard_and_low_work(
+        analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from editron.config import get_settings, reset_settings
+    from editron.services.runtime import ready
+    from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, wait_for
+
+    ev = analysed_event
+    monkeypatch.setenv("EDITRON_HOME", str(ev.settings.home))
+    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
+    for key, value in FAST_QUEUE_ENV.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    settings = ready(get_settings())
+    ids: dict[str, str] = {}
+    for priority in ("low", "standard", "rush"):  # queued in the worst order, no worker yet
+        session_id = _session(ev, "social", "1:1")
+        request = render_video_deliverables(edit_session_id=session_id,
+                                            destinations=str(tmp_path / priority),
+                                            profile="preview", priority=priority,
+                                            settings=settings)
+        ids[priority] = request.render_job_ids[0]
+    assert {get_render_job(i, settings=settings).status for i in ids.values()} == {"queued"}
+    (tmp_path / "logs").mkdir()
+    workers = WorkerProcesses(tmp_path / "logs")
+    try:
+        workers.start(workers=1)
+        wait_for(lambda: all(get_render_job(i, settings=settings).status == "complete"
+                             for i in ids.values()), timeout=180, what="all renders done")
+    finally:
+        workers.stop_all()
+    started = {p: get_render_job(i, settings=settings).started_at or "" for p, i in ids.items()}
+    assert started["rush"] < started["standard"] < started["low"], started
