@@ -18,7 +18,8 @@ from editron.config import Settings, reset_settings
 from editron.mcp.server import build_server
 
 EXPECTED = {"ingest_media_batch", "analyze_media_batch", "get_pipeline_status",
-            "list_media_batches"}
+            "list_media_batches", "generate_video_edits", "render_video_deliverables",
+            "record_editron_feedback"}
 
 
 @pytest.fixture()

@@ -13,7 +13,16 @@ from editron import __version__
 from editron.api.errors import ERROR_RESPONSES, install_error_handlers
 from editron.api.hub import EventHub
 from editron.api.mcp_mount import TokenGate
-from editron.api.routes import batches, events, metrics, projects, system
+from editron.api.routes import (
+    batches,
+    edits,
+    events,
+    feedback,
+    metrics,
+    projects,
+    renders,
+    system,
+)
 from editron.config import Settings
 from editron.mcp.server import build_server
 from editron.services.runtime import ready
@@ -47,7 +56,7 @@ def create_app(settings: Settings, *, with_mcp: bool = True) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
-    for module in (system, projects, batches, events, metrics):
+    for module in (system, projects, batches, edits, renders, feedback, events, metrics):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     if mcp_server is not None:
         mcp_app = mcp_server.streamable_http_app(

@@ -1,5 +1,6 @@
-"""/metrics in the Prometheus text format: batches, queue jobs, files and analyses by state.
-Read from the database, so the work of every worker process is counted."""
+"""/metrics in the Prometheus text format: batches, queue jobs, files, analyses and render jobs
+by state, QC failures and seconds of video rendered. Read from the database, so the work of
+every worker process is counted."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
 
 from editron.api.deps import Authorized, SettingsDep
-from editron.db.models import JobRun, MediaBatch, MediaBatchAnalysis, MediaFile
+from editron.db.models import JobRun, MediaBatch, MediaBatchAnalysis, MediaFile, RenderJob
+from editron.domain.status import JobStatus
 from editron.services.runtime import db
 
 __all__ = ["render_metrics", "router"]
@@ -36,6 +38,14 @@ def render_metrics(settings: SettingsDep) -> str:
                                 .group_by(MediaFile.status)).all()
         analyses = session.execute(select(MediaBatchAnalysis.status, func.count()).group_by(
             MediaBatchAnalysis.status)).all()
+        renders = session.execute(select(RenderJob.status, func.count()).group_by(
+            RenderJob.status)).all()
+        # QC reports are JSON; reading the few fields here keeps the query portable.
+        reports = session.execute(select(RenderJob.status, RenderJob.qc).where(
+            RenderJob.status.in_((JobStatus.COMPLETE.value, JobStatus.FAILED.value)))).all()
+    qc_failures = sum(1 for _, qc in reports if (qc or {}).get("passed") is False)
+    rendered = sum(float((qc or {}).get("duration_seconds") or 0.0) for status, qc in reports
+                   if status == JobStatus.COMPLETE.value)
     lines: list[str] = []
     lines += _family("editron_batches", "gauge", "Media batches by status.",
                      [({"status": s}, n) for s, n in batches])
@@ -47,6 +57,13 @@ def render_metrics(settings: SettingsDep) -> str:
                      [({"status": s}, float(b)) for s, _, b in files])
     lines += _family("editron_analyses", "gauge", "Analyses by status.",
                      [({"status": s}, n) for s, n in analyses])
+    lines += _family("editron_render_jobs", "gauge", "Render jobs by status.",
+                     [({"status": s}, n) for s, n in renders])
+    lines += _family("editron_render_qc_failures_total", "counter",
+                     "Render jobs whose output failed QC.", [({}, qc_failures)])
+    lines += _family("editron_render_output_seconds_total", "counter",
+                     "Seconds of video rendered by completed render jobs (QC-measured).",
+                     [({}, rendered)])
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,84 @@
+"""Render jobs: queue a session's renders (202), list them, follow, cancel and retry one.
+
+Destinations given over HTTP are ``dropbox:/...`` or folders under ``<home>/deliveries``
+(see ``editron.services.sessions``); anything else is refused with 422."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from editron.api.deps import Authorized, SettingsDep
+from editron.services.render import (
+    RenderJobPublic,
+    RenderRequestPublic,
+    cancel_render_job,
+    get_render_job,
+    list_session_renders,
+    render_video_deliverables,
+    retry_render_job,
+)
+from editron.services.sessions import network_destinations
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["renders"])
+
+Destination = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class RenderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    formats: list[Literal["mp4", "mov"]] = Field(default=["mp4"], min_length=1,
+                                                 max_length=2, examples=[["mp4"]])
+    destinations: list[Destination] = Field(
+        default_factory=list, max_length=10,
+        examples=[["dropbox:/Events/Aurora 2026", "gala-2026"]],
+        description="dropbox:/folder, or a folder under the Editron home's deliveries folder "
+                    "(a bare name means deliveries/<name>). Default: deliveries/<session id>.")
+    priority: Literal["low", "standard", "rush"] = "standard"
+    profile: str | None = Field(default=None, max_length=32, examples=["preview"],
+                                description="youtube, reels, tiktok, square, master (mov) or "
+                                            "preview; default: by aspect ratio.")
+    aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = Field(
+        default=None, min_length=1, max_length=3, examples=[["9:16"]],
+        description="Render only these timelines; default: every one.")
+
+
+@router.post("/edit-sessions/{session_id}/renders", status_code=202,
+             response_model=RenderRequestPublic)
+def create_renders(session_id: str, body: RenderCreate, response: Response,
+                   settings: SettingsDep, _: Authorized) -> RenderRequestPublic:
+    request = render_video_deliverables(
+        edit_session_id=session_id,
+        destinations=network_destinations(body.destinations, settings=settings),
+        formats=body.formats, priority=body.priority, profile=body.profile,
+        ratios=body.aspect_ratios, settings=settings)
+    response.headers["Location"] = f"/api/edit-sessions/{session_id}/renders"
+    return request
+
+
+@router.get("/edit-sessions/{session_id}/renders", response_model=list[RenderJobPublic])
+def renders(session_id: str, settings: SettingsDep, _: Authorized) -> list[RenderJobPublic]:
+    return list_session_renders(session_id, settings=settings)
+
+
+@router.get("/render-jobs/{job_id}", response_model=RenderJobPublic)
+def render_job(job_id: str, settings: SettingsDep, _: Authorized) -> RenderJobPublic:
+    return get_render_job(job_id, settings=settings)
+
+
+@router.post("/render-jobs/{job_id}/cancel", response_model=RenderJobPublic)
+def cancel(job_id: str, settings: SettingsDep, _: Authorized) -> RenderJobPublic:
+    return cancel_render_job(job_id, settings=settings)
+
+
+@router.post("/render-jobs/{job_id}/retry", status_code=202, response_model=RenderJobPublic)
+def retry(job_id: str, response: Response, settings: SettingsDep,
+          _: Authorized) -> RenderJobPublic:
+    job = retry_render_job(job_id, settings=settings, enqueue_job=True)
+    response.headers["Location"] = f"/api/render-jobs/{job_id}"
+    return job

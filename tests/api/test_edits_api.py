@@ -1,0 +1,157 @@
+"""Edit sessions and feedback over HTTP, on the analysed sample event, with the queue in
+immediate mode (a 202'd job has run by the time the response arrives)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from editron.api.app import create_app
+from editron.config import Settings
+from editron.db import repositories as repo
+from editron.domain.status import SessionStatus
+from editron.services.runtime import db, ready
+from tests.conftest import AnalysedEvent
+
+Http = tuple[TestClient, dict[str, str]]
+
+
+def _client(settings: Settings) -> Iterator[Http]:
+    settings = ready(settings)
+    with db(settings) as session:
+        _, token = repo.create_token(session, name="edit-tests")
+    with TestClient(create_app(settings, with_mcp=False)) as http:
+        yield http, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture()
+def event_client(analysed_event: AnalysedEvent) -> Iterator[Http]:
+    yield from _client(analysed_event.settings.model_copy(update={"queue_url": "immediate://"}))
+
+
+@pytest.fixture()
+def empty_client(settings: Settings) -> Iterator[Http]:
+    yield from _client(settings.model_copy(update={"queue_url": "immediate://"}))
+
+
+def test_edit_session_over_http(event_client: Http, analysed_event: AnalysedEvent) -> None:
+    http, auth = event_client
+    batch_id = analysed_event.batch_id
+    made = http.post(f"/api/batches/{batch_id}/edit-sessions",
+                     json={"deliverable_type": "social", "aspect_ratios": ["16:9", "9:16"],
+                           "reference_style": "energetic"}, headers=auth)
+    assert made.status_code == 202, made.text
+    accepted = made.json()
+    assert accepted["status"] == "queued" and accepted["id"] == accepted["job_id"]
+    assert made.headers["Location"] == f"/api/batches/{batch_id}/edit-sessions"
+
+    listed = http.get(made.headers["Location"], params={"limit": 1}, headers=auth).json()
+    assert listed["limit"] == 1 and len(listed["items"]) == 1
+    session_id = listed["items"][0]["session_id"]
+    doc = http.get(f"/api/edit-sessions/{session_id}", headers=auth).json()
+    assert doc["status"] == "needsreview" and doc["deliverable_type"] == "social"
+    assert sorted(t["aspect_ratio"] for t in doc["timelines"]) == ["16:9", "9:16"]
+    assert all(t["duration"] <= 15.0 for t in doc["timelines"])
+
+    exports = f"/api/edit-sessions/{session_id}/exports"
+    fcpxml = http.get(f"{exports}/fcpxml", params={"ratio": "16:9"}, headers=auth)
+    assert fcpxml.status_code == 200, fcpxml.text
+    assert fcpxml.headers["content-type"].startswith("application/xml")
+    assert fcpxml.headers["content-disposition"] == 'attachment; filename="social_16x9.fcpxml"'
+    assert fcpxml.text.lstrip().startswith("<?xml") and "<fcpxml" in fcpxml.text
+    storage = str(analysed_event.settings.storage_dir)
+    assert storage in fcpxml.text
+    relative = http.get(f"{exports}/fcpxml", params={"ratio": "16:9", "paths": "relative"},
+                        headers=auth)
+    assert relative.status_code == 200 and storage not in relative.text
+    srt = http.get(f"{exports}/srt", params={"ratio": "9:16", "variant": 1}, headers=auth)
+    assert srt.status_code == 200, srt.text
+    assert srt.headers["content-type"].startswith("application/x-subrip")
+    assert "social_9x16.srt" in srt.headers["content-disposition"] and " --> " in srt.text
+    both = http.get(f"{exports}/otio", headers=auth)
+    assert both.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(both.content)).namelist()
+    assert sorted(names) == ["social_16x9.otio", "social_9x16.otio"]
+    edits = analysed_event.settings.batch_dir(batch_id) / "edits"
+    assert not [p for p in edits.iterdir() if p.name.startswith(".download-")]
+
+    approved = http.post(f"/api/edit-sessions/{session_id}/feedback",
+                         json={"decision": "approve", "notes": "Lovely"}, headers=auth)
+    assert approved.status_code == 201, approved.text
+    assert approved.json()["session_status"] == "approved"
+    assert http.get(f"/api/edit-sessions/{session_id}", headers=auth).json()[
+        "status"] == "approved"
+    given = http.get(f"/api/edit-sessions/{session_id}/feedback", headers=auth).json()
+    assert [(f["decision"], f["notes"]) for f in given] == [("approve", "Lovely")]
+
+
+def test_edit_errors_are_problems(event_client: Http, analysed_event: AnalysedEvent) -> None:
+    http, auth = event_client
+    batch = f"/api/batches/{analysed_event.batch_id}/edit-sessions"
+    for path in ("/api/edit-sessions/nope", "/api/edit-sessions/nope/exports/fcpxml",
+                 "/api/edit-sessions/nope/feedback", "/api/batches/nope/edit-sessions"):
+        missing = http.get(path, headers=auth)
+        assert missing.status_code == 404, (path, missing.text)
+        assert missing.headers["content-type"] == "application/problem+json"
+    unknown = http.post("/api/batches/nope/edit-sessions", json={"deliverable_type": "recap"},
+                        headers=auth)
+    assert unknown.status_code == 404 and "no media batch with id 'nope'" in unknown.text
+    for body in ({"deliverable_type": "trailer"}, {"deliverable_type": "recap", "variants": 0},
+                 {"deliverable_type": "recap", "aspect_ratios": ["4:3"]},
+                 {"deliverable_type": "recap", "duration": 9000},
+                 {"deliverable_type": "recap", "music_path": "/etc/passwd"}, {}):
+        bad = http.post(batch, json=body, headers=auth)
+        assert bad.status_code == 422, (body, bad.text)
+        assert bad.headers["content-type"] == "application/problem+json"
+    style = http.post(batch, json={"deliverable_type": "recap", "reference_style": "grungy"},
+                      headers=auth)
+    assert style.status_code == 422 and "unknown style 'grungy'" in style.json()["detail"]
+    assert http.get("/api/edit-sessions/nope/exports/mp3", headers=auth).status_code == 422
+    bad_decision = http.post("/api/edit-sessions/nope/feedback", json={"decision": "maybe"},
+                             headers=auth)
+    assert bad_decision.status_code == 422
+
+
+def test_feedback_moves_the_session_and_teaches_the_project(empty_client: Http,
+                                                            settings: Settings) -> None:
+    http, auth = empty_client
+    project = http.post("/api/projects", json={"name": "Aurora Summit"}, headers=auth).json()
+    with db(ready(settings)) as session:
+        batch = repo.create_batch(session, reference_name="Gala", source_url="/nowhere",
+                                  source_type="local", project_id=project["id"])
+        made = repo.create_edit_session(session, batch_id=batch.id, deliverable_type="social",
+                                        aspect_ratios=["9:16"])
+        repo.set_session_status(session, made, SessionStatus.NEEDSREVIEW)
+        session_id = made.id
+    url = f"/api/edit-sessions/{session_id}/feedback"
+    revise = http.post(url, json={"decision": "revise", "notes": "Punchier",
+                                  "adjustments": {"style": "Energetic", "duration": 45,
+                                                  "captions": False, "music": "louder"}},
+                       headers=auth)
+    assert revise.status_code == 201, revise.text
+    assert revise.json()["session_status"] == "assembling"
+    assert revise.json()["adjustments"]["music"] == "louder"
+    learned = http.get(f"/api/projects/{project['id']}", headers=auth).json()["preferences"]
+    assert learned == {"deliverables": {"social": {"style": "energetic", "duration": 45.0,
+                                                   "captions": False}}}
+    # an assembling session cannot be approved; a later adjustment merges into what is known
+    assert http.post(url, json={"decision": "approve"}, headers=auth).status_code == 409
+    again = http.post(url, json={"decision": "reject", "adjustments": {"duration": 30}},
+                      headers=auth)
+    assert again.status_code == 201 and again.json()["session_status"] == "assembling"
+    learned = http.get(f"/api/projects/{project['id']}", headers=auth).json()["preferences"]
+    assert learned["deliverables"]["social"]["duration"] == 30.0
+    assert learned["deliverables"]["social"]["style"] == "energetic"
+    for adjustments in ({"duration": "long"}, {"captions": "no"}, {"style": "grungy"},
+                        {"variants": 99}):
+        bad = http.post(url, json={"decision": "reject", "adjustments": adjustments},
+                        headers=auth)
+        assert bad.status_code == 422, (adjustments, bad.text)
+    assert [f["decision"] for f in http.get(url, headers=auth).json()] == ["revise", "reject"]
+    board = {t["stage"]: t for t in http.get("/api/tasks", params={"batch_id": batch.id},
+                                             headers=auth).json()}
+    assert board["feedback"]["status"] == "done" and "reject" in board["feedback"]["detail"]
