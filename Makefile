@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-slow test-all lint typecheck bench-deps clean
+.PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps clean
 
 setup:
 	@scripts/setup.sh
@@ -16,7 +16,12 @@ test: setup
 	@$(VENV)/mypy
 	@$(VENV)/pytest -m "not slow" $(PYTEST_ARGS)
 
-test-slow: setup
+# The slow suite also covers the accurate (TransNetV2) shot mode, so it installs the ml extra.
+setup-ml: setup
+	@[ -f .venv/.editron-ml ] && [ .venv/.editron-ml -nt pyproject.toml ] || \
+	  { $(VENV)/pip install -q -e '.[ml]' && touch .venv/.editron-ml; }
+
+test-slow: setup-ml
 	@$(VENV)/pytest -m slow $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
 
 test-all: test test-slow
