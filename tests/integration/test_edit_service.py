@@ -157,3 +157,26 @@ def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
     assert "<fcpxml" in out.read_text()
     bad = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "trailer"])
     assert bad.exit_code == 2 and "unknown deliverable" in bad.stderr
+
+
+def test_cli_edit_and_render_through_the_queue(analysed_event: AnalysedEvent, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """EDITRON_QUEUE_URL set: edit and render enqueue; --wait follows them to the end."""
+    from editron.config import reset_settings
+
+    monkeypatch.setenv("EDITRON_HOME", str(analysed_event.settings.home))
+    monkeypatch.setenv("EDITRON_QUEUE_URL", "immediate://")
+    reset_settings()
+    runner = CliRunner()
+    result = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "social",
+                                 "--ratios", "1:1", "--no-preview", "--wait", "--json"])
+    assert result.exit_code == 0, result.output
+    session = json.loads(result.stdout)
+    assert session["status"] == "needsreview" and session["aspect_ratios"] == ["1:1"]
+    out = tmp_path / "delivered"
+    result = runner.invoke(app, ["render", session["session_id"], "--profile", "preview",
+                                 "--destination", str(out), "--wait", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [j["status"] for j in doc["jobs"]] == ["complete"]
+    assert (out / "social_1x1.mp4").is_file()

@@ -9,16 +9,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from editron.cli.follow import queue_configured, wait_for_job
 from editron.cli.output import emit, guarded
 from editron.cli.progress import RichProgress
-from editron.errors import InputError
+from editron.config import get_settings
+from editron.errors import EditronError, InputError
 from editron.services.edit import (
     EditSessionPublic,
     export_session,
     generate_video_edits,
     get_edit_session,
+    request_edit,
 )
 from editron.services.render import render_previews
+from editron.services.sessions import list_edit_sessions_public
 
 __all__ = ["register", "render_session", "run_edit"]
 
@@ -71,13 +75,35 @@ def register(app: typer.Typer) -> None:
         preview: Annotated[bool, typer.Option(
             "--preview/--no-preview", help="Render a small review preview of each timeline "
             "from the proxies.")] = True,
+        wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
+                                           "the job until the session is assembled.")] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
-        """Assemble an edit session: one timeline per variant and aspect ratio."""
+        """Assemble an edit session: one timeline per variant and aspect ratio.
+
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        settings = get_settings()
         with guarded():
-            doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios, captions=captions,
-                           style=style, variants=variants, duration=duration, project=project,
-                           music=music)
+            if queue_configured(settings):
+                job_id = request_edit(batch_id=batch_id, deliverable_type=deliverable,
+                                      aspect_ratios=ratios, reference_style=style,
+                                      include_captions=captions, imovie_project=project,
+                                      variants=variants, duration=duration, music_path=music,
+                                      settings=settings)
+                if not wait:
+                    emit({"job_id": job_id, "batch_id": batch_id, "status": "queued"},
+                         as_json=True)
+                    return
+                outcome = wait_for_job(settings, job_id)
+                sessions = list_edit_sessions_public(batch_id, limit=1, settings=settings)
+                if outcome != "done" or not sessions:
+                    raise EditronError(f"edit job {job_id} {outcome}; see `editron status "
+                                       f"{batch_id}`")
+                doc = sessions[0]
+            else:
+                doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios,
+                               captions=captions, style=style, variants=variants,
+                               duration=duration, project=project, music=music)
             if preview:
                 with console.status("rendering review previews…"):
                     render_previews(doc.session_id)
