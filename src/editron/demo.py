@@ -28,6 +28,7 @@ class SampleClip:
     speech: str  # what the speaker says (empty: none)
     speech_at: float
     cheers: tuple[tuple[float, float], ...]  # (start, length) of crowd bursts
+    recorded_at: str = ""  # the camera's creation time, so the edit knows the event's order
 
 
 SAMPLE_CLIPS: tuple[SampleClip, ...] = (
@@ -35,19 +36,19 @@ SAMPLE_CLIPS: tuple[SampleClip, ...] = (
         "keynote_open.mp4", 24.0,
         ("testsrc2", "mandelbrot", "smptehdbars", "cellauto"),
         "Welcome everyone to the Aurora Summit. Tonight is brought to you by Northwind Energy.",
-        2.0, ((14.0, 4.0),),
+        2.0, ((14.0, 4.0),), "2026-11-27T19:00:00Z",
     ),
     SampleClip(
         "main_stage.mp4", 24.0,
         ("life", "testsrc", "rgbtestsrc", "mandelbrot"),
         "Please give a huge round of applause for our headline act.",
-        3.0, ((9.0, 5.0), (19.0, 3.0)),
+        3.0, ((9.0, 5.0), (19.0, 3.0)), "2026-11-27T19:40:00Z",
     ),
     SampleClip(
         "awards.mp4", 20.0,
         ("cellauto", "testsrc2", "life", "smptebars"),
         "And the award for innovation goes to team Borealis.",
-        1.5, ((8.0, 6.0),),
+        1.5, ((8.0, 6.0),), "2026-11-27T21:15:00Z",
     ),
 )
 
@@ -144,6 +145,8 @@ def make_sample_event(out_dir: Path, *, size: str = "1280x720", fps: int = 30) -
                   "-i", str(audio), "-filter_complex", graph, "-map", "[v]", "-map", f"{n}:a",
                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
                   "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart", "-shortest",
+                  *(["-metadata", f"creation_time={clip.recorded_at}"] if clip.recorded_at
+                    else []),
                   str(partial)])
             # Move into place only when complete, so a crash never leaves a half clip behind.
             shutil.move(str(partial), target)

@@ -36,6 +36,11 @@ def test_recap_session_is_59_seconds_in_every_ratio(analysed_event: AnalysedEven
             info = tl.media[clip.file_id]
             assert 0 <= clip.source_start < clip.source_end <= round(info.duration * 25)
     assert any(t.captions for t in timelines), "the speech is captioned"
+    with session_scope(ev.settings.resolved_database_url) as s:
+        filenames = {f.id: f.filename for f in repo.list_files(s, ev.batch_id)}
+    order = [filenames[c.file_id] for c in timelines[0].clips]
+    assert list(dict.fromkeys(order)) == [
+        "keynote_open.mp4", "main_stage.mp4", "awards.mp4"], "by capture time, not by name"
     names = {Path(f["path"]).name for f in doc.exports["files"]}
     assert {"recap_16x9.fcpxml", "recap_9x16.otio", "recap_1x1.xml", "recap_16x9.edl"} <= names
     for f in doc.exports["files"]:
