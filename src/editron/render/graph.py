@@ -29,7 +29,8 @@ from editron.render.filters import (
 )
 from editron.render.profiles import RenderProfile
 
-__all__ = ["LOGO_WIDTH_SHARE", "LOWER_THIRD_SECONDS", "RenderSource", "build_render_args"]
+__all__ = ["LOGO_WIDTH_SHARE", "LOWER_THIRD_SECONDS", "RenderSource", "build_loudness_probe_args",
+           "build_render_args"]
 
 LOGO_WIDTH_SHARE = 0.12
 LOWER_THIRD_SECONDS = 4.0
@@ -61,8 +62,13 @@ class _Segment:
 
 def build_render_args(timeline: Timeline, profile: RenderProfile, *,
                       sources: Mapping[str, RenderSource], output: Path,
-                      captions_ass: Path | None = None) -> list[str]:
-    """ffmpeg arguments (without the binary) that write ``timeline`` to ``output``."""
+                      captions_ass: Path | None = None,
+                      gain_db: float | None = None) -> list[str]:
+    """ffmpeg arguments (without the binary) that write ``timeline`` to ``output``.
+
+    ``gain_db`` (from ``render.loudness.plan_gain``, measured on the same program) brings the
+    mix to the profile's loudness with a fixed gain and a true-peak limiter; without it the
+    single-pass ``loudnorm`` estimates as it goes, which misses peaky programs by a few LU."""
     segments = _segments(timeline)
     rate = timeline.rate
     args = ["-progress", "pipe:1", "-nostats", "-y"]
@@ -107,7 +113,7 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
         args += ["-stream_loop", "-1", "-i", timeline.music.path]
         graph += _music(timeline, f"{next_input}:a", sound, total_samples, profile.audio_rate)
         sound = "amixed"
-    graph.append(statement([sound], _loudness(profile, total_samples), "aout"))
+    graph.append(statement([sound], _loudness(profile, total_samples, gain_db), "aout"))
     args += ["-filter_complex", ";".join(graph)]
     return args + _output_args(profile, output)
 
@@ -309,13 +315,58 @@ def _music(timeline: Timeline, music_in: str, program: str, total_samples: int,
                 "amixed")]
 
 
-def _loudness(profile: RenderProfile, total_samples: int) -> list[str]:
-    # loudnorm upsamples to 192 kHz internally: bring it back and pin the exact length.
-    return [filter_spec("loudnorm", {"I": number(profile.loudness_target_lufs),
-                                     "TP": number(profile.true_peak),
-                                     "LRA": number(profile.loudness_range)}),
-            f"aresample={profile.audio_rate}", "apad", f"atrim=end_sample={total_samples}",
-            "asetpts=PTS-STARTPTS"]
+def build_loudness_probe_args(timeline: Timeline, profile: RenderProfile, *,
+                              sources: Mapping[str, RenderSource],
+                              gain_db: float | None = None) -> list[str]:
+    """An audio-only pass over the same program mix (no video is decoded) ending in
+    ``ebur128``, optionally after ``gain_db`` and the limiter, for ``plan_gain``."""
+    segments = _segments(timeline)
+    args: list[str] = []
+    graph: list[str] = []
+    for seg in segments:
+        clip, rate = seg.clip, timeline.rate
+        src = sources[clip.file_id]
+        read = seg.read_frames + _SEEK_SLACK_FRAMES
+        args += ["-vn", "-ss", seconds(clip.source_start, rate.num, rate.den),
+                 "-t", seconds(read, rate.num, rate.den), "-i", str(src.path)]
+        graph.append(_clip_audio(seg, src, timeline, profile.audio_rate))
+    total_samples = _samples(timeline.duration_frames, timeline.rate, profile.audio_rate)
+    graph.append(statement([f"a{seg.index}" for seg in segments],
+                           [f"concat=n={len(segments)}:v=0:a=1"], "aprog"))
+    sound = "aprog"
+    if timeline.music is not None:
+        args += ["-vn", "-stream_loop", "-1", "-i", timeline.music.path]
+        graph += _music(timeline, f"{len(segments)}:a", sound, total_samples,
+                        profile.audio_rate)
+        sound = "amixed"
+    chain = [*_gain_chain(profile, gain_db), "ebur128=peak=true"] if gain_db is not None \
+        else ["ebur128=peak=true"]
+    graph.append(statement([sound], chain, "ameasure"))
+    return [*args, "-filter_complex", ";".join(graph), "-map", "[ameasure]", "-f", "null", "-"]
+
+
+def _gain_chain(profile: RenderProfile, gain_db: float | None) -> list[str]:
+    # alimiter sees sample peaks only: limiting at 4x the rate catches the peaks between
+    # samples (as a true-peak meter does), and a dB of room absorbs the encoder's overshoot.
+    ceiling = 10 ** ((profile.true_peak - 1.0) / 20)
+    return [f"aresample={4 * profile.audio_rate}",
+            filter_spec("volume", {"volume": f"{number(gain_db or 0.0)}dB"}),
+            filter_spec("alimiter", {"limit": f"{ceiling:.4f}", "attack": 5, "release": 50,
+                                     "level": 0})]
+
+
+def _loudness(profile: RenderProfile, total_samples: int,
+              gain_db: float | None = None) -> list[str]:
+    if gain_db is not None:
+        chain = _gain_chain(profile, gain_db)
+    else:
+        # loudnorm upsamples to 192 kHz internally: bring it back below.
+        chain = [filter_spec("loudnorm", {"I": number(profile.loudness_target_lufs),
+                                          "TP": number(profile.true_peak),
+                                          "LRA": number(profile.loudness_range)})]
+    # pin the exact length whatever the filters did to it
+    return [*chain, f"aresample={profile.audio_rate}", "apad",
+            f"atrim=end_sample={total_samples}", "asetpts=PTS-STARTPTS"]
 
 
 def _output_args(profile: RenderProfile, output: Path) -> list[str]:

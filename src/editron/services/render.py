@@ -37,6 +37,7 @@ from editron.logs import bind
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
 from editron.render.destinations.base import DeliveryError, parse_destination
 from editron.render.graph import RenderSource, build_render_args
+from editron.render.loudness import plan_gain
 from editron.render.profiles import RenderProfile, profile_for
 from editron.render.qc import QcReport, QcSpec, run_qc
 from editron.services.edit import deliverable_filename
@@ -383,8 +384,11 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
     if timeline.captions:
         captions = work / "captions.ass"
         captions.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
-    args = build_render_args(timeline, profile, sources=_sources(timeline), output=output,
-                             captions_ass=captions)
+    sources = _sources(timeline)
+    gain = plan_gain(timeline, profile, sources=sources,
+                     timeout=settings.render_timeout_seconds)
+    args = build_render_args(timeline, profile, sources=sources, output=output,
+                             captions_ass=captions, gain_db=gain)
     run_ffmpeg(args, duration=timeline.duration, on_progress=watch.progress,
                should_cancel=watch.cancelled, timeout=settings.render_timeout_seconds,
                label="render", path=output)

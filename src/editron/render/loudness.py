@@ -1,0 +1,86 @@
+"""Loudness planning: measure the program mix with audio-only passes, then render it with one
+fixed gain and a true-peak limiter, so every deliverable lands on its profile's target.
+
+Single-pass ``loudnorm`` guesses the gain as it goes and misses peaky event audio (a quiet
+room, then a roaring crowd) by several LU; measuring first costs an audio decode of the clips,
+a few seconds, against a render of minutes. Later passes measure after the limiter,
+because limiting the cheers takes some loudness away.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from collections.abc import Mapping
+
+from editron.domain.timeline import Timeline
+from editron.errors import ProcessError
+from editron.media.ffmpeg import ffmpeg_path
+from editron.render.graph import RenderSource, build_loudness_probe_args
+from editron.render.profiles import RenderProfile
+from editron.render.qc import parse_ebur128_summary
+
+__all__ = ["CLOSE_ENOUGH_LU", "MAX_CORRECTIONS", "MAX_GAIN_DB", "measure_program", "next_gain",
+           "plan_gain"]
+
+log = logging.getLogger(__name__)
+MAX_GAIN_DB = 30.0  # never lift near-silence into hiss
+MAX_CORRECTIONS = 5
+CLOSE_ENOUGH_LU = 0.3
+_SILENT_LUFS = -60.0
+
+
+def next_gain(gain_db: float, measured_lufs: float | None, target_lufs: float) -> float:
+    """The gain that moves ``measured_lufs`` (heard with ``gain_db`` applied) onto the target
+    (pure). Silence keeps the current gain."""
+    if measured_lufs is None or measured_lufs <= _SILENT_LUFS:
+        return gain_db
+    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain_db + target_lufs - measured_lufs))
+
+
+def measure_program(timeline: Timeline, profile: RenderProfile, *,
+                    sources: Mapping[str, RenderSource], gain_db: float | None = None,
+                    timeout: float | None = None) -> float | None:
+    """Integrated loudness (LUFS) of the timeline's mix, after ``gain_db`` and the limiter
+    when given; None for a program with no measurable sound."""
+    args = build_loudness_probe_args(timeline, profile, sources=sources, gain_db=gain_db)
+    cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ProcessError(f"loudness measurement of {timeline.name} failed: {exc}") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-10:])
+        raise ProcessError(f"loudness measurement of {timeline.name} failed: "
+                           f"{tail.splitlines()[-1] if tail else proc.returncode}",
+                           stderr_tail=tail)
+    return parse_ebur128_summary(proc.stderr).integrated_lufs
+
+
+def plan_gain(timeline: Timeline, profile: RenderProfile, *,
+              sources: Mapping[str, RenderSource], timeout: float | None = None) -> float:
+    """The gain (dB, applied before the limiter) that brings the program to the profile's
+    integrated loudness: one pass on the raw mix, one after gain and limiter to correct for
+    what the limiter took."""
+    target = profile.loudness_target_lufs
+    raw = measure_program(timeline, profile, sources=sources, timeout=timeout)
+    gain = next_gain(0.0, raw, target)
+    if raw is None or raw <= _SILENT_LUFS:
+        return gain
+    # The limiter's loss grows with the gain, so search for the gain with short audio passes:
+    # a plain step first, then secant steps on the measured (gain, loudness) curve.
+    tried: list[tuple[float, float]] = [(0.0, raw)]
+    for _ in range(MAX_CORRECTIONS):
+        limited = measure_program(timeline, profile, sources=sources, gain_db=gain,
+                                  timeout=timeout)
+        if limited is None or abs(limited - target) <= CLOSE_ENOUGH_LU:
+            return gain
+        tried.append((gain, limited))
+        (g0, m0), (g1, m1) = tried[-2], tried[-1]
+        slope = (m1 - m0) / (g1 - g0) if abs(g1 - g0) > 1e-6 else 1.0
+        slope = min(1.0, max(0.05, slope))  # loudness never rises faster than the gain
+        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, g1 + (target - m1) / slope))
+        log.info("loudness of %s: %.1f LUFS after %+.1f dB and the limiter; trying %+.1f dB",
+                 timeline.name, m1, g1, gain)
+    return gain

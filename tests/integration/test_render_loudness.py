@@ -1,0 +1,71 @@
+"""Loudness planning on a peaky program (a quiet room, then a roaring crowd): the single-pass
+loudnorm misses it, the measured gain plus limiter lands within ±1 LU with the peaks under
+the ceiling."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from editron.domain.timeline import Clip, FrameRate, MediaInfo, Timeline
+from editron.media.ffmpeg import run_ffmpeg
+from editron.render.graph import RenderSource, build_render_args
+from editron.render.loudness import measure_program, next_gain, plan_gain
+from editron.render.profiles import profile_for
+from editron.render.qc import QcSpec, run_qc
+from tests import media_factory as mf
+
+
+@pytest.fixture(scope="module")
+def peaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[Timeline, dict[str, RenderSource]]:
+    root = tmp_path_factory.mktemp("peaky")
+    path = root / "crowd.mp4"
+    # a quiet room with a sharp full-scale clap every two seconds: the peaks leave no room
+    # for the gain the quiet bed needs
+    mf.run_ffmpeg([
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=18",
+        "-f", "lavfi", "-i", "anoisesrc=color=white:amplitude=1:seed=1:duration=18",
+        "-filter_complex",
+        "[1:a]volume='if(lt(mod(t,2),0.03),1,0.01)':eval=frame[a]",
+        "-map", "0:v", "-map", "[a]",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "128k",
+        "-shortest", str(path)])
+    info = MediaInfo("crowd", str(path), 18.0, 25.0, 320, 180)
+    rate = FrameRate(25)
+    tl = Timeline(name="peaky", deliverable="social", variant=1, aspect_ratio="16:9",
+                  width=320, height=180, rate=rate,
+                  clips=(Clip("crowd", 0, 18 * 25, 0),), media={"crowd": info})
+    return tl, {"crowd": RenderSource(path, 320, 180)}
+
+
+def test_next_gain_is_pure_and_bounded() -> None:
+    assert next_gain(0.0, -20.0, -14.0) == 6.0
+    assert next_gain(6.0, -15.0, -14.0) == 7.0
+    assert next_gain(3.0, None, -14.0) == 3.0 and next_gain(3.0, -80.0, -14.0) == 3.0
+    assert next_gain(0.0, -90.0 + 31, -14.0) == 30.0  # capped
+
+
+def test_planned_gain_lands_on_target_where_single_pass_misses(
+        peaky: tuple[Timeline, dict[str, RenderSource]], tmp_path: Path) -> None:
+    tl, sources = peaky
+    profile = replace(profile_for("16:9", "mp4"), width=320, height=180, preset="ultrafast")
+    spec = QcSpec(expected_frames=tl.duration_frames, rate_num=25, rate_den=1, width=320,
+                  height=180, video_codec="h264", audio_codec="aac", loudness_target=-14.0,
+                  max_silence_seconds=60.0)
+    single = tmp_path / "single.mp4"
+    run_ffmpeg(build_render_args(tl, profile, sources=sources, output=single))
+    planned = tmp_path / "planned.mp4"
+    gain = plan_gain(tl, profile, sources=sources)
+    run_ffmpeg(build_render_args(tl, profile, sources=sources, output=planned, gain_db=gain))
+    before, after = run_qc(single, spec), run_qc(planned, spec)
+    assert before.integrated_lufs is not None and after.integrated_lufs is not None
+    print(f"single-pass {before.integrated_lufs:.1f} LUFS, planned {after.integrated_lufs:.1f}"
+          f" LUFS (gain {gain:+.1f} dB)")
+    assert "loudness" in before.flags, "the peaky program defeats single-pass loudnorm"
+    assert after.passed, after.flags
+    assert abs(after.integrated_lufs + 14.0) <= 1.0
+    assert after.true_peak is not None and after.true_peak <= -0.5
+    measured = measure_program(tl, profile, sources=sources, gain_db=gain)
+    assert measured is not None and abs(measured - after.integrated_lufs) <= 0.5
