@@ -172,3 +172,23 @@ def test_projects_and_files(client: tuple[TestClient, dict[str, str]], footage: 
     unknown = http.post("/api/batches", json={"source_url": str(footage),
                                               "project_id": "nope"}, headers=auth)
     assert unknown.status_code == 404
+
+
+def test_database_outage_is_503_problem_not_500(
+        client: tuple[TestClient, dict[str, str]]) -> None:
+    from editron.db.session import dispose_engines
+
+    http, auth = client
+    assert http.get("/api/batches", headers=auth).status_code == 200
+    settings = Settings()
+    path = settings.home_dir / "editron.db"
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    path.mkdir()  # the database file is gone and cannot be opened
+    dispose_engines()
+    response = http.get("/api/batches", headers=auth)
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["title"] == "Database unavailable"
+    assert "sqlite" not in response.json()["detail"]
+    assert http.get("/api/health").status_code in (200, 503)

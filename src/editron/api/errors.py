@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 
 from editron.errors import (
+    DatabaseError,
     EditronError,
     InputError,
     InvalidStateError,
@@ -21,6 +24,7 @@ from editron.errors import (
 __all__ = ["ERROR_RESPONSES", "Problem", "install_error_handlers", "problem"]
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
@@ -43,7 +47,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _doc("The entity's status does not allow this"),
     413: _doc("Over a configured size limit"),
     422: _doc("Invalid input: what was wrong and what to do"),
-    503: _doc("The job queue cannot be reached"),
+    503: _doc("The job queue or the database cannot be reached"),
 }
 
 
@@ -63,6 +67,8 @@ def _status(exc: EditronError) -> tuple[int, str]:
         return 413, "Too large"
     if isinstance(exc, QueueError):
         return 503, "Queue unavailable"
+    if isinstance(exc, DatabaseError):
+        return 503, "Database unavailable"
     return 422, "Cannot process"
 
 
@@ -80,6 +86,13 @@ def install_error_handlers(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        # The server, not the request, is at fault: say so without leaking the URL.
+        log.error("database error: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return problem(503, "Database unavailable", "the database cannot be reached or is "
+                       "busy; try again shortly")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from editron.config import Settings
-from editron.db.events import events_after, latest_event_id
+from editron.db.events import SETTLE_SECONDS, events_after, latest_event_id
 from editron.services.runtime import db
 
 __all__ = ["EventHub", "Filters"]
@@ -48,7 +48,8 @@ def read_events(settings: Settings, after: int, filters: Filters | None = None,
     with db(settings) as session:
         return [_as_item(e) for e in events_after(session, after, batch_id=f.batch_id,
                                                   session_id=f.session_id, job_id=f.job_id,
-                                                  limit=limit)]
+                                                  limit=limit,
+                                                  settle_seconds=SETTLE_SECONDS)]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from editron.config import Settings
 from editron.db import repositories as repo
-from editron.db.events import events_after
+from editron.db.events import SETTLE_SECONDS, events_after
 from editron.db.models import JobRun
 from editron.errors import EditronError
 from editron.services.runtime import db
@@ -36,7 +36,8 @@ def wait_for_batch(settings: Settings, batch_id: str, *, until: Collection[str],
                 current = repo.get_batch(session, batch_id).status
                 if current in until:
                     return current
-                for event in events_after(session, last, batch_id=batch_id):
+                for event in events_after(session, last, batch_id=batch_id,
+                                          settle_seconds=SETTLE_SECONDS):
                     last = event.id
                     state = event.payload.get("status")
                     if event.event_type == "batch.status_changed" and state in until:

@@ -19,8 +19,15 @@ from sqlalchemy.orm import Session
 
 from editron.db.models import Event
 
-__all__ = ["SECRET_MARKERS", "append_event", "events_after", "latest_event_id", "scrub",
-           "settled_horizon"]
+__all__ = [
+    "SECRET_MARKERS",
+    "SETTLE_SECONDS",
+    "append_event",
+    "events_after",
+    "latest_event_id",
+    "scrub",
+    "settled_horizon",
+]
 
 SECRET_MARKERS = ("token", "secret", "password", "authorization", "api_key", "apikey")
 
@@ -64,6 +71,11 @@ def append_event(
     session.add(event)
     session.flush()
     return event
+
+
+# How long a gap in the ids may still be filled by a transaction that has not committed yet;
+# longer than any transaction that appends events should take.
+SETTLE_SECONDS = 5.0
 
 
 def latest_event_id(session: Session) -> int:
