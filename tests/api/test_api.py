@@ -152,6 +152,22 @@ def test_metrics_count_real_work(client: tuple[TestClient, dict[str, str]],
     assert 'editron_jobs{operation="ingest_media_batch",state="done"} 1' in text
     assert 'editron_files{status="ready"} 2' in text
     assert "# TYPE editron_jobs gauge" in text
+    assert 'editron_stage_duration_seconds_count{stage="ingest"} 1' in text
+
+
+def test_stage_durations_pair_in_progress_with_done() -> None:
+    from editron.api.routes.metrics import stage_durations
+
+    changes = [
+        ("t1", "2026-11-28T10:00:00.000000Z", {"stage": "ingest", "status": "in_progress"}),
+        ("t2", "2026-11-28T10:00:05.000000Z", {"stage": "render", "status": "in_progress"}),
+        ("t1", "2026-11-28T10:00:30.500000Z", {"stage": "ingest", "status": "done"}),
+        ("t2", "2026-11-28T10:01:00.000000Z", {"stage": "render", "status": "failed"}),
+        ("t2", "2026-11-28T10:02:00.000000Z", {"stage": "render", "status": "in_progress"}),
+        ("t2", "2026-11-28T10:02:10.000000Z", {"stage": "render", "status": "done"}),
+        ("t3", "2026-11-28T10:03:00.000000Z", {"stage": "edit", "status": "done"}),
+    ]
+    assert stage_durations(changes) == {"ingest": (30.5, 1), "render": (10.0, 1)}
 
 
 def test_projects_and_files(client: tuple[TestClient, dict[str, str]], footage: Path) -> None:
