@@ -243,3 +243,45 @@ def test_rush_render_starts_before_queued_standard_and_low_work(
         workers.stop_all()
     started = {p: get_render_job(i, settings=settings).started_at or "" for p, i in ids.items()}
     assert started["rush"] < started["standard"] < started["low"], started
+
+
+def test_project_brand_pod_reaches_the_render(analysed_event: AnalysedEvent,
+                                              tmp_path: Path) -> None:
+    """The project's brand (logo corner and opacity, colours, title and outro cards) is
+    stored on the timeline and burned into the picture."""
+    import av
+    import numpy as np
+    from PIL import Image
+
+    from editron.db.models import MediaBatch
+    from editron.services.edit import session_timelines
+
+    ev = analysed_event
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (200, 100), (255, 0, 0)).save(logo)
+    brand = {"logo_path": str(logo), "logo_position": "top-left", "logo_opacity": 1.0,
+             "accent_color": "#00FF00", "title_card": "Aurora Summit", "outro_card": "See you"}
+    with session_scope(ev.settings.resolved_database_url) as s:
+        project = repo.create_project(s, name="Northwind events", brand=brand)
+        s.get_one(MediaBatch, ev.batch_id).project_id = project.id
+    try:
+        session_id = _session(ev, "social", "16:9")
+    finally:
+        with session_scope(ev.settings.resolved_database_url) as s:
+            s.get_one(MediaBatch, ev.batch_id).project_id = None
+    _, [tl] = session_timelines(session_id, settings=ev.settings)
+    assert tl.brand is not None and tl.brand.logo_path == str(logo)
+    assert tl.brand.title_card == "Aurora Summit" and tl.brand.font_path.endswith(".ttf")
+    out = tmp_path / "out"
+    request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
+                                        profile="preview", settings=ev.settings,
+                                        enqueue_jobs=False)
+    job = run_render_job_inline(request.render_job_ids[0], settings=ev.settings)
+    assert job.status == "complete", job.last_error
+    with av.open(str(out / "social_16x9.mp4")) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    h, w, _ = frame.shape
+    corner = frame[: h // 8, : w // 8].reshape(-1, 3).astype(int)
+    red = (corner[:, 0] > 180) & (corner[:, 1] < 80) & (corner[:, 2] < 80)
+    assert red.mean() > 0.3, "the red logo sits in the top-left corner"
+    assert not np.array_equal(frame[h // 3: 2 * h // 3], np.zeros_like(frame[h // 3: 2 * h // 3]))
