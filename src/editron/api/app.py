@@ -21,7 +21,9 @@ from editron.api.routes import (
     metrics,
     projects,
     renders,
+    sources,
     system,
+    webhooks,
 )
 from editron.config import Settings
 from editron.mcp.server import build_server
@@ -58,6 +60,8 @@ def create_app(settings: Settings, *, with_mcp: bool = True) -> FastAPI:
                            allow_methods=["*"], allow_headers=["*"])
     for module in (system, projects, batches, edits, renders, feedback, events, metrics):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.include_router(sources.router, responses=ERROR_RESPONSES)
+    app.include_router(webhooks.router, responses=ERROR_RESPONSES)
     if mcp_server is not None:
         mcp_app = mcp_server.streamable_http_app(
             streamable_http_path="/",

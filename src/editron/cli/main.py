@@ -14,6 +14,7 @@ from editron.cli import (
     ops_cmd,
     render_cmd,
     server_cmd,
+    sources_cmd,
 )
 from editron.config import get_settings
 from editron.logs import configure_logging
@@ -44,3 +45,4 @@ render_cmd.register(app)
 server_cmd.register(app)
 agents_cmd.register(app)
 ops_cmd.register(app)
+sources_cmd.register(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from editron.config import Settings
-from editron.jobs.registry import register_operation
+from editron.jobs.registry import register_operation, register_periodic
 from editron.services import ingest
 
 __all__: list[str] = []
@@ -70,3 +70,32 @@ def _edit(arguments: dict[str, Any], settings: Settings) -> None:
 
 
 register_operation("generate_video_edits", _edit)
+
+
+def _poll_dropbox(arguments: dict[str, Any], settings: Settings) -> None:
+    from editron.services.sources import poll_dropbox_source
+
+    # A source paused after the poll was queued is left alone, not failed.
+    poll_dropbox_source(str(arguments["source_id"]), settings=settings, skip_paused=True)
+
+
+def _poll_transient() -> tuple[type[BaseException], ...]:
+    from editron.errors import DownloadError
+
+    # Dropbox or a temporary link out of reach after every retry: worth a later attempt.
+    return (OSError, TimeoutError, DownloadError)
+
+
+register_operation("poll_dropbox_source", _poll_dropbox, transient=_poll_transient())
+
+
+def _monitor_dropbox(settings: Settings) -> None:
+    """Queue a poll of every active Dropbox source (a poll already waiting is reused, so
+    several workers doing this at once still make one poll per source)."""
+    from editron.services.sources import list_sources, request_poll
+
+    for source in list_sources(settings=settings, active=True):
+        request_poll(source.id, settings=settings)
+
+
+register_periodic("dropbox_monitor", lambda s: s.dropbox_poll_seconds, _monitor_dropbox)

@@ -1,0 +1,71 @@
+"""/api/sources: watched Dropbox folders (add, list, get, queue a poll). Tokens go in, never out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from editron.api.deps import Authorized, SettingsDep
+from editron.services.sources import (
+    SourcePublic,
+    add_dropbox_source,
+    get_source,
+    list_sources,
+    request_poll,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["sources"])
+
+
+class SourceCreate(BaseModel):
+    folder_path: str = Field(min_length=1, max_length=1024, examples=["/Events/Gala 2026"])
+    project_id: str | None = None
+    account_id: str | None = Field(default=None, max_length=128,
+                                   examples=["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"])
+    access_token: str | None = Field(
+        default=None, max_length=4096, json_schema_extra={"writeOnly": True},
+        description="this folder's own Dropbox token; stored, never returned "
+                    "(default: EDITRON_DROPBOX_TOKEN)")
+    storage_tier: str = Field(default="hot", pattern="^(hot|warm|cold)$")
+
+
+class SourceList(BaseModel):
+    items: list[SourcePublic]
+
+
+class PollAccepted(BaseModel):
+    id: str
+    status: str
+    job_id: str
+
+
+@router.post("/sources", status_code=201, response_model=SourcePublic)
+def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
+                  _: Authorized) -> SourcePublic:
+    source = add_dropbox_source(folder_path=body.folder_path, project_id=body.project_id,
+                                account_id=body.account_id, access_token=body.access_token,
+                                storage_tier=body.storage_tier, settings=settings)
+    response.headers["Location"] = f"/api/sources/{source.id}"
+    return source
+
+
+@router.get("/sources", response_model=SourceList)
+def sources(settings: SettingsDep, _: Authorized, active: bool | None = None,
+            project_id: Annotated[str | None, Query(max_length=64)] = None) -> SourceList:
+    return SourceList(items=list_sources(settings=settings, active=active,
+                                         project_id=project_id))
+
+
+@router.get("/sources/{source_id}", response_model=SourcePublic)
+def source(source_id: str, settings: SettingsDep, _: Authorized) -> SourcePublic:
+    return get_source(source_id, settings=settings)
+
+
+@router.post("/sources/{source_id}/poll", status_code=202, response_model=PollAccepted)
+def poll(source_id: str, settings: SettingsDep, _: Authorized) -> PollAccepted:
+    job_id = request_poll(source_id, settings=settings)
+    return PollAccepted(id=source_id, status="queued", job_id=job_id)

@@ -1,0 +1,119 @@
+"""``editron sources``: watched Dropbox folders (add, list, poll, pause, resume)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from editron.cli.follow import queue_configured
+from editron.cli.output import EXIT_FAILED, emit, guarded
+from editron.config import get_settings
+from editron.services.sources import (
+    PollResult,
+    SourcePublic,
+    add_dropbox_source,
+    list_sources,
+    poll_all_active,
+    poll_dropbox_source,
+    request_poll,
+    set_source_active,
+)
+
+__all__ = ["register"]
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+console = Console()
+
+
+def _render_sources(rows: list[SourcePublic]) -> None:
+    table = Table(title="watched Dropbox folders")
+    for column in ("id", "folder", "account", "project", "tier", "active", "token",
+                   "last polled"):
+        table.add_column(column)
+    for s in rows:
+        table.add_row(s.id, s.folder_path, s.account_id or "-", s.project_id or "-",
+                      s.storage_tier, "yes" if s.active else "paused",
+                      "own" if s.has_token else "default", (s.last_polled_at or "never")[:19])
+    console.print(table)
+
+
+def _render_polls(results: list[PollResult]) -> None:
+    for r in results:
+        if r.paused:
+            console.print(f"{r.source_id}: paused, not polled")
+        elif r.error:
+            console.print(f"[red]{r.source_id}: {r.error}[/]")
+        elif r.batch_id:
+            console.print(f"{r.source_id}: {len(r.new_files)} new file(s) -> batch {r.batch_id}")
+        else:
+            console.print(f"{r.source_id}: nothing new")
+
+
+def register(app: typer.Typer) -> None:
+    sources = typer.Typer(help="Watched Dropbox folders: new footage becomes a batch.",
+                          no_args_is_help=True)
+    app.add_typer(sources, name="sources")
+
+    @sources.command("add")
+    def add(
+        folder: Annotated[str, typer.Argument(help="Dropbox folder, e.g. /Events/Gala.")],
+        project: Annotated[str | None, typer.Option("--project", help="Project id.")] = None,
+        account: Annotated[str | None, typer.Option(
+            "--account", help="Dropbox account id (dbid:...) the webhook names.")] = None,
+        tier: Annotated[str, typer.Option("--tier", help="hot, warm or cold.")] = "hot",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Watch a Dropbox folder (with EDITRON_DROPBOX_TOKEN); the first poll ingests it."""
+        with guarded():
+            source = add_dropbox_source(folder_path=folder, project_id=project,
+                                        account_id=account, storage_tier=tier)
+        emit(source, as_json=as_json, render=lambda: _render_sources([source]))
+
+    @sources.command("list")
+    def list_(as_json: JsonOpt = False) -> None:
+        """List watched folders (tokens are never shown)."""
+        with guarded():
+            rows = list_sources()
+        emit({"sources": rows}, as_json=as_json, render=lambda: _render_sources(rows))
+
+    @sources.command("poll")
+    def poll(
+        source_id: Annotated[str | None, typer.Argument(
+            help="Source id; every active source when omitted.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Look for new files now: on the queue when EDITRON_QUEUE_URL is set, else here."""
+        settings = get_settings()
+        with guarded():
+            if queue_configured(settings):
+                ids = [source_id] if source_id else [
+                    s.id for s in list_sources(settings=settings, active=True)]
+                jobs = {sid: request_poll(sid, settings=settings) for sid in ids}
+                emit({"queued": jobs}, as_json=as_json,
+                     render=lambda: console.print(f"{len(jobs)} poll(s) queued"))
+                return
+            if source_id:
+                results = [poll_dropbox_source(source_id, settings=settings,
+                                               defer_ingest=False)]
+            else:
+                results = poll_all_active(settings, defer_ingest=False)
+        emit({"polls": results}, as_json=as_json, render=lambda: _render_polls(results))
+        if any(r.error for r in results):
+            raise typer.Exit(EXIT_FAILED)
+
+    @sources.command("pause")
+    def pause(source_id: str, as_json: JsonOpt = False) -> None:
+        """Stop watching a folder (webhooks and polls skip it)."""
+        with guarded():
+            source = set_source_active(source_id, False)
+        emit(source, as_json=as_json, render=lambda: _render_sources([source]))
+
+    @sources.command("resume")
+    def resume(source_id: str, as_json: JsonOpt = False) -> None:
+        """Watch a paused folder again."""
+        with guarded():
+            source = set_source_active(source_id, True)
+        emit(source, as_json=as_json, render=lambda: _render_sources([source]))
