@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     dropbox_token: str | None = None  # EDITRON_DROPBOX_TOKEN: delivery to dropbox:/folder
     dropbox_api_host: str = "https://api.dropboxapi.com"
     dropbox_upload_host: str = "https://content.dropboxapi.com"
+    dropbox_app_secret: str | None = None  # verifies webhook signatures (X-Dropbox-Signature)
+    # Every worker queues a poll of each active Dropbox source this often (0: webhooks only).
+    dropbox_poll_seconds: float = 300.0
 
     # HTTP API: browser origins allowed to call it (CORS stays off when empty)
     cors_origins: list[str] = Field(default_factory=list)

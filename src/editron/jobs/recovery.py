@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from editron.config import Settings
@@ -17,6 +18,7 @@ from editron.errors import EditronError
 from editron.jobs import runs
 from editron.jobs.app import queued_job_ids, send_job
 from editron.jobs.execution import give_up
+from editron.jobs.registry import periodic_tasks
 
 __all__ = ["SweepResult", "Sweeper", "recover_jobs"]
 
@@ -97,6 +99,7 @@ class Sweeper:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        last_run: dict[str, float] = {}
         while not self._stop.wait(self._settings.job_sweep_seconds):
             try:
                 recover_jobs(self._settings)
@@ -104,3 +107,18 @@ class Sweeper:
                 log.warning("recovery sweep failed: %s", exc)
             except Exception:
                 log.exception("recovery sweep crashed")
+            self._run_periodic(last_run)
+
+    def _run_periodic(self, last_run: dict[str, float]) -> None:
+        now = time.monotonic()
+        for task in periodic_tasks():
+            every = task.interval(self._settings)
+            if every <= 0 or now - last_run.get(task.name, float("-inf")) < every:
+                continue
+            last_run[task.name] = now
+            try:
+                task.run(self._settings)
+            except EditronError as exc:
+                log.warning("periodic %s failed: %s", task.name, exc)
+            except Exception:
+                log.exception("periodic %s crashed", task.name)

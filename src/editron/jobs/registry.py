@@ -9,7 +9,8 @@ from typing import Any
 from editron.config import Settings
 from editron.errors import QueueError
 
-__all__ = ["Operation", "get_operation", "register_operation", "registered_operations"]
+__all__ = ["Operation", "Periodic", "get_operation", "periodic_tasks", "register_operation",
+           "register_periodic", "registered_operations"]
 
 Runner = Callable[[dict[str, Any], Settings], None]
 GiveUp = Callable[[dict[str, Any], str, Settings], None]
@@ -34,6 +35,31 @@ def register_operation(name: str, run: Runner, *, on_give_up: GiveUp | None = No
     op = Operation(name, run, on_give_up, transient or (OSError, TimeoutError))
     _OPERATIONS[name] = op
     return op
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """Work every worker's sweeper starts every ``interval(settings)`` seconds (0 turns it
+    off), such as queueing polls of watched Dropbox folders."""
+
+    name: str
+    interval: Callable[[Settings], float]
+    run: Callable[[Settings], None]
+
+
+_PERIODIC: dict[str, Periodic] = {}
+
+
+def register_periodic(name: str, interval: Callable[[Settings], float],
+                      run: Callable[[Settings], None]) -> Periodic:
+    task = Periodic(name, interval, run)
+    _PERIODIC[name] = task
+    return task
+
+
+def periodic_tasks() -> list[Periodic]:
+    _load_service_operations()
+    return list(_PERIODIC.values())
 
 
 def get_operation(name: str) -> Operation:
