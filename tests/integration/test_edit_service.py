@@ -185,3 +185,36 @@ def test_cli_edit_and_render_through_the_queue(analysed_event: AnalysedEvent, tm
     doc = json.loads(result.stdout)
     assert [j["status"] for j in doc["jobs"]] == ["complete"]
     assert (out / "social_1x1.mp4").is_file()
+
+
+def test_feedback_shapes_the_next_edit_for_that_client(analysed_event: AnalysedEvent) -> None:
+    from editron.db.models import MediaBatch
+    from editron.services.feedback import record_editron_feedback
+
+    ev = analysed_event
+    with session_scope(ev.settings.resolved_database_url) as s:
+        project = repo.create_project(s, name="Northwind events")
+        s.get_one(MediaBatch, ev.batch_id).project_id = project.id
+    try:
+        first = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",
+                                     aspect_ratios="16:9", settings=ev.settings)
+        assert first.reference_style == "standard" and first.include_captions
+        record_editron_feedback(edit_session_id=first.session_id, decision="revise",
+                                notes="punchier, shorter, no captions",
+                                adjustments={"style": "energetic", "duration": 8,
+                                             "captions": False}, settings=ev.settings)
+        second = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",
+                                      aspect_ratios="16:9", settings=ev.settings)
+        assert second.reference_style == "energetic"
+        assert second.timelines[0]["duration"] <= 8.0
+        assert not second.include_captions and second.timelines[0]["captions"] == []
+        explicit = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",
+                                        aspect_ratios="16:9", reference_style="cinematic",
+                                        include_captions=True, settings=ev.settings)
+        assert explicit.reference_style == "cinematic" and explicit.include_captions
+        recap = generate_video_edits(batch_id=ev.batch_id, deliverable_type="recap",
+                                     aspect_ratios="16:9", settings=ev.settings)
+        assert recap.reference_style == "standard", "preferences are per deliverable"
+    finally:
+        with session_scope(ev.settings.resolved_database_url) as s:
+            s.get_one(MediaBatch, ev.batch_id).project_id = None

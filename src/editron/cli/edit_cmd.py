@@ -44,7 +44,7 @@ def render_session(doc: EditSessionPublic) -> None:
                       f"{doc.exports['folder']}")
 
 
-def run_edit(batch_id: str, *, deliverable: str, ratios: str | None, captions: bool,
+def run_edit(batch_id: str, *, deliverable: str, ratios: str | None, captions: bool | None,
              style: str | None, variants: int | None, duration: float | None,
              project: str | None = None, music: str | None = None) -> EditSessionPublic:
     with RichProgress() as progress:
@@ -63,7 +63,9 @@ def register(app: typer.Typer) -> None:
         deliverable: Annotated[str, typer.Option(help="recap, highlight or social.")],
         ratios: Annotated[str | None, typer.Option(help="Aspect ratios, e.g. 16:9,9:16,1:1.")
                           ] = None,
-        captions: Annotated[bool, typer.Option("--captions/--no-captions")] = True,
+        captions: Annotated[bool | None, typer.Option(
+            "--captions/--no-captions", help="Default: what the project learned, else on.")
+        ] = None,
         style: Annotated[str | None, typer.Option(help="Style preset (reference_style).")
                          ] = None,
         variants: Annotated[int | None, typer.Option(min=1, max=10)] = None,

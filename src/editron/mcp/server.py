@@ -151,7 +151,7 @@ def build_server(settings: Settings | None = None) -> MCPServer:
         aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = None,
         reference_style: Annotated[str | None, Field(
             description="standard, energetic, cinematic, documentary or social.")] = None,
-        include_captions: bool = True,
+        include_captions: bool | None = None,
         imovie_project: str | None = None,
         variants: Annotated[int | None, Field(ge=1, le=10)] = None,
         duration: Annotated[float | None, Field(ge=1, le=600,

@@ -62,6 +62,7 @@ class EditSessionPublic(BaseModel):
     aspect_ratios: list[str]
     variants: int
     reference_style: str | None
+    include_captions: bool
     imovie_project: str | None
     timelines: list[dict[str, Any]]
     exports: dict[str, Any]
@@ -73,7 +74,8 @@ class EditSessionPublic(BaseModel):
         return cls(session_id=row.id, batch_id=row.batch_id, analysis_id=row.analysis_id,
                    status=row.status, deliverable_type=row.deliverable_type,
                    aspect_ratios=list(row.aspect_ratios), variants=row.variants,
-                   reference_style=row.reference_style, imovie_project=row.imovie_project,
+                   reference_style=row.reference_style,
+                   include_captions=row.include_captions, imovie_project=row.imovie_project,
                    timelines=[_timeline_summary(Timeline.from_dict(t)) for t in row.timelines],
                    exports=dict(row.exports), preview_paths=dict(row.preview_paths),
                    last_error=row.last_error)
@@ -130,6 +132,12 @@ def _brand(project_brand: dict[str, Any] | None) -> BrandPod:
     return default_brand(**overrides)
 
 
+def _learned(preferences: dict[str, Any] | None, deliverable: str) -> dict[str, Any]:
+    """What feedback taught the project about this deliverable (empty when nothing)."""
+    found = ((preferences or {}).get("deliverables") or {}).get(deliverable) or {}
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def _ratios(aspect_ratios: Sequence[str] | str | None) -> list[str]:
     items = aspect_ratios.split(",") if isinstance(aspect_ratios, str) else list(
         aspect_ratios or DEFAULT_RATIOS)
@@ -150,7 +158,7 @@ def generate_video_edits(
     deliverable_type: str,
     aspect_ratios: Sequence[str] | str | None = None,
     reference_style: str | None = None,
-    include_captions: bool = True,
+    include_captions: bool | None = None,
     imovie_project: str | None = None,
     variants: int | None = None,
     duration: float | None = None,
@@ -158,7 +166,11 @@ def generate_video_edits(
     settings: Settings | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> EditSessionPublic:
-    """Assemble an edit session for one deliverable of an analysed batch, now."""
+    """Assemble an edit session for one deliverable of an analysed batch, now.
+
+    Arguments left out (``None``) come from what the project learned from feedback on earlier
+    edits of this deliverable (``project.preferences["deliverables"][deliverable_type]``:
+    style, duration, captions, variants), then from the defaults."""
     if deliverable_type not in DELIVERABLES:
         raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
                          "social")
@@ -167,7 +179,8 @@ def generate_video_edits(
     if duration is not None and not 1.0 <= duration <= 600.0:
         raise InputError("duration must be between 1 and 600 seconds")
     ratios = _ratios(aspect_ratios)
-    style = get_style(reference_style)
+    if reference_style is not None:
+        get_style(reference_style)  # a bad name is bad input before anything is stored
     music = Path(music_path).expanduser().resolve() if music_path else None
     if music is not None and not music.is_file():
         raise InputError(f"music bed {music_path}: no such file", path=str(music_path))
@@ -184,6 +197,16 @@ def generate_video_edits(
         files = [f for f in batch.files if f.status == FileStatus.READY and f.has_video]
         media = {f.id: _media_info(f, i) for i, f in enumerate(_chronology(files))}
         brand = _brand(batch.project.brand if batch.project is not None else None)
+        learned = _learned(batch.project.preferences if batch.project is not None else None,
+                           deliverable_type)
+        style = get_style(reference_style if reference_style is not None
+                          else learned.get("style"))
+        if include_captions is None:
+            include_captions = bool(learned.get("captions", True))
+        if variants is None and learned.get("variants") is not None:
+            variants = int(learned["variants"])
+        if duration is None and learned.get("duration") is not None:
+            duration = float(learned["duration"])
         analysis = AnalysisResult.from_dict({
             "passes_completed": analysis_row.passes_completed,
             "shots": analysis_row.shots, "transcript": analysis_row.transcript,
@@ -345,7 +368,7 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
 
 def request_edit(*, batch_id: str, deliverable_type: str,
                  aspect_ratios: Sequence[str] | str | None = None,
-                 reference_style: str | None = None, include_captions: bool = True,
+                 reference_style: str | None = None, include_captions: bool | None = None,
                  imovie_project: str | None = None, variants: int | None = None,
                  duration: float | None = None, music_path: str | None = None,
                  settings: Settings | None = None) -> str:
@@ -357,7 +380,8 @@ def request_edit(*, batch_id: str, deliverable_type: str,
         raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
                          "social")
     ratios = _ratios(aspect_ratios)
-    get_style(reference_style)
+    if reference_style is not None:
+        get_style(reference_style)
     if variants is not None and not 1 <= variants <= 10:
         raise InputError("variants must be between 1 and 10")
     if duration is not None and not 1.0 <= duration <= 600.0:

@@ -63,7 +63,7 @@ def _edit(arguments: dict[str, Any], settings: Settings) -> None:
         batch_id=str(arguments["batch_id"]), deliverable_type=str(arguments["deliverable_type"]),
         aspect_ratios=arguments.get("aspect_ratios"),
         reference_style=arguments.get("reference_style"),
-        include_captions=bool(arguments.get("include_captions", True)),
+        include_captions=arguments.get("include_captions"),
         imovie_project=arguments.get("imovie_project"), variants=arguments.get("variants"),
         duration=arguments.get("duration"), music_path=arguments.get("music_path"),
         settings=settings)

@@ -35,7 +35,7 @@ class EditCreate(BaseModel):
     reference_style: str | None = Field(
         default=None, max_length=64, examples=["energetic"],
         description="standard, energetic, cinematic, documentary or social.")
-    include_captions: bool = True
+    include_captions: bool | None = None  # None: what the project learned, else true
     imovie_project: str | None = Field(default=None, max_length=200,
                                        examples=["Aurora Summit recap"])
     variants: int | None = Field(default=None, ge=1, le=10, examples=[3])
