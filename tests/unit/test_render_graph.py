@@ -288,16 +288,17 @@ def test_whole_frame_crop_adds_no_crop_and_pad_blur_layers_a_blurred_fill() -> N
     ("top-left", "43", "43"), ("top-right", "main_w-overlay_w-43", "43"),
     ("bottom-left", "43", "main_h-overlay_h-43"),
     ("bottom-right", "main_w-overlay_w-43", "main_h-overlay_h-43")])
-def test_logo_is_a_looped_scaled_translucent_overlay(position: str, x: str, y: str) -> None:
+def test_logo_is_a_scaled_translucent_overlay_decoded_once(position: str, x: str, y: str) -> None:
     brand = BrandPod(font_path=FONT, logo_path="/brand/logo.png", logo_position=position,
                      logo_opacity=0.5)
     args = build(make_timeline(brand=brand))
     graph = graph_of(args)
     i = args.index("/brand/logo.png")
-    assert args[i - 5: i] == ["-loop", "1", "-framerate", "25", "-i"]
+    assert args[i - 1] == "-i" and "-loop" not in args[i - 5: i]
     assert "[3:v]format=rgba,scale=w=230:h=-2,colorchannelmixer=aa=0.5[logo]" in graph
-    (overlay,) = [f for f in find_filter(graph, "overlay") if "shortest" in f]
-    assert parse_filter_options(overlay) == {"x": x, "y": y, "shortest": "1", "format": "auto"}
+    (overlay,) = [f for f in find_filter(graph, "overlay") if "eof_action" in f]
+    assert parse_filter_options(overlay) == {"x": x, "y": y, "eof_action": "repeat",
+                                             "format": "auto"}
     with pytest.raises(InputError, match="logo position"):
         build(make_timeline(brand=replace(brand, logo_position="middle")))
 

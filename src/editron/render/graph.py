@@ -93,7 +93,9 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
     video = "prog"
     brand = timeline.brand
     if brand is not None and brand.logo_path:
-        args += ["-loop", "1", "-framerate", str(rate), "-i", brand.logo_path]
+        # One decoded frame, scaled once: overlay repeats the last logo frame to the end
+        # (eof_action=repeat), where -loop 1 would decode and scale the image every frame.
+        args += ["-i", brand.logo_path]
         graph += _logo(brand, profile, video, f"{next_input}:v", "logo_on")
         video, next_input = "logo_on", next_input + 1
     if brand is not None:
@@ -253,7 +255,7 @@ def _logo(brand: BrandPod, profile: RenderProfile, video: str, logo_in: str,
                                   filter_spec("colorchannelmixer", {"aa": number(opacity)})],
                       "logo"),
             statement([video, "logo"], [filter_spec("overlay", {
-                "x": x, "y": y, "shortest": 1, "format": "auto"})], out)]
+                "x": x, "y": y, "eof_action": "repeat", "format": "auto"})], out)]
 
 
 def _cards(brand: BrandPod, rate: FrameRate, total: int, profile: RenderProfile) -> list[str]:
