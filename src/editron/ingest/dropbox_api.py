@@ -6,33 +6,24 @@
 a plain HTTPS URL (valid about four hours, no token needed) that the ordinary ingest download
 fetches, so Dropbox files get the same resume, retries and SHA-256 as any other source.
 
-Retries and error translation follow ``render/destinations/dropbox.py``: connection errors, 429
-and 5xx wait with exponential backoff (or ``Retry-After``); other answers fail at once with
-Dropbox's ``error_summary``. The access token goes in the ``Authorization`` header only and is
+Requests, retries and error summaries come from ``ingest/dropbox_http.py`` (shared with the
+uploads in ``render/destinations/dropbox.py``): connection errors, 429 and 5xx wait with
+exponential backoff (or ``Retry-After``); other answers fail at once with Dropbox's
+``error_summary``. The access token goes in the ``Authorization`` header only and is
 never put in a message. The API host comes from the operator's configuration, so it is not put
 through ``netguard``; plain ``http://`` is accepted for local test servers.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from editron.errors import DownloadError, IngestError, InputError
-from editron.ingest.download import parse_retry_after
-from editron.render.destinations.dropbox import (
-    DEFAULT_API_HOST,
-    USER_AGENT,
-    _check_host,
-    _summary,
-)
+from editron.ingest.dropbox_http import DEFAULT_API_HOST, DropboxHttp, check_host, json_answer
 
 if TYPE_CHECKING:
     from editron.config import Settings
@@ -102,8 +93,10 @@ def _describe(folder: str) -> str:
     return f"dropbox:{_api_path(folder) or '/'}"
 
 
-class DropboxClient:
+class DropboxClient(DropboxHttp):
     """A bearer-token session against the API host (one connection per request)."""
+
+    _log = log
 
     def __init__(self, token: str, *, api_host: str = DEFAULT_API_HOST, max_attempts: int = 6,
                  backoff_base_seconds: float = 0.5, backoff_max_seconds: float = 30.0,
@@ -112,12 +105,11 @@ class DropboxClient:
         if not token:
             raise InputError("no Dropbox access token: give the source one or set "
                              "EDITRON_DROPBOX_TOKEN")
-        self._token = token
-        self.api_host = _check_host(api_host)
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_base_seconds, self.backoff_max_seconds = (
-            backoff_base_seconds, backoff_max_seconds)
-        self.timeout_seconds, self.sleep = timeout_seconds, sleep
+        super().__init__(token, max_attempts=max_attempts,
+                         backoff_base_seconds=backoff_base_seconds,
+                         backoff_max_seconds=backoff_max_seconds,
+                         timeout_seconds=timeout_seconds, sleep=sleep)
+        self.api_host = check_host(api_host)
 
     def __repr__(self) -> str:  # never the token
         return f"DropboxClient(api_host={self.api_host!r})"
@@ -173,70 +165,29 @@ class DropboxClient:
     def _call(self, endpoint: str, body: dict[str, Any], *, folder: str) -> dict[str, Any]:
         """POST one JSON request with bounded retries; the decoded answer."""
         where = _describe(folder)
-        reason = ""
-        for attempt in range(1, self.max_attempts + 1):
-            wait: float | None = None
-            try:
-                status, retry_after, payload = self._post(endpoint, body)
-            except (OSError, http.client.HTTPException) as exc:
-                reason = f"connection failed: {exc}"
-            else:
-                if status == 200:
-                    try:
-                        answer = json.loads(payload) if payload.strip() else {}
-                    except ValueError:
-                        raise DropboxApiError(f"{where}: Dropbox answered {endpoint} with "
-                                              "something that is not JSON",
-                                              path=where) from None
-                    return answer if isinstance(answer, dict) else {}
-                summary, _ = _summary(payload)
-                if status == 409:
-                    error = DropboxCursorReset if summary.startswith("reset") \
-                        else DropboxApiError
-                    raise error(f"{where}: Dropbox refused {endpoint}: {summary}",
-                                summary=summary, path=where)
-                if status == 401:
-                    raise DropboxApiError(f"{where}: Dropbox refused the access token "
-                                          f"({summary}); give the source a valid token or set "
-                                          "EDITRON_DROPBOX_TOKEN", summary=summary, path=where)
-                if status != 429 and status < 500:
-                    raise DropboxApiError(f"{where}: Dropbox answered HTTP {status} to "
-                                          f"{endpoint}: {summary}", summary=summary, path=where)
-                reason, wait = f"HTTP {status} {summary}", parse_retry_after(retry_after)
-            if attempt == self.max_attempts:
-                break
-            delay = self._backoff(attempt, wait)
-            log.warning("Dropbox %s for %s: %s; retrying in %.1f s (attempt %d of %d)",
-                        endpoint, where, reason, delay, attempt + 1, self.max_attempts)
-            self.sleep(delay)
-        raise DropboxUnavailableError(f"{where}: gave up on Dropbox {endpoint} after "
-                                      f"{self.max_attempts} attempts: {reason}", path=where)
 
-    def _post(self, endpoint: str, body: dict[str, Any]) -> tuple[int, str | None, str]:
-        parts = urlsplit(self.api_host)
-        conn: http.client.HTTPConnection
-        if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(parts.hostname or "", parts.port,
-                                               timeout=self.timeout_seconds)
-        else:
-            conn = http.client.HTTPConnection(parts.hostname or "", parts.port,
-                                              timeout=self.timeout_seconds)
-        data = json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {self._token}", "User-Agent": USER_AGENT,
-                   "Content-Type": "application/json", "Content-Length": str(len(data))}
+        def refused(status: int, summary: str, _error: Any) -> Exception:
+            if status == 409:
+                error = DropboxCursorReset if summary.startswith("reset") else DropboxApiError
+                return error(f"{where}: Dropbox refused {endpoint}: {summary}",
+                             summary=summary, path=where)
+            if status == 401:
+                return DropboxApiError(f"{where}: Dropbox refused the access token "
+                                       f"({summary}); give the source a valid token or set "
+                                       "EDITRON_DROPBOX_TOKEN", summary=summary, path=where)
+            return DropboxApiError(f"{where}: Dropbox answered HTTP {status} to "
+                                   f"{endpoint}: {summary}", summary=summary, path=where)
+
+        def gave_up(message: str) -> Exception:
+            return DropboxUnavailableError(message, path=where)
+
+        payload = self._post_with_retries(self.api_host, endpoint, where=where,
+                                          refused=refused, gave_up=gave_up, json_body=body)
         try:
-            conn.request("POST", parts.path.rstrip("/") + endpoint, body=data, headers=headers)
-            response = conn.getresponse()
-            payload = response.read().decode("utf-8", "replace")
-            return response.status, response.getheader("retry-after"), payload
-        finally:
-            conn.close()
-
-    def _backoff(self, attempt: int, hinted: float | None) -> float:
-        if hinted is not None:
-            return min(hinted, self.backoff_max_seconds)
-        base = self.backoff_base_seconds * (2 ** (attempt - 1)) * (0.75 + random.random() / 2)
-        return float(min(base, self.backoff_max_seconds))
+            return json_answer(payload)
+        except ValueError:
+            raise DropboxApiError(f"{where}: Dropbox answered {endpoint} with something that "
+                                  "is not JSON", path=where) from None
 
 
 def _collect(answer: dict[str, Any], listing: FolderListing) -> None:

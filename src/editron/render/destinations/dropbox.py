@@ -7,31 +7,34 @@ chunk, ``finish``), streamed from disk so memory stays at one socket buffer. Bef
 is left alone. After uploading, the ``content_hash`` Dropbox reports is checked against the one
 computed from the bytes we sent.
 
-Retries follow ``ingest/download.py``: connection errors, 429 and 5xx wait with exponential
-backoff (or ``Retry-After``) up to ``max_attempts``; other answers fail at once with the
-API's ``error_summary``. A session chunk whose answer was lost is not sent twice: Dropbox
-answers the resend with ``incorrect_offset`` and the offset it has, and the upload continues
-from there. The hosts come from the operator's configuration, not from users, so they are not
-put through ``netguard``; plain ``http://`` is accepted for local test servers.
+Requests and retries go through ``ingest/dropbox_http.py`` (as for watched folders): connection
+errors, 429 and 5xx wait with exponential backoff (or ``Retry-After``) up to ``max_attempts``;
+other answers fail at once with the API's ``error_summary``. A session chunk whose answer was
+lost is not sent twice: Dropbox answers the resend with ``incorrect_offset`` and the offset it
+has, and the upload continues from there. The hosts come from the operator's configuration, not
+from users, so they are not put through ``netguard``; plain ``http://`` is accepted for local
+test servers.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
-import json
 import logging
 import os
-import random
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import urlsplit
 
-from editron import __version__
 from editron.errors import InputError
-from editron.ingest.download import parse_retry_after
+from editron.ingest.dropbox_http import (
+    DEFAULT_API_HOST,
+    SEND_BLOCK_BYTES,
+    DropboxHttp,
+    check_host,
+    json_answer,
+)
 from editron.render.destinations.base import (
     DeliveryError,
     DeliveryResult,
@@ -56,13 +59,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-DEFAULT_API_HOST = "https://api.dropboxapi.com"
 DEFAULT_CONTENT_HOST = "https://content.dropboxapi.com"
 CONTENT_HASH_BLOCK_BYTES = 4 * 1024 * 1024
 MAX_REQUEST_BYTES = 150 * 1024 * 1024
 SESSION_CHUNK_BYTES = 32 * 1024 * 1024
-SEND_BLOCK_BYTES = 1024 * 1024
-USER_AGENT = f"editron/{__version__}"
 
 
 class DropboxContentHasher:
@@ -120,11 +120,6 @@ def parse_dropbox_folder(target: str) -> str:
         raise InputError(f"destination {text!r}: {bad[0]!r} is not a usable folder name; "
                          "write a path such as dropbox:/Events/Gala 2026")
     return "".join(f"/{s}" for s in segments)
-
-
-def _api_arg(arg: dict[str, Any]) -> str:
-    # The header must be ASCII; Dropbox asks for DEL escaped as well as non-ASCII characters.
-    return json.dumps(arg, ensure_ascii=True).replace("\x7f", "\\u007f")
 
 
 def _correct_offset(error: Any) -> int | None:
@@ -201,10 +196,11 @@ class _RangeBody:
 
 
 @register
-class DropboxFolder(Destination):
+class DropboxFolder(Destination, DropboxHttp):
     """A folder in one Dropbox account; ``deliver`` returns ``dropbox:/folder/name``."""
 
     NAME = "dropbox"
+    _log = log
 
     def __init__(self, folder: str, *, token: str, api_host: str = DEFAULT_API_HOST,
                  content_host: str = DEFAULT_CONTENT_HOST,
@@ -222,15 +218,19 @@ class DropboxFolder(Destination):
         if not 0 <= single_upload_limit <= MAX_REQUEST_BYTES:
             raise InputError(f"Dropbox single-upload limit {single_upload_limit} must be at "
                              f"most {MAX_REQUEST_BYTES} bytes (150 MB)")
+        DropboxHttp.__init__(self, token, max_attempts=max_attempts,
+                             backoff_base_seconds=backoff_base_seconds,
+                             backoff_max_seconds=backoff_max_seconds,
+                             timeout_seconds=timeout_seconds, sleep=sleep)
         self.folder = parse_dropbox_folder(f"dropbox:{folder}") if folder else ""
-        self.token = token
-        self.api_host, self.content_host = _check_host(api_host), _check_host(content_host)
+        self.api_host, self.content_host = check_host(api_host), check_host(content_host)
         self.single_upload_limit, self.chunk_bytes, self.mute = (
             single_upload_limit, chunk_bytes, mute)
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_base_seconds, self.backoff_max_seconds = (
-            backoff_base_seconds, backoff_max_seconds)
-        self.timeout_seconds, self.sleep = timeout_seconds, sleep
+
+    @property
+    def token(self) -> str:
+        """The access token (for the ``Authorization`` header only; never put in messages)."""
+        return self._token
 
     @classmethod
     def from_env(cls, folder: str, **options: Any) -> DropboxFolder:
@@ -355,93 +355,26 @@ class DropboxFolder(Destination):
               json_body: dict[str, Any] | None = None,
               body: tuple[_Upload, int, int] | None = None) -> dict[str, Any]:
         """POST to one endpoint with bounded retries; the decoded JSON answer."""
-        reason = ""
-        for attempt in range(1, self.max_attempts + 1):
-            wait: float | None = None
-            try:
-                status, retry_after, payload = self._post(host, endpoint, arg, json_body, body)
-            except (OSError, http.client.HTTPException) as exc:
-                reason = f"connection failed: {exc}"
-            else:
-                if status == 200:
-                    answer = json.loads(payload) if payload.strip() else {}
-                    return answer if isinstance(answer, dict) else {}
-                summary, error = _summary(payload)
-                if status == 409:
-                    raise _Conflict(summary, error)
-                if status == 401:
-                    raise DeliveryError(f"{path.name}: Dropbox refused the access token "
-                                        f"({summary}); set a valid EDITRON_DROPBOX_TOKEN",
-                                        path=str(path))
-                if status != 429 and status < 500:
-                    raise DeliveryError(f"{path.name}: Dropbox answered HTTP {status} to "
-                                        f"{endpoint}: {summary}", path=str(path))
-                reason, wait = f"HTTP {status} {summary}", parse_retry_after(retry_after)
-            if attempt == self.max_attempts:
-                break
-            delay = self._backoff(attempt, wait)
-            log.warning("Dropbox %s for %s: %s; retrying in %.1f s (attempt %d of %d)",
-                        endpoint, path.name, reason, delay, attempt + 1, self.max_attempts)
-            self.sleep(delay)
-        raise DeliveryError(f"{path.name}: gave up on Dropbox {endpoint} after "
-                            f"{self.max_attempts} attempts: {reason}", path=str(path),
-                            transient=True)
 
-    def _post(self, host: str, endpoint: str, arg: dict[str, Any] | None,
-              json_body: dict[str, Any] | None, body: tuple[_Upload, int, int] | None
-              ) -> tuple[int, str | None, str]:
-        parts = urlsplit(host)
-        conn: http.client.HTTPConnection
-        if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(parts.hostname or "", parts.port,
-                                               timeout=self.timeout_seconds,
-                                               blocksize=SEND_BLOCK_BYTES)
-        else:
-            conn = http.client.HTTPConnection(parts.hostname or "", parts.port,
-                                              timeout=self.timeout_seconds,
-                                              blocksize=SEND_BLOCK_BYTES)
-        headers = {"Authorization": f"Bearer {self.token}", "User-Agent": USER_AGENT}
-        data: bytes | _RangeBody
+        def refused(status: int, summary: str, error: Any) -> Exception:
+            if status == 409:
+                return _Conflict(summary, error)
+            if status == 401:
+                return DeliveryError(f"{path.name}: Dropbox refused the access token "
+                                     f"({summary}); set a valid EDITRON_DROPBOX_TOKEN",
+                                     path=str(path))
+            return DeliveryError(f"{path.name}: Dropbox answered HTTP {status} to "
+                                 f"{endpoint}: {summary}", path=str(path))
+
+        def gave_up(message: str) -> Exception:
+            return DeliveryError(message, path=str(path), transient=True)
+
+        stream: Callable[[], _RangeBody] | None = None  # a fresh body for each try
+        length = 0
         if body is not None:
             upload, offset, length = body
-            data = upload.body(offset, length)
-            headers.update({"Content-Type": "application/octet-stream",
-                            "Content-Length": str(length)})
-        else:
-            data = json.dumps(json_body or {}).encode()
-            headers.update({"Content-Type": "application/json",
-                            "Content-Length": str(len(data))})
-        if arg is not None:
-            headers["Dropbox-API-Arg"] = _api_arg(arg)
-        try:
-            conn.request("POST", parts.path.rstrip("/") + endpoint, body=data, headers=headers)
-            response = conn.getresponse()
-            payload = response.read().decode("utf-8", "replace")
-            return response.status, response.getheader("retry-after"), payload
-        finally:
-            conn.close()
-
-    def _backoff(self, attempt: int, hinted: float | None) -> float:
-        if hinted is not None:
-            return min(hinted, self.backoff_max_seconds)
-        base = self.backoff_base_seconds * (2 ** (attempt - 1)) * (0.75 + random.random() / 2)
-        return float(min(base, self.backoff_max_seconds))
-
-
-def _summary(payload: str) -> tuple[str, Any]:
-    """(``error_summary``, ``error``) from an error answer; plain text answers as they are."""
-    try:
-        answer = json.loads(payload)
-    except ValueError:
-        return (payload.strip()[:200] or "no details"), None
-    if isinstance(answer, dict):
-        return str(answer.get("error_summary") or payload.strip()[:200]), answer.get("error")
-    return payload.strip()[:200], None
-
-
-def _check_host(host: str) -> str:
-    parts = urlsplit(host.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"Dropbox host {host!r} must be an http(s):// URL such as "
-                         f"{DEFAULT_API_HOST}")
-    return host.strip()
+            stream = partial(upload.body, offset, length)
+        payload = self._post_with_retries(host, endpoint, where=path.name, refused=refused,
+                                          gave_up=gave_up, json_body=json_body, stream=stream,
+                                          length=length, arg=arg)
+        return json_answer(payload)
