@@ -227,6 +227,17 @@ def _batch_from(session: Session, folder: Path) -> MediaBatch | None:
         MediaBatch.source_url == str(folder.resolve()))).first()
 
 
+def _ingested_files(session: Session, settings: Settings, source_id: str
+                    ) -> set[tuple[str | None, str | None]]:
+    """(relative path, content hash) of every file the source's polls brought in."""
+    root = str(_staging_root(settings, source_id).resolve())
+    batches = session.scalars(select(MediaBatch).where(
+        MediaBatch.source_url.startswith(root + "/")))
+    return {(relative, content_hash) for batch in batches
+            for relative, content_hash in ((batch.batch_metadata or {}).get("dropbox_files")
+                                           or {}).items()}
+
+
 def _clean_staging(settings: Settings, source_id: str, *, keep: str) -> None:
     """Remove staging folders whose batch copied them in (or that a moved cursor orphaned)."""
     root = _staging_root(settings, source_id)
@@ -270,7 +281,7 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
                 return PollResult(source_id=source_id, paused=True)
             raise InvalidStateError(f"Dropbox source {source_id} is paused; resume it first")
         folder, token, cursor = row.folder_path, row.access_token, row.cursor
-        tier, project_id, since = row.storage_tier, row.project_id, row.last_polled_at
+        tier, project_id = row.storage_tier, row.project_id
     client = client or DropboxClient.for_settings(settings, token=token)
     key = _staging_key(cursor)
     _clean_staging(settings, source_id, keep=key)
@@ -281,12 +292,16 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
         try:
             listing = client.list_folder_continue(folder, cursor)
         except DropboxCursorReset:
-            # The cursor expired: list again, keeping only what changed since the last poll.
+            # The cursor expired: list again, keeping only files this source has not already
+            # ingested with the same content (Dropbox's times are to the second, too coarse
+            # to tell a file added just after the last poll from one added just before it).
             log.warning("Dropbox cursor of source %s expired; listing %s again", source_id,
                         folder)
             listing = client.list_folder(folder)
-            listing.files = [f for f in listing.files if since is None
-                             or (f.server_modified or "9") >= since[:19]]
+            with db(settings) as session:
+                known = _ingested_files(session, settings, source_id)
+            listing.files = [f for f in listing.files
+                             if (_relative(folder, f), f.content_hash) not in known]
     wanted: list[tuple[DropboxEntry, str]] = []
     for entry in listing.files:
         relative = _relative(folder, entry)
@@ -309,6 +324,11 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
                 storage_tier=tier, project_id=project_id, settings=settings,
                 defer=defer_ingest)
             result.batch_id = batch.batch_id
+            with db(settings) as session:  # what this poll brought in, for a cursor reset
+                repo.update_batch(session, repo.get_batch(session, batch.batch_id),
+                                  metadata={"dropbox_files": {
+                                      relative: entry.content_hash
+                                      for entry, relative in wanted}})
         result.new_files = [relative for _, relative in wanted]
     with db(settings) as session:
         row = repo.mark_polled(session, repo.get_dropbox_source(session, source_id),
