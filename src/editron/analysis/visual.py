@@ -15,6 +15,8 @@ __all__ = ["VisualSignals", "aggregate_per_shot", "signals_from_series"]
 
 SMALL = (64, 36)
 SHARPNESS_EVERY = 6  # frames
+_XS = np.arange(SMALL[0], dtype=np.float32)
+_YS = np.arange(SMALL[1], dtype=np.float32)
 
 
 @register
@@ -42,15 +44,15 @@ class VisualSignals(VideoAnalyser):
             self.motion.append(0.0)
             self.centre.append((0.5, 0.5))
         else:
-            diff = np.abs(small - self._prev)
+            diff = cv2.absdiff(small, self._prev)
             # Per source frame: when the decoder skipped frames, the change spans several.
             gap = max(1, frame.index - self._prev_index)
-            self.motion.append(float(diff.mean()) / 255.0 / gap)
             total = float(diff.sum())
+            self.motion.append(total / diff.size / 255.0 / gap)
             if total > 1e-3:
-                ys, xs = np.indices(diff.shape)
-                self.centre.append((float((xs * diff).sum() / total) / SMALL[0],
-                                    float((ys * diff).sum() / total) / SMALL[1]))
+                # Centre of the change: column and row sums against the pixel centres.
+                self.centre.append((float(diff.sum(axis=0) @ _XS) / total / SMALL[0],
+                                    float(diff.sum(axis=1) @ _YS) / total / SMALL[1]))
             else:
                 self.centre.append(self.centre[-1])
         self._prev, self._prev_index = small, frame.index
