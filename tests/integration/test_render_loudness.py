@@ -69,3 +69,32 @@ def test_planned_gain_lands_on_target_where_single_pass_misses(
     assert after.true_peak is not None and after.true_peak <= -0.5
     measured = measure_program(tl, profile, sources=sources, gain_db=gain)
     assert measured is not None and abs(measured - after.integrated_lufs) <= 0.5
+
+
+def test_a_near_silent_program_is_lifted_only_so_far(tmp_path: Path) -> None:
+    """Room tone at about -55 LUFS needs more than MAX_GAIN_DB: the plan stops there and says
+    what QC should expect instead of raising hiss to broadcast level."""
+    from editron.render.loudness import MAX_GAIN_DB, plan_loudness
+
+    path = tmp_path / "room.mp4"
+    mf.run_ffmpeg([
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=6",
+        "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.01:seed=3:duration=6",
+        "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
+        "-c:a", "aac", "-shortest", str(path)])
+    info = MediaInfo("room", str(path), 6.0, 25.0, 160, 90)
+    tl = Timeline(name="room", deliverable="highlight", variant=2, aspect_ratio="16:9",
+                  width=160, height=90, rate=FrameRate(25),
+                  clips=(Clip("room", 0, 150, 0),), media={"room": info})
+    profile = replace(profile_for("16:9", "mp4"), width=160, height=90, preset="ultrafast")
+    plan = plan_loudness(tl, profile, sources={"room": RenderSource(path, 160, 90)})
+    assert plan.gain_db == MAX_GAIN_DB
+    assert plan.expected_lufs is not None and plan.expected_lufs < -15.0, plan
+    assert "most lift allowed" in plan.note
+    out = tmp_path / "room_out.mp4"
+    run_ffmpeg(build_render_args(tl, profile, sources={"room": RenderSource(path, 160, 90)},
+                                 output=out, gain_db=plan.gain_db))
+    spec = QcSpec(expected_frames=150, rate_num=25, rate_den=1, width=160, height=90,
+                  video_codec="h264", audio_codec="aac", loudness_target=plan.expected_lufs)
+    report = run_qc(out, spec)
+    assert "loudness" not in report.flags, report.checks

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from editron.domain.timeline import Timeline
 from editron.errors import ProcessError
@@ -20,8 +21,8 @@ from editron.render.graph import RenderSource, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
 from editron.render.qc import parse_ebur128_summary
 
-__all__ = ["CLOSE_ENOUGH_LU", "MAX_CORRECTIONS", "MAX_GAIN_DB", "measure_program", "next_gain",
-           "plan_gain"]
+__all__ = ["CLOSE_ENOUGH_LU", "MAX_CORRECTIONS", "MAX_GAIN_DB", "LoudnessPlan", "measure_program",
+           "next_gain", "plan_gain", "plan_loudness"]
 
 log = logging.getLogger(__name__)
 MAX_GAIN_DB = 30.0  # never lift near-silence into hiss
@@ -58,16 +59,33 @@ def measure_program(timeline: Timeline, profile: RenderProfile, *,
     return parse_ebur128_summary(proc.stderr).integrated_lufs
 
 
+@dataclass(frozen=True, slots=True)
+class LoudnessPlan:
+    """The gain a render applies, and the integrated loudness QC should then find: the
+    profile's target, or less when the program is too quiet to lift that far without raising
+    its noise floor to broadcast level (``None``: nothing measurable to check)."""
+
+    gain_db: float
+    expected_lufs: float | None
+    note: str = ""
+
+
 def plan_gain(timeline: Timeline, profile: RenderProfile, *,
               sources: Mapping[str, RenderSource], timeout: float | None = None) -> float:
-    """The gain (dB, applied before the limiter) that brings the program to the profile's
-    integrated loudness: one pass on the raw mix, one after gain and limiter to correct for
-    what the limiter took."""
+    """The gain (dB, applied before the limiter) for ``plan_loudness``'s plan."""
+    return plan_loudness(timeline, profile, sources=sources, timeout=timeout).gain_db
+
+
+def plan_loudness(timeline: Timeline, profile: RenderProfile, *,
+                  sources: Mapping[str, RenderSource],
+                  timeout: float | None = None) -> LoudnessPlan:
+    """Find the gain that brings the program to the profile's integrated loudness: one pass on
+    the raw mix, then passes after gain and limiter to correct for what the limiter took."""
     target = profile.loudness_target_lufs
     raw = measure_program(timeline, profile, sources=sources, timeout=timeout)
-    gain = next_gain(0.0, raw, target)
     if raw is None or raw <= _SILENT_LUFS:
-        return gain
+        return LoudnessPlan(0.0, None, "no measurable sound: left as it is")
+    gain = next_gain(0.0, raw, target)
     # The limiter's loss grows with the gain, so search for the gain with short audio passes:
     # a plain step first, then secant steps on the measured (gain, loudness) curve.
     tried: list[tuple[float, float]] = [(0.0, raw)]
@@ -75,7 +93,7 @@ def plan_gain(timeline: Timeline, profile: RenderProfile, *,
         limited = measure_program(timeline, profile, sources=sources, gain_db=gain,
                                   timeout=timeout)
         if limited is None or abs(limited - target) <= CLOSE_ENOUGH_LU:
-            return gain
+            return LoudnessPlan(gain, target)
         tried.append((gain, limited))
         (g0, m0), (g1, m1) = tried[-2], tried[-1]
         slope = (m1 - m0) / (g1 - g0) if abs(g1 - g0) > 1e-6 else 1.0
@@ -83,4 +101,10 @@ def plan_gain(timeline: Timeline, profile: RenderProfile, *,
         gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, g1 + (target - m1) / slope))
         log.info("loudness of %s: %.1f LUFS after %+.1f dB and the limiter; trying %+.1f dB",
                  timeline.name, m1, g1, gain)
-    return gain
+    final = measure_program(timeline, profile, sources=sources, gain_db=gain, timeout=timeout)
+    if final is None or abs(final - target) <= CLOSE_ENOUGH_LU:
+        return LoudnessPlan(gain, target)
+    note = (f"{raw:.1f} LUFS of program audio reaches {final:.1f} LUFS with the most lift "
+            f"allowed ({gain:+.1f} dB), not {target:.0f}")
+    log.warning("loudness of %s: %s", timeline.name, note)
+    return LoudnessPlan(gain, final, note)

@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from editron.logs import bind
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
 from editron.render.destinations.base import DeliveryError, parse_destination
 from editron.render.graph import RenderSource, build_render_args
-from editron.render.loudness import plan_gain
+from editron.render.loudness import plan_loudness
 from editron.render.profiles import RenderProfile, profile_for
 from editron.render.qc import QcReport, QcSpec, run_qc
 from editron.services.edit import deliverable_filename
@@ -385,14 +386,17 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
         captions = work / "captions.ass"
         captions.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
     sources = _sources(timeline)
-    gain = plan_gain(timeline, profile, sources=sources,
-                     timeout=settings.render_timeout_seconds)
+    plan = plan_loudness(timeline, profile, sources=sources,
+                         timeout=settings.render_timeout_seconds)
     args = build_render_args(timeline, profile, sources=sources, output=output,
-                             captions_ass=captions, gain_db=gain)
+                             captions_ass=captions, gain_db=plan.gain_db)
     run_ffmpeg(args, duration=timeline.duration, on_progress=watch.progress,
                should_cancel=watch.cancelled, timeout=settings.render_timeout_seconds,
                label="render", path=output)
-    return run_qc(output, qc_spec_for(timeline, profile), should_cancel=watch.cancelled)
+    # QC checks the loudness the plan could reach: a near-silent program is not lifted into
+    # hiss just to meet the platform target (the plan's note says so in the log).
+    spec = replace(qc_spec_for(timeline, profile), loudness_target=plan.expected_lufs)
+    return run_qc(output, spec, should_cancel=watch.cancelled)
 
 
 def _fail_job(settings: Settings, job_id: str, reason: str) -> None:
