@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from editron.cli.follow import queue_configured, wait_for_batch
-from editron.cli.output import EXIT_FAILED, emit, guarded
+from editron.cli.output import EXIT_FAILED, emit, guarded, human_size
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
 from editron.services.gc import collect_garbage
@@ -22,22 +22,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document o
 console = Console()
 
 
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
-
-
 def render_batch(batch: BatchPublic) -> None:
     table = Table(title=f"batch {batch.batch_id} — {batch.reference_name} [{batch.status}]")
     for column in ("file", "size", "duration", "resolution", "codec", "fps", "audio", "sha-256"):
         table.add_column(column)
     for f in batch.files:
         table.add_row(
-            f.relative_path, _size(f.size_bytes),
+            f.relative_path, human_size(f.size_bytes),
             f"{f.duration_seconds:.2f} s" if f.duration_seconds is not None else "-",
             f.resolution or "-", f.codec or "-",
             (f"{f.fps:.3f}".rstrip("0").rstrip(".") + (" VFR" if f.is_vfr else ""))
@@ -46,7 +37,7 @@ def render_batch(batch: BatchPublic) -> None:
             (f.checksum_sha256 or "-")[:12],
         )
     console.print(table)
-    console.print(f"{batch.file_count} file(s), {_size(batch.total_size_bytes)}")
+    console.print(f"{batch.file_count} file(s), {human_size(batch.total_size_bytes)}")
     for dup in batch.duplicates:
         console.print(
             f"[yellow]duplicate[/] {dup['filename']} (same bytes as {dup['duplicate_of']})")
@@ -104,7 +95,7 @@ def register(app: typer.Typer) -> None:
                 table.add_column(column)
             for b in rows:
                 table.add_row(b.batch_id, b.reference_name, b.status, b.storage_tier,
-                              str(b.file_count), _size(b.total_size_bytes), b.created_at[:19])
+                              str(b.file_count), human_size(b.total_size_bytes), b.created_at[:19])
             console.print(table)
 
         emit({"batches": rows}, as_json=as_json, render=render)
@@ -127,8 +118,8 @@ def register(app: typer.Typer) -> None:
 
         def render() -> None:
             verb = "would free" if dry_run else "freed"
-            console.print(f"{verb} {_size(report.freed_bytes)} in {report.removed_files} file(s) "
-                          f"from {len(report.batches)} batch(es)")
+            console.print(f"{verb} {human_size(report.freed_bytes)} in "
+                          f"{report.removed_files} file(s) from {len(report.batches)} batch(es)")
             for line in report.details:
                 console.print(f"  {line}")
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from editron.cli.analyze_cmd import read_brief, render_analysis
 from editron.cli.batches_cmd import render_batch
-from editron.cli.output import EXIT_FAILED, emit, guarded, stderr
+from editron.cli.output import EXIT_FAILED, emit, guarded, human_size, stderr
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
 from editron.services.lane import LaneResult, run_lane
@@ -36,15 +36,11 @@ def _render_lane(result: LaneResult) -> None:
         kind = row["deliverable"] + (f"-{row['variant']}" if row["variant"] > 1 else "")
         duration = row["duration_seconds"]
         table.add_row(kind, row["aspect_ratio"], f"{duration:.2f} s" if duration else "-",
-                      _size(row["size_bytes"]), row["qc"],
+                      human_size(row["size_bytes"]), row["qc"],
                       Path(row["path"]).name if row["path"] else (row["error"] or "")[:60])
     console.print(table)
     console.print("stage times: " + ", ".join(f"{k} {v:.1f} s"
                                               for k, v in result.stage_seconds.items()))
-
-
-def _size(n: int | None) -> str:
-    return f"{n / 1e6:.1f} MB" if n else "-"
 
 
 def _run_lane(source: str, *, name: str | None, brief: str | None, out: Path,

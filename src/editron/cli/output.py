@@ -17,7 +17,8 @@ from rich.console import Console
 
 from editron.errors import EditronError, InputError, NotFoundError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "emit", "fail", "guarded", "stderr"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "emit", "fail", "guarded", "human_size",
+           "stderr"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -32,6 +33,18 @@ def _jsonable(doc: Any) -> Any:
     if isinstance(doc, dict):
         return {key: _jsonable(value) for key, value in doc.items()}
     return doc
+
+
+def human_size(n: int | None) -> str:
+    """``12.3 MB``; ``-`` when unknown."""
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
 
 
 def emit(doc: Any, *, as_json: bool, render: Callable[[], None] | None = None) -> None:

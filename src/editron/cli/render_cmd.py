@@ -31,17 +31,6 @@ console = Console()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
-def _size(n: int | None) -> str:
-    if not n:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
-        value /= 1024
-    return f"{n} B"
-
-
 def render_jobs_table(jobs: list[RenderJobPublic], title: str = "renders") -> None:
     table = Table(title=title)
     for column in ("job", "ratio", "variant", "format", "status", "progress", "QC", "output"):

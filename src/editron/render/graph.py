@@ -71,7 +71,7 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
     single-pass ``loudnorm`` estimates as it goes, which misses peaky programs by a few LU."""
     segments = _segments(timeline)
     rate = timeline.rate
-    args = ["-progress", "pipe:1", "-nostats", "-y"]
+    args: list[str] = []  # the runner adds -y and the progress pipe
     graph: list[str] = []
     audio: list[str] = []
     for seg in segments:

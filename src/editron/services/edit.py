@@ -145,6 +145,25 @@ def _ratios(aspect_ratios: Sequence[str] | str | None) -> list[str]:
     return list(dict.fromkeys(ratios)) or list(DEFAULT_RATIOS)
 
 
+def _check_request(deliverable_type: str, aspect_ratios: Sequence[str] | str | None,
+                   reference_style: str | None, variants: int | None, duration: float | None,
+                   music_path: str | None) -> list[str]:
+    """Refuse bad input before anything is stored or queued; the parsed aspect ratios."""
+    if deliverable_type not in DELIVERABLES:
+        raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
+                         "social")
+    ratios = _ratios(aspect_ratios)
+    if reference_style is not None:
+        get_style(reference_style)
+    if variants is not None and not 1 <= variants <= 10:
+        raise InputError("variants must be between 1 and 10")
+    if duration is not None and not 1.0 <= duration <= 600.0:
+        raise InputError("duration must be between 1 and 600 seconds")
+    if music_path and not Path(music_path).expanduser().is_file():
+        raise InputError(f"music bed {music_path}: no such file", path=music_path)
+    return ratios
+
+
 def _chronology(files: list[MediaFile]) -> list[MediaFile]:
     """Capture time when every file has one, else the name (cameras number their files)."""
     if files and all(f.creation_time for f in files):
@@ -171,19 +190,9 @@ def generate_video_edits(
     Arguments left out (``None``) come from what the project learned from feedback on earlier
     edits of this deliverable (``project.preferences["deliverables"][deliverable_type]``:
     style, duration, captions, variants), then from the defaults."""
-    if deliverable_type not in DELIVERABLES:
-        raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
-                         "social")
-    if variants is not None and not 1 <= variants <= 10:
-        raise InputError("variants must be between 1 and 10")
-    if duration is not None and not 1.0 <= duration <= 600.0:
-        raise InputError("duration must be between 1 and 600 seconds")
-    ratios = _ratios(aspect_ratios)
-    if reference_style is not None:
-        get_style(reference_style)  # a bad name is bad input before anything is stored
+    ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
+                            duration, music_path)
     music = Path(music_path).expanduser().resolve() if music_path else None
-    if music is not None and not music.is_file():
-        raise InputError(f"music bed {music_path}: no such file", path=str(music_path))
     settings = ready(settings)
     notify = progress or (lambda _stage, _fraction: None)
     with bind(batch_id=batch_id), db(settings) as session:
@@ -376,18 +385,8 @@ def request_edit(*, batch_id: str, deliverable_type: str,
     job's ``edit_session.created`` event and in ``GET /api/batches/{id}/edit-sessions``)."""
     from editron.jobs.app import enqueue
 
-    if deliverable_type not in DELIVERABLES:
-        raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
-                         "social")
-    ratios = _ratios(aspect_ratios)
-    if reference_style is not None:
-        get_style(reference_style)
-    if variants is not None and not 1 <= variants <= 10:
-        raise InputError("variants must be between 1 and 10")
-    if duration is not None and not 1.0 <= duration <= 600.0:
-        raise InputError("duration must be between 1 and 600 seconds")
-    if music_path and not Path(music_path).expanduser().is_file():
-        raise InputError(f"music bed {music_path}: no such file", path=music_path)
+    ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
+                            duration, music_path)
     settings = ready(settings)
     with db(settings) as session:
         batch = repo.get_batch(session, batch_id)
