@@ -13,10 +13,11 @@ import pytest
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2700)  # the whole lane; a shared 2-core CI machine took over 5 minutes
 def test_demo_delivers_every_deliverable_in_every_ratio(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     proc = subprocess.run([sys.executable, "-m", "editron", "demo", "--out", str(out), "--json"],
-                          capture_output=True, text=True, check=False, timeout=3000)
+                          capture_output=True, text=True, check=False, timeout=2400)
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     assert doc["ok"] is True
