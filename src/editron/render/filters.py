@@ -131,10 +131,14 @@ def fit_filters(label_in: str, label_out: str, *, width: int, height: int,
     bg, fg = f"{label_out}_bg", f"{label_out}_fg"
     small_w = _even(width / _BLUR_DOWNSCALE)
     small_h = _even(height / _BLUR_DOWNSCALE)
+    # The background is filled straight at a quarter of the size: filling at full size first
+    # would scale a 16:9 frame up to 3413x1920 for a 9:16 output only to shrink it again.
+    small_fill = [filter_spec("scale", {"w": small_w, "h": small_h,
+                                        "force_original_aspect_ratio": "increase"}),
+                  filter_spec("crop", {"w": small_w, "h": small_h})]
     return [
         statement([label_in], ["split=2"], bg) + f"[{fg}]",
-        statement([bg], [*fill, filter_spec("scale", {"w": small_w, "h": small_h}),
-                         filter_spec("gblur", {"sigma": 6}),
+        statement([bg], [*small_fill, filter_spec("gblur", {"sigma": 6}),
                          filter_spec("scale", {"w": width, "h": height})], f"{bg}b"),
         statement([fg], [filter_spec("scale", {"w": width, "h": height,
                                                "force_original_aspect_ratio": "decrease",

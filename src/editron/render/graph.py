@@ -74,18 +74,27 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
     args: list[str] = []  # the runner adds -y and the progress pipe
     graph: list[str] = []
     audio: list[str] = []
+    # Each clip's picture and sound are read through separate inputs (-an / -vn). With one
+    # input for both, the audio chain (cheap, and run ahead by the muxer and the limiter's
+    # lookahead) makes ffmpeg decode the video of later clips long before the video concat
+    # wants it, and those frames wait in memory: gigabytes for a recap of two dozen cuts.
+    audio_args: list[str] = []
+    next_input = len(segments)
     for seg in segments:
         clip = seg.clip
         if clip.file_id not in sources:
             raise InputError(f"no source file for {clip.file_id!r} (clip {clip.name or seg.index})")
         src = sources[clip.file_id]
-        read = seg.read_frames + _SEEK_SLACK_FRAMES
-        args += ["-ss", seconds(clip.source_start, rate.num, rate.den),
-                 "-t", seconds(read, rate.num, rate.den), "-i", str(src.path)]
+        window = _input_window(seg, rate)
+        args += ["-an", *window, "-i", str(src.path)]
         graph += _clip_video(seg, src, timeline, profile)
-        graph.append(_clip_audio(seg, src, timeline, profile.audio_rate))
+        audio_in = None
+        if _clip_has_audio(seg, src, timeline):
+            audio_args += ["-vn", *window, "-i", str(src.path)]
+            audio_in, next_input = f"{next_input}:a", next_input + 1
+        graph.append(_clip_audio(seg, audio_in, timeline, profile.audio_rate))
         audio.append(f"a{seg.index}")
-    next_input = len(segments)
+    args += audio_args
     total = timeline.duration_frames
     video = _join_video(segments, rate, graph)
     graph.append(statement([video], ["tpad=stop_mode=clone:stop=-1",
@@ -185,7 +194,20 @@ def _clip_video(seg: _Segment, src: RenderSource, timeline: Timeline,
             statement([f"f{i}"], tail, f"v{i}")]
 
 
-def _clip_audio(seg: _Segment, src: RenderSource, timeline: Timeline, audio_rate: int) -> str:
+def _input_window(seg: _Segment, rate: FrameRate) -> list[str]:
+    """The seek and read length of a clip's input: a little past the cut, so rate
+    conversion never runs dry."""
+    read = seg.read_frames + _SEEK_SLACK_FRAMES
+    return ["-ss", seconds(seg.clip.source_start, rate.num, rate.den),
+            "-t", seconds(read, rate.num, rate.den)]
+
+
+def _clip_has_audio(seg: _Segment, src: RenderSource, timeline: Timeline) -> bool:
+    return seg.clip.audio and src.has_audio and timeline.media[seg.clip.file_id].has_audio
+
+
+def _clip_audio(seg: _Segment, audio_in: str | None, timeline: Timeline, audio_rate: int) -> str:
+    """The clip's sound from input ``audio_in``, or silence when it has none (``None``)."""
     clip, rate = seg.clip, timeline.rate
     start = _samples(clip.record_start, rate, audio_rate)
     count = _samples(clip.record_end, rate, audio_rate) - start
@@ -199,8 +221,8 @@ def _clip_audio(seg: _Segment, src: RenderSource, timeline: Timeline, audio_rate
                                            "nb_samples": n}))
     trim = [f"atrim=end_sample={count}", "asetpts=PTS-STARTPTS"]
     fmt = filter_spec("aformat", {**_STEREO, "sample_rates": audio_rate})
-    if clip.audio and src.has_audio and timeline.media[clip.file_id].has_audio:
-        return statement([f"{seg.index}:a"], ["asetpts=PTS-STARTPTS",
+    if audio_in is not None:
+        return statement([audio_in], ["asetpts=PTS-STARTPTS",
                                               f"aresample={audio_rate}", fmt, "apad",
                                               *trim, *fades], f"a{seg.index}")
     silence = filter_spec("anullsrc", {"r": audio_rate, "cl": "stereo"})
@@ -255,7 +277,17 @@ def _logo(brand: BrandPod, profile: RenderProfile, video: str, logo_in: str,
                                   filter_spec("colorchannelmixer", {"aa": number(opacity)})],
                       "logo"),
             statement([video, "logo"], [filter_spec("overlay", {
-                "x": x, "y": y, "eof_action": "repeat", "format": "auto"})], out)]
+                "x": x, "y": y, "eof_action": "repeat",
+                "format": _overlay_format(profile.pix_fmt)})], out)]
+
+
+def _overlay_format(pix_fmt: str) -> str:
+    """overlay's working format for the profile's pixel format. ``auto`` costs a tenth of a
+    1080p render (measured in benchmarks/render.py); naming the format keeps a 4:2:2 10-bit
+    master at 4:2:2 10-bit without it."""
+    chroma = "yuv444" if pix_fmt.startswith("yuv444") else \
+        "yuv422" if pix_fmt.startswith("yuv422") else "yuv420"
+    return chroma + ("p10" if "10" in pix_fmt else "")
 
 
 def _cards(brand: BrandPod, rate: FrameRate, total: int, profile: RenderProfile) -> list[str]:
@@ -326,12 +358,10 @@ def build_loudness_probe_args(timeline: Timeline, profile: RenderProfile, *,
     args: list[str] = []
     graph: list[str] = []
     for seg in segments:
-        clip, rate = seg.clip, timeline.rate
-        src = sources[clip.file_id]
-        read = seg.read_frames + _SEEK_SLACK_FRAMES
-        args += ["-vn", "-ss", seconds(clip.source_start, rate.num, rate.den),
-                 "-t", seconds(read, rate.num, rate.den), "-i", str(src.path)]
-        graph.append(_clip_audio(seg, src, timeline, profile.audio_rate))
+        src = sources[seg.clip.file_id]
+        args += ["-vn", *_input_window(seg, timeline.rate), "-i", str(src.path)]
+        graph.append(_clip_audio(seg, f"{seg.index}:a" if _clip_has_audio(seg, src, timeline)
+                                 else None, timeline, profile.audio_rate))
     total_samples = _samples(timeline.duration_frames, timeline.rate, profile.audio_rate)
     graph.append(statement([f"a{seg.index}" for seg in segments],
                            [f"concat=n={len(segments)}:v=0:a=1"], "aprog"))
