@@ -40,6 +40,7 @@ from editron.edit.captions import safe_area  # noqa: E402
 from editron.edit.exporters import export_timeline  # noqa: E402
 from editron.media.ffmpeg import ffmpeg_path, run_ffmpeg  # noqa: E402
 from editron.render.graph import LOGO_WIDTH_SHARE, RenderSource, build_render_args  # noqa: E402
+from editron.render.loudness import plan_loudness  # noqa: E402
 from editron.render.profiles import RenderProfile, profile_for  # noqa: E402
 from editron.services.lane import run_lane  # noqa: E402
 from editron.story.styles import default_brand  # noqa: E402
@@ -258,8 +259,11 @@ def recap_comparison(*, seconds: int, n_clips: int, source_seconds: int, repeat:
     has_moviepy = moviepy_version() is not None and moviepy_repeat > 0
 
     def editron(target: Path) -> None:
+        # What a render job does before QC: measure the program's loudness (audio-only
+        # passes, not cached here), then the one ffmpeg render with the planned gain.
+        plan = plan_loudness(timeline, profile, sources=render_sources)
         args = build_render_args(timeline, profile, sources=render_sources, output=target,
-                                 captions_ass=ass)
+                                 captions_ass=ass, gain_db=plan.gain_db)
         run_ffmpeg(args, duration=timeline.duration, label="render")
 
     def hand(target: Path) -> None:

@@ -98,3 +98,79 @@ def test_a_near_silent_program_is_lifted_only_so_far(tmp_path: Path) -> None:
                   video_codec="h264", audio_codec="aac", loudness_target=plan.expected_lufs)
     report = run_qc(out, spec)
     assert "loudness" not in report.flags, report.checks
+
+
+def test_a_plan_is_measured_once_per_audio_program(
+        peaky: tuple[Timeline, dict[str, RenderSource]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 16:9, 9:16 and 1:1 cuts of a deliverable share their sound: the second and third
+    reuse the first one's plan; a different cut, target or changed source measures again."""
+    import editron.render.loudness as loudness
+
+    tl, sources = peaky
+    calls: list[float | None] = []
+    real = loudness.measure_program
+
+    def counting(*args: object, **kw: object) -> float | None:
+        calls.append(kw.get("gain_db"))  # type: ignore[arg-type]
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loudness, "measure_program", counting)
+    cache = tmp_path / "plans"
+    wide = profile_for("16:9", "mp4")
+    first = loudness.plan_loudness_cached(tl, wide, sources=sources, cache_dir=cache)
+    measured = len(calls)
+    assert measured >= 2  # the raw mix, then after gain and limiter
+    tall = replace(tl, aspect_ratio="9:16", width=180, height=320)
+    again = loudness.plan_loudness_cached(tall, profile_for("9:16", "mp4"), sources=sources,
+                                          cache_dir=cache)
+    assert again == first and len(calls) == measured
+    shorter = replace(tl, clips=(Clip("crowd", 0, 12 * 25, 0),))
+    loudness.plan_loudness_cached(shorter, wide, sources=sources, cache_dir=cache)
+    assert len(calls) > measured
+    measured = len(calls)
+    loudness.plan_loudness_cached(tl, profile_for("16:9", "mp4", loudness=-16.0),
+                                  sources=sources, cache_dir=cache)
+    assert len(calls) > measured
+    assert len(list(cache.glob("*.json"))) == 3 and not list(cache.glob("*.part"))
+
+
+def test_a_program_whose_peaks_stay_under_the_ceiling_is_measured_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A steady quiet tone: after the gain its peaks are still well under the limiter's
+    ceiling, so the limiter never acts and one measuring pass gives the exact gain."""
+    import editron.render.loudness as loudness
+
+    path = tmp_path / "tone.mp4"
+    mf.run_ffmpeg([
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=6",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=6",
+        "-filter_complex", "[1:a]volume=0.3[a]", "-map", "0:v", "-map", "[a]",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(path)])
+    info = MediaInfo("tone", str(path), 6.0, 25.0, 160, 90)
+    tl = Timeline(name="tone", deliverable="social", variant=1, aspect_ratio="16:9",
+                  width=160, height=90, rate=FrameRate(25),
+                  clips=(Clip("tone", 0, 150, 0),), media={"tone": info})
+    profile = replace(profile_for("16:9", "mp4"), width=160, height=90, preset="ultrafast")
+    sources = {"tone": RenderSource(path, 160, 90)}
+    calls: list[object] = []
+    real = loudness.measure_summary
+
+    def counting(*args: object, **kw: object) -> object:
+        calls.append(kw.get("gain_db"))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loudness, "measure_summary", counting)
+    plan = loudness.plan_loudness(tl, profile, sources=sources)
+    assert calls == [None] and plan.expected_lufs == profile.loudness_target_lufs
+    assert plan.gain_db > 10  # a tone peaking near -30 dBFS needs a lot of lift
+    out = tmp_path / "tone_out.mp4"
+    run_ffmpeg(build_render_args(tl, profile, sources=sources, output=out,
+                                 gain_db=plan.gain_db))
+    spec = QcSpec(expected_frames=150, rate_num=25, rate_den=1, width=160, height=90,
+                  video_codec="h264", audio_codec="aac",
+                  loudness_target=profile.loudness_target_lufs)
+    report = run_qc(out, spec)
+    assert "loudness" not in report.flags, report.checks
+    assert report.integrated_lufs is not None
+    assert abs(report.integrated_lufs - profile.loudness_target_lufs) <= 0.5

@@ -33,6 +33,7 @@ __all__ = ["LOGO_WIDTH_SHARE", "LOWER_THIRD_SECONDS", "RenderSource", "build_lou
            "build_render_args"]
 
 LOGO_WIDTH_SHARE = 0.12
+LIMITER_HEADROOM_DB = 1.0  # the limiter's ceiling under the profile's true peak (encoder overshoot)
 LOWER_THIRD_SECONDS = 4.0
 _SEEK_SLACK_FRAMES = 2  # read a little past the cut so rate conversion never runs dry
 _STEREO = {"sample_fmts": "fltp", "channel_layouts": "stereo"}
@@ -380,7 +381,7 @@ def build_loudness_probe_args(timeline: Timeline, profile: RenderProfile, *,
 def _gain_chain(profile: RenderProfile, gain_db: float | None) -> list[str]:
     # alimiter sees sample peaks only: limiting at 4x the rate catches the peaks between
     # samples (as a true-peak meter does), and a dB of room absorbs the encoder's overshoot.
-    ceiling = 10 ** ((profile.true_peak - 1.0) / 20)
+    ceiling = 10 ** ((profile.true_peak - LIMITER_HEADROOM_DB) / 20)
     return [f"aresample={4 * profile.audio_rate}",
             filter_spec("volume", {"volume": f"{number(gain_db or 0.0)}dB"}),
             filter_spec("alimiter", {"limit": f"{ceiling:.4f}", "attack": 5, "release": 50,

@@ -9,26 +9,31 @@ because limiting the cheers takes some loudness away.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from editron.domain.timeline import Timeline
 from editron.errors import ProcessError
 from editron.media.ffmpeg import ffmpeg_path
-from editron.render.graph import RenderSource, build_loudness_probe_args
+from editron.render.graph import LIMITER_HEADROOM_DB, RenderSource, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
-from editron.render.qc import parse_ebur128_summary
+from editron.render.qc import EbuR128Summary, parse_ebur128_summary
 
-__all__ = ["CLOSE_ENOUGH_LU", "MAX_CORRECTIONS", "MAX_GAIN_DB", "LoudnessPlan", "measure_program",
-           "next_gain", "plan_gain", "plan_loudness"]
+__all__ = ["CLOSE_ENOUGH_LU", "LIMITER_HEADROOM_DB", "MAX_CORRECTIONS", "MAX_GAIN_DB",
+           "LoudnessPlan", "measure_program", "measure_summary", "next_gain", "plan_gain",
+           "plan_key", "plan_loudness", "plan_loudness_cached"]
 
 log = logging.getLogger(__name__)
 MAX_GAIN_DB = 30.0  # never lift near-silence into hiss
 MAX_CORRECTIONS = 5
 CLOSE_ENOUGH_LU = 0.3
 _SILENT_LUFS = -60.0
+_PEAK_MARGIN_DB = 0.5  # peaks this close to the ceiling may still touch the limiter
 
 
 def next_gain(gain_db: float, measured_lufs: float | None, target_lufs: float) -> float:
@@ -44,6 +49,14 @@ def measure_program(timeline: Timeline, profile: RenderProfile, *,
                     timeout: float | None = None) -> float | None:
     """Integrated loudness (LUFS) of the timeline's mix, after ``gain_db`` and the limiter
     when given; None for a program with no measurable sound."""
+    return measure_summary(timeline, profile, sources=sources, gain_db=gain_db,
+                           timeout=timeout).integrated_lufs
+
+
+def measure_summary(timeline: Timeline, profile: RenderProfile, *,
+                    sources: Mapping[str, RenderSource], gain_db: float | None = None,
+                    timeout: float | None = None) -> EbuR128Summary:
+    """Integrated loudness and true peak of the timeline's mix (see ``measure_program``)."""
     args = build_loudness_probe_args(timeline, profile, sources=sources, gain_db=gain_db)
     cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
     try:
@@ -56,7 +69,7 @@ def measure_program(timeline: Timeline, profile: RenderProfile, *,
         raise ProcessError(f"loudness measurement of {timeline.name} failed: "
                            f"{tail.splitlines()[-1] if tail else proc.returncode}",
                            stderr_tail=tail)
-    return parse_ebur128_summary(proc.stderr).integrated_lufs
+    return parse_ebur128_summary(proc.stderr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +95,21 @@ def plan_loudness(timeline: Timeline, profile: RenderProfile, *,
     """Find the gain that brings the program to the profile's integrated loudness: one pass on
     the raw mix, then passes after gain and limiter to correct for what the limiter took."""
     target = profile.loudness_target_lufs
-    raw = measure_program(timeline, profile, sources=sources, timeout=timeout)
+    summary = measure_summary(timeline, profile, sources=sources, timeout=timeout)
+    raw = summary.integrated_lufs
     if raw is None or raw <= _SILENT_LUFS:
         return LoudnessPlan(0.0, None, "no measurable sound: left as it is")
     gain = next_gain(0.0, raw, target)
+    ceiling = profile.true_peak - LIMITER_HEADROOM_DB
+    if summary.true_peak is not None and summary.true_peak + gain <= ceiling - _PEAK_MARGIN_DB:
+        # The peaks stay under the limiter's ceiling after the gain, so it never acts and the
+        # loudness moves by exactly the gain: no correction pass is needed.
+        if raw + gain >= target - CLOSE_ENOUGH_LU:
+            return LoudnessPlan(gain, target)
+        note = (f"{raw:.1f} LUFS of program audio reaches {raw + gain:.1f} LUFS with the most "
+                f"lift allowed ({gain:+.1f} dB), not {target:.0f}")
+        log.warning("loudness of %s: %s", timeline.name, note)
+        return LoudnessPlan(gain, raw + gain, note)
     # The limiter's loss grows with the gain, so search for the gain with short audio passes:
     # a plain step first, then secant steps on the measured (gain, loudness) curve.
     tried: list[tuple[float, float]] = [(0.0, raw)]
@@ -108,3 +132,44 @@ def plan_loudness(timeline: Timeline, profile: RenderProfile, *,
             f"allowed ({gain:+.1f} dB), not {target:.0f}")
     log.warning("loudness of %s: %s", timeline.name, note)
     return LoudnessPlan(gain, final, note)
+
+
+def plan_key(timeline: Timeline, profile: RenderProfile, *,
+             sources: Mapping[str, RenderSource]) -> str:
+    """What a plan depends on, hashed: the audio program's graph (clips, fades, music), the
+    target and ceiling, and each source file's size and modification time. The 16:9, 9:16 and
+    1:1 timelines of one deliverable cut the same sound, so they share one plan."""
+    files = sorted({str(src.path) for src in sources.values()}
+                   | ({timeline.music.path} if timeline.music is not None else set()))
+    stamps = []
+    for name in files:
+        try:
+            st = Path(name).stat()
+            stamps.append([name, st.st_size, st.st_mtime_ns])
+        except OSError:
+            stamps.append([name, None, None])
+    doc = {"args": build_loudness_probe_args(timeline, profile, sources=sources),
+           "target": profile.loudness_target_lufs, "true_peak": profile.true_peak,
+           "rate": profile.audio_rate, "max_gain": MAX_GAIN_DB, "files": stamps, "v": 1}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def plan_loudness_cached(timeline: Timeline, profile: RenderProfile, *,
+                         sources: Mapping[str, RenderSource], cache_dir: Path,
+                         timeout: float | None = None) -> LoudnessPlan:
+    """``plan_loudness``, remembered in ``cache_dir`` by ``plan_key``: the other aspect
+    ratios of a deliverable, and a retried render, skip the measuring passes."""
+    path = cache_dir / f"{plan_key(timeline, profile, sources=sources)}.json"
+    try:
+        return LoudnessPlan(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass  # not measured yet, or unreadable: measure
+    plan = plan_loudness(timeline, profile, sources=sources, timeout=timeout)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{id(plan)}.part")
+        partial.write_text(json.dumps(asdict(plan)), encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:  # a cache that cannot be written only costs the next render time
+        log.warning("cannot remember the loudness plan in %s: %s", cache_dir, exc)
+    return plan

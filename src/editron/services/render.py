@@ -38,7 +38,7 @@ from editron.logs import bind
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
 from editron.render.destinations.base import DeliveryError, parse_destination
 from editron.render.graph import RenderSource, build_render_args
-from editron.render.loudness import plan_loudness
+from editron.render.loudness import plan_loudness_cached
 from editron.render.profiles import RenderProfile, profile_for
 from editron.render.qc import QcReport, QcSpec, run_qc
 from editron.services.edit import deliverable_filename
@@ -386,8 +386,9 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
         captions = work / "captions.ass"
         captions.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
     sources = _sources(timeline)
-    plan = plan_loudness(timeline, profile, sources=sources,
-                         timeout=settings.render_timeout_seconds)
+    plan = plan_loudness_cached(timeline, profile, sources=sources,
+                                cache_dir=settings.home_dir / "cache" / "loudness",
+                                timeout=settings.render_timeout_seconds)
     args = build_render_args(timeline, profile, sources=sources, output=output,
                              captions_ass=captions, gain_db=plan.gain_db)
     run_ffmpeg(args, duration=timeline.duration, on_progress=watch.progress,
