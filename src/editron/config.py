@@ -110,6 +110,11 @@ class Settings(BaseSettings):
             return self.media_storage_path.expanduser().resolve()
         return self.home_dir / "media"
 
+    @property
+    def loudness_cache_dir(self) -> Path:
+        """Loudness plans remembered per audio program (``render.loudness``)."""
+        return self.home_dir / "cache" / "loudness"
+
     def batch_dir(self, batch_id: str) -> Path:
         return self.storage_dir / "batches" / batch_id
 

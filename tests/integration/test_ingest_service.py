@@ -122,6 +122,26 @@ def test_gc_removes_expired_working_files(footage: Path, settings: Settings) -> 
     assert get_batch(batch.batch_id, settings=ready(settings)).status == "ready"
 
 
+def test_gc_prunes_loudness_plans_nobody_used_for_a_month(settings: Settings) -> None:
+    import os
+
+    from editron.services.gc import LOUDNESS_PLAN_DAYS
+
+    folder = settings.loudness_cache_dir
+    folder.mkdir(parents=True)
+    fresh, stale = folder / "fresh.json", folder / "stale.json"
+    for plan in (fresh, stale):
+        plan.write_text('{"gain_db": 3.0, "expected_lufs": -14.0, "note": ""}')
+    month_ago = datetime.now(UTC) - timedelta(days=LOUDNESS_PLAN_DAYS + 1)
+    os.utime(stale, (month_ago.timestamp(), month_ago.timestamp()))
+    dry = collect_garbage(settings=settings, dry_run=True)
+    assert dry.removed_files == 1 and stale.exists()
+    report = collect_garbage(settings=settings)
+    assert report.removed_files == 1 and report.freed_bytes == fresh.stat().st_size
+    assert fresh.exists() and not stale.exists()
+    assert any("loudness plans" in line for line in report.details)
+
+
 def test_given_up_ingest_leaves_batch_failed_not_downloading(footage: Path,
                                                              settings: Settings) -> None:
     from editron.db import repositories as repo

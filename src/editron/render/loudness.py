@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -106,10 +107,7 @@ def plan_loudness(timeline: Timeline, profile: RenderProfile, *,
         # loudness moves by exactly the gain: no correction pass is needed.
         if raw + gain >= target - CLOSE_ENOUGH_LU:
             return LoudnessPlan(gain, target)
-        note = (f"{raw:.1f} LUFS of program audio reaches {raw + gain:.1f} LUFS with the most "
-                f"lift allowed ({gain:+.1f} dB), not {target:.0f}")
-        log.warning("loudness of %s: %s", timeline.name, note)
-        return LoudnessPlan(gain, raw + gain, note)
+        return _short_of_target(timeline, raw, raw + gain, gain, target)
     # The limiter's loss grows with the gain, so search for the gain with short audio passes:
     # a plain step first, then secant steps on the measured (gain, loudness) curve.
     tried: list[tuple[float, float]] = [(0.0, raw)]
@@ -128,10 +126,17 @@ def plan_loudness(timeline: Timeline, profile: RenderProfile, *,
     final = measure_program(timeline, profile, sources=sources, gain_db=gain, timeout=timeout)
     if final is None or abs(final - target) <= CLOSE_ENOUGH_LU:
         return LoudnessPlan(gain, target)
-    note = (f"{raw:.1f} LUFS of program audio reaches {final:.1f} LUFS with the most lift "
+    return _short_of_target(timeline, raw, final, gain, target)
+
+
+def _short_of_target(timeline: Timeline, raw: float, reached: float, gain: float,
+                     target: float) -> LoudnessPlan:
+    """The plan for a program the most lift allowed leaves short of the target: QC then
+    expects the loudness it reaches, and the log says why."""
+    note = (f"{raw:.1f} LUFS of program audio reaches {reached:.1f} LUFS with the most lift "
             f"allowed ({gain:+.1f} dB), not {target:.0f}")
     log.warning("loudness of %s: %s", timeline.name, note)
-    return LoudnessPlan(gain, final, note)
+    return LoudnessPlan(gain, reached, note)
 
 
 def plan_key(timeline: Timeline, profile: RenderProfile, *,
@@ -167,7 +172,7 @@ def plan_loudness_cached(timeline: Timeline, profile: RenderProfile, *,
     plan = plan_loudness(timeline, profile, sources=sources, timeout=timeout)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{id(plan)}.part")
+        partial = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.part")
         partial.write_text(json.dumps(asdict(plan)), encoding="utf-8")
         partial.replace(path)
     except OSError as exc:  # a cache that cannot be written only costs the next render time

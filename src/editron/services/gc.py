@@ -22,6 +22,7 @@ from editron.services.runtime import db, ready
 __all__ = ["GcReport", "collect_garbage"]
 
 WORKING_DIRS = ("derived", "downloads", "scratch", "originals")
+LOUDNESS_PLAN_DAYS = 30  # a plan unused this long belongs to an edit nobody renders any more
 
 
 class GcReport(BaseModel):
@@ -88,6 +89,8 @@ def collect_garbage(
                 append_event(session, entity_type="batch", entity_id=batch.id,
                              event_type="batch.gc", batch_id=batch.id,
                              payload={"freed_bytes": freed})
+    _prune_loudness_plans(settings.loudness_cache_dir, report, dry_run=dry_run,
+                          now=now or datetime.now(UTC))
     if root.is_dir():
         for child in sorted(root.iterdir()):
             if child.is_dir() and child.name not in known:
@@ -97,3 +100,20 @@ def collect_garbage(
                 report.details.append(
                     f"folder {child.name} (no batch): {report.freed_bytes - before} bytes")
     return report
+
+
+def _prune_loudness_plans(folder: Path, report: GcReport, *, dry_run: bool,
+                          now: datetime) -> None:
+    """Remove remembered loudness plans not written for ``LOUDNESS_PLAN_DAYS`` (a render
+    that needs one again measures it again)."""
+    if not folder.is_dir():
+        return
+    cutoff = now.timestamp() - LOUDNESS_PLAN_DAYS * 86400
+    old = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+    if not old:
+        return
+    before = report.freed_bytes
+    for path in old:
+        _remove(path, report, dry_run=dry_run)
+    report.details.append(f"loudness plans older than {LOUDNESS_PLAN_DAYS} days: {len(old)} "
+                          f"files, {report.freed_bytes - before} bytes")

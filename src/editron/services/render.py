@@ -387,7 +387,7 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
         captions.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
     sources = _sources(timeline)
     plan = plan_loudness_cached(timeline, profile, sources=sources,
-                                cache_dir=settings.home_dir / "cache" / "loudness",
+                                cache_dir=settings.loudness_cache_dir,
                                 timeout=settings.render_timeout_seconds)
     args = build_render_args(timeline, profile, sources=sources, output=output,
                              captions_ass=captions, gain_db=plan.gain_db)
