@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     whisper_model_path: Path | None = None
     whisper_compute_type: str = "int8"
     whisper_threads: int = 0  # 0: one per core
+    # Decode the ingest proxy (same frames, 540p) instead of the original when there is one.
+    analyse_proxies: bool = True
 
     # Queue
     # Huey's name: the key/table namespace, so several deployments (or tests) share one Redis.

@@ -88,6 +88,13 @@ class FileContext:
     brief: Brief
     work_dir: Path  # scratch space for this file (spools, thumbnails)
     model_hint: str | None = None
+    # An upright proxy with the same frames and times as ``path`` (made at ingest), decoded
+    # instead of the original when set: the original was already decoded once to make it.
+    proxy: Path | None = None
+
+    @property
+    def decode_path(self) -> Path:
+        return self.proxy if self.proxy is not None else self.path
 
 
 @dataclass(slots=True)

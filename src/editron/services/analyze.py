@@ -25,6 +25,7 @@ from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
 from editron.errors import EditronError, InputError, InvalidStateError
 from editron.logs import bind
+from editron.media.probe import probe as probe_media
 from editron.services.media_access import local_media_path
 from editron.services.runtime import db, ready
 
@@ -82,6 +83,36 @@ def _probe_of(row: Any) -> MediaProbe:
                       is_vfr=row.is_vfr, audio=audio)
 
 
+def _analysable_proxy(proxy: str | None, original: MediaProbe, *,
+                      settings: Settings) -> Path | None:
+    """The ingest proxy when it holds the original's frames at the original's times, so the
+    analysis can decode it instead; ``None`` means decode the original.
+
+    Variable-frame-rate originals are analysed from the original (the proxy's encoder may
+    retime their frames), as is anything whose proxy disagrees with it in rate or length."""
+    if not settings.analyse_proxies or not proxy or not original.has_video or original.is_vfr:
+        return None
+    path = Path(proxy)
+    if path.suffix != ".mp4" or not path.exists():
+        return None
+    try:
+        copy = probe_media(path)
+    except EditronError as exc:
+        log.warning("proxy %s unreadable, analysing the original: %s", path, exc.message)
+        return None
+    fps = original.fps or 0.0
+    frame = 1.0 / fps if fps else 0.04
+    same_rate = copy.fps is not None and abs(copy.fps - fps) <= 1e-3 * max(fps, 1.0)
+    same_length = abs(copy.duration_seconds - original.duration_seconds) <= 2 * frame + 0.05
+    if not (copy.has_video and same_rate and same_length
+            and copy.has_audio == original.has_audio):
+        log.info("proxy %s does not match its original (rate %s/%s, %.3f/%.3f s); analysing "
+                 "the original", path, copy.fps, original.fps, copy.duration_seconds,
+                 original.duration_seconds)
+        return None
+    return path
+
+
 def analyze_media_batch(
     *,
     batch_id: str,
@@ -117,14 +148,15 @@ def analyze_media_batch(
         session.add(row)
         session.flush()
         analysis_id = row.id
-        files = [(f.id, f.relative_path, _probe_of(f)) for f in batch.files
+        files = [(f.id, f.relative_path, _probe_of(f), f.proxy_path) for f in batch.files
                  if f.status in (FileStatus.READY, FileStatus.REMOTE)]
     work = settings.batch_dir(batch_id) / "scratch" / analysis_id
     folder = settings.batch_dir(batch_id) / "analysis" / analysis_id
     try:
         contexts = [FileContext(file_id, local_media_path(file_id, settings=settings), probe,
-                                parsed, work / file_id, model_hint)
-                    for file_id, _, probe in files]
+                                parsed, work / file_id, model_hint,
+                                proxy=_analysable_proxy(proxy, probe, settings=settings))
+                    for file_id, _, probe, proxy in files]
         if transcriber is None and max_iterations >= 2:
             transcriber = WhisperTranscriber(settings.whisper_model_path,
                                              compute_type=settings.whisper_compute_type,
@@ -132,7 +164,7 @@ def analyze_media_batch(
         result, spools = analyze_files(contexts, max_iterations=max_iterations,
                                        transcriber=transcriber, progress=progress)
         targets = deliverable_targets(targets_scope, parsed)
-        names = {file_id: name for file_id, name, _ in files}
+        names = {file_id: name for file_id, name, _, _ in files}
         write_report(folder, result=result, brief=parsed, targets=targets, names=names,
                      spools=spools)
     except EditronError as exc:
