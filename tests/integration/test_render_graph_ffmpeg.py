@@ -27,6 +27,7 @@ from editron.edit.captions import safe_area, to_ass
 from editron.media.ffmpeg import FfmpegProgress, ffmpeg_path, run_ffmpeg
 from editron.render.graph import RenderSource, build_render_args
 from editron.render.profiles import RenderProfile, profile_for
+from editron.render.qc import QcSpec, read_black_log, run_qc
 from editron.story.styles import default_brand
 from tests import media_factory as mf
 
@@ -128,9 +129,16 @@ def integrated_lufs(path: Path) -> float:
     return float(found[-1])
 
 
+def qc_spec(tl: Timeline) -> QcSpec:
+    return QcSpec(expected_frames=tl.duration_frames, rate_num=tl.rate.num,
+                  rate_den=tl.rate.den, width=320, height=180, video_codec="h264",
+                  audio_codec="aac", loudness_target=None)
+
+
 def render(tl: Timeline, profile: RenderProfile, src: Sources, out: Path,
-           captions: Path | None = None) -> Probe:
-    args = build_render_args(tl, profile, sources=src.files, output=out, captions_ass=captions)
+           captions: Path | None = None, black_log: Path | None = None) -> Probe:
+    args = build_render_args(tl, profile, sources=src.files, output=out, captions_ass=captions,
+                             black_log=black_log)
     seen: list[FfmpegProgress] = []
     run_ffmpeg(args, duration=tl.duration, on_progress=seen.append, label="render", path=out)
     assert seen and seen[-1].done
@@ -162,6 +170,28 @@ def test_transitions_keep_the_exact_duration(sources: Sources, tmp_path: Path,
         cut = tl.clips[1].record_start
         assert frame_at(out, cut - 1).mean() < 20  # black at the cut
         assert frame_at(out, cut - 8).mean() > 60  # picture before the dip
+
+
+def test_black_tap_finds_what_decoding_the_output_finds(sources: Sources,
+                                                        tmp_path: Path) -> None:
+    # The tap on the encoder's frames and a full decode of the written file (QC's other mode)
+    # see the same black runs, to the frame: one at the bottom of each dip.
+    tl = timeline(sources, kind="dip_to_black", frames=12)
+    out, log = tmp_path / "dip.mp4", tmp_path / "black.log"
+    render(tl, small(), sources, out, black_log=log)
+    tapped = read_black_log(log, until=tl.duration)
+    spec = replace(qc_spec(tl), max_black_seconds=0.05)
+    decoded = run_qc(out, spec).black_segments
+    assert len(tapped) == len(decoded) == 2
+    frame = 1 / tl.rate.fps
+    for got, want in zip(tapped, decoded, strict=True):
+        assert all(abs(a - b) <= frame + 1e-6 for a, b in zip(got, want, strict=True))
+    for (start, end), clip in zip(tapped, tl.clips[1:], strict=True):
+        assert start <= tl.rate.seconds(clip.record_start) <= end
+    fast = run_qc(out, spec, black_segments=tapped)
+    assert fast.black_segments == tapped and fast.frames == tl.duration_frames
+    assert fast.flags == ["black_segment"]  # unplanned at these limits
+    assert run_qc(out, replace(spec, max_black_seconds=0.5), black_segments=tapped).passed
 
 
 def test_captions_are_burned_in_from_an_awkward_path(sources: Sources, tmp_path: Path) -> None:
@@ -208,7 +238,8 @@ def test_master_prores_mov(sources: Sources, tmp_path: Path) -> None:
     tl = timeline(sources)
     profile = replace(profile_for("16:9", "mov"), width=160, height=90)
     out = tmp_path / "master.mov"
-    p = render(tl, profile, sources, out)
+    p = render(tl, profile, sources, out, black_log=tmp_path / "black.log")  # 10-bit tap
+    assert read_black_log(tmp_path / "black.log", until=tl.duration) == []
     assert p.frames == tl.duration_frames
     assert (p.video_codec, p.pix_fmt, p.audio_codec) == ("prores", "yuv422p10le", "pcm_s24le")
     assert (p.width, p.height) == (160, 90)

@@ -131,6 +131,20 @@ def test_truncated_render(renders: dict[str, Path]) -> None:
     assert isinstance(raised.value, MediaError)
 
 
+def test_keyframe_mode_takes_black_from_the_render_and_counts_packets(
+        renders: dict[str, Path]) -> None:
+    # The render measured its black runs; QC decodes keyframes and the last group of pictures
+    # only, and still counts every frame and catches a file cut short.
+    good = run_qc(renders["good"], SPEC, black_segments=[])
+    assert good.passed and good.frames == FRAMES and good.integrated_lufs is not None
+    black = run_qc(renders["black"], SPEC, black_segments=[(1.5, 2.46), (3.0, 3.2)])
+    assert black.flags == ["black_segment"] and black.black_segments == [(1.5, 2.46)]
+    cut = run_qc(renders["good_cut"], SPEC, black_segments=[])
+    assert "decode_error" in cut.flags and "duration" in cut.flags
+    assert cut.frames is not None and cut.frames < FRAMES and cut.decode_errors
+    assert run_qc(renders["mute"], SPEC, black_segments=[]).flags == ["audio_missing"]
+
+
 def test_not_media_and_missing(tmp_path: Path) -> None:
     notes = tmp_path / "notes.mp4"
     notes.write_text("not a video")

@@ -341,6 +341,21 @@ def test_caption_path_is_escaped_for_the_filtergraph() -> None:
     assert graph.index("ass=") < graph.index("[vout]")
 
 
+def test_black_tap_logs_the_finished_frames_for_qc() -> None:
+    log = Path("/work/it's: a, [odd] dir/black.log")
+    args = build(make_timeline(), black_log=log)
+    graph = graph_of(args)
+    # the encoder's frames are split after the final format: one branch is encoded, the
+    # other goes through blackdetect into a metadata log and ends in a sink
+    assert "format=pix_fmts=yuv420p,split[vout][vqc]" in graph
+    (detect,) = find_filter(graph, "blackdetect")
+    assert parse_filter_options(detect) == {"d": "0.1", "pix_th": "0.1"}
+    (meta,) = find_filter(graph, "metadata")
+    assert parse_filter_options(meta) == {"mode": "print", "file": str(log)}
+    assert ",nullsink;" in graph and opt(args, "-map") == ["[vout]", "[aout]"]
+    assert "blackdetect" not in graph_of(build(make_timeline()))
+
+
 def test_captions_without_a_brand_use_the_bundled_font_folder() -> None:
     from editron.story.styles import bundled_font_path
 

@@ -15,6 +15,7 @@ from editron.render.qc import (
     QcSpec,
     build_analysis_args,
     is_decode_error_line,
+    parse_black_log,
     parse_blackdetect,
     parse_ebur128_summary,
     parse_progress_frames,
@@ -148,6 +149,36 @@ def test_analysis_command_has_one_pass_per_present_stream() -> None:
     silent = build_analysis_args(Path("out.mp4"), SPEC, has_video=True, has_audio=False)
     assert "[0:a" not in silent[silent.index("-filter_complex") + 1]
     assert silent.count("-map") == 1
+
+
+def test_keyframe_pass_skips_non_key_frames_and_black_detection() -> None:
+    args = build_analysis_args(Path("out.mp4"), SPEC, has_video=True, has_audio=True,
+                               keyframes_only=True)
+    assert args[args.index("-skip_frame") + 1] == "nokey"
+    assert args.index("-skip_frame") < args.index("-i")  # an input (decoder) option
+    graph = args[args.index("-filter_complex") + 1]
+    assert "blackdetect" not in graph and graph.startswith("[0:v:0]null[v];[0:a:0]ebur128")
+    audio_only = build_analysis_args(Path("out.mp4"), SPEC, has_video=False, has_audio=True,
+                                     keyframes_only=True)
+    assert "-skip_frame" not in audio_only
+
+
+# ffmpeg n9.0.2 `metadata=mode=print:file=...` after blackdetect=d=0.1: black 0-1 s, 3 s-end.
+BLACK_LOG = """\
+frame:0    pts:0       pts_time:0
+lavfi.black_start=0
+frame:30   pts:1000000 pts_time:1
+lavfi.black_end=1
+frame:90   pts:3000000 pts_time:3
+lavfi.black_start=3
+"""
+
+
+def test_black_log_pairs_starts_and_ends_and_closes_a_run_at_the_end() -> None:
+    assert parse_black_log(BLACK_LOG, until=4.0) == [(0.0, 1.0), (3.0, 4.0)]
+    assert parse_black_log(BLACK_LOG, until=3.0) == [(0.0, 1.0)]  # nothing left to close
+    assert parse_black_log("", until=4.0) == []
+    assert parse_black_log("lavfi.black_end=2\nlavfi.black_start=x\n", until=4.0) == []
 
 
 def _fake_pass(monkeypatch: pytest.MonkeyPatch, streams: qc._Streams, log: str,

@@ -28,6 +28,7 @@ from editron.render.filters import (
     statement,
 )
 from editron.render.profiles import RenderProfile
+from editron.render.qc import black_tap
 
 __all__ = ["LOGO_WIDTH_SHARE", "LOWER_THIRD_SECONDS", "RenderSource", "build_loudness_probe_args",
            "build_render_args"]
@@ -64,8 +65,12 @@ class _Segment:
 def build_render_args(timeline: Timeline, profile: RenderProfile, *,
                       sources: Mapping[str, RenderSource], output: Path,
                       captions_ass: Path | None = None,
-                      gain_db: float | None = None) -> list[str]:
+                      gain_db: float | None = None,
+                      black_log: Path | None = None) -> list[str]:
     """ffmpeg arguments (without the binary) that write ``timeline`` to ``output``.
+
+    ``black_log``: also log the black runs of the finished frames there (``qc.black_tap``), so
+    QC need not decode the output's every frame again to find them.
 
     ``gain_db`` (from ``render.loudness.plan_gain``, measured on the same program) brings the
     mix to the profile's loudness with a fixed gain and a true-peak limiter; without it the
@@ -116,8 +121,12 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
     if captions_ass is not None:
         graph.append(statement([video], [_captions(captions_ass, brand)], "captions_on"))
         video = "captions_on"
-    graph.append(statement([video], [filter_spec("format", {"pix_fmts": profile.pix_fmt})],
-                           "vout"))
+    finished = filter_spec("format", {"pix_fmts": profile.pix_fmt})
+    if black_log is None:
+        graph.append(statement([video], [finished], "vout"))
+    else:
+        graph.append(f"[{video}]{finished},split[vout][vqc]")
+        graph.append(f"[vqc]{black_tap(black_log)}")
     total_samples = _samples(total, rate, profile.audio_rate)
     graph.append(statement(audio, [f"concat=n={len(audio)}:v=0:a=1"], "aprog"))
     sound = "aprog"

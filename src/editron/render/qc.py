@@ -7,6 +7,19 @@ One ffmpeg decode pass measures everything that needs the decoded media::
     -progress frame=                           -> decoded video frames
     [error]/[fatal] log lines                  -> decode errors
 
+After an Editron render the picture need not be decoded a second time: the render graph taps
+its finished frames on their way to the encoder (``black_tap``: blackdetect -> a metadata
+log, read back by ``read_black_log``), so ``run_qc(..., black_segments=...)`` takes the black
+segments from the render and checks the video stream without decoding every frame again
+(on a 1080p H.264 output that decode was a fifth of the render's own time):
+
+* every packet is demuxed, so the frame count is the number of video packets;
+* every keyframe is decoded (``-skip_frame nokey`` in the ffmpeg pass, which also logs any
+  demuxing error such as a file cut short);
+* the last group of pictures is decoded in full, from its keyframe to the end of the stream.
+
+The audio checks are the same in both modes (the audio is always decoded in full).
+
 ``-loglevel level+info`` tags each line with its level, so filter results (info) and decode
 errors are told apart without a second run. The SHA-256 is streamed from disk while ffmpeg
 decodes. Stream facts (codecs, size, rate) come from the container headers via PyAV.
@@ -36,17 +49,20 @@ import av
 
 from editron.errors import ProbeError, ProcessCancelledError, ProcessError
 from editron.media.ffmpeg import CancelCheck, ffmpeg_path
+from editron.render.filters import filter_spec
 
 __all__ = [
     "QC_SCHEMA_VERSION", "EbuR128Summary", "QcCheck", "QcReport", "QcSpec", "Span",
-    "build_analysis_args", "is_decode_error_line", "parse_blackdetect", "parse_ebur128_summary",
-    "parse_progress_frames", "parse_silencedetect", "run_qc", "unplanned_parts",
+    "black_tap", "build_analysis_args", "is_decode_error_line", "parse_black_log",
+    "parse_blackdetect", "parse_ebur128_summary", "parse_progress_frames",
+    "parse_silencedetect", "read_black_log", "run_qc", "unplanned_parts",
 ]
 
 QC_SCHEMA_VERSION = 1
 HASH_BLOCK_BYTES = 1 << 20
 MAX_DECODE_ERRORS_KEPT = 20
 BLACK_PIXEL_THRESHOLD = 0.10
+BLACK_TAP_MIN_SECONDS = 0.1  # the render's tap logs black runs this long; QC applies the limit
 FPS_RELATIVE_TOLERANCE = 1e-4  # 2997/100 matches 30000/1001; 30 does not
 # The container may run a little past the last video frame (the audio's last packet).
 CONTAINER_SLACK_SECONDS = 0.05
@@ -204,6 +220,45 @@ def parse_ebur128_summary(text: str) -> EbuR128Summary:
                           float(peak.group(1)) if peak else None)
 
 
+_BLACK_LOG = re.compile(rf"^lavfi\.black_(start|end)={_NUMBER}\s*$", re.MULTILINE)
+
+
+def black_tap(log_path: Path) -> str:
+    """Filters that log the black runs of the frames passing through (for a ``split`` branch
+    ending in ``nullsink``): the render graph's side of ``run_qc(black_segments=...)``."""
+    return ",".join([
+        filter_spec("blackdetect", {"d": f"{BLACK_TAP_MIN_SECONDS:g}",
+                                    "pix_th": f"{BLACK_PIXEL_THRESHOLD:g}"}),
+        filter_spec("metadata", {"mode": "print", "file": str(log_path)}),
+        "nullsink",
+    ])
+
+
+def parse_black_log(text: str, *, until: float) -> list[Span]:
+    """Black runs from the ``metadata=mode=print`` log of a ``black_tap``: each
+    ``lavfi.black_start=T`` paired with the next ``lavfi.black_end=T``; a run still open at
+    the end of the program (blackdetect marks no end there) lasts until ``until``."""
+    spans: list[Span] = []
+    start: float | None = None
+    for kind, value in _BLACK_LOG.findall(text):
+        if kind == "start":
+            start = max(0.0, float(value))
+        elif start is not None:
+            spans.append((start, float(value)))
+            start = None
+    if start is not None and until > start:
+        spans.append((start, until))
+    return spans
+
+
+def read_black_log(path: Path, *, until: float) -> list[Span]:
+    """``parse_black_log`` of the file a ``black_tap`` wrote (absent or empty: no black)."""
+    try:
+        return parse_black_log(path.read_text(encoding="utf-8", errors="replace"), until=until)
+    except FileNotFoundError:
+        return []
+
+
 def is_decode_error_line(line: str) -> bool:
     """A line ffmpeg tagged ``[error]``/``[fatal]`` under ``-loglevel level+…``."""
     return _LEVEL_TAG.search(line) is not None
@@ -235,11 +290,16 @@ def unplanned_parts(span: Span, planned: Sequence[Span]) -> list[Span]:
 # ---- the analysis pass ----------------------------------------------------------------------
 
 def build_analysis_args(path: Path, spec: QcSpec, *, has_video: bool,
-                        has_audio: bool) -> list[str]:
-    """The ffmpeg arguments (without the binary) of the one decode pass (pure)."""
+                        has_audio: bool, keyframes_only: bool = False) -> list[str]:
+    """The ffmpeg arguments (without the binary) of the one decode pass (pure).
+    ``keyframes_only``: decode only the video's keyframes and look for no black (the render
+    measured it)."""
     chains: list[str] = []
     maps: list[str] = []
-    if has_video:
+    if has_video and keyframes_only:
+        chains.append("[0:v:0]null[v]")
+        maps += ["-map", "[v]"]
+    elif has_video:
         chains.append(f"[0:v:0]blackdetect=d={spec.max_black_seconds:g}"
                       f":pix_th={BLACK_PIXEL_THRESHOLD:g}[v]")
         maps += ["-map", "[v]"]
@@ -249,8 +309,9 @@ def build_analysis_args(path: Path, spec: QcSpec, *, has_video: bool,
                       f"silencedetect=noise={spec.silence_threshold_db:g}dB"
                       f":d={spec.max_silence_seconds:g}[a]")
         maps += ["-map", "[a]"]
+    skip = ["-skip_frame", "nokey"] if has_video and keyframes_only else []
     return ["-hide_banner", "-nostdin", "-loglevel", "level+info", "-nostats",
-            "-progress", "pipe:1", "-i", str(path), "-filter_complex", ";".join(chains),
+            "-progress", "pipe:1", *skip, "-i", str(path), "-filter_complex", ";".join(chains),
             *maps, "-f", "null", "-"]
 
 
@@ -426,8 +487,50 @@ def _audio_checks(spec: QcSpec, streams: _Streams, loudness: EbuR128Summary,
     return checks
 
 
-def run_qc(path: Path, spec: QcSpec, *, should_cancel: CancelCheck | None = None) -> QcReport:
-    """Check ``path`` against ``spec`` and measure it; see the module docstring for errors."""
+def _video_packets(path: Path) -> tuple[int, list[str]]:
+    """Demux every video packet and decode the last group of pictures in full: the number of
+    packets (frames) and what went wrong (as decode error lines)."""
+    errors: list[str] = []
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        return 0, [f"cannot reopen for the packet check: {exc}"]
+    with container:
+        video = container.streams.video[0]
+        count, tail, last_key = 0, 0, None
+        try:
+            for packet in container.demux(video):
+                if packet.size == 0:
+                    continue
+                count += 1
+                if packet.is_keyframe:
+                    last_key, tail = packet.pts, 0
+                tail += 1
+        except av.error.FFmpegError as exc:
+            errors.append(f"demuxing stopped after {count} video packets: {exc}")
+        if last_key is None:
+            return count, [*errors, "no keyframe in the video stream"]
+        video.thread_type = "AUTO"
+        decoded = 0
+        try:
+            container.seek(last_key, stream=video, backward=True, any_frame=False)
+            for packet in container.demux(video):
+                decoded += len(packet.decode())
+        except av.error.FFmpegError as exc:
+            errors.append(f"the last group of pictures does not decode: {exc}")
+        if decoded < tail:
+            errors.append(f"decoded {decoded} of the {tail} frames from the last keyframe to "
+                          "the end")
+    return count, errors
+
+
+def run_qc(path: Path, spec: QcSpec, *, should_cancel: CancelCheck | None = None,
+           black_segments: Sequence[Span] | None = None) -> QcReport:
+    """Check ``path`` against ``spec`` and measure it; see the module docstring for errors.
+
+    ``black_segments``: black runs the render measured on its own output frames (``black_tap``
+    and ``read_black_log``); the video is then checked packet by packet and keyframe by
+    keyframe instead of being decoded in full again."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -436,11 +539,19 @@ def run_qc(path: Path, spec: QcSpec, *, should_cancel: CancelCheck | None = None
         raise ProbeError("file is empty (0 bytes)", path=str(path))
     streams = _read_streams(path)
     has_video, has_audio = streams.video_codec is not None, streams.audio_codec is not None
-    args = build_analysis_args(path, spec, has_video=has_video, has_audio=has_audio)
+    measured = black_segments is not None
+    args = build_analysis_args(path, spec, has_video=has_video, has_audio=has_audio,
+                               keyframes_only=measured)
     run, digest = _run_pass(args, path, should_cancel)
     text = "\n".join(run.log)
     frames = parse_progress_frames("\n".join(run.progress)) if has_video else None
     black = parse_blackdetect(text)
+    if measured and black_segments is not None:
+        black = [s for s in black_segments if s[1] - s[0] >= spec.max_black_seconds]
+        if has_video:
+            frames, problems = _video_packets(path)
+            run.error_count += len(problems)
+            run.errors.extend(problems[: max(0, MAX_DECODE_ERRORS_KEPT - len(run.errors))])
     silences = parse_silencedetect(text, until=streams.duration)
     loudness = parse_ebur128_summary(text) if has_audio else EbuR128Summary(None, None)
     checks = [*_video_checks(spec, streams, frames, black),

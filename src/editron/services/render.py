@@ -40,7 +40,7 @@ from editron.render.destinations.base import DeliveryError, parse_destination
 from editron.render.graph import RenderSource, build_render_args
 from editron.render.loudness import plan_loudness_cached
 from editron.render.profiles import RenderProfile, profile_for
-from editron.render.qc import QcReport, QcSpec, run_qc
+from editron.render.qc import QcReport, QcSpec, read_black_log, run_qc
 from editron.services.edit import deliverable_filename
 from editron.services.runtime import db, ready
 
@@ -389,15 +389,17 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
     plan = plan_loudness_cached(timeline, profile, sources=sources,
                                 cache_dir=settings.loudness_cache_dir,
                                 timeout=settings.render_timeout_seconds)
+    black_log = work / "black.log"  # the render measures its own black runs for QC
     args = build_render_args(timeline, profile, sources=sources, output=output,
-                             captions_ass=captions, gain_db=plan.gain_db)
+                             captions_ass=captions, gain_db=plan.gain_db, black_log=black_log)
     run_ffmpeg(args, duration=timeline.duration, on_progress=watch.progress,
                should_cancel=watch.cancelled, timeout=settings.render_timeout_seconds,
                label="render", path=output)
     # QC checks the loudness the plan could reach: a near-silent program is not lifted into
     # hiss just to meet the platform target (the plan's note says so in the log).
     spec = replace(qc_spec_for(timeline, profile), loudness_target=plan.expected_lufs)
-    return run_qc(output, spec, should_cancel=watch.cancelled)
+    black = read_black_log(black_log, until=timeline.duration) if black_log.exists() else None
+    return run_qc(output, spec, should_cancel=watch.cancelled, black_segments=black)
 
 
 def _fail_job(settings: Settings, job_id: str, reason: str) -> None:
