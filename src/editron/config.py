@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     render_timeout_seconds: float = 3 * 3600.0  # one render job, ffmpeg and QC together
     render_loudness_lufs: float | None = None  # overrides every profile's target when set
     dropbox_token: str | None = None  # EDITRON_DROPBOX_TOKEN: delivery to dropbox:/folder
+    # Delivery to s3://bucket/folder (extra editron[s3]); credentials: boto3's usual chain.
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, R2...; None: AWS itself
+    s3_region: str | None = None
+    s3_multipart_threshold_bytes: int = 64 * 1024 * 1024
+    s3_part_bytes: int = 16 * 1024 * 1024
     dropbox_api_host: str = "https://api.dropboxapi.com"
     dropbox_upload_host: str = "https://content.dropboxapi.com"
     dropbox_app_secret: str | None = None  # verifies webhook signatures (X-Dropbox-Signature)

@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from editron.analysis import engine
+from editron.analysis.base import FileContext
+from editron.analysis.decode import FileSpool
 from editron.cli.main import app
 from editron.config import Settings
 from editron.db import repositories as repo
 from editron.db.events import events_after
 from editron.db.session import session_scope
 from editron.errors import InputError, InvalidStateError, NotFoundError
-from editron.analysis import engine
-from editron.analysis.base import FileContext
-from editron.analysis.decode import FileSpool
 from editron.media.probe import probe
 from editron.services.analyze import AnalysisPublic, _analysable_proxy, analyze_media_batch
 from editron.services.ingest import get_batch, ingest_media_batch

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,10 +84,22 @@ def test_content_hash_of_a_file(tmp_path: Path) -> None:
 # parse_destination
 
 
-def test_builtins_are_registered_and_s3_is_listed_unavailable() -> None:
-    assert {"file", "dropbox"} <= set(DESTINATIONS)
-    assert "s3" in UNAVAILABLE
+def test_builtins_are_registered() -> None:
+    assert {"file", "dropbox", "s3"} <= set(DESTINATIONS)  # the dev extras include boto3
+    assert "s3" not in UNAVAILABLE
     assert issubclass(DeliveryError, EditronError)
+
+
+def test_s3_without_boto3_is_listed_unavailable_with_the_extra_to_install() -> None:
+    script = ("import sys; sys.modules['boto3'] = None\n"
+              "from editron.config import Settings\n"
+              "from editron.render.destinations import UNAVAILABLE, parse_destination\n"
+              "print(UNAVAILABLE['s3'])\n"
+              "try:\n    parse_destination('s3://bucket/x', settings=Settings())\n"
+              "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert "editron[s3]" in out and "InputError" in out and "unavailable" in out
 
 
 def test_plain_path_is_a_local_folder(tmp_path: Path, settings: Settings,
@@ -115,7 +129,7 @@ def test_windows_drive_is_a_path_not_a_scheme(settings: Settings) -> None:
     ("file://nas/share", "another host"),
     ("file:renders", "absolute"),
     ("ftp://example.com/x", "unknown scheme 'ftp'"),
-    ("s3://bucket/prefix", "unavailable"),
+    ("s3://Bucket/prefix", "not a valid bucket name"),
     ("dropbox://Events", "one slash"),
     ("dropbox:Events", "must start with '/'"),
     ("dropbox:/Events/../x", "'..' is not a usable folder name"),

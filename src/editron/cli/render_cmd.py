@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
         session_id: str,
         formats: Annotated[str, typer.Option(help="mp4 and/or mov, comma separated.")] = "mp4",
         destination: Annotated[list[str] | None, typer.Option(
-            help="Folder or dropbox:/path; repeat for several.")] = None,
+            help="Folder, dropbox:/path or s3://bucket/path; repeat for several.")] = None,
         priority: Annotated[str, typer.Option(help="low, standard or rush.")] = "standard",
         profile: Annotated[str | None, typer.Option(
             help="youtube, reels, tiktok, square, master or preview (default: by ratio).")

@@ -173,7 +173,8 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     @server.tool(name="render_video_deliverables",
                  description="Queue the renders of an edit session: one job per timeline and "
                              "format, each checked by QC and delivered. Destinations are "
-                             "'dropbox:/Folder' or a folder name under the Editron deliveries "
+                             "'dropbox:/Folder', 's3://bucket/folder' or a folder name under "
+                             "the Editron deliveries "
                              "folder (default: deliveries/<session id>). Example: "
                              "edit_session_id='<uuid>', formats=['mp4'], "
                              "destinations=['dropbox:/Events/Aurora'], priority='rush'. "

@@ -2,8 +2,8 @@
 download, and the rule for where a caller over HTTP or MCP may have renders delivered.
 
 Over the network a destination may not name an arbitrary folder on the server: only
-``dropbox:/...`` or a folder under ``<home>/deliveries`` (a bare name such as ``gala-2026``
-means ``<home>/deliveries/gala-2026``).
+``dropbox:/...``, ``s3://bucket/...`` or a folder under ``<home>/deliveries`` (a bare name
+such as ``gala-2026`` means ``<home>/deliveries/gala-2026``).
 """
 
 from __future__ import annotations
@@ -111,6 +111,12 @@ def network_destinations(destinations: Sequence[str] | None, *, settings: Settin
                                  "dropbox:/Folder/Sub")
             checked.append(text)
             continue
+        if scheme == "s3":  # a bucket the server's own credentials reach, like Dropbox
+            if not text.lower().startswith("s3://"):
+                raise InputError(f"destination {text!r}: write an S3 folder as "
+                                 "s3://bucket/folder")
+            checked.append(text)
+            continue
         if scheme == "file":
             parts = urlsplit(text)
             if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
@@ -118,8 +124,8 @@ def network_destinations(destinations: Sequence[str] | None, *, settings: Settin
                                  f"file://{root}/<folder>")
             folder = Path(unquote(parts.path))
         elif scheme is not None:
-            raise InputError(f"destination {text!r}: over the network only dropbox:/... or a "
-                             f"folder under {root} is accepted")
+            raise InputError(f"destination {text!r}: over the network only dropbox:/..., "
+                             f"s3://... or a folder under {root} is accepted")
         else:
             folder = Path(text).expanduser()
             if not folder.is_absolute():

@@ -37,7 +37,8 @@ class RenderCreate(BaseModel):
     destinations: list[Destination] = Field(
         default_factory=list, max_length=10,
         examples=[["dropbox:/Events/Aurora 2026", "gala-2026"]],
-        description="dropbox:/folder, or a folder under the Editron home's deliveries folder "
+        description="dropbox:/folder, s3://bucket/folder (with the s3 extra), or a folder "
+                    "under the Editron home's deliveries folder "
                     "(a bare name means deliveries/<name>). Default: deliveries/<session id>.")
     priority: Literal["low", "standard", "rush"] = "standard"
     profile: str | None = Field(default=None, max_length=32, examples=["preview"],

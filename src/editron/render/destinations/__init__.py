@@ -1,6 +1,7 @@
 """Where rendered files go, one module per destination; importing this package registers them.
 
-``parse_destination("dropbox:/Events/Gala")`` picks the destination by scheme (a plain folder
+``parse_destination("dropbox:/Events/Gala")`` (or ``s3://bucket/folder``, with the ``s3``
+extra) picks the destination by scheme (a plain folder
 path is ``file``); ``deliver(path, name)`` puts the file there once, atomically.
 """
 
@@ -28,12 +29,9 @@ __all__ = [
     "parse_destination",
 ]
 
-for _name in ("local", "dropbox"):
+for _name in ("local", "dropbox", "s3"):
     try:
         importlib.import_module(f"editron.render.destinations.{_name}")
     except ImportError as _exc:  # an optional dependency is missing: list it, keep the rest
-        UNAVAILABLE[_name] = str(_exc)
-
-# S3 delivery is planned (boto3 would be its optional dependency); until then the scheme is
-# recognised so the message says so instead of "unknown scheme".
-UNAVAILABLE.setdefault("s3", "not implemented in this build (it would need boto3)")
+        UNAVAILABLE[_name] = (f"{_exc}; install it with pip install 'editron[s3]'"
+                              if _name == "s3" else str(_exc))

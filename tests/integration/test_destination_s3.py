@@ -1,0 +1,123 @@
+"""S3 delivery against a real S3-compatible HTTP server on loopback (moto's server, in a
+thread): single and multipart uploads, idempotent redelivery, replacement, progress, and the
+errors an operator has to act on."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+boto3 = pytest.importorskip("boto3", reason="the s3 extra (boto3) is not installed")
+moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+
+from editron.config import Settings  # noqa: E402
+from editron.errors import InputError  # noqa: E402
+from editron.render.destinations import DeliveryError, parse_destination  # noqa: E402
+from editron.render.destinations.s3 import S3Bucket, parse_s3_target  # noqa: E402
+from editron.services.sessions import network_destinations  # noqa: E402
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture()
+def bucket(endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+           ) -> tuple[str, Any]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "editron-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "editron-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    name = "deliveries-" + request.node.name.replace("_", "-")[:40].lower().strip("-")
+    client.create_bucket(Bucket=name)
+    return name, client
+
+
+def _file(path: Path, size: int, seed: int = 1) -> Path:
+    block = bytes((seed * 131 + i * 7) % 251 for i in range(4096))
+    path.write_bytes((block * (size // len(block) + 1))[:size])
+    return path
+
+
+def test_deliver_once_then_skip_then_replace(bucket: tuple[str, Any], endpoint: str,
+                                             tmp_path: Path) -> None:
+    name, client = bucket
+    settings = Settings(s3_endpoint_url=endpoint)
+    dest = parse_destination(f"s3://{name}/Events/Gala 2026/", settings=settings)
+    assert isinstance(dest, S3Bucket) and dest.describe() == f"s3://{name}/Events/Gala 2026"
+    seen: list[tuple[int, int]] = []
+    first = dest.deliver(_file(tmp_path / "recap.mp4", 300_000), "recap_16x9.mp4",
+                         on_progress=lambda done, total: seen.append((done, total)))
+    key = "Events/Gala 2026/recap_16x9.mp4"
+    assert first.url == f"s3://{name}/{key}" and not first.skipped and first.bytes == 300_000
+    assert seen and seen[-1] == (300_000, 300_000)
+    body = client.get_object(Bucket=name, Key=key)["Body"].read()
+    assert body == (tmp_path / "recap.mp4").read_bytes()
+    again = dest.deliver(tmp_path / "recap.mp4", "recap_16x9.mp4")
+    assert again.skipped and again.url == first.url
+    listed = client.list_objects_v2(Bucket=name, Prefix="Events/")["Contents"]
+    assert [o["Key"] for o in listed] == [key]  # delivering twice does not duplicate
+    changed = _file(tmp_path / "recap.mp4", 200_000, seed=2)
+    third = dest.deliver(changed, "recap_16x9.mp4")
+    assert not third.skipped
+    assert client.get_object(Bucket=name, Key=key)["Body"].read() == changed.read_bytes()
+
+
+def test_large_files_go_up_in_parts(bucket: tuple[str, Any], endpoint: str,
+                                    tmp_path: Path) -> None:
+    name, client = bucket
+    dest = S3Bucket(name, "masters", endpoint_url=endpoint, multipart_threshold=5 * MIB,
+                    part_bytes=5 * MIB)
+    big = _file(tmp_path / "master.mov", 12 * MIB + 17)
+    sent: list[int] = []
+    result = dest.deliver(big, "recap_16x9.mov", on_progress=lambda d, t: sent.append(d))
+    assert not result.skipped and sent[-1] == big.stat().st_size
+    head = client.head_object(Bucket=name, Key="masters/recap_16x9.mov")
+    assert head["ETag"].strip('"').endswith("-3")  # three parts: a multipart upload
+    assert head["ContentLength"] == big.stat().st_size
+    got = client.get_object(Bucket=name, Key="masters/recap_16x9.mov")["Body"].read()
+    assert got == big.read_bytes()
+    assert not client.list_multipart_uploads(Bucket=name).get("Uploads")
+    assert dest.deliver(big, "recap_16x9.mov").skipped
+
+
+def test_errors_say_what_to_do(bucket: tuple[str, Any], endpoint: str, tmp_path: Path) -> None:
+    clip = _file(tmp_path / "clip.mp4", 1000)
+    missing = S3Bucket("no-such-bucket-here", endpoint_url=endpoint)
+    with pytest.raises(DeliveryError, match="bucket does not exist") as raised:
+        missing.deliver(clip, "clip.mp4")
+    assert not raised.value.transient and raised.value.path == str(clip)
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = S3Bucket(bucket[0], endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1,
+                    timeout_seconds=2)
+    with pytest.raises(DeliveryError, match="cannot reach the S3 endpoint") as raised:
+        down.deliver(clip, "clip.mp4")
+    assert raised.value.transient
+    with pytest.raises(InputError, match="plain file name"):
+        S3Bucket(bucket[0], endpoint_url=endpoint).deliver(clip, "../up.mp4")
+
+
+def test_targets_are_checked() -> None:
+    assert parse_s3_target("s3://my-bucket") == ("my-bucket", "")
+    assert parse_s3_target("s3://my.bucket//a/b/") == ("my.bucket", "a/b")
+    for bad in ("s3:/bucket/x", "s3://B/x", "s3://ab", "s3://bucket/a/../b"):
+        with pytest.raises(InputError):
+            parse_s3_target(bad)
+    settings = Settings()
+    assert network_destinations(["s3://bucket/Events"], settings=settings) == [
+        "s3://bucket/Events"]
+    with pytest.raises(InputError, match="s3://bucket/folder"):
+        network_destinations(["s3:bucket"], settings=settings)
