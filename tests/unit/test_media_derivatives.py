@@ -78,7 +78,10 @@ def test_hot_plan_is_one_process_with_every_output(tmp_path: Path) -> None:
     args = build_derivative_args(Path("/in/clip.mov"), VIDEO, plan)
     assert args.count("-i") == 1 and args[:2] == ["-i", "/in/clip.mov"], "one decode pass"
     graph = args[args.index("-filter_complex") + 1]
-    assert "[0:v:0]split=3" in graph and "tile=10x9" in graph and "fps=1/3" in graph
+    # the full-size frames are scaled once; proxy, poster and sprite come from that
+    assert graph.startswith("[0:v:0]scale=") and graph.count("min(540,") == 2
+    assert ",format=yuv420p,split=3[v0][v1][v2];[v0]null[proxy]" in graph
+    assert "tile=10x9" in graph and "fps=1/3" in graph
     assert "aresample=8000" in graph and "mono" in graph
     proxy = _output_group(args, tmp_path / "proxy.mp4")
     assert proxy[:2] == ["-map", "[proxy]"] and "libx264" in proxy and "aac" in proxy
@@ -88,7 +91,7 @@ def test_hot_plan_is_one_process_with_every_output(tmp_path: Path) -> None:
     poster = _output_group(args, tmp_path / "poster.jpg")
     assert poster[:2] == ["-map", "[poster]"] and "-frames:v" in poster
     # 10 % of 250 s is capped at 5 s: frame 125 at 25 fps
-    assert "trim=start_frame=125" in graph
+    assert "trim=start_frame=125:end_frame=126" in graph  # the branch ends at the poster
     sprite = _output_group(args, tmp_path / "sprite.jpg")
     assert sprite[:2] == ["-map", "[sprite]"]
     pcm = _output_group(args, tmp_path / "peaks.pcm")
@@ -107,7 +110,8 @@ def test_warm_plan_has_images_only(tmp_path: Path) -> None:
                                                                          tier="warm"))
     assert str(tmp_path / "proxy.mp4") not in warm and str(tmp_path / "peaks.pcm") not in warm
     assert str(tmp_path / "sprite.jpg") in warm and str(tmp_path / "poster.jpg") in warm
-    assert "split=2" in warm[warm.index("-filter_complex") + 1]
+    graph = warm[warm.index("-filter_complex") + 1]
+    assert graph.startswith("[0:v:0]split=2") and "min(540" not in graph  # no proxy scale
 
 
 def test_cold_plan_runs_nothing(tmp_path: Path) -> None:

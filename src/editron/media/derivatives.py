@@ -178,10 +178,14 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
                                  plan.sprite) if p is not None]
     if probe.has_video and video_outputs:
         branches = [f"v{i}" for i in range(len(video_outputs))]
-        graph.append("[0:v:0]split=" + f"{len(branches)}" + "".join(f"[{b}]" for b in branches))
+        fork = f"split={len(branches)}" + "".join(f"[{b}]" for b in branches)
+        # With a proxy, the full-size frames are scaled once, to the proxy's size, and the
+        # poster and sprite are made from those (both are smaller than the proxy).
+        shrink = f"{_proxy_scale()},format=yuv420p," if plan.proxy is not None else ""
+        graph.append(f"[0:v:0]{shrink}{fork}")
         free = iter(branches)
         if plan.proxy is not None:
-            graph.append(f"[{next(free)}]{_proxy_scale()},format=yuv420p[proxy]")
+            graph.append(f"[{next(free)}]null[proxy]")
             out = ["-map", "[proxy]", "-c:v", "libx264", "-preset", PROXY_PRESET,
                    "-crf", "23", "-g", "48"]
             if probe.has_audio:
@@ -189,7 +193,10 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
             outputs.append([*out, "-movflags", "+faststart", str(plan.proxy)])
         if plan.poster is not None:
             side = POSTER_MAX_SIDE
-            graph.append(f"[{next(free)}]trim=start_frame={_poster_frame(probe)},"
+            # end_frame: the branch stops at the poster frame instead of scaling every
+            # later frame for an output that is already written (a tenth of the pass).
+            first = _poster_frame(probe)
+            graph.append(f"[{next(free)}]trim=start_frame={first}:end_frame={first + 1},"
                          f"setpts=PTS-STARTPTS,scale='min({side},iw)':'min({side},ih)'"
                          ":force_original_aspect_ratio=decrease:force_divisible_by=2,"
                          "format=yuvj420p[poster]")
