@@ -40,6 +40,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -542,16 +543,21 @@ def run_qc(path: Path, spec: QcSpec, *, should_cancel: CancelCheck | None = None
     measured = black_segments is not None
     args = build_analysis_args(path, spec, has_video=has_video, has_audio=has_audio,
                                keyframes_only=measured)
-    run, digest = _run_pass(args, path, should_cancel)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The packet check (PyAV, which lets go of the GIL while it decodes) runs while the
+        # ffmpeg pass decodes the audio and the keyframes: one is mostly one core's work.
+        packets = pool.submit(_video_packets, path) if measured and has_video else None
+        run, digest = _run_pass(args, path, should_cancel)
+        counted = packets.result() if packets is not None else None
     text = "\n".join(run.log)
     frames = parse_progress_frames("\n".join(run.progress)) if has_video else None
     black = parse_blackdetect(text)
     if measured and black_segments is not None:
         black = [s for s in black_segments if s[1] - s[0] >= spec.max_black_seconds]
-        if has_video:
-            frames, problems = _video_packets(path)
-            run.error_count += len(problems)
-            run.errors.extend(problems[: max(0, MAX_DECODE_ERRORS_KEPT - len(run.errors))])
+    if counted is not None:
+        frames, problems = counted
+        run.error_count += len(problems)
+        run.errors.extend(problems[: max(0, MAX_DECODE_ERRORS_KEPT - len(run.errors))])
     silences = parse_silencedetect(text, until=streams.duration)
     loudness = parse_ebur128_summary(text) if has_audio else EbuR128Summary(None, None)
     checks = [*_video_checks(spec, streams, frames, black),
