@@ -31,6 +31,7 @@ from editron.analysis.base import FileContext  # noqa: E402
 from editron.analysis.brief import parse_brief  # noqa: E402
 from editron.analysis.engine import analyze_files  # noqa: E402
 from editron.analysis.speech import WhisperTranscriber  # noqa: E402
+from editron.media.derivatives import make_derivatives  # noqa: E402
 from editron.media.probe import probe  # noqa: E402
 
 WORK = HERE / ".work" / "analysis"
@@ -73,11 +74,12 @@ def make_footage(minutes: float) -> Path:
     return target
 
 
-def run(path: Path, *, speech: bool) -> dict[str, float]:
+def run(path: Path, *, speech: bool, proxy: Path | None = None) -> dict[str, float]:
     info = probe(path)
     work = WORK / ("spool-speech" if speech else "spool")
     shutil.rmtree(work, ignore_errors=True)
-    ctx = FileContext("bench", path, info, parse_brief("Sponsors: Northwind"), work)
+    ctx = FileContext("bench", path, info, parse_brief("Sponsors: Northwind"), work,
+                      proxy=proxy)
     transcriber = WhisperTranscriber() if speech else None
     if transcriber is not None:
         transcriber._model()  # load once, outside the timing, as a worker would
@@ -89,6 +91,18 @@ def run(path: Path, *, speech: bool) -> dict[str, float]:
             "x_real_time": round(info.duration_seconds / elapsed, 2),
             "shots": len(result.shots), "words": sum(len(t.words) for t in result.transcript),
             "crowd_peaks": len(result.crowd_peaks), "hero_moments": len(result.hero_moments)}
+
+
+def make_proxy(path: Path) -> tuple[Path, float]:
+    """The ingest pass of a hot-tier batch (proxy, poster, sprite, waveform PCM in one
+    ffmpeg run), timed: what the analysis of an ingested batch decodes instead."""
+    out = WORK / "derivatives"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    made = make_derivatives(path, out, probe(path), tier="hot")
+    assert made.proxy is not None
+    return made.proxy, round(time.perf_counter() - started, 2)
 
 
 def decode_only(path: Path, *, skip_frame: Literal["NONREF"] | None = None
@@ -121,7 +135,10 @@ def main() -> None:
     reference = decode_only(footage, skip_frame="NONREF")
     without = run(footage, speech=False)
     with_speech = None if args.no_speech else run(footage, speech=True)
-    targets = {"without_speech>=8x": without["x_real_time"] >= 8}
+    proxy, ingest_seconds = make_proxy(footage)
+    from_proxy = run(footage, speech=False, proxy=proxy)
+    targets = {"without_speech>=8x": without["x_real_time"] >= 8,
+               "without_speech_from_ingest_proxy>=8x": from_proxy["x_real_time"] >= 8}
     if with_speech is not None:
         targets["with_speech>=4x"] = with_speech["x_real_time"] >= 4
     print(json.dumps({
@@ -129,6 +146,10 @@ def main() -> None:
         "duration_seconds": round(duration, 1),
         "decode_only": ceiling, "decode_only_reference_frames": reference,
         "without_speech": without, "with_speech": with_speech,
+        # An ingested (hot-tier) batch: ingest decoded the original once to make the proxy
+        # (timed here as ingest_pass_seconds, part of ingest), and the analysis decodes that.
+        "ingest_pass_seconds": ingest_seconds,
+        "without_speech_from_ingest_proxy": from_proxy,
         # Wall time of the analysis over the every-frame decode in the same invocation: the
         # load on a shared machine hits both alike, so this ratio travels between runs.
         "without_speech_over_decode_only": round(without["seconds"] / ceiling["seconds"], 3),
