@@ -120,7 +120,7 @@ def test_render_errors_are_problems(event_client: Http, event_settings: Settings
     session_id = _social(event_settings, analysed_event.batch_id)
     url = f"/api/edit-sessions/{session_id}/renders"
     for destination in ("/etc", str(tmp_path), "../../escape", "file:///tmp/out",
-                        "s3://bucket/x", "~/Movies", "dropbox:relative"):
+                        "s3:bucket/x", "ftp://host/x", "~/Movies", "dropbox:relative"):
         refused = http.post(url, json={"destinations": [destination]}, headers=auth)
         assert refused.status_code == 422, (destination, refused.text)
         assert refused.headers["content-type"] == "application/problem+json"

@@ -121,3 +121,20 @@ def test_targets_are_checked() -> None:
         "s3://bucket/Events"]
     with pytest.raises(InputError, match="s3://bucket/folder"):
         network_destinations(["s3:bucket"], settings=settings)
+
+
+def test_no_credentials_is_refused_before_any_render(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(InputError, match="no S3 credentials; set AWS_ACCESS_KEY_ID"):
+        parse_destination("s3://bucket/x", settings=Settings())
+    # Credentials lost after the job was accepted: a failure that retrying will not fix.
+    clip = _file(tmp_path / "clip.mp4", 1000)
+    with pytest.raises(DeliveryError, match="no S3 credentials") as raised:
+        S3Bucket("bucket", endpoint_url="http://127.0.0.1:9").deliver(clip, "clip.mp4")
+    assert not raised.value.transient

@@ -28,7 +28,12 @@ import boto3
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
 
 from editron.errors import InputError
 from editron.render.destinations.base import (
@@ -101,7 +106,9 @@ class S3Bucket(Destination):
         self.bucket, self.prefix = bucket, prefix.strip("/")
         self.transfer = TransferConfig(multipart_threshold=max(multipart_threshold, part_bytes),
                                        multipart_chunksize=part_bytes, max_concurrency=4)
-        self.client = client if client is not None else boto3.client(
+        # A session of its own: boto3's module-wide default one caches credentials and is not
+        # meant to be shared between threads (workers deliver from several).
+        self.client = client if client is not None else boto3.session.Session().client(
             "s3", endpoint_url=endpoint_url or None, region_name=region or None,
             config=Config(retries={"max_attempts": max_attempts, "mode": "standard"},
                           connect_timeout=timeout_seconds, read_timeout=timeout_seconds))
@@ -109,6 +116,11 @@ class S3Bucket(Destination):
     @classmethod
     def from_target(cls, target: str, *, settings: Settings) -> S3Bucket:
         bucket, prefix = parse_s3_target(target)
+        # Refuse now, not after the render: a job cannot find credentials by trying again.
+        if boto3.session.Session().get_credentials() is None:
+            raise InputError(f"destination {target!r}: no S3 credentials; set "
+                             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) "
+                             "for the Editron server and its workers")
         return cls(bucket, prefix, endpoint_url=settings.s3_endpoint_url,
                    region=settings.s3_region,
                    multipart_threshold=settings.s3_multipart_threshold_bytes,
@@ -190,6 +202,10 @@ class S3Bucket(Destination):
                     if "NoSuchBucket" in text else text)
             raise DeliveryError(f"{path.name}: delivering to {url} failed: {hint}",
                                 path=str(path), transient=not permanent) from None
+        except NoCredentialsError:
+            raise DeliveryError(f"{path.name}: delivering to {url} failed: no S3 credentials; "
+                                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                                path=str(path), transient=False) from None
         except (BotoCoreError, OSError) as exc:  # connection reset, timeouts, a full disk
             raise DeliveryError(f"{path.name}: delivering to {url} failed: {exc}",
                                 path=str(path), transient=True) from None
