@@ -552,7 +552,7 @@ def run_qc(path: Path, spec: QcSpec, *, should_cancel: CancelCheck | None = None
     text = "\n".join(run.log)
     frames = parse_progress_frames("\n".join(run.progress)) if has_video else None
     black = parse_blackdetect(text)
-    if measured and black_segments is not None:
+    if black_segments is not None:
         black = [s for s in black_segments if s[1] - s[0] >= spec.max_black_seconds]
     if counted is not None:
         frames, problems = counted

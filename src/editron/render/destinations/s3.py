@@ -18,7 +18,6 @@ object's size and recorded digest are read back and compared with the local file
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from pathlib import Path
@@ -36,6 +35,7 @@ from botocore.exceptions import (
 )
 
 from editron.errors import InputError
+from editron.ingest.fingerprint import sha256_file
 from editron.render.destinations.base import (
     DeliveryError,
     DeliveryResult,
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["S3Bucket", "parse_s3_target"]
 
 log = logging.getLogger(__name__)
-HASH_BLOCK_BYTES = 1 << 20
 DIGEST_KEY = "sha256"  # stored as x-amz-meta-sha256
 # The bucket naming rules of S3 (3-63 characters, lower case, digits, dots and hyphens).
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -75,14 +74,6 @@ def parse_s3_target(target: str) -> tuple[str, str]:
     if any(p in (".", "..") for p in parts):
         raise InputError(f"destination {target!r}: the folder may not contain . or ..")
     return bucket, "/".join(parts)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(HASH_BLOCK_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _code(exc: ClientError) -> str:
@@ -137,7 +128,7 @@ class S3Bucket(Destination):
         size = check_source(path, destination=self.describe())
         key = f"{self.prefix}/{name}" if self.prefix else name
         url = f"s3://{self.bucket}/{key}"
-        digest = _sha256(path)
+        digest = sha256_file(path)
         if self._stored(path, key) == (size, digest):
             log.info("%s already holds the same %s; not uploading it again", url, name)
             if on_progress is not None:
@@ -181,27 +172,15 @@ class S3Bucket(Destination):
             code = _code(exc)
             if missing_ok and code in ("404", "NoSuchKey", "NotFound"):
                 raise _Missing from None
-            if code == "NoSuchBucket" or (code == "404" and not missing_ok):
-                hint = "the bucket does not exist; create it or check the name"
-            elif code in ("AccessDenied", "403", "InvalidAccessKeyId",
-                          "SignatureDoesNotMatch"):
-                hint = ("access refused; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and "
-                        "the bucket's policy")
-            else:
-                hint = f"S3 answered {code}"
-            raise DeliveryError(f"{path.name}: delivering to {url} failed: {hint}",
-                                path=str(path), transient=code not in _PERMANENT) from None
+            raise _refused(path, url, code) from None
+        except S3UploadFailedError as exc:  # the transfer manager re-raises a ClientError so
+            cause = exc.__context__
+            raise _refused(path, url, _code(cause) if isinstance(cause, ClientError)
+                           else str(exc)) from None
         except EndpointConnectionError as exc:
             raise DeliveryError(f"{path.name}: cannot reach the S3 endpoint for {url} "
                                 f"({exc}); check EDITRON_S3_ENDPOINT_URL and the network",
                                 path=str(path), transient=True) from None
-        except S3UploadFailedError as exc:  # the transfer manager's wrapper of a ClientError
-            text = str(exc)
-            permanent = [c for c in _PERMANENT if c in text and not c.isdigit()]
-            hint = ("the bucket does not exist; create it or check the name"
-                    if "NoSuchBucket" in text else text)
-            raise DeliveryError(f"{path.name}: delivering to {url} failed: {hint}",
-                                path=str(path), transient=not permanent) from None
         except NoCredentialsError:
             raise DeliveryError(f"{path.name}: delivering to {url} failed: no S3 credentials; "
                                 "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
@@ -209,6 +188,19 @@ class S3Bucket(Destination):
         except (BotoCoreError, OSError) as exc:  # connection reset, timeouts, a full disk
             raise DeliveryError(f"{path.name}: delivering to {url} failed: {exc}",
                                 path=str(path), transient=True) from None
+
+
+def _refused(path: Path, url: str, code: str) -> DeliveryError:
+    """What S3 answered ``code`` means for the person delivering, and whether to retry."""
+    if code in ("NoSuchBucket", "404"):
+        hint = "the bucket does not exist; create it or check the name"
+    elif code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        hint = ("access refused; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the "
+                "bucket's policy")
+    else:
+        hint = f"S3 answered {code}"
+    return DeliveryError(f"{path.name}: delivering to {url} failed: {hint}", path=str(path),
+                         transient=code not in _PERMANENT)
 
 
 class _Missing(Exception):
