@@ -16,6 +16,7 @@ from editron.errors import MediaError, ProcessCancelledError, ProcessError
 from editron.media.derivatives import make_derivatives
 from editron.media.ffmpeg import FfmpegProgress
 from editron.media.probe import probe
+from tests.media_factory import run_ffmpeg
 
 
 def _top_level_boxes(path: Path) -> list[str]:
@@ -103,6 +104,24 @@ def test_proxy_short_side_is_540(media_dir: Path, tmp_path: Path) -> None:
     assert tall.sprite_grid is not None and tall.sprite_grid.tile_height == 160
     with Image.open(tall.poster or "") as poster:
         assert poster.size == (360, 640)
+
+
+def test_proxy_of_busy_footage_stays_a_proxy(tmp_path: Path) -> None:
+    # Noise is the worst case for an encoder: CRF alone would give the 540p proxy about the
+    # original's rate (over 10 Mbit/s). The cap keeps it a proxy: small to store, cheap to
+    # encode and to decode again for the analysis.
+    seconds = 6
+    source = tmp_path / "busy.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=25:duration={seconds}",
+                "-vf", "noise=alls=40:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
+                "-crf", "16", "-pix_fmt", "yuv420p", str(source)])
+    made = make_derivatives(source, tmp_path / "out", probe(source), tier="hot")
+    assert made.proxy is not None
+    proxy_bits = made.proxy.stat().st_size * 8 / seconds
+    original_bits = source.stat().st_size * 8 / seconds
+    assert original_bits > 15e6, "the footage is meant to be hard to compress"
+    # 3 Mbit/s plus at most the 6 Mbit buffer spent over the clip, and the container.
+    assert proxy_bits < 3e6 + 6e6 / seconds + 0.3e6, f"{proxy_bits / 1e6:.1f} Mbit/s"
 
 
 def test_small_portrait_keeps_its_size(media_dir: Path, tmp_path: Path) -> None:

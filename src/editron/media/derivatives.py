@@ -16,11 +16,13 @@ keyframe every 48 frames for scrubbing. x264's ``ultrafast`` preset: the ingest 
 bound by decoding the original, and ``ultrafast`` keeps the proxy encode to about a tenth of
 that (``veryfast`` added about 40 % to the pass on noisy 1080p footage) at about 1.7x the
 size; no B-frames, so the proxy is also cheap to decode, which the analysis relies on
-(``services/analyze.py`` analyses the proxy when there is one). Its SHORT side is 540
-(1920x1080 -> 960x540, a 1080x1920 portrait clip -> 540x960); sources already smaller keep
-their size (never upscaled). Both sides are even. ffmpeg applies the display rotation while
-decoding, so the proxy is stored upright (rotation 0) with the same display size and aspect
-as the source.
+(``services/analyze.py`` analyses the proxy when there is one). Its rate is capped at
+3 Mbit/s (a usual rate for 540p edit proxies): CRF alone gave busy, noisy footage 10 Mbit/s,
+nearly the original's size, and every extra bit costs the encoder and each later decode.
+Its SHORT side is 540 (1920x1080 -> 960x540, a 1080x1920 portrait clip -> 540x960);
+sources already smaller keep their size (never upscaled). Both sides are even. ffmpeg applies
+the display rotation while decoding, so the proxy is stored upright (rotation 0) with the
+same display size and aspect as the source.
 
 Sprite sheet: one tile every ``interval`` whole seconds, chosen so there are at most 100
 tiles, in a grid of up to 10 columns; ``sprite.json`` describes it (``SpriteGrid.as_dict``).
@@ -58,6 +60,8 @@ __all__ = [
 
 PROXY_SHORT_SIDE = 540
 PROXY_PRESET = "ultrafast"
+PROXY_MAXRATE = "3M"
+PROXY_BUFSIZE = "6M"  # two seconds of the cap: quality moves smoothly within a scene
 POSTER_MAX_SIDE = 640
 TILE_LONG_SIDE = 160
 SPRITE_COLUMNS = 10
@@ -187,7 +191,8 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
         if plan.proxy is not None:
             graph.append(f"[{next(free)}]null[proxy]")
             out = ["-map", "[proxy]", "-c:v", "libx264", "-preset", PROXY_PRESET,
-                   "-crf", "23", "-g", "48"]
+                   "-crf", "23", "-maxrate", PROXY_MAXRATE, "-bufsize", PROXY_BUFSIZE,
+                   "-g", "48"]
             if probe.has_audio:
                 out += ["-map", "0:a:0", *AUDIO_PROXY_ARGS]
             outputs.append([*out, "-movflags", "+faststart", str(plan.proxy)])
