@@ -5,17 +5,21 @@ file and pass, and a multi-file batch where one file is damaged."""
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from editron.analysis import decode
 from editron.analysis.base import FileContext
 from editron.analysis.brief import parse_brief
 from editron.analysis.engine import analyze_files
+from editron.domain.analysis import Word
 from editron.media.probe import probe
 from tests.analysis_fixtures import CutClip, make_cut_clip
-from tests.media_factory import make_rotated_clip, make_truncated, make_vfr_clip
+from tests.media_factory import make_clip, make_rotated_clip, make_truncated, make_vfr_clip
 
 SHOTS = [2, 1.6, 2, 2.4, 2, 1.6, 2, 2]
 KINDS = ["cut", "dissolve", "cut", "fade", "cut", "dissolve", "cut"]
@@ -109,3 +113,53 @@ def test_progress_per_file_and_pass_and_damaged_files(tmp_path: Path,
     vfr_shots = [s for s in result.shots if s.file_id == "vfr"]
     assert vfr_shots and abs(vfr_shots[-1].end - 3.0) < 0.2
     assert spools["rot"].frame_shape[0] > spools["rot"].frame_shape[1]  # upright portrait
+
+
+class _RecordingTranscriber:
+    """Stands in for Whisper: notes when it is first called and on which thread, and fails on
+    the second file."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.calls = 0
+        self.threads: set[str] = set()
+
+    def transcribe(self, audio: npt.NDArray[np.float32]
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
+        self.calls += 1
+        self.threads.add(threading.current_thread().name)
+        self.started.set()
+        if self.calls == 2:
+            raise RuntimeError("the model ran out of memory")
+        return [(0.0, 1.0, "hello there", [Word("hello", 0.0, 0.4), Word("there", 0.5, 1.0)])
+                ], "en"
+
+
+def test_pass_two_of_a_file_runs_while_the_next_file_is_read(tmp_path: Path) -> None:
+    names = ["one", "two", "three"]
+    contexts = []
+    for k, name in enumerate(names):
+        clip = make_clip(tmp_path / f"{name}.mp4", seconds=2.0, tone_hz=300 + 100 * k)
+        contexts.append(FileContext(name, clip, probe(clip), parse_brief(None),
+                                    tmp_path / f"w-{name}"))
+    transcriber = _RecordingTranscriber()
+    overlapped: list[bool] = []
+
+    def progress(stage: str, _fraction: float) -> None:
+        # Pass 1 of the last file holds on until the first file's pass 2 is transcribing:
+        # run one after the other, it never would.
+        if stage == "pass 1: three.mp4" and not overlapped:
+            overlapped.append(transcriber.started.wait(timeout=30))
+
+    result, _ = analyze_files(contexts, max_iterations=3, transcriber=transcriber,
+                              progress=progress)
+    assert overlapped == [True]
+    assert transcriber.threads and all(t.startswith("analysis-pass2")
+                                       for t in transcriber.threads)
+    assert result.passes_completed == 3
+    reports = {r.file_id: r for r in result.file_reports}
+    # The failed transcription is the second file's; the batch goes on.
+    assert reports["two"].status == "partial"
+    assert any("RuntimeError: the model ran out of memory" in m for m in reports["two"].messages)
+    assert reports["one"].status == reports["three"].status == "analyzed"
+    assert {t.file_id for t in result.transcript} == {"one", "three"}

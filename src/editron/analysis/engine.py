@@ -7,13 +7,19 @@ Pass 2: the expensive analysers on the spool pass 1 wrote, focused on those wind
         boundaries only) when ``model_hint="accurate"`` and the ml extra is installed.
 Pass 3: hero-moment boundaries refined to shot cuts and word gaps.
 A file that fails is reported and skipped; the batch goes on.
+
+A file's pass 2 needs only its own pass 1, so it runs on a worker thread while pass 1 reads
+the next file: pass 1 mostly keeps one core busy (Python feeding the decoder), and speech and
+faces (CTranslate2, OpenCV; both let go of the GIL) fill the other.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,25 +137,12 @@ def _pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
             findings.shot_signals, spool.frames(), spool.frame_times, focus)
 
 
-def _normalise_energy(findings: Sequence[FileFindings]) -> list[EnergyPoint]:
-    levels = [p.loudness_db for f in findings for p in f.energy]
-    if not levels:
-        return []
-    lo, hi = float(np.percentile(levels, 5)), float(np.percentile(levels, 99))
-    span = max(hi - lo, 1e-3)
-    return [replace(p, energy=round(float(np.clip((p.loudness_db - lo) / span, 0, 1)), 4))
-            for f in findings for p in f.energy]
-
-
-def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
-                  transcriber: Transcriber | None = None, progress: Progress | None = None,
-                  keep_spool: bool = False) -> tuple[AnalysisResult, dict[str, FileSpool]]:
-    """Analyse every file; returns the result and each file's spool (for thumbnails)."""
-    if not 1 <= max_iterations <= 3:
-        raise ValueError("max_iterations must be 1, 2 or 3")
-    findings: dict[str, FileFindings] = {}
-    spools: dict[str, FileSpool] = {}
-    reports: list[FileReport] = []
+def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
+                transcriber: Transcriber | None, progress: Progress | None,
+                findings: dict[str, FileFindings], spools: dict[str, FileSpool],
+                reports: list[FileReport], pass_two: ThreadPoolExecutor,
+                second: list[tuple[FileContext, Future[None]]]) -> None:
+    """Pass 1 of every file in turn, handing each file that passed to ``pass_two``."""
     for n, ctx in enumerate(contexts):
         def step(fraction: float, n: int = n, name: str = ctx.path.name) -> None:
             if progress is not None:
@@ -171,19 +164,57 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
                                             "max_iterations is 1")
             found.messages.append(f"accurate shots unavailable: {why}; used the fast detector")
         findings[ctx.file_id], spools[ctx.file_id] = found, spool
-    passes = 1
-    if max_iterations >= 2:
-        for n, ctx in enumerate(c for c in contexts if c.file_id in findings):
-            if progress is not None:
-                progress(f"pass 2: {ctx.path.name}", n / max(len(findings), 1))
-            try:
-                _pass_two(ctx, findings[ctx.file_id], spools[ctx.file_id], transcriber)
-            except EditronError as exc:
-                findings[ctx.file_id].messages.append(f"pass 2: {exc.message}")
-            except Exception as exc:  # pass 1's findings stand; the batch goes on
-                log.exception("pass 2 of %s failed", ctx.path.name)
-                findings[ctx.file_id].messages.append(f"pass 2: {type(exc).__name__}: {exc}")
-        passes = 2
+        if max_iterations >= 2:  # with the caller's logging context (job id) on the thread
+            run = contextvars.copy_context().run
+            second.append((ctx, pass_two.submit(run, _checked_pass_two, ctx, found, spool,
+                                                transcriber)))
+
+
+def _checked_pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
+                      transcriber: Transcriber | None) -> None:
+    """Pass 2 of one file; a failure becomes a message and pass 1's findings stand."""
+    try:
+        _pass_two(ctx, findings, spool, transcriber)
+    except EditronError as exc:
+        findings.messages.append(f"pass 2: {exc.message}")
+    except Exception as exc:  # the batch goes on
+        log.exception("pass 2 of %s failed", ctx.path.name)
+        findings.messages.append(f"pass 2: {type(exc).__name__}: {exc}")
+
+
+def _normalise_energy(findings: Sequence[FileFindings]) -> list[EnergyPoint]:
+    levels = [p.loudness_db for f in findings for p in f.energy]
+    if not levels:
+        return []
+    lo, hi = float(np.percentile(levels, 5)), float(np.percentile(levels, 99))
+    span = max(hi - lo, 1e-3)
+    return [replace(p, energy=round(float(np.clip((p.loudness_db - lo) / span, 0, 1)), 4))
+            for f in findings for p in f.energy]
+
+
+def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
+                  transcriber: Transcriber | None = None, progress: Progress | None = None,
+                  keep_spool: bool = False) -> tuple[AnalysisResult, dict[str, FileSpool]]:
+    """Analyse every file; returns the result and each file's spool (for thumbnails)."""
+    if not 1 <= max_iterations <= 3:
+        raise ValueError("max_iterations must be 1, 2 or 3")
+    findings: dict[str, FileFindings] = {}
+    spools: dict[str, FileSpool] = {}
+    reports: list[FileReport] = []
+    second: list[tuple[FileContext, Future[None]]] = []
+    pass_two = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-pass2")
+    try:
+        _run_passes(contexts, max_iterations, transcriber, progress, findings, spools, reports,
+                    pass_two, second)
+        passes = 1
+        if max_iterations >= 2:
+            for n, (ctx, done) in enumerate(second):
+                if progress is not None:
+                    progress(f"pass 2: {ctx.path.name}", n / max(len(second), 1))
+                done.result()
+            passes = 2
+    finally:  # on an error, the files still waiting for pass 2 are dropped, not analysed
+        pass_two.shutdown(wait=True, cancel_futures=True)
     brief = contexts[0].brief if contexts else None
     moments = score_hero_moments(findings, brief) if brief is not None else []
     if max_iterations >= 3:
