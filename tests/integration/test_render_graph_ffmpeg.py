@@ -26,7 +26,7 @@ from editron.domain.timeline import (
 from editron.edit.captions import safe_area, to_ass
 from editron.media.ffmpeg import FfmpegProgress, ffmpeg_path, run_ffmpeg
 from editron.render.graph import RenderSource, build_render_args
-from editron.render.profiles import RenderProfile, profile_for
+from editron.render.profiles import RenderProfile, codec_names, profile_for
 from editron.render.qc import QcSpec, read_black_log, run_qc
 from editron.story.styles import default_brand
 from tests import media_factory as mf
@@ -244,3 +244,21 @@ def test_master_prores_mov(sources: Sources, tmp_path: Path) -> None:
     assert (p.video_codec, p.pix_fmt, p.audio_codec) == ("prores", "yuv422p10le", "pcm_s24le")
     assert (p.width, p.height) == (160, 90)
     assert abs(integrated_lufs(out) - -23.0) <= 1.0
+
+
+def test_web_profile_is_vp9_and_opus_in_webm_and_passes_qc(sources: Sources,
+                                                            tmp_path: Path) -> None:
+    tl = timeline(sources, kind="crossfade")
+    profile = replace(profile_for("16:9", "webm"), width=320, height=180)
+    out = tmp_path / "web.webm"
+    p = render(tl, profile, sources, out, black_log=tmp_path / "black.log")
+    assert p.frames == tl.duration_frames
+    assert (p.video_codec, p.pix_fmt, p.audio_codec) == ("vp9", "yuv420p", "opus")
+    assert (p.sample_rate, p.channels) == (48_000, 2)
+    assert abs(integrated_lufs(out) - -14.0) <= 1.0
+    video_codec, audio_codec = codec_names(profile)
+    spec = replace(qc_spec(tl), video_codec=video_codec, audio_codec=audio_codec,
+                   loudness_target=-14.0)
+    report = run_qc(out, spec, black_segments=read_black_log(tmp_path / "black.log",
+                                                               until=tl.duration))
+    assert report.passed, report.flags

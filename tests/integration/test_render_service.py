@@ -145,6 +145,8 @@ def test_render_bad_input(analysed_event: AnalysedEvent) -> None:
                             ({"priority": "asap"}, "unknown priority"),
                             ({"profile": "vhs"}, "unknown render profile"),
                             ({"formats": "mp4", "profile": "master"}, "needs the mov format"),
+                            ({"formats": "mp4,webm", "profile": "reels"},
+                             "webm format takes the web profile"),
                             ({"destinations": "ftp://host/x"}, "ftp")):
         with pytest.raises(InputError, match=message):
             render_video_deliverables(edit_session_id=session_id, settings=ev.settings,

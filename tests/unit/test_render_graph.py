@@ -25,7 +25,7 @@ from editron.errors import InputError
 from editron.media.ffmpeg import ffmpeg_command
 from editron.render.filters import escape_value, piecewise_linear, simplify
 from editron.render.graph import RenderSource, build_render_args
-from editron.render.profiles import MASTER_LUFS, SOCIAL_LUFS, profile_for
+from editron.render.profiles import MASTER_LUFS, SOCIAL_LUFS, codec_names, profile_for
 
 RATE = FrameRate(25)
 MEDIA = {
@@ -428,10 +428,31 @@ def test_master_profile_is_prores_hq_in_mov() -> None:
     assert find_filter(graph_of(args), "loudnorm") == ["loudnorm=I=-23:TP=-1:LRA=18"]
 
 
+def test_web_profile_is_vp9_and_opus_in_webm() -> None:
+    p = profile_for("9:16", "webm")
+    assert (p.name, p.container, (p.width, p.height)) == ("web", "webm", (1080, 1920))
+    assert p == profile_for("9:16", "webm", "web")
+    assert codec_names(p) == ("vp9", "opus")
+    args = build(make_timeline(), profile=profile_for("16:9", "webm"))
+    assert args[-3:-1] == ["-f", "webm"] and "-movflags" not in args
+    assert args[args.index("-c:v") + 1] == "libvpx-vp9" and args[args.index("-crf") + 1] == "32"
+    assert "-preset" not in args and args[args.index("-b:v") + 1] == "0"
+
+
+@pytest.mark.parametrize(("aspect", "fmt", "name", "codecs"), [
+    ("16:9", "mp4", None, ("h264", "aac")), ("1:1", "mov", None, ("prores", "pcm_s24le")),
+    ("16:9", "mov", "youtube", ("h264", "aac")), ("9:16", "mp4", "preview", ("h264", "aac"))])
+def test_codec_names_are_what_a_probe_reports(aspect: str, fmt: str, name: str | None,
+                                             codecs: tuple[str, str]) -> None:
+    assert codec_names(profile_for(aspect, fmt, name)) == codecs
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("4:3", "mp4"), "unknown aspect ratio"), (("16:9", "avi"), "unknown render format"),
     (("16:9", "mp4", "vimeo"), "unknown render profile 'vimeo'"),
     (("16:9", "mp4", "master"), "needs the mov format"),
+    (("16:9", "webm", "youtube"), "webm format takes the web profile"),
+    (("16:9", "mp4", "web"), "webm format takes the web profile"),
     (("16:9", "mp4", None, 3.0), "outside")])
 def test_profile_errors(args: tuple[object, ...], message: str) -> None:
     with pytest.raises(InputError, match=message):

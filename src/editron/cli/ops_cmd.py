@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
             help="recap,highlight,social (default: all three).")] = None,
         ratios: Annotated[str | None, typer.Option(
             help="Aspect ratios (default: 16:9,9:16,1:1).")] = None,
-        formats: Annotated[str, typer.Option(help="mp4 and/or mov.")] = "mp4",
+        formats: Annotated[str, typer.Option(help="mp4, mov and/or webm.")] = "mp4",
         style: Annotated[str | None, typer.Option(help="Style preset.")] = None,
         out: Annotated[Path, typer.Option("--out", help="Where deliverables go.")] = Path("out"),
         as_json: JsonOpt = False,

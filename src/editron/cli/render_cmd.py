@@ -65,12 +65,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def render(
         session_id: str,
-        formats: Annotated[str, typer.Option(help="mp4 and/or mov, comma separated.")] = "mp4",
+        formats: Annotated[str, typer.Option(
+            help="mp4, mov and/or webm, comma separated.")] = "mp4",
         destination: Annotated[list[str] | None, typer.Option(
             help="Folder, dropbox:/path or s3://bucket/path; repeat for several.")] = None,
         priority: Annotated[str, typer.Option(help="low, standard or rush.")] = "standard",
         profile: Annotated[str | None, typer.Option(
-            help="youtube, reels, tiktok, square, master or preview (default: by ratio).")
+            help="youtube, reels, tiktok, square, master, web or preview (default: by ratio "
+                 "and format).")
         ] = None,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the renders until they end.")] = False,

@@ -182,11 +182,12 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     @_tool_errors
     def render_video_deliverables_tool(
         edit_session_id: str,
-        formats: list[Literal["mp4", "mov"]] | None = None,
+        formats: list[Literal["mp4", "mov", "webm"]] | None = None,
         destinations: list[str] | None = None,
         priority: Literal["low", "standard", "rush"] = "standard",
         profile: Annotated[str | None, Field(
-            description="youtube, reels, tiktok, square, master (mov) or preview.")] = None,
+            description="youtube, reels, tiktok, square, master (mov), web (webm) or "
+                        "preview.")] = None,
         aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = None,
     ) -> dict[str, Any]:
         request = render_video_deliverables(

@@ -3,6 +3,9 @@
 A profile's name picks its codecs and loudness; its size always follows the timeline's aspect
 ratio at the profile's short side (1080 px for deliveries, 360 px for the dashboard preview),
 so a preview of a 9:16 timeline is 360x640 and a 9:16 master is 1080x1920.
+
+Formats: mp4 (H.264/AAC, the platform profiles), mov (the ProRes master, or H.264 in MOV),
+webm (VP9/Opus, the ``web`` profile, for sites that play WebM natively).
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from editron.errors import InputError
 
 __all__ = [
     "ASPECT_SIZES",
+    "FORMATS",
     "MASTER_LUFS",
     "PROFILES",
     "SOCIAL_LUFS",
     "RenderProfile",
+    "codec_names",
     "profile_for",
     "sized_for",
 ]
@@ -31,8 +36,15 @@ ASPECT_SIZES: dict[str, tuple[int, int]] = {
     "1:1": (1080, 1080),
 }
 
+FORMATS = ("mp4", "mov", "webm")
+
 _H264_HIGH = ("-c:v", "libx264", "-profile:v", "high")
 _AAC = ("-c:a", "aac", "-b:a", "256k")
+# VP9 in constant-quality mode (-b:v 0 with -crf); row multithreading, and libvpx's "good"
+# deadline at speed 5: about real time for 1080p on two cores, near speed 1's quality.
+_VP9 = ("-c:v", "libvpx-vp9", "-b:v", "0", "-row-mt", "1", "-deadline", "good",
+        "-cpu-used", "5")
+_OPUS = ("-c:a", "libopus", "-b:a", "160k")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +52,7 @@ class RenderProfile:
     name: str
     width: int
     height: int
-    container: str  # mp4 | mov
+    container: str  # mp4 | mov | webm
     video_codec_args: tuple[str, ...]
     audio_codec_args: tuple[str, ...]
     pix_fmt: str = "yuv420p"
@@ -67,6 +79,8 @@ PROFILES: dict[str, RenderProfile] = {
                       ("-c:a", "pcm_s24le"), pix_fmt="yuv422p10le",
                       loudness_target_lufs=MASTER_LUFS, true_peak=-1.0, loudness_range=18.0,
                       faststart=False, preset=None, crf=None),
+        RenderProfile("web", 1920, 1080, "webm", _VP9, _OPUS, faststart=False, preset=None,
+                      crf=32),
         RenderProfile("preview", 640, 360, "mp4",
                       ("-c:v", "libx264", "-profile:v", "main", "-tune", "fastdecode",
                        "-maxrate", "600k", "-bufsize", "1200k"),
@@ -89,32 +103,49 @@ def sized_for(profile: RenderProfile, aspect_ratio: str) -> RenderProfile:
 
 def profile_for(aspect_ratio: str, fmt: str, name: str | None = None,
                 loudness: float | None = None) -> RenderProfile:
-    """The profile for a timeline of ``aspect_ratio`` written as ``fmt`` (mp4 | mov).
+    """The profile for a timeline of ``aspect_ratio`` written as ``fmt`` (mp4 | mov | webm).
 
     With no ``name``, mp4 picks the platform profile of the aspect ratio (16:9 youtube,
-    9:16 reels, 1:1 square) and mov picks the ProRes master. ``loudness`` (LUFS) overrides
-    the profile's target.
+    9:16 reels, 1:1 square), mov picks the ProRes master and webm the VP9 ``web`` profile.
+    ``loudness`` (LUFS) overrides the profile's target.
     """
     container = fmt.strip().lower().lstrip(".")
-    if container not in ("mp4", "mov"):
-        raise InputError(f"unknown render format {fmt!r}; use mp4 or mov")
+    if container not in FORMATS:
+        raise InputError(f"unknown render format {fmt!r}; use mp4, mov or webm")
     if aspect_ratio not in ASPECT_SIZES:
         raise InputError(f"unknown aspect ratio {aspect_ratio!r}; use 16:9, 9:16 or 1:1")
     key = (name or "").strip().lower()
     if not key:
-        key = "master" if container == "mov" else _BY_ASPECT[aspect_ratio]
+        key = {"mov": "master", "webm": "web"}.get(container) or _BY_ASPECT[aspect_ratio]
     if key not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise InputError(f"unknown render profile {name!r}; known profiles: {known}")
     profile = PROFILES[key]
     if profile.container == "mov" and container != "mov":
         raise InputError(f"the {key} profile is ProRes and needs the mov format, not {fmt!r}")
+    if (profile.container == "webm") != (container == "webm"):
+        raise InputError(f"the webm format takes the web profile (VP9 and Opus) only, and the "
+                         f"web profile the webm format only; {key} as {container} is neither")
     profile = sized_for(replace(profile, container=container), aspect_ratio)
     if loudness is not None:
         if not -70.0 <= loudness <= -5.0:
             raise InputError(f"loudness target {loudness} LUFS is outside -70..-5")
         profile = replace(profile, loudness_target_lufs=float(loudness))
     return profile
+
+
+def codec_names(profile: RenderProfile) -> tuple[str, str]:
+    """The video and audio codec names ffprobe reports for ``profile``'s output (pure)."""
+    def encoder(args: tuple[str, ...], flag: str) -> str:
+        return next((args[i + 1] for i, a in enumerate(args[:-1]) if a == flag), "")
+
+    video = encoder(profile.video_codec_args, "-c:v")
+    audio = encoder(profile.audio_codec_args, "-c:a")
+    return (_DECODED_AS.get(video, video), _DECODED_AS.get(audio, audio))
+
+
+_DECODED_AS = {"libx264": "h264", "prores_ks": "prores", "libvpx-vp9": "vp9",
+               "libopus": "opus"}
 
 
 def _even(value: float) -> int:

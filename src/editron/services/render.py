@@ -39,7 +39,7 @@ from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
 from editron.render.destinations.base import DeliveryError, parse_destination
 from editron.render.graph import RenderSource, build_render_args
 from editron.render.loudness import plan_loudness_cached
-from editron.render.profiles import RenderProfile, profile_for
+from editron.render.profiles import FORMATS, RenderProfile, codec_names, profile_for
 from editron.render.qc import QcReport, QcSpec, read_black_log, run_qc
 from editron.services.edit import deliverable_filename
 from editron.services.runtime import db, ready
@@ -63,7 +63,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-FORMATS = ("mp4", "mov")
 # Worth another attempt: the disk or the network hiccuped. A QC failure or a bad timeline
 # would fail the same way again, so those fail at once.
 TRANSIENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (OSError, DeliveryError)
@@ -123,7 +122,7 @@ def _formats(formats: Sequence[str] | str | None) -> list[str]:
     cleaned = list(dict.fromkeys(f.strip().lower().lstrip(".") for f in items if f.strip()))
     bad = [f for f in cleaned if f not in FORMATS]
     if bad:
-        raise InputError(f"unknown render format {bad[0]!r}; use mp4 or mov")
+        raise InputError(f"unknown render format {bad[0]!r}; use mp4, mov or webm")
     return cleaned or ["mp4"]
 
 
@@ -227,9 +226,7 @@ def qc_spec_for(timeline: Timeline, profile: RenderProfile) -> QcSpec:
                           rate.seconds(clip.record_start + t.frames)))
         if not clip.audio and timeline.music is None:
             silence.append((rate.seconds(clip.record_start), rate.seconds(clip.record_end)))
-    vcodec = "prores" if "prores_ks" in profile.video_codec_args else "h264"
-    acodec = next((profile.audio_codec_args[i + 1] for i, a in
-                   enumerate(profile.audio_codec_args) if a == "-c:a"), "aac")
+    vcodec, acodec = codec_names(profile)
     return QcSpec(expected_frames=timeline.duration_frames, rate_num=rate.num,
                   rate_den=rate.den, width=profile.width, height=profile.height,
                   video_codec=vcodec, audio_codec=acodec,

@@ -32,8 +32,8 @@ Destination = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 class RenderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    formats: list[Literal["mp4", "mov"]] = Field(default=["mp4"], min_length=1,
-                                                 max_length=2, examples=[["mp4"]])
+    formats: list[Literal["mp4", "mov", "webm"]] = Field(default=["mp4"], min_length=1,
+                                                 max_length=3, examples=[["mp4"]])
     destinations: list[Destination] = Field(
         default_factory=list, max_length=10,
         examples=[["dropbox:/Events/Aurora 2026", "gala-2026"]],
@@ -42,8 +42,9 @@ class RenderCreate(BaseModel):
                     "(a bare name means deliveries/<name>). Default: deliveries/<session id>.")
     priority: Literal["low", "standard", "rush"] = "standard"
     profile: str | None = Field(default=None, max_length=32, examples=["preview"],
-                                description="youtube, reels, tiktok, square, master (mov) or "
-                                            "preview; default: by aspect ratio.")
+                                description="youtube, reels, tiktok, square, master (mov), "
+                                            "web (webm) or preview; default: by aspect ratio "
+                                            "and format.")
     aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = Field(
         default=None, min_length=1, max_length=3, examples=[["9:16"]],
         description="Render only these timelines; default: every one.")
