@@ -142,6 +142,13 @@ _URLISH = st.one_of(
 )
 
 
+@pytest.mark.parametrize("root", ["/", "/..", "/./"])
+def test_the_file_system_root_is_refused(root: str) -> None:
+    # Found by the property below: "/" parsed as a folder named "" (every file on the machine).
+    with pytest.raises(UnsupportedSourceError, match="root of the file system"):
+        parse_source(root, dropbox_content_host=HOST)
+
+
 @settings(max_examples=300, deadline=None)
 @given(_URLISH)
 def test_any_text_is_a_source_or_a_clear_refusal(text: str) -> None:

@@ -50,8 +50,13 @@ def _local(path: Path, original: str) -> SourceSpec:
             "Dropbox link"
         )
     resolved = path.resolve()
+    if not resolved.name:  # "/" (or a path that resolves to it): every file on the machine
+        raise UnsupportedSourceError(
+            f"{original}: that is the root of the file system; give the folder that holds the "
+            "footage"
+        )
     kind = SourceKind.LOCAL_FOLDER if resolved.is_dir() else SourceKind.LOCAL_FILE
-    return SourceSpec(kind, str(resolved), resolved.name or str(resolved), resolved.name)
+    return SourceSpec(kind, str(resolved), resolved.name, resolved.name)
 
 
 def normalise_dropbox_link(
