@@ -451,8 +451,8 @@ def test_codec_names_are_what_a_probe_reports(aspect: str, fmt: str, name: str |
     (("4:3", "mp4"), "unknown aspect ratio"), (("16:9", "avi"), "unknown render format"),
     (("16:9", "mp4", "vimeo"), "unknown render profile 'vimeo'"),
     (("16:9", "mp4", "master"), "needs the mov format"),
-    (("16:9", "webm", "youtube"), "webm format takes the web profile"),
-    (("16:9", "mp4", "web"), "webm format takes the web profile"),
+    (("16:9", "webm", "youtube"), r"youtube profile \(h264, aac\) needs the mp4 or mov format"),
+    (("16:9", "mp4", "web"), r"web profile \(vp9, opus\) needs the webm format"),
     (("16:9", "mp4", None, 3.0), "outside")])
 def test_profile_errors(args: tuple[object, ...], message: str) -> None:
     with pytest.raises(InputError, match=message):

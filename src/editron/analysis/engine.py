@@ -137,12 +137,19 @@ def _pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
             findings.shot_signals, spool.frames(), spool.frame_times, focus)
 
 
+_PassOne = tuple[dict[str, FileFindings], dict[str, FileSpool], list[FileReport],
+                 list[tuple[FileContext, Future[None]]]]
+
+
 def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
                 transcriber: Transcriber | None, progress: Progress | None,
-                findings: dict[str, FileFindings], spools: dict[str, FileSpool],
-                reports: list[FileReport], pass_two: ThreadPoolExecutor,
-                second: list[tuple[FileContext, Future[None]]]) -> None:
-    """Pass 1 of every file in turn, handing each file that passed to ``pass_two``."""
+                pass_two: ThreadPoolExecutor) -> _PassOne:
+    """Pass 1 of every file in turn, handing each file that passed to ``pass_two``: the
+    findings and spools by file, the failed files' reports, and each pass 2 underway."""
+    findings: dict[str, FileFindings] = {}
+    spools: dict[str, FileSpool] = {}
+    reports: list[FileReport] = []
+    second: list[tuple[FileContext, Future[None]]] = []
     for n, ctx in enumerate(contexts):
         def step(fraction: float, n: int = n, name: str = ctx.path.name) -> None:
             if progress is not None:
@@ -168,6 +175,7 @@ def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
             run = contextvars.copy_context().run
             second.append((ctx, pass_two.submit(run, _checked_pass_two, ctx, found, spool,
                                                 transcriber)))
+    return findings, spools, reports, second
 
 
 def _checked_pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
@@ -198,14 +206,10 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
     """Analyse every file; returns the result and each file's spool (for thumbnails)."""
     if not 1 <= max_iterations <= 3:
         raise ValueError("max_iterations must be 1, 2 or 3")
-    findings: dict[str, FileFindings] = {}
-    spools: dict[str, FileSpool] = {}
-    reports: list[FileReport] = []
-    second: list[tuple[FileContext, Future[None]]] = []
     pass_two = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-pass2")
     try:
-        _run_passes(contexts, max_iterations, transcriber, progress, findings, spools, reports,
-                    pass_two, second)
+        findings, spools, reports, second = _run_passes(contexts, max_iterations, transcriber,
+                                                        progress, pass_two)
         passes = 1
         if max_iterations >= 2:
             for n, (ctx, done) in enumerate(second):

@@ -52,7 +52,7 @@ class RenderProfile:
     name: str
     width: int
     height: int
-    container: str  # mp4 | mov | webm
+    container: str  # mp4 | mov | webm: the one written
     video_codec_args: tuple[str, ...]
     audio_codec_args: tuple[str, ...]
     pix_fmt: str = "yuv420p"
@@ -65,6 +65,7 @@ class RenderProfile:
     preset: str | None = "veryfast"
     crf: int | None = 20
     audio_rate: int = 48_000
+    containers: tuple[str, ...] = ("mp4", "mov")  # the formats its codecs may be written as
 
 
 PROFILES: dict[str, RenderProfile] = {
@@ -78,9 +79,9 @@ PROFILES: dict[str, RenderProfile] = {
                       ("-c:v", "prores_ks", "-profile:v", "3", "-vendor", "apl0"),
                       ("-c:a", "pcm_s24le"), pix_fmt="yuv422p10le",
                       loudness_target_lufs=MASTER_LUFS, true_peak=-1.0, loudness_range=18.0,
-                      faststart=False, preset=None, crf=None),
+                      faststart=False, preset=None, crf=None, containers=("mov",)),
         RenderProfile("web", 1920, 1080, "webm", _VP9, _OPUS, faststart=False, preset=None,
-                      crf=32),
+                      crf=32, containers=("webm",)),
         RenderProfile("preview", 640, 360, "mp4",
                       ("-c:v", "libx264", "-profile:v", "main", "-tune", "fastdecode",
                        "-maxrate", "600k", "-bufsize", "1200k"),
@@ -121,11 +122,10 @@ def profile_for(aspect_ratio: str, fmt: str, name: str | None = None,
         known = ", ".join(sorted(PROFILES))
         raise InputError(f"unknown render profile {name!r}; known profiles: {known}")
     profile = PROFILES[key]
-    if profile.container == "mov" and container != "mov":
-        raise InputError(f"the {key} profile is ProRes and needs the mov format, not {fmt!r}")
-    if (profile.container == "webm") != (container == "webm"):
-        raise InputError(f"the webm format takes the web profile (VP9 and Opus) only, and the "
-                         f"web profile the webm format only; {key} as {container} is neither")
+    if container not in profile.containers:
+        video, audio = codec_names(profile)
+        raise InputError(f"the {key} profile ({video}, {audio}) needs the "
+                         f"{' or '.join(profile.containers)} format, not {fmt!r}")
     profile = sized_for(replace(profile, container=container), aspect_ratio)
     if loudness is not None:
         if not -70.0 <= loudness <= -5.0:
