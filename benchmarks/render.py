@@ -39,6 +39,7 @@ from editron.domain.timeline import Caption, Clip, FrameRate, MediaInfo, Timelin
 from editron.edit.captions import safe_area  # noqa: E402
 from editron.edit.exporters import export_timeline  # noqa: E402
 from editron.media.ffmpeg import ffmpeg_path, run_ffmpeg  # noqa: E402
+from editron.media.probe import declared_start  # noqa: E402
 from editron.render.graph import LOGO_WIDTH_SHARE, RenderSource, build_render_args  # noqa: E402
 from editron.render.loudness import plan_loudness  # noqa: E402
 from editron.render.profiles import RenderProfile, profile_for  # noqa: E402
@@ -254,7 +255,8 @@ def recap_comparison(*, seconds: int, n_clips: int, source_seconds: int, repeat:
     out.mkdir(parents=True)
     ass = out / "captions.ass"
     ass.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
-    render_sources = {fid: RenderSource(Path(m.path), m.width, m.height, True)
+    render_sources = {fid: RenderSource(Path(m.path), m.width, m.height, True,
+                                        declared_start(Path(m.path)))  # as a render job does
                       for fid, m in timeline.media.items()}
     has_moviepy = moviepy_version() is not None and moviepy_repeat > 0
 

@@ -25,6 +25,7 @@ from editron.domain.timeline import (
 )
 from editron.edit.captions import safe_area, to_ass
 from editron.media.ffmpeg import FfmpegProgress, ffmpeg_path, run_ffmpeg
+from editron.media.probe import declared_start
 from editron.render.graph import RenderSource, build_render_args
 from editron.render.profiles import RenderProfile, codec_names, profile_for
 from editron.render.qc import QcSpec, read_black_log, run_qc
@@ -262,3 +263,39 @@ def test_web_profile_is_vp9_and_opus_in_webm_and_passes_qc(sources: Sources,
     report = run_qc(out, spec, black_segments=read_black_log(tmp_path / "black.log",
                                                                until=tl.duration))
     assert report.passed, report.flags
+
+
+def _decoded_digests(path: Path) -> list[str]:
+    """MD5 of the decoded picture and of the decoded sound."""
+    done = subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(path), "-map", "0:v",
+                           "-f", "md5", "-", "-map", "0:a", "-f", "md5", "-"],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_skipping_the_stream_probe_renders_the_same_frames_and_sound(tmp_path: Path) -> None:
+    """An MP4 that starts 1.5 s in (as trimmed or camera files can): opened without
+    ffmpeg's stream probe and seeked past its declared start, a cut from it decodes to the
+    same pictures and samples as through the usual probe."""
+    late = tmp_path / "late.mp4"
+    mf.run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi",
+                   "-i", "sine=frequency=440:sample_rate=48000", "-t", "4",
+                   "-output_ts_offset", "1.5", "-c:v", "libx264", "-preset", "ultrafast",
+                   "-g", "50", "-c:a", "aac", "-shortest", str(late)])
+    start = declared_start(late)
+    assert start is not None and 1.4 < start < 1.6
+    mkv = tmp_path / "late.mkv"
+    mf.run_ffmpeg(["-i", str(late), "-c", "copy", str(mkv)])
+    assert declared_start(mkv) is None  # other containers keep the probe
+    media = {"late": MediaInfo("late", str(late), 4.0, 25.0, 320, 180)}
+    tl = Timeline("late", "recap", 1, "16:9", 320, 180, FrameRate(25),
+                  (Clip("late", 30, 60, 0),), media)
+    digests = []
+    for declared in (None, start):
+        out = tmp_path / f"cut-{declared is not None}.mp4"
+        source = RenderSource(late, 320, 180, True, declared)
+        args = build_render_args(tl, small(), sources={"late": source}, output=out)
+        assert ("-nofind_stream_info" in args) is (declared is not None)
+        run_ffmpeg(args)
+        digests.append(_decoded_digests(out))
+    assert digests[0] == digests[1]

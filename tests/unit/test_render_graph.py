@@ -24,7 +24,7 @@ from editron.domain.timeline import (
 from editron.errors import InputError
 from editron.media.ffmpeg import ffmpeg_command
 from editron.render.filters import escape_value, piecewise_linear, simplify
-from editron.render.graph import RenderSource, build_render_args
+from editron.render.graph import RenderSource, build_loudness_probe_args, build_render_args
 from editron.render.profiles import MASTER_LUFS, SOCIAL_LUFS, codec_names, profile_for
 
 RATE = FrameRate(25)
@@ -168,6 +168,21 @@ def test_cut_timeline_concats_and_caps_the_frame_count() -> None:
     assert "-y" in full and "-nostats" in full
     assert args[-3:] == ["-f", "mp4", str(OUT)]
     assert opt(args, "-movflags") == ["+faststart"]
+
+
+def test_sources_with_a_declared_start_skip_the_stream_probe_and_seek_past_it() -> None:
+    """MP4/MOV sources (``start_seconds`` known) open without ffmpeg's stream probe, which
+    would be the one place ffmpeg learns the start time, so the seek adds it."""
+    sources = {**SOURCES, "a": replace(SOURCES["a"], start_seconds=1.5)}
+    tl = make_timeline()
+    args = build(tl, sources=sources)
+    assert opt(args, "-ss") == ["3.5", "0.8", "0", "3.5", "0.8"]
+    assert opt(args, "-t") == ["2.08", "1.68", "1.08", "2.08", "1.68"]
+    flagged = [args[k + 1: k + 3] for k, a in enumerate(args) if a == "-nofind_stream_info"]
+    assert flagged == [["-ss", "3.5"], ["-ss", "3.5"]]  # a's picture and sound, nothing else
+    probe = build_loudness_probe_args(tl, PROFILE, sources=sources)
+    assert opt(probe, "-ss") == ["3.5", "0.8", "0"]
+    assert probe.count("-nofind_stream_info") == 1
 
 
 def test_each_clip_is_padded_and_trimmed_to_its_exact_length() -> None:

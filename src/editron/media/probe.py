@@ -26,7 +26,8 @@ from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.errors import ProbeError
 from editron.media.integrity import looks_like_media, structural_problem
 
-__all__ = ["is_variable_frame_rate", "normalise_rotation", "probe", "rotated_size"]
+__all__ = ["declared_start", "is_variable_frame_rate", "normalise_rotation", "probe",
+           "rotated_size"]
 
 VFR_SAMPLE_PACKETS = 300  # per window; two windows (start, middle)
 START_DECODE_FRAMES = 3
@@ -86,6 +87,23 @@ def probe(path: Path) -> MediaProbe:
         raise ProbeError(f"truncated or corrupt: {_reason(exc)}", path=name) from exc
     finally:
         container.close()
+
+
+_SELF_DESCRIBING = {"mov", "mp4"}  # the mov demuxer: every stream's parameters in the header
+
+
+def declared_start(path: Path) -> float | None:
+    """The start time (seconds) of an MP4/MOV file, whose header alone describes every
+    stream, so readers may skip ffmpeg's stream probe (``render.graph.RenderSource``); None
+    for other containers, an unknown start, or a file that does not open."""
+    try:
+        with av.open(str(path)) as container:
+            if not _SELF_DESCRIBING & set(container.format.name.split(",")):
+                return None
+            start = container.start_time
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+        return None
+    return None if start is None else start / av.time_base
 
 
 def _reason(exc: BaseException) -> str:

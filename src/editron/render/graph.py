@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from editron.domain.timeline import BrandPod, Clip, FrameRate, Timeline
@@ -49,6 +50,12 @@ class RenderSource:
     width: int
     height: int
     has_audio: bool = True
+    # The container's start time when its header alone describes every stream (MP4/MOV, see
+    # ``media.probe.declared_start``). Its inputs then skip ffmpeg's stream probe, which
+    # decodes a few frames per input: most of an audio pass over two dozen cuts, and
+    # seconds of a render that opens each source twice per cut. ffmpeg only learns the start
+    # time from that probe, so the seek adds it here. None: probe as usual.
+    start_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +98,7 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
         if clip.file_id not in sources:
             raise InputError(f"no source file for {clip.file_id!r} (clip {clip.name or seg.index})")
         src = sources[clip.file_id]
-        window = _input_window(seg, rate)
+        window = _input_window(seg, rate, src)
         args += ["-an", *window, "-i", str(src.path)]
         graph += _clip_video(seg, src, timeline, profile)
         audio_in = None
@@ -204,12 +211,15 @@ def _clip_video(seg: _Segment, src: RenderSource, timeline: Timeline,
             statement([f"f{i}"], tail, f"v{i}")]
 
 
-def _input_window(seg: _Segment, rate: FrameRate) -> list[str]:
+def _input_window(seg: _Segment, rate: FrameRate, src: RenderSource) -> list[str]:
     """The seek and read length of a clip's input: a little past the cut, so rate
-    conversion never runs dry."""
+    conversion never runs dry (see ``RenderSource.start_seconds`` for the stream probe)."""
     read = seg.read_frames + _SEEK_SLACK_FRAMES
-    return ["-ss", seconds(seg.clip.source_start, rate.num, rate.den),
-            "-t", seconds(read, rate.num, rate.den)]
+    length = ["-t", seconds(read, rate.num, rate.den)]
+    if src.start_seconds is None:
+        return ["-ss", seconds(seg.clip.source_start, rate.num, rate.den), *length]
+    start = Fraction(src.start_seconds) + rate.exact(seg.clip.source_start)
+    return ["-nofind_stream_info", "-ss", number(start), *length]
 
 
 def _clip_has_audio(seg: _Segment, src: RenderSource, timeline: Timeline) -> bool:
@@ -369,7 +379,7 @@ def build_loudness_probe_args(timeline: Timeline, profile: RenderProfile, *,
     graph: list[str] = []
     for seg in segments:
         src = sources[seg.clip.file_id]
-        args += ["-vn", *_input_window(seg, timeline.rate), "-i", str(src.path)]
+        args += ["-vn", *_input_window(seg, timeline.rate, src), "-i", str(src.path)]
         graph.append(_clip_audio(seg, f"{seg.index}:a" if _clip_has_audio(seg, src, timeline)
                                  else None, timeline, profile.audio_rate))
     total_samples = _samples(timeline.duration_frames, timeline.rate, profile.audio_rate)

@@ -36,6 +36,7 @@ from editron.errors import (
 )
 from editron.logs import bind
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
+from editron.media.probe import declared_start
 from editron.render.destinations.base import DeliveryError, parse_destination
 from editron.render.graph import RenderSource, build_render_args
 from editron.render.loudness import plan_loudness_cached
@@ -241,7 +242,8 @@ def _sources(timeline: Timeline) -> dict[str, RenderSource]:
         if not path.is_file():
             raise InvalidStateError(f"{path.name}: the original is missing from storage "
                                     f"({path}); ingest the footage again", path=str(path))
-        out[file_id] = RenderSource(path, info.width, info.height, info.has_audio)
+        out[file_id] = RenderSource(path, info.width, info.height, info.has_audio,
+                                    declared_start(path))
     return out
 
 
@@ -505,7 +507,8 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
             if proxy and Path(proxy).is_file():
                 p = probe(Path(proxy))
                 sources[file_id] = RenderSource(Path(proxy), p.width or src.width,
-                                                p.height or src.height, src.has_audio)
+                                                p.height or src.height, src.has_audio,
+                                                declared_start(Path(proxy)))
         profile = profile_for(tl.aspect_ratio, "mp4", "preview")
         name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio, "mp4",
                                     variants=variants)
