@@ -189,7 +189,7 @@ def transnet_alone(path: Path, *, deterministic: bool = True) -> list[int]:
         single, _ = model.predict_frames(torch.from_numpy(rgb), quiet=True)
     finally:
         torch.use_deterministic_algorithms(before)
-    return [f for f, _ in tn.boundaries_from_predictions(single[:, 0].numpy())]
+    return [f for f, _ in tn.boundaries_from_predictions(single.numpy())]
 
 
 def editron_accurate(path: Path) -> tuple[list[int], dict[str, int]]:
