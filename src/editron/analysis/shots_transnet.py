@@ -69,9 +69,9 @@ def _network() -> Any:
 @contextmanager
 def _process_state_kept(torch: Any) -> Iterator[None]:
     """TransNetV2's constructor reseeds Python's, NumPy's and torch's random generators and
-    switches the whole process to deterministic algorithms; loading a model must do neither.
-    The deterministic mode fills every new tensor with NaN first: about a tenth of the
-    network's time on CPU, for inference that is already repeatable."""
+    switches the whole process to deterministic algorithms (which fill every new tensor with
+    NaN first: a tenth of the network's CPU time in a profile, little in wall time); loading a
+    model must do neither, and CPU inference is repeatable without it."""
     python_state = random.getstate()
     numpy_state = np.random.get_state()
     torch_state = torch.random.get_rng_state()
