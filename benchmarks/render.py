@@ -378,6 +378,11 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     settings = Settings(home=work / "home")
+    # The sources' decode is timed before the lane as well as after it: on a shared machine
+    # the speed drifts over a quarter of an hour, and the two figures show how far.
+    log("decoding the sources once before the lane (drift check)")
+    decode_before = [timed(lambda src=src: ffmpeg(["-i", str(src), "-f", "null", "-"]))
+                     for src in footage]
     log(f"editron run on {len(footage)} files ({minutes:g} min)")
     last = [""]
 
@@ -430,6 +435,9 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
                          for r in rows],
         "baseline": {"decode_seconds": round(sum(decode), 2),
                      "decode_per_file": [round(d, 2) for d in decode],
+                     "decode_seconds_before_lane": round(sum(decode_before), 2),
+                     "drift": "the same decodes timed before the lane; the ratio uses the "
+                              "ones after it, next to the encodes",
                      "encode_seconds": round(sum(e["encode_seconds"] for e in encode), 2),
                      "encode_per_output": encode, "total_seconds": round(baseline, 2),
                      "how": "ffmpeg -i SRC -f null - for every source, plus a re-encode of "
