@@ -13,6 +13,7 @@ Nothing is fully decoded. Every failure is a ``ProbeError`` naming the file and 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import statistics
 from collections.abc import Sequence
@@ -95,9 +96,19 @@ _SELF_DESCRIBING = {"mov", "mp4"}  # the mov demuxer: every stream's parameters 
 def declared_start(path: Path) -> float | None:
     """The start time (seconds) of an MP4/MOV file, whose header alone describes every
     stream, so readers may skip ffmpeg's stream probe (``render.graph.RenderSource``); None
-    for other containers, an unknown start, or a file that does not open."""
+    for other containers, an unknown start, or a file that does not open. Remembered per
+    file version: a lane renders every source once per deliverable and ratio."""
     try:
-        with av.open(str(path)) as container:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _declared_start(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _declared_start(name: str, _size: int, _mtime_ns: int) -> float | None:
+    try:
+        with av.open(name) as container:
             if not _SELF_DESCRIBING & set(container.format.name.split(",")):
                 return None
             start = container.start_time
