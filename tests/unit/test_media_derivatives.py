@@ -103,6 +103,8 @@ def test_proxy_scale_limits_the_short_side() -> None:
                                                                          tier="hot"))
     graph = args[args.index("-filter_complex") + 1]
     assert "min(540,ih)" in graph and "min(540,iw)" in graph and "-2" in graph
+    # the proxy only shrinks: area averaging, not swscale's costlier default bicubic
+    assert "-2)':flags=area," in graph
 
 
 def test_warm_plan_has_images_only(tmp_path: Path) -> None:

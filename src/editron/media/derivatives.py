@@ -20,7 +20,8 @@ size; no B-frames, so the proxy is also cheap to decode, which the analysis reli
 3 Mbit/s (a usual rate for 540p edit proxies): CRF alone gave busy, noisy footage 10 Mbit/s,
 nearly the original's size, and every extra bit costs the encoder and each later decode.
 Its SHORT side is 540 (1920x1080 -> 960x540, a 1080x1920 portrait clip -> 540x960);
-sources already smaller keep their size (never upscaled). Both sides are even. ffmpeg applies
+sources already smaller keep their size (never upscaled), and the shrink averages areas
+(see ``_proxy_scale``). Both sides are even. ffmpeg applies
 the display rotation while decoding, so the proxy is stored upright (rotation 0) with the
 same display size and aspect as the source.
 
@@ -156,9 +157,12 @@ def plan_derivatives(probe: MediaProbe, out_dir: Path, *,
 
 def _proxy_scale() -> str:
     # Scale the short side to min(540, itself), keep aspect; -2 keeps the long side even.
+    # Area averaging: the proxy only ever shrinks, and swscale's default bicubic filter
+    # cost a third of the original's decode (11.6 s of CPU over 38 s for two minutes of
+    # 1080p30); area averages each output pixel's footprint for 4.3 s, with no ringing.
     short = PROXY_SHORT_SIDE
     return (f"scale='if(gte(iw,ih),-2,trunc(min({short},iw)/2)*2)':"
-            f"'if(gte(iw,ih),trunc(min({short},ih)/2)*2,-2)'")
+            f"'if(gte(iw,ih),trunc(min({short},ih)/2)*2,-2)':flags=area")
 
 
 def _poster_frame(probe: MediaProbe) -> int:
