@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import resource
 import shutil
 import subprocess
 import sys
@@ -72,6 +73,13 @@ def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and every child it has waited for."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def describe(path: Path) -> dict[str, Any]:
@@ -392,13 +400,14 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
             last[0] = line
             log(f"  {line} ({fraction * 100:.0f} %)")
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     result = run_lane(source=str(footage[0].parent), out=work / "out", brief=LANE_BRIEF,
                       name="Bench event", ratios=ratios, settings=settings, on_stage=on_stage)
-    wall = time.perf_counter() - started
+    wall, lane_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     rows = result.deliverables()
     log(f"lane done in {wall:.1f} s, ok={result.ok}; measuring the baseline")
 
+    cpu_started = cpu_seconds()
     decode: list[float] = []
     for src in footage:
         decode.append(timed(lambda src=src: ffmpeg(["-i", str(src), "-f", "null", "-"])))
@@ -423,6 +432,7 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
                        "encode_seconds": round(seconds_taken, 2)})
         target.unlink()
     baseline = sum(decode) + sum(e["encode_seconds"] for e in encode)
+    baseline_cpu = cpu_seconds() - cpu_started
     total = result.stage_seconds.get("total", wall)
     ratio = total / baseline if baseline else float("inf")
     return {
@@ -443,6 +453,11 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
                      "how": "ffmpeg -i SRC -f null - for every source, plus a re-encode of "
                             "every delivered file with its profile's codec settings"},
         "lane_vs_baseline": {"ratio": round(ratio, 3), "target": "<= 1.5", "met": ratio <= 1.5},
+        # The same comparison in CPU time (this process, its threads and every ffmpeg it ran):
+        # on a shared machine whose speed drifts by a tenth over a quarter of an hour, the
+        # work done moves much less than the wall time between the lane and its baseline.
+        "cpu_seconds": {"lane": round(lane_cpu, 1), "baseline": round(baseline_cpu, 1),
+                        "ratio": round(lane_cpu / baseline_cpu, 3) if baseline_cpu else None},
     }
 
 
