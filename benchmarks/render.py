@@ -11,7 +11,9 @@ Targets (issue: Render, acceptance point):
       hand-written ffmpeg command making the same output, and >= 5x faster than MoviePy 2.x;
   (b) ``editron run`` on 10 minutes of 1080p event footage: total <= 1.5x the time to decode
       every source once plus encode every delivered output once, timed around the lane
-      (before and after it, once an earlier run has kept its delivered files).
+      (before and after it, once an earlier run has kept its delivered files). The footage
+      has camera-like one-second GOPs, as the recap's sources do; ``--lane-gop 250`` makes
+      it with x264's default instead, where every cut's seek decodes ~4 s more.
 Prints one JSON document on stdout; progress goes to stderr. MoviePy comes from
 ``make bench-deps``; without it that peer is reported as skipped.
 """
@@ -51,6 +53,8 @@ from editron.story.styles import default_brand  # noqa: E402
 WORK = HERE / ".work" / "render"
 RATE = FrameRate(25)
 SIZE = (1920, 1080)
+CAMERA_GOP = 30  # frames: a one-second GOP at 30 fps, as cameras and phones write
+X264_DEFAULT_GOP = 250
 LINES = ["Welcome to the Aurora Summit", "Our first speaker of the evening",
          "Brought to you by Northwind Energy", "A huge round of applause",
          "The award for innovation goes to Borealis", "Thank you all for coming"]
@@ -336,13 +340,18 @@ def recap_comparison(*, seconds: int, n_clips: int, source_seconds: int, repeat:
 # --- (b) the whole lane -----------------------------------------------------------------------
 
 
-def make_event_footage(minutes: float) -> list[Path]:
+def make_event_footage(minutes: float, gop: int = CAMERA_GOP) -> list[Path]:
     """``minutes`` of 1080p30 H.264 event footage over several files: lavfi scenes with hard
-    cuts, room tone, espeak-ng speech (about a third of the time) and sox crowd bursts."""
+    cuts, room tone, espeak-ng speech (about a third of the time) and sox crowd bursts.
+
+    ``gop`` is the longest keyframe interval in frames. Cameras and phones write short GOPs
+    (about 0.5–1 s), and a render's accurate seek decodes from the keyframe before each cut,
+    so the default is one second; 250 is x264's own default, for comparison."""
     total = minutes * 60
     files = max(3, math.ceil(total / 120))
     each = round(total / files, 1)
-    folder = WORK / f"event-{minutes:g}min"
+    folder = WORK / f"event-{minutes:g}min" if gop == X264_DEFAULT_GOP else \
+        WORK / f"event-{minutes:g}min-gop{gop}"
     scenes = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.2:seed=3", "cellauto=rule=110",
               "smptehdbars", "testsrc"]
     out: list[Path] = []
@@ -375,8 +384,8 @@ def make_event_footage(minutes: float) -> list[Path]:
             partial = Path(tmp) / target.name
             ffmpeg([*inputs, "-i", str(audio), "-filter_complex", graph, "-map", "[v]",
                     "-map", f"{shots}:a", "-c:v", "libx264", "-preset", "veryfast",
-                    "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k",
-                    "-ar", "48000", "-ac", "2", "-shortest", str(partial)])
+                    "-crf", "23", "-g", str(gop), "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-b:a", "160k", "-ar", "48000", "-ac", "2", "-shortest", str(partial)])
             shutil.move(partial, target)
     return out
 
@@ -435,7 +444,8 @@ def _keep_outputs(folder: Path, footage: list[Path], rows: list[dict[str, Any]])
         {"sources": [[f.name, f.stat().st_size] for f in footage], "rows": kept}))
 
 
-def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]:
+def lane_comparison(minutes: float, ratios: str | None = None,
+                    gop: int = CAMERA_GOP) -> dict[str, Any]:
     """``editron run`` against decoding every source once plus encoding every output once.
 
     The machine's speed drifts by a tenth or more over the quarter hour a lane takes, so the
@@ -443,9 +453,10 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
     the delivered files an earlier run kept (same footage, same deliverables) are re-encoded
     before it as well as this run's after it; the ratio uses the means. A first run (nothing
     kept) compares with the after-lane baseline alone, as the JSON says."""
-    footage = make_event_footage(minutes)
+    footage = make_event_footage(minutes, gop)
     work = WORK / "lane"
-    kept_dir = WORK / f"lane-outputs-{minutes:g}min-{(ratios or 'all').replace(':', 'x')}"
+    kept_dir = WORK / (f"lane-outputs-{minutes:g}min-gop{gop}-"
+                       f"{(ratios or 'all').replace(':', 'x')}")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     settings = Settings(home=work / "home")
@@ -497,7 +508,8 @@ def lane_comparison(minutes: float, ratios: str | None = None) -> dict[str, Any]
     return {
         "ratios": ratios or "16:9,9:16,1:1 (editron run's default)",
         "footage": {"files": len(footage), "minutes": minutes, "size": "1920x1080",
-                    "rate": 30, "codec": "H.264 veryfast CRF 23, AAC"},
+                    "rate": 30, "codec": "H.264 veryfast CRF 23, AAC",
+                    "gop_frames": gop},
         "ok": result.ok, "stage_seconds": result.stage_seconds, "wall_seconds": round(wall, 2),
         "deliverables": [{k: r[k] for k in ("deliverable", "variant", "aspect_ratio",
                                              "duration_seconds", "size_bytes", "qc")}
@@ -543,6 +555,10 @@ def main() -> None:
     parser.add_argument("--lane-minutes", type=float, default=10.0)
     parser.add_argument("--lane-ratios", default=None,
                         help="aspect ratios for the lane (default: editron run's, all three)")
+    parser.add_argument("--lane-gop", type=int, default=CAMERA_GOP,
+                        help="keyframe interval of the lane's generated footage in frames "
+                             f"(default {CAMERA_GOP}, camera-like; {X264_DEFAULT_GOP} is "
+                             "x264's default)")
     parser.add_argument("--skip-lane", action="store_true")
     parser.add_argument("--skip-recap", action="store_true")
     parser.add_argument("--quick", action="store_true",
@@ -563,7 +579,7 @@ def main() -> None:
             seconds=recap_seconds, n_clips=args.cuts, source_seconds=source_seconds,
             repeat=repeat, moviepy_repeat=moviepy_repeat)
     if not args.skip_lane:
-        report["lane"] = lane_comparison(lane_minutes, args.lane_ratios)
+        report["lane"] = lane_comparison(lane_minutes, args.lane_ratios, args.lane_gop)
     report["load_average_at_end"] = [round(x, 2) for x in _loadavg()]
     print(json.dumps(report, indent=2))
 
