@@ -122,7 +122,10 @@ def _make_audio(clip: SampleClip, work: Path) -> Path:
 
 
 def make_sample_event(out_dir: Path, *, size: str = "1280x720", fps: int = 30) -> list[Path]:
-    """Write the sample clips into ``out_dir`` (skipping ones already there) and return them."""
+    """Write the sample clips into ``out_dir`` (skipping ones already there) and return them.
+
+    They have one-second GOPs, as camera and phone files do (x264's own default is 250
+    frames, which would make every cut's seek decode several seconds it then discards)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
     for clip in SAMPLE_CLIPS:
@@ -143,8 +146,8 @@ def make_sample_event(out_dir: Path, *, size: str = "1280x720", fps: int = 30) -
             partial = work / clip.name
             _run([ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", *inputs,
                   "-i", str(audio), "-filter_complex", graph, "-map", "[v]", "-map", f"{n}:a",
-                  "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-                  "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart", "-shortest",
+                  "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(fps),
+                  "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart", "-shortest",
                   *(["-metadata", f"creation_time={clip.recorded_at}"] if clip.recorded_at
                     else []),
                   str(partial)])
