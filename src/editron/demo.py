@@ -147,7 +147,8 @@ def make_sample_event(out_dir: Path, *, size: str = "1280x720", fps: int = 30) -
             _run([ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", *inputs,
                   "-i", str(audio), "-filter_complex", graph, "-map", "[v]", "-map", f"{n}:a",
                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(fps),
-                  "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart", "-shortest",
+                  "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart",
+                  "-shortest",
                   *(["-metadata", f"creation_time={clip.recorded_at}"] if clip.recorded_at
                     else []),
                   str(partial)])
