@@ -161,6 +161,8 @@ def test_dropbox_destination_reads_token_and_hosts_from_env(
     assert (dest.token, dest.api_host, dest.content_host) == (
         "sl.secret", DEFAULT_API_HOST, DEFAULT_CONTENT_HOST)
     assert dest.max_attempts == settings.download_max_attempts
+    # one request up to the API's 150 MB limit; larger files go through an upload session
+    assert dest.single_upload_limit == 150 * 1024 * 1024
     root = parse_destination("dropbox:", settings=settings)
     assert isinstance(root, DropboxFolder) and root.describe() == "dropbox:/"
     monkeypatch.setenv("EDITRON_DROPBOX_API_HOST", "http://127.0.0.1:9")

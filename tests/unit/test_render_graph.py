@@ -472,3 +472,30 @@ def test_codec_names_are_what_a_probe_reports(aspect: str, fmt: str, name: str |
 def test_profile_errors(args: tuple[object, ...], message: str) -> None:
     with pytest.raises(InputError, match=message):
         profile_for(*args)  # type: ignore[arg-type]
+
+
+def test_qc_expects_the_timeline_frames_and_the_black_and_silence_it_plans() -> None:
+    from editron.services.render import qc_spec_for
+
+    dip = make_timeline("dip_to_black", 10)  # clip b dips in at frame 50, 10 frames a side
+    spec = qc_spec_for(dip, PROFILE)
+    assert (spec.expected_frames, spec.rate_num, spec.rate_den) == (115, 25, 1)
+    assert (spec.width, spec.height, spec.video_codec, spec.audio_codec) == (
+        1920, 1080, "h264", "aac")
+    assert spec.loudness_target == SOCIAL_LUFS
+    assert spec.planned_black == ((1.6, 2.4),)
+    # the silent clip (record frames 90..115) plays with no sound: its silence is planned
+    assert spec.planned_silence == ((3.6, 4.6),)
+    # a music bed plays under it, so no silence is expected; a plain cut plans no black
+    with_music = make_timeline("cut", music=MusicBed("/m/bed.mp3"))
+    assert qc_spec_for(with_music, PROFILE).planned_black == ()
+    assert qc_spec_for(with_music, PROFILE).planned_silence == ()
+    assert qc_spec_for(dip, profile_for("16:9", "mov", "master")).loudness_target == MASTER_LUFS
+
+
+def test_configured_loudness_overrides_every_profile_target() -> None:
+    for ratio, fmt, name in (("9:16", "mp4", None), ("16:9", "mov", "master"),
+                             ("1:1", "mp4", None)):
+        assert profile_for(ratio, fmt, name, loudness=-18.0).loudness_target_lufs == -18.0
+    args = build(make_timeline(), profile=profile_for("16:9", "mp4", loudness=-18.0))
+    assert find_filter(graph_of(args), "loudnorm") == ["loudnorm=I=-18:TP=-1:LRA=11"]

@@ -248,3 +248,20 @@ def test_missing_streams_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert stored["silences"] == [{"start": 0.0, "end": 3.0}]
     assert {c["flag"] for c in stored["checks"] if not c["passed"]} == set(stored["flags"])
 
+
+
+def _loudness_summary(lufs: float) -> str:
+    return (f"[Parsed_ebur128_1 @ 0x1] [info] Summary:\n\n  Integrated loudness:\n"
+            f"    I:         {lufs:.1f} LUFS\n    Threshold: -24.0 LUFS\n\n  True peak:\n"
+            f"    Peak:       -2.0 dBFS\n")
+
+
+def test_loudness_passes_within_one_lu_of_the_target_and_fails_outside(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = replace(SPEC, loudness_target=-14.0)
+    for lufs, flags in ((-14.0, []), (-13.0, []), (-15.0, []), (-12.9, ["loudness"]),
+                        (-15.1, ["loudness"])):
+        _fake_pass(monkeypatch, GOOD_STREAMS, _loudness_summary(lufs))
+        report = qc.run_qc(_file(tmp_path), spec)
+        assert report.flags == flags, lufs
+        assert report.integrated_lufs == lufs

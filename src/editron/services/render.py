@@ -252,8 +252,9 @@ class _JobWatch:
 
     def __init__(self, settings: Settings, job_id: str, duration: float,
                  should_cancel: Callable[[], bool] | None,
-                 on_progress: Callable[[float], None] | None) -> None:
+                 on_progress: Callable[[float], None] | None, *, frame_rate: float) -> None:
         self._settings, self._job_id, self._duration = settings, job_id, duration
+        self._frame_rate = frame_rate
         self._external, self._callback = should_cancel, on_progress
         self._last_event = 0.0
         self._percent = 0.0
@@ -275,10 +276,14 @@ class _JobWatch:
         self._last_event = now
         elapsed = now - self._started
         eta = elapsed * (100.0 - percent) / percent if percent > 0.5 else None
+        # ffmpeg reports 0 fps until it has encoded for a while; the output written so far
+        # over the time taken says it from the first report on
+        fps = p.fps if p.fps else (p.out_time * self._frame_rate / elapsed
+                                   if p.out_time > 0 and elapsed > 0 else None)
         with db(self._settings) as session:
             row = repo.get_render_job(session, self._job_id)
             if row.status == JobStatus.RENDERING:
-                repo.set_job_progress(session, row, percent, eta_seconds=eta, fps=p.fps,
+                repo.set_job_progress(session, row, percent, eta_seconds=eta, fps=fps,
                                       speed=p.speed)
 
     def cancelled(self) -> bool:
@@ -334,7 +339,8 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
         output = work / name
         report = _render_and_check(timeline, profile, output, work, settings=settings,
                                    watch=_JobWatch(settings, job_id, timeline.duration,
-                                                   should_cancel, on_progress))
+                                                   should_cancel, on_progress,
+                                                   frame_rate=timeline.rate.fps))
         if not report.passed:
             with db(settings) as session:
                 row = repo.get_render_job(session, job_id)
