@@ -233,6 +233,35 @@ def test_vertical_render_with_crop_keyframes_logo_cards_and_ducked_music(
     assert (p.width, p.height, p.audio_codec) == (180, 320, "aac")
     start, end = frame_at(out, 2), frame_at(out, first.duration - 3)
     assert np.abs(start - end)[100:220].mean() > 10  # the window panned across the source
+    # The same cut without brand or music, to see what the brand and the bed added.
+    plain = tmp_path / "plain.mp4"
+    render(replace(tl, brand=None, music=None), small("9:16"), sources, plain)
+    last = tl.duration_frames - 1
+
+    def changed(index: int) -> float:  # in the band across the middle, where cards sit
+        return float(np.abs(frame_at(out, index) - frame_at(plain, index))[140:180].mean())
+
+    assert changed(3) > 8 and changed(last - 3) > 8, "title and outro cards are drawn"
+    assert changed(tl.duration_frames // 2) < 3, "no card between them"
+
+    middle = tl.duration_frames // 2  # between the cards: the logo is in one corner
+    added = np.abs(frame_at(out, middle) - frame_at(plain, middle)).mean(axis=2)
+    corners = [float(added[y:y + 40, x:x + 40].mean()) for y in (0, 280) for x in (0, 140)]
+    assert max(corners) > 12 and sorted(corners)[-2] < 3, corners
+    # The bed (a 220 Hz tone) is ducked from 0 to -12 dB over the first 20 frames (0.8 s);
+    # the clips' own tones are 440 and 660 Hz.
+    with av.open(str(out)) as f:
+        rate = f.streams.audio[0].codec_context.sample_rate
+        sound = np.concatenate([fr.to_ndarray()[0] for fr in f.decode(audio=0)])
+
+    def bed_level(t0: float, t1: float) -> float:
+        part = sound[int(t0 * rate): int(t1 * rate)]
+        spectrum = np.abs(np.fft.rfft(part * np.hanning(len(part))))
+        freqs = np.fft.rfftfreq(len(part), 1 / rate)
+        return float(spectrum[(freqs > 210) & (freqs < 230)].max())
+
+    ducked_db = 20 * np.log10(bed_level(0.0, 0.3) / bed_level(0.9, 1.2))
+    assert 8.0 < ducked_db < 16.0, f"the bed fell {ducked_db:.1f} dB"
 
 
 def test_master_prores_mov(sources: Sources, tmp_path: Path) -> None:
