@@ -147,3 +147,29 @@ def test_a_transient_delivery_failure_is_retried_by_the_worker(
     assert [p.name for p in out.iterdir()] == ["social_1x1.mp4"]
     with session_scope(settings.resolved_database_url) as s:
         assert repo.get_render_job(s, job_id).last_error is None
+
+
+def test_a_render_delivered_to_dropbox_records_its_url_once(
+        analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.dropbox_api_server import serve_dropbox
+
+    ev = analysed_event
+    session_id = _session(ev, "social", "1:1")
+    with serve_dropbox() as fake:
+        monkeypatch.setenv("EDITRON_DROPBOX_TOKEN", fake.token)
+        monkeypatch.setenv("EDITRON_DROPBOX_API_HOST", fake.api_url)
+        monkeypatch.setenv("EDITRON_DROPBOX_CONTENT_HOST_UPLOAD", fake.content_url)
+        urls = []
+        for _ in range(2):  # the same render delivered twice
+            request = render_video_deliverables(
+                edit_session_id=session_id, destinations=["dropbox:/Events/Gala"],
+                profile="preview", settings=ev.settings, enqueue_jobs=False)
+            job = run_render_job_inline(request.render_job_ids[0], settings=ev.settings)
+            assert job.status == "complete", job.last_error
+            urls.append(job.output_urls)
+        delivered = fake.get("/Events/Gala/social_1x1.mp4")
+        uploads = fake.calls("/2/files/upload")
+    assert urls == [["dropbox:/Events/Gala/social_1x1.mp4"]] * 2
+    assert delivered is not None and len(delivered) == job.qc["size_bytes"]
+    assert len(uploads) == 1, "the second delivery found the same bytes there and skipped"
