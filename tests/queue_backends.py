@@ -26,7 +26,7 @@ from editron.jobs.registry import register_operation
 from tests.conftest import require_service
 
 __all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "queue_settings", "queue_url",
-           "wait_for", "workers"]
+           "sqlite_queue_settings", "wait_for", "workers"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,20 @@ def queue_settings(queue_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for the queue under test, migrated, with fast lease timings."""
     from editron.services.runtime import ready
 
+    for key, value in FAST_QUEUE_ENV.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    return ready(get_settings())
+
+
+def sqlite_queue_settings(home: Path, queue_dir: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings (and the environment worker processes inherit) for ``home`` with a fresh
+    SQLite queue in ``queue_dir`` and fast lease timings, migrated."""
+    from editron.services.runtime import ready
+
+    monkeypatch.setenv("EDITRON_HOME", str(home))
+    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{queue_dir / 'queue.db'}")
     for key, value in FAST_QUEUE_ENV.items():
         monkeypatch.setenv(key, value)
     reset_settings()

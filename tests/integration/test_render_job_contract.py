@@ -112,18 +112,11 @@ def test_a_render_over_its_time_limit_fails_and_delivers_nothing(
 def test_a_transient_delivery_failure_is_retried_by_the_worker(
         analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from editron.config import get_settings, reset_settings
-    from editron.services.runtime import ready
-    from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, wait_for
+    from tests.queue_backends import WorkerProcesses, sqlite_queue_settings, wait_for
 
     ev = analysed_event
     session_id = _session(ev, "social", "1:1")
-    monkeypatch.setenv("EDITRON_HOME", str(ev.settings.home))
-    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
-    for key, value in FAST_QUEUE_ENV.items():
-        monkeypatch.setenv(key, value)
-    reset_settings()
-    settings = ready(get_settings())
+    settings = sqlite_queue_settings(ev.settings.home, tmp_path, monkeypatch)
     share = tmp_path / "share"  # an unmounted share: a file where the folder should be
     share.write_text("not mounted")
     out = share / "delivered"

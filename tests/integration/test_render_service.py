@@ -172,18 +172,11 @@ def test_preview_renders_every_timeline_from_the_proxies(analysed_event: Analyse
 def test_killed_worker_leaves_no_partial_file_and_the_render_runs_again(
         analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from editron.config import get_settings, reset_settings
-    from editron.services.runtime import ready
-    from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, wait_for
+    from tests.queue_backends import WorkerProcesses, sqlite_queue_settings, wait_for
 
     ev = analysed_event
     session_id = _session(ev, "recap", "16:9")
-    monkeypatch.setenv("EDITRON_HOME", str(ev.settings.home))
-    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
-    for key, value in FAST_QUEUE_ENV.items():
-        monkeypatch.setenv(key, value)
-    reset_settings()
-    settings = ready(get_settings())
+    settings = sqlite_queue_settings(ev.settings.home, tmp_path, monkeypatch)
     out = tmp_path / "delivered"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
                                         profile="preview", settings=settings)
@@ -215,17 +208,10 @@ def test_killed_worker_leaves_no_partial_file_and_the_render_runs_again(
 def test_rush_render_starts_before_queued_standard_and_low_work(
         analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from editron.config import get_settings, reset_settings
-    from editron.services.runtime import ready
-    from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, wait_for
+    from tests.queue_backends import WorkerProcesses, sqlite_queue_settings, wait_for
 
     ev = analysed_event
-    monkeypatch.setenv("EDITRON_HOME", str(ev.settings.home))
-    monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{tmp_path / 'queue.db'}")
-    for key, value in FAST_QUEUE_ENV.items():
-        monkeypatch.setenv(key, value)
-    reset_settings()
-    settings = ready(get_settings())
+    settings = sqlite_queue_settings(ev.settings.home, tmp_path, monkeypatch)
     ids: dict[str, str] = {}
     for priority in ("low", "standard", "rush"):  # queued in the worst order, no worker yet
         session_id = _session(ev, "social", "1:1")
