@@ -413,6 +413,20 @@ def encode_outputs(rows: list[dict[str, Any]], scratch: Path) -> list[dict[str, 
     return encode
 
 
+def decode_sources(footage: list[Path]) -> list[float]:
+    """The baseline's decode half: every source decoded once, one timing per file."""
+    return [timed(lambda src=src: ffmpeg(["-i", str(src), "-f", "null", "-"]))
+            for src in footage]
+
+
+def _encoded(encode: list[dict[str, Any]]) -> float:
+    return float(sum(e["encode_seconds"] for e in encode))
+
+
+def _footage_signature(footage: list[Path]) -> list[list[Any]]:
+    return [[f.name, f.stat().st_size] for f in footage]
+
+
 def _signature(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return sorted((r["deliverable"], r["variant"], r["aspect_ratio"], r["format"],
                    r["duration_seconds"]) for r in rows)
@@ -424,9 +438,8 @@ def _kept_outputs(folder: Path, footage: list[Path]) -> list[dict[str, Any]] | N
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError):
         return None
-    sources = [[f.name, f.stat().st_size] for f in footage]
     rows: list[dict[str, Any]] = manifest.get("rows", [])
-    if manifest.get("sources") != sources or not rows or not all(
+    if manifest.get("sources") != _footage_signature(footage) or not rows or not all(
             Path(r["path"]).is_file() for r in rows):
         return None
     return rows
@@ -441,7 +454,7 @@ def _keep_outputs(folder: Path, footage: list[Path], rows: list[dict[str, Any]])
         shutil.copy2(row["path"], target)
         kept.append({**row, "path": str(target)})
     (folder / "manifest.json").write_text(json.dumps(
-        {"sources": [[f.name, f.stat().st_size] for f in footage], "rows": kept}))
+        {"sources": _footage_signature(footage), "rows": kept}))
 
 
 def lane_comparison(minutes: float, ratios: str | None = None,
@@ -467,8 +480,7 @@ def lane_comparison(minutes: float, ratios: str | None = None,
         log(f"re-encoding the {len(kept)} files an earlier run delivered (before the lane)")
         encode_before = encode_outputs(kept, work / "baseline-before")
     log("decoding the sources once before the lane")
-    decode_before = [timed(lambda src=src: ffmpeg(["-i", str(src), "-f", "null", "-"]))
-                     for src in footage]
+    decode_before = decode_sources(footage)
     before_cpu = cpu_seconds() - cpu_started
     log(f"editron run on {len(footage)} files ({minutes:g} min)")
     last = [""]
@@ -487,19 +499,17 @@ def lane_comparison(minutes: float, ratios: str | None = None,
     log(f"lane done in {wall:.1f} s, ok={result.ok}; measuring the baseline")
 
     cpu_started = cpu_seconds()
-    decode = [timed(lambda src=src: ffmpeg(["-i", str(src), "-f", "null", "-"]))
-              for src in footage]
+    decode = decode_sources(footage)
     delivered = [r for r in rows if r["path"] and r["status"] == "complete"]
     encode = encode_outputs(delivered, work / "baseline")
     after_cpu = cpu_seconds() - cpu_started
-    after = sum(decode) + sum(e["encode_seconds"] for e in encode)
+    after = sum(decode) + _encoded(encode)
     total = result.stage_seconds.get("total", wall)
     same = kept is not None and _signature(kept) == _signature(delivered)
     bracketed = None
     if encode_before is not None and same:
-        bracketed = (sum(decode_before) + sum(decode)) / 2 + (
-            sum(e["encode_seconds"] for e in encode_before)
-            + sum(e["encode_seconds"] for e in encode)) / 2
+        bracketed = (sum(decode_before) + sum(decode) + _encoded(encode_before)
+                     + _encoded(encode)) / 2
     if result.ok:
         _keep_outputs(kept_dir, footage, delivered)
     baseline = bracketed if bracketed is not None else after
@@ -521,11 +531,11 @@ def lane_comparison(minutes: float, ratios: str | None = None,
                    "(bracketed: the mean of both)",
             "after_lane": {"decode_seconds": round(sum(decode), 2),
                            "decode_per_file": [round(d, 2) for d in decode],
-                           "encode_seconds": round(sum(e["encode_seconds"] for e in encode), 2),
+                           "encode_seconds": round(_encoded(encode), 2),
                            "encode_per_output": encode, "total_seconds": round(after, 2)},
             "before_lane": {
                 "decode_seconds": round(sum(decode_before), 2),
-                "encode_seconds": round(sum(e["encode_seconds"] for e in encode_before), 2)
+                "encode_seconds": round(_encoded(encode_before), 2)
                 if encode_before is not None else None,
                 "kept_outputs": "none kept yet (first run)" if kept is None else (
                     "same deliverables as this run" if same else

@@ -263,6 +263,11 @@ class _JobWatch:
         self._started = time.monotonic()
         self._lock = threading.Lock()
 
+    def encode_started(self) -> None:
+        """The render's ffmpeg starts now: ETA and fps count from here, not from the
+        loudness plan before it."""
+        self._started = time.monotonic()
+
     def progress(self, p: FfmpegProgress) -> None:
         if p.done:  # ffmpeg's closing block carries no time; completion reports 100 %
             return
@@ -397,6 +402,7 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
     black_log = work / "black.log"  # the render measures its own black runs for QC
     args = build_render_args(timeline, profile, sources=sources, output=output,
                              captions_ass=captions, gain_db=plan.gain_db, black_log=black_log)
+    watch.encode_started()
     run_ffmpeg(args, duration=timeline.duration, on_progress=watch.progress,
                should_cancel=watch.cancelled, timeout=settings.render_timeout_seconds,
                label="render", path=output)
