@@ -14,15 +14,16 @@ demo: setup
 test: setup
 	@$(VENV)/ruff check src tests benchmarks
 	@$(VENV)/mypy
-	@$(VENV)/pytest -m "not slow" $(PYTEST_ARGS)
+	@$(VENV)/pytest -m "not slow and not ml" $(PYTEST_ARGS)
 
-# The slow suite also covers the accurate (TransNetV2) shot mode, so it installs the ml extra.
+# The slow suite also covers the accurate (TransNetV2) shot mode, so it installs the ml extra
+# and runs the tests marked ml too.
 setup-ml: setup
 	@[ -f .venv/.editron-ml ] && [ .venv/.editron-ml -nt pyproject.toml ] || \
 	  { $(VENV)/pip install -q -e '.[ml]' && touch .venv/.editron-ml; }
 
 test-slow: setup-ml
-	@$(VENV)/pytest -m slow $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
+	@$(VENV)/pytest -m "slow or ml" $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
 
 test-all: test test-slow
 

@@ -69,7 +69,8 @@ def test_accurate_mode_uses_transnet_in_pass_two(bframe_clip: CutClip, tmp_path:
     assert spools["acc"].small_rgb().shape[1:] == (27, 48, 3)
     assert result.file_reports[0].status == "analyzed", result.file_reports
     found = [s.start_frame for s in result.shots[1:]]
-    assert _f1(found, bframe_clip.boundaries) >= 0.85, (found, bframe_clip.boundaries)
+    assert _f1(found, bframe_clip.boundaries) >= 0.9, (found, bframe_clip.boundaries)
+    assert not [f for f in found for flash in (20, 150) if abs(f - flash) <= 3], found
     assert len(result.shot_signals) == len(result.shots)
 
 
@@ -184,31 +185,3 @@ def test_pass_two_of_a_file_runs_while_the_next_file_is_read(tmp_path: Path) -> 
     assert any("RuntimeError: the model ran out of memory" in m for m in reports["two"].messages)
     assert reports["one"].status == reports["three"].status == "analyzed"
     assert {t.file_id for t in result.transcript} == {"one", "three"}
-
-
-@pytest.mark.slow  # needs torch (the ml extra)
-def test_transnet_windows_score_the_frames_of_their_blocks(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run of blocks is one network call with 25 frames of context either side (the file's
-    ends repeated); each frame's score lands on that frame. The stand-in network scores a
-    frame with its own first pixel, so a misplaced window shows."""
-    torch = pytest.importorskip("torch", reason="the ml extra is not installed")
-    from editron.analysis import shots_transnet
-
-    calls: list[int] = []
-
-    class Echo:
-        def predict_raw(self, window: object) -> tuple[object, None]:
-            assert isinstance(window, torch.Tensor)
-            calls.append(int(window.shape[1]))
-            return window[:, :, :1, 0, 0].float() / 255.0, None
-
-    monkeypatch.setattr(shots_transnet, "_model", [Echo()])
-    n = 420
-    frames = np.zeros((n, 27, 48, 3), dtype=np.uint8)
-    frames[:, 0, 0, 0] = np.arange(n) % 251
-    scores = shots_transnet.predict_blocks(frames, [0, 1, 2, 3, 4, 8])
-    assert calls == [4 * 50 + 50, 50 + 50, 50 + 50]  # blocks 0-3, 4, 8 (the last, partial)
-    scored = np.flatnonzero(~np.isnan(scores))
-    assert list(scored) == [*range(0, 250), *range(400, 420)]
-    assert np.allclose(scores[scored], (scored % 251) / 255.0)

@@ -6,7 +6,6 @@ import numpy as np
 import numpy.typing as npt
 
 from editron.analysis.shots_fast import detect_boundaries, frame_features
-from editron.analysis.shots_transnet import block_runs
 
 FPS = 25.0
 RNG = np.random.default_rng(7)
@@ -73,9 +72,3 @@ def test_fast_camera_motion_is_not_a_cut() -> None:
 
 def test_static_clip_has_no_boundaries() -> None:
     assert detect_boundaries(*_features(_shot(9, 100)), FPS) == []
-
-
-def test_neighbouring_candidate_blocks_share_one_window() -> None:
-    assert block_runs([7, 0, 1, 2, 3, 4, 8, 8]) == [(0, 4), (4, 1), (7, 2)]
-    assert block_runs([5], longest=4) == [(5, 1)]
-    assert block_runs([]) == []

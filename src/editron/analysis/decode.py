@@ -15,10 +15,10 @@ Speed: H.264 decoding is most of the cost, so the decoder skips what analysis ca
 reference frames only (``skip_frame=NONREF``). That drops about half the frames of a typical
 B-frame stream and halves decode time; shot boundaries stay within one or two frames because
 encoders put a reference frame at a cut, and every sample keeps its true source frame number.
-The accurate shot mode decodes every frame (TransNetV2 needs the full sequence). Each frame
-is downscaled by one swscale call through a reformatter kept for the whole file: PyAV's
-``frame.to_ndarray(width=...)`` builds a new scaler (filter tables and all) for every frame,
-which cost three times the scaling itself.
+The accurate shot mode decodes every frame (TransNetV2 reads runs of consecutive frames).
+Each frame is downscaled by one swscale call through a reformatter kept for the whole file:
+PyAV's ``frame.to_ndarray(width=...)`` builds a new scaler (filter tables and all) for every
+frame, which cost three times the scaling itself.
 """
 
 from __future__ import annotations

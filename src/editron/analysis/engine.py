@@ -3,8 +3,9 @@
 Pass 1: one decode per file feeding the cheap analysers (shots, picture signals, loudness,
         crowd, audio labels); it marks the windows worth a closer look (``focus.py``).
 Pass 2: the expensive analysers on the spool pass 1 wrote, focused on those windows: speech,
-        sponsor/keyword mentions, logos, faces, and accurate shots (TransNetV2 on the candidate
-        boundaries only) when ``model_hint="accurate"`` and the ml extra is installed.
+        sponsor/keyword mentions, logos, faces, and accurate shots (TransNetV2 checking the
+        fast detector's unsure calls) when ``model_hint="accurate"`` and the ml extra is
+        installed.
 Pass 3: hero-moment boundaries refined to shot cuts and word gaps.
 A file that fails is reported and skipped; the batch goes on.
 
@@ -105,7 +106,8 @@ def _pass_one(ctx: FileContext, progress: Callable[[float], None] | None
 
 
 def _accurate_shots(findings: FileFindings, spool: FileSpool) -> None:
-    """Replace the fast detector's shots with TransNetV2's and recompute the shot signals."""
+    """Replace the fast detector's shots with the checked ones and recompute the shot
+    signals."""
     shots = shots_transnet.accurate_shots(findings, spool.small_rgb())
     if not shots:
         return

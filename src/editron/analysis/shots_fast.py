@@ -20,7 +20,8 @@ import numpy.typing as npt
 from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
 from editron.domain.analysis import Shot
 
-__all__ = ["FastShotDetector", "detect_boundaries", "frame_features", "shots_from_boundaries"]
+__all__ = ["MIN_SHOT_FRAMES", "FastShotDetector", "cut_threshold", "detect_boundaries",
+           "frame_features", "shots_from_boundaries"]
 
 THUMB = (9, 16)
 BINS = 32
@@ -133,16 +134,21 @@ def _ramp_middle(d: npt.NDArray[np.float32], a: int, b: int) -> int:
     return a + int(np.searchsorted(np.cumsum(steps), half))
 
 
+def cut_threshold(d: npt.NDArray[np.float32], fps: float) -> npt.NDArray[np.float32]:
+    """The change each frame must reach to be a hard cut: the rolling median of its second of
+    neighbours plus six median absolute deviations (rising with camera motion), at least 0.08."""
+    med, mad = _rolling(d, max(8, int(fps)))
+    return np.maximum(0.08, med + 6.0 * mad + 0.04).astype(np.float32)
+
+
 def _hard_cuts(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
                d: npt.NDArray[np.float32], fps: float, zones: list[tuple[int, int]]
                ) -> list[int]:
     n = len(d)
-    med, mad = _rolling(d, max(8, int(fps)))
+    threshold = cut_threshold(d, fps)
     cuts: list[int] = []
-    for index in np.flatnonzero(d >= 0.08):
+    for index in np.flatnonzero(d >= threshold):
         i = int(index)
-        if d[i] < max(0.08, med[i] + 6.0 * mad[i] + 0.04):
-            continue
         if d[i] < d[i - 1] or (i + 1 < n and d[i] < d[i + 1]):
             continue  # not the local peak
         if _in_zone(i, zones) or _is_flash(thumbs, hists, i, n):
