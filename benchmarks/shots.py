@@ -242,10 +242,15 @@ def editron_fast_nonref(path: Path) -> tuple[list[int], int]:
     return [index[f] for f, _ in found], len(thumbs)
 
 
-def transnet_alone(path: Path, *, deterministic: bool = True) -> list[int]:
+def transnet_alone(path: Path, *, deterministic: bool = True, bf16: bool = False
+                   ) -> list[int]:
     """TransNetV2 as its package runs it: ``predict_frames`` over every frame (100-frame
     windows, step 50, the ends padded with the first and last frame), with the deterministic
-    algorithms its constructor switches on unless ``deterministic`` is False."""
+    algorithms its constructor switches on unless ``deterministic`` is False; in float32, or
+    under bfloat16 autocast (as Editron's accurate mode runs it on CPUs with native bf16)
+    when ``bf16``."""
+    import contextlib
+
     import torch
 
     from editron.analysis import shots_transnet as tn
@@ -255,10 +260,11 @@ def transnet_alone(path: Path, *, deterministic: bool = True) -> list[int]:
     before = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(deterministic, warn_only=True)
     try:
-        single, _ = model.predict_frames(torch.from_numpy(rgb), quiet=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext():
+            single, _ = model.predict_frames(torch.from_numpy(rgb), quiet=True)
     finally:
         torch.use_deterministic_algorithms(before)
-    return [f for f, _ in tn.boundaries_from_predictions(single.numpy())]
+    return [f for f, _ in tn.boundaries_from_predictions(single.float().numpy())]
 
 
 def editron_accurate(path: Path) -> tuple[list[int], dict[str, int]]:
@@ -328,6 +334,10 @@ def main() -> None:
         found, seconds = timed(lambda p: transnet_alone(p, deterministic=False), path)
         report["transnetv2_deterministic_off"] = {**score(found, truth),
                                                   "fps": round(frames / seconds)}
+        found, seconds = timed(lambda p: transnet_alone(p, deterministic=False, bf16=True), path)
+        report["transnetv2_bf16"] = {
+            **score(found, truth), "fps": round(frames / seconds),
+            "how": "its predict_frames under bfloat16 autocast, deterministic mode off"}
         (found, through), seconds = timed(editron_accurate, path, repeat=3)
         report["editron_accurate"] = {**score(found, truth), "fps": round(frames / seconds),
                                       **through}
