@@ -72,3 +72,21 @@ def test_fast_camera_motion_is_not_a_cut() -> None:
 
 def test_static_clip_has_no_boundaries() -> None:
     assert detect_boundaries(*_features(_shot(9, 100)), FPS) == []
+
+
+def test_a_dark_moment_inside_a_shot_is_not_a_fade() -> None:
+    a = _shot(10, 60)
+    dim = [a[-1] * (1 - k / 6) for k in range(1, 7)] + [np.zeros_like(a[-1])] * 8
+    back = [a[-1] * (k / 6) for k in range(1, 7)]
+    frames = a + dim + back + _shot(10, 60)  # lights down and up on the same picture
+    assert detect_boundaries(*_features(frames), FPS) == []
+
+
+def test_after_a_long_hold_of_black_the_shot_starts_where_the_picture_returns() -> None:
+    a, b = _shot(11, 60), _shot(12, 60)
+    fade_out = [a[-1] * (1 - k / 6) for k in range(1, 7)]
+    black = [np.zeros_like(a[-1]) for _ in range(50)]  # two seconds of black, then a cut in
+    flicker = [np.full_like(a[-1], 40.0)]  # one lit frame inside the black is still black
+    frames = a + fade_out + black[:20] + flicker + black[20:] + b
+    found = detect_boundaries(*_features(frames), FPS)
+    assert found == [(60 + 6 + 51, "cut")], found

@@ -7,8 +7,11 @@ so memory stays small for long files. Detection runs on the whole series in ``fi
   plus a multiple of the median absolute deviation: an *adaptive* threshold that rises during
   fast camera motion), be a local peak, and not be a flash (a frame that differs from both
   neighbours while those two match each other is a flash, not a cut);
-* gradual transitions (dissolves, fades): the distance across a window of frames is large and
-  accounted for by a steady ramp of small per-frame changes (linearity), with no cut inside.
+* dissolves: the distance across a window of frames is large and accounted for by a steady
+  ramp of small per-frame changes (linearity), with no cut inside;
+* fades through black: a dip to black between two different pictures (a dark moment inside
+  one shot is not a transition; after a long hold of black the new shot starts where the
+  picture returns).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ __all__ = ["MIN_SHOT_FRAMES", "FastShotDetector", "cut_threshold", "detect_bound
 THUMB = (9, 16)
 BINS = 32
 MIN_SHOT_FRAMES = 6
+ACROSS = 0.15  # the least change between the pictures either side of a gradual transition
+FADE_LONGEST = 1.0  # seconds of black; after a longer hold the new shot starts as it ends
 
 
 def frame_features(gray: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32],
@@ -70,16 +75,12 @@ def detect_boundaries(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.flo
         return []
     idx = np.arange(1, n)
     d = np.concatenate([[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
-    found: list[tuple[int, str]] = []
-    zones: list[tuple[int, int]] = []
-    pad = max(3, round(fps * 0.3))
-    for a, b in _black_runs(thumbs.mean(axis=1), n):
-        found.append(((a + b) // 2, "fade"))
-        zones.append((a - pad, b + pad))
+    threshold = cut_threshold(d, fps)
+    found, zones = _dips(thumbs, hists, d, threshold, fps)
     for a, b in _ramps(thumbs, hists, d, fps, zones):
         found.append((_ramp_middle(d, a, b), "dissolve"))
         zones.append((a - 2, b + 2))
-    found.extend((i, "cut") for i in _hard_cuts(thumbs, hists, d, fps, zones))
+    found.extend((i, "cut") for i in _hard_cuts(thumbs, hists, d, threshold, zones))
     found.sort()
     merged: list[tuple[int, str]] = []
     for frame, kind in found:
@@ -97,9 +98,40 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
-def _black_runs(luma: npt.NDArray[np.float32], n: int) -> list[tuple[int, int]]:
-    """Dips to black with picture on both sides (fade out, fade in): one transition each."""
-    return [(a, b) for a, b in _runs(luma < 18.0) if a > 0 and b < n - 1]
+def _dips(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
+          d: npt.NDArray[np.float32], threshold: npt.NDArray[np.float32], fps: float
+          ) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """Dips to black with picture on both sides, and the zones around them where no other
+    transition is looked for.
+
+    Stretches of black less than ``pad`` apart are one dip. A dip is a transition only when the
+    pictures either side of it differ (``ACROSS``); otherwise it is a dark moment of one shot
+    (lights down, a dark scene flickering). A short dip is a fade out and in, its middle the
+    boundary; after a longer one (``FADE_LONGEST``) the new shot starts where the picture comes
+    back, with a cut or a fade in."""
+    n = len(thumbs)
+    pad = max(3, round(fps * 0.3))
+    dips: list[list[int]] = []
+    for a, b in _runs(thumbs.mean(axis=1) < 18.0):
+        if dips and a - dips[-1][1] <= pad:
+            dips[-1][1] = b
+        else:
+            dips.append([a, b])
+    found: list[tuple[int, str]] = []
+    zones: list[tuple[int, int]] = []
+    for a, b in dips:
+        if a == 0 or b == n - 1:
+            continue  # black at the very start or end: nothing on the far side
+        zones.append((a - pad, b + pad))
+        before, after = np.array([max(0, a - pad)]), np.array([min(n - 1, b + pad)])
+        if float(_distance(thumbs, hists, before, after)[0]) < ACROSS:
+            continue
+        if b - a + 1 > FADE_LONGEST * fps:
+            back = b + 1
+            found.append((back, "cut" if d[back] >= threshold[back] else "fade"))
+        else:
+            found.append(((a + b) // 2, "fade"))
+    return found, zones
 
 
 def _in_zone(i: int, zones: list[tuple[int, int]]) -> bool:
@@ -121,7 +153,7 @@ def _ramps(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
         before, after = max(0, a - 1), min(len(d) - 1, b)
         across = float(_distance(thumbs, hists, np.array([before]), np.array([after]))[0])
         steps = d[a: b + 1]
-        if across < 0.15 or float(steps.max()) > 0.6 * float(steps.sum()):
+        if across < ACROSS or float(steps.max()) > 0.6 * float(steps.sum()):
             continue
         out.append((a, b))
     return out
@@ -142,10 +174,9 @@ def cut_threshold(d: npt.NDArray[np.float32], fps: float) -> npt.NDArray[np.floa
 
 
 def _hard_cuts(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
-               d: npt.NDArray[np.float32], fps: float, zones: list[tuple[int, int]]
-               ) -> list[int]:
+               d: npt.NDArray[np.float32], threshold: npt.NDArray[np.float32],
+               zones: list[tuple[int, int]]) -> list[int]:
     n = len(d)
-    threshold = cut_threshold(d, fps)
     cuts: list[int] = []
     for index in np.flatnonzero(d >= threshold):
         i = int(index)
