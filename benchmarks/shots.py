@@ -283,6 +283,7 @@ def editron_accurate(path: Path) -> tuple[list[int], dict[str, int]]:
     idx = np.arange(1, n)
     findings.series["shot_change"] = np.concatenate(
         [[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
+    findings.series["shot_luma"] = thumbs.mean(axis=1).astype(np.float32)
     found, through = tn.accurate_boundaries(findings, rgb)
     return [f for f, _ in found], {"frames_through_network": through}
 

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 from editron.analysis import shots_transnet as tn
 from editron.analysis.base import FileFindings
-from editron.analysis.shots_fast import shots_from_boundaries
+from editron.analysis.shots_fast import (
+    _distance,
+    detect_boundaries,
+    frame_features,
+    shots_from_boundaries,
+)
 
 N = 300
 FLASH = 280  # frames 280 and 281 are white
@@ -30,9 +36,10 @@ def _frames() -> npt.NDArray[np.uint8]:
     return frames
 
 
-def _findings() -> FileFindings:
+def _findings(calls: list[tuple[int, str]] = CALLS) -> FileFindings:
     """What pass 1 would hand over: the fast detector's calls and the change series."""
     change = np.full(N, 0.01, dtype=np.float32)
+    change[2] = 0.2  # a jump at the file's very start
     change[50] = 0.5  # far over the 0.08 cut threshold: stands
     change[100] = 0.12  # 1.5 times over it: checked
     change[150] = 0.05
@@ -42,18 +49,21 @@ def _findings() -> FileFindings:
     change[FLASH] = change[FLASH + 2] = 0.6
     findings = FileFindings("f", N / 25, 25.0)
     times = [k / 25 for k in range(N)]
-    findings.shots = shots_from_boundaries("f", CALLS, times, list(range(N)),
+    findings.shots = shots_from_boundaries("f", calls, times, list(range(N)),
                                            end_time=N / 25, end_frame=N)
     findings.series["shot_change"] = change
+    findings.series["shot_luma"] = np.full(N, 120.0, dtype=np.float32)  # no dip to black
     findings.series["frame_times"] = np.asarray(times, dtype=np.float32)
     return findings
 
 
 def test_strong_cuts_and_fades_stand_the_rest_is_checked() -> None:
     frames = _frames()
-    settled, checks = tn.plan_checks(_findings(), frames)
+    settled, checks, quiet = tn.plan_checks(_findings(), frames)
+    assert quiet == []
     assert settled == [(50, "cut"), (200, "fade")]
     assert [(c.position, c.kind, c.first, c.last) for c in checks] == [
+        (2, "", 0, 2 + tn.CUT_REACH),  # clipped to the file
         (100, "cut", 100 - tn.CUT_REACH, 100 + tn.CUT_REACH),
         (150, "dissolve", 150 - tn.GRADUAL_REACH, 150 + tn.GRADUAL_REACH),
         (250, "", 250 - tn.CUT_REACH, 250 + tn.CUT_REACH),
@@ -123,10 +133,56 @@ def test_each_window_scores_its_frames_with_context_either_side(echo: _Echo) -> 
 @pytest.mark.ml
 def test_the_network_decides_the_checked_calls(echo: _Echo) -> None:
     frames = _numbered(_frames())
-    frames[[99, 249], 0, 0, 0] = 255  # it finds the weak cut at 100 and the uncalled jump
+    # It fires on frame 1 (a boundary at 2: too near the start), on 98-100 (three frames over
+    # the threshold, but the picture jumps at 100: a cut), on 103 (a boundary at 104, too
+    # near 100) and on 149 (a one-frame call confirming the dissolve at 150, where the
+    # picture does not jump). It finds nothing at the uncalled jump at 250.
+    frames[[1, 98, 99, 100, 103, 149], 0, 0, 0] = 255
     boundaries, through = tn.accurate_boundaries(_findings(), frames)
-    # The dissolve at 150 is dropped: the network saw nothing there.
-    assert boundaries == [(50, "cut"), (100, "cut"), (200, "fade"), (250, "cut")]
+    assert boundaries == [(50, "cut"), (100, "cut"), (150, "dissolve"), (200, "fade")]
     scored = {f for window in echo.windows for f in window}
     assert 50 not in scored and 200 not in scored  # what stands is never scored
     assert through == sum(len(w) for w in echo.windows) < N
+
+
+@pytest.mark.ml
+def test_a_network_call_on_a_flash_is_dropped(echo: _Echo) -> None:
+    frames = _numbered(_frames())
+    frames[FLASH - 1, 0, 0, 0] = 255  # a boundary at the flash's first frame
+    calls = [*CALLS, (FLASH + 1, "dissolve")]  # a ramp the fast detector saw in the flash
+    boundaries, _ = tn.accurate_boundaries(_findings(calls), frames)
+    assert [f for f, _ in boundaries if f > 250] == []
+    assert any(FLASH in window for window in echo.windows)
+
+
+def _from_grey(pictures: list[npt.NDArray[np.float32]]
+               ) -> tuple[FileFindings, npt.NDArray[np.uint8]]:
+    """Pass 1 for real on grey pictures: the fast detector's findings and the 48x27 frames."""
+    grey = [np.clip(p, 0, 255).astype(np.uint8) for p in pictures]
+    features = [frame_features(g) for g in grey]
+    thumbs = np.stack([f[0] for f in features])
+    hists = np.stack([f[1] for f in features])
+    n = len(grey)
+    findings = FileFindings("g", n / 25, 25.0)
+    times = [k / 25 for k in range(n)]
+    findings.shots = shots_from_boundaries("g", detect_boundaries(thumbs, hists, 25.0), times,
+                                           list(range(n)), end_time=n / 25, end_frame=n)
+    idx = np.arange(1, n)
+    findings.series["shot_change"] = np.concatenate(
+        [[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
+    findings.series["shot_luma"] = thumbs.mean(axis=1).astype(np.float32)
+    findings.series["frame_times"] = np.asarray(times, dtype=np.float32)
+    small = [cv2.resize(g, (48, 27), interpolation=cv2.INTER_AREA) for g in grey]
+    return findings, _numbered(np.stack([np.repeat(g[..., None], 3, axis=2) for g in small]))
+
+
+@pytest.mark.ml
+def test_the_jumps_into_and_out_of_black_belong_to_the_dip(echo: _Echo) -> None:
+    a, b = (np.kron(np.random.default_rng(seed).integers(30, 220, size=(9, 16)),
+                    np.ones((20, 20))).astype(np.float32) for seed in (1, 2))  # 320x180
+    pictures = [a] * 60 + [a * 0] * 16 + [b] * 60
+    findings, frames = _from_grey(pictures)
+    frames[[59, 75], 0, 0, 0] = 255  # the network would call both jumps cuts
+    boundaries, _ = tn.accurate_boundaries(findings, frames)
+    assert boundaries == [(67, "fade")]  # the fast detector's fade, and nothing else
+    assert echo.windows == []

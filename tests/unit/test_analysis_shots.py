@@ -90,3 +90,26 @@ def test_after_a_long_hold_of_black_the_shot_starts_where_the_picture_returns() 
     frames = a + fade_out + black[:20] + flicker + black[20:] + b
     found = detect_boundaries(*_features(frames), FPS)
     assert found == [(60 + 6 + 51, "cut")], found
+
+
+def test_a_long_hold_of_black_then_a_fade_in_starts_the_shot_as_it_brightens() -> None:
+    a, b = _shot(13, 60), _shot(14, 60)
+    black = [np.zeros_like(a[-1]) for _ in range(40)]
+    fade_in = [b[0] * (k / 8) for k in range(1, 9)]
+    found = detect_boundaries(*_features(a + black + fade_in + b), FPS)
+    assert len(found) == 1 and found[0][1] == "fade", found
+    assert abs(found[0][0] - (60 + 40)) <= 2, found  # where the picture starts to return
+
+
+def test_a_cut_to_black_for_the_end_is_a_cut_not_a_fade() -> None:
+    a = _shot(15, 60)  # the black runs to the last frame: there is no far side to fade to
+    assert detect_boundaries(*_features(a + [np.zeros_like(a[-1])] * 40), FPS) == [(60, "cut")]
+
+
+def test_a_slow_fade_through_black_is_one_fade() -> None:
+    a, b = _shot(16, 60), _shot(17, 60)
+    fade_out = [a[-1] * (1 - k / 12) for k in range(1, 13)]
+    black = [np.zeros_like(a[-1]) for _ in range(8)]
+    fade_in = [b[0] * (k / 12) for k in range(1, 13)]
+    found = detect_boundaries(*_features(a + fade_out + black + fade_in + b), FPS)
+    assert [kind for _, kind in found] == ["fade"], found  # no cuts at the ramps' ends

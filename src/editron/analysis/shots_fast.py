@@ -16,6 +16,8 @@ so memory stays small for long files. Detection runs on the whole series in ``fi
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -23,13 +25,14 @@ import numpy.typing as npt
 from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
 from editron.domain.analysis import Shot
 
-__all__ = ["MIN_SHOT_FRAMES", "FastShotDetector", "cut_threshold", "detect_boundaries",
-           "frame_features", "shots_from_boundaries"]
+__all__ = ["MIN_SHOT_FRAMES", "Dip", "FastShotDetector", "cut_threshold", "detect_boundaries",
+           "dips", "frame_features", "pad_frames", "shots_from_boundaries"]
 
 THUMB = (9, 16)
 BINS = 32
 MIN_SHOT_FRAMES = 6
 ACROSS = 0.15  # the least change between the pictures either side of a gradual transition
+BLACK = 18.0  # mean luma under which a frame is black
 FADE_LONGEST = 1.0  # seconds of black; after a longer hold the new shot starts as it ends
 
 
@@ -98,39 +101,74 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
+class Dip(NamedTuple):
+    """A dip to black: the frames that darken into it (from ``first``), the black itself
+    (``dark_first``..``dark_last``, stretches less than ``pad`` apart joined) and the frames
+    that brighten out of it (to ``last``)."""
+
+    first: int
+    dark_first: int
+    dark_last: int
+    last: int
+
+
+def pad_frames(fps: float) -> int:
+    """How far around a transition no other one is looked for: 0.3 s, at least 3 frames."""
+    return max(3, round(fps * 0.3))
+
+
+def dips(luma: npt.NDArray[np.float32], fps: float) -> list[Dip]:
+    """Dips to black with picture on both sides, each with its fade ramps: the frames either
+    side that grow steadily darker towards the black (at most ``FADE_LONGEST`` of them)."""
+    n = len(luma)
+    pad = pad_frames(fps)
+    runs: list[list[int]] = []
+    for a, b in _runs(luma < BLACK):
+        if runs and a - runs[-1][1] <= pad:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    reach = max(1, round(FADE_LONGEST * fps))
+    out = []
+    for a, b in runs:
+        if a == 0 or b == n - 1:
+            continue  # black at the very start or end: nothing on the far side
+        first, last = a, b
+        while first > 0 and a - first < reach and luma[first - 1] > luma[first] + 0.5:
+            first -= 1
+        while last < n - 1 and last - b < reach and luma[last + 1] > luma[last] + 0.5:
+            last += 1
+        out.append(Dip(first, a, b, last))
+    return out
+
+
 def _dips(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
           d: npt.NDArray[np.float32], threshold: npt.NDArray[np.float32], fps: float
           ) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
-    """Dips to black with picture on both sides, and the zones around them where no other
-    transition is looked for.
+    """The fades among the dips to black, and the zones around every dip (ramps included)
+    where no other transition is looked for.
 
-    Stretches of black less than ``pad`` apart are one dip. A dip is a transition only when the
-    pictures either side of it differ (``ACROSS``); otherwise it is a dark moment of one shot
-    (lights down, a dark scene flickering). A short dip is a fade out and in, its middle the
-    boundary; after a longer one (``FADE_LONGEST``) the new shot starts where the picture comes
-    back, with a cut or a fade in."""
+    A dip is a transition only when the pictures either side of it differ (``ACROSS``);
+    otherwise it is a dark moment of one shot (lights down, a dark scene flickering). A short
+    dip is a fade out and in, its middle the boundary; after a longer hold of black
+    (``FADE_LONGEST``) the new shot starts where the picture comes back, with a cut or a fade
+    in."""
     n = len(thumbs)
-    pad = max(3, round(fps * 0.3))
-    dips: list[list[int]] = []
-    for a, b in _runs(thumbs.mean(axis=1) < 18.0):
-        if dips and a - dips[-1][1] <= pad:
-            dips[-1][1] = b
-        else:
-            dips.append([a, b])
+    pad = pad_frames(fps)
     found: list[tuple[int, str]] = []
     zones: list[tuple[int, int]] = []
-    for a, b in dips:
-        if a == 0 or b == n - 1:
-            continue  # black at the very start or end: nothing on the far side
-        zones.append((a - pad, b + pad))
-        before, after = np.array([max(0, a - pad)]), np.array([min(n - 1, b + pad)])
+    for dip in dips(thumbs.mean(axis=1), fps):
+        zones.append((dip.first - pad, dip.last + pad))
+        before = np.array([max(0, dip.first - pad)])
+        after = np.array([min(n - 1, dip.last + pad)])
         if float(_distance(thumbs, hists, before, after)[0]) < ACROSS:
             continue
-        if b - a + 1 > FADE_LONGEST * fps:
-            back = b + 1
-            found.append((back, "cut" if d[back] >= threshold[back] else "fade"))
+        if dip.dark_last - dip.dark_first + 1 > FADE_LONGEST * fps:
+            back = dip.dark_last + 1  # a cut in when the picture is back in one step
+            settled = all(d[j] < threshold[j] for j in range(back + 1, min(n, back + 4)))
+            found.append((back, "cut" if d[back] >= threshold[back] and settled else "fade"))
         else:
-            found.append(((a + b) // 2, "fade"))
+            found.append(((dip.dark_first + dip.dark_last) // 2, "fade"))
     return found, zones
 
 
@@ -234,6 +272,7 @@ class FastShotDetector(VideoAnalyser):
         seen_fps = fps * n / max(self._indices[-1] + 1, n)
         positions = detect_boundaries(thumbs, hists, seen_fps)
         findings.series["shot_change"] = _change_series(thumbs, hists)
+        findings.series["shot_luma"] = thumbs.mean(axis=1).astype(np.float32)  # finds dips
         findings.shots.extend(shots_from_boundaries(
             findings.file_id, positions, self._times, self._indices,
             end_time=max(findings.duration, self._times[-1] + 1.0 / fps),

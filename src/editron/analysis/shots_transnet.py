@@ -14,7 +14,9 @@ where the fast detector is unsure:
   of each, seeing ``CONTEXT`` frames of picture either side of those, with nearby windows
   merged into one. Its call decides: a checked boundary stands where the network finds a
   transition (at the network's frame) and is dropped where it finds none;
-* a call after which the picture returns to what it was a few frames before is a flash.
+* a call after which the picture returns to what it was a few frames before is a flash;
+* around a dip to black (its fade ramps included) nothing else is called: the jumps into and
+  out of black belong to the dip the fast detector called.
 
 Where the CPU computes bfloat16 natively (AVX-512 BF16, AMX) the network runs in it: about
 twice the speed of float32, scores within 0.005 of it.
@@ -27,16 +29,22 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from editron.analysis.base import FileFindings
-from editron.analysis.shots_fast import MIN_SHOT_FRAMES, cut_threshold, shots_from_boundaries
+from editron.analysis.shots_fast import (
+    MIN_SHOT_FRAMES,
+    cut_threshold,
+    dips,
+    pad_frames,
+    shots_from_boundaries,
+)
 from editron.domain.analysis import Shot
 
-__all__ = ["CONTEXT", "Check", "accurate_boundaries", "accurate_shots", "available",
+__all__ = ["CONTEXT", "Check", "Plan", "accurate_boundaries", "accurate_shots", "available",
            "boundaries_from_predictions", "plan_checks", "predict_ranges", "score_ranges"]
 
 CONTEXT = 12  # frames of picture the network sees either side of the frames it scores
@@ -113,15 +121,28 @@ class Check:
     last: int
 
 
-def plan_checks(findings: FileFindings, frames: npt.NDArray[np.uint8]
-                ) -> tuple[list[tuple[int, str]], list[Check]]:
-    """The fast detector's boundaries that stand as they are, and the places to check.
+class Plan(NamedTuple):
+    """The fast detector's boundaries that stand as they are, the places to check, and the
+    quiet spans (dips to black with their fade ramps, padded) where nothing else is called:
+    the fast detector already called the dip, and the jumps into and out of black are not
+    boundaries of their own."""
+
+    settled: list[tuple[int, str]]
+    checks: list[Check]
+    quiet: list[tuple[int, int]]
+
+
+def plan_checks(findings: FileFindings, frames: npt.NDArray[np.uint8]) -> Plan:
+    """What stands, what to check and where to keep quiet (see ``Plan``).
 
     Needs every frame decoded (the accurate mode turns reference-frame-only decoding off), so
     a sample's position is its frame number."""
     n = len(frames)
+    fps = findings.fps or 25.0
     change = findings.series["shot_change"]
-    threshold = cut_threshold(change, findings.fps or 25.0)
+    threshold = cut_threshold(change, fps)
+    pad = pad_frames(fps)
+    quiet = [(d.first - pad, d.last + pad) for d in dips(findings.series["shot_luma"], fps)]
     settled: list[tuple[int, str]] = []
     checks: list[Check] = []
     called = [(s.start_frame, s.transition) for s in findings.shots[1:] if 0 < s.start_frame < n]
@@ -137,10 +158,14 @@ def plan_checks(findings: FileFindings, frames: npt.NDArray[np.uint8]
         peaks = np.flatnonzero((mid >= PEAK_CHANGE) & (mid >= change[:-2]) & (mid >= change[2:]))
         for peak in (int(p) + 1 for p in peaks):
             if all(abs(peak - p) >= MIN_SHOT_FRAMES for p, _ in called) \
-                    and not _is_flash(frames, peak):
+                    and not _within(peak, quiet) and not _is_flash(frames, peak):
                 checks.append(Check(peak, "", peak - CUT_REACH, peak + CUT_REACH))
     clipped = [Check(c.position, c.kind, max(0, c.first), min(n - 1, c.last)) for c in checks]
-    return settled, sorted(clipped, key=lambda c: c.first)
+    return Plan(settled, sorted(clipped, key=lambda c: c.first), quiet)
+
+
+def _within(frame: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(a <= frame <= b for a, b in spans)
 
 
 def score_ranges(checks: Iterable[Check]) -> list[tuple[int, int]]:
@@ -193,20 +218,28 @@ def boundaries_from_predictions(scores: npt.NDArray[np.float32]) -> list[tuple[i
 
 def accurate_boundaries(findings: FileFindings, frames: npt.NDArray[np.uint8]
                         ) -> tuple[list[tuple[int, str]], int]:
-    """The boundaries (frame, kind) and how many frames went through the network."""
-    settled, checks = plan_checks(findings, frames)
-    ranges = score_ranges(checks)
+    """The boundaries (frame, kind) and how many frames went through the network.
+
+    A network call is dropped at the file's first frames (as the fast detector drops them),
+    in a quiet span, next to a boundary already kept, or on a flash. It is a cut where the
+    picture jumps at its frame; otherwise a dissolve when it confirms one, else as the
+    network ran it (a short run of high scores is a cut, a longer one gradual)."""
+    plan = plan_checks(findings, frames)
+    ranges = score_ranges(plan.checks)
     found = boundaries_from_predictions(predict_ranges(frames, ranges))
     change = findings.series["shot_change"]
     threshold = cut_threshold(change, findings.fps or 25.0)
-    out = dict(settled)
-    for frame, kind in found:
-        if any(abs(frame - p) < MIN_SHOT_FRAMES for p in out) or _is_flash(frames, frame):
+    out = dict(plan.settled)
+    for frame, called in found:
+        if frame < MIN_SHOT_FRAMES // 2 or _within(frame, plan.quiet) \
+                or any(abs(frame - p) < MIN_SHOT_FRAMES for p in out) or _is_flash(frames, frame):
             continue
-        near = [c for c in checks if c.first <= frame <= c.last and c.kind in ("dissolve", "fade")]
-        if near and change[frame] < threshold[frame]:
-            kind = near[0].kind  # no jump at the network's frame: the gradual call was right
-        out[frame] = kind
+        confirms = [c.kind for c in plan.checks
+                    if c.first <= frame <= c.last and c.kind == "dissolve"]
+        if change[frame] >= threshold[frame]:
+            out[frame] = "cut"
+        else:
+            out[frame] = confirms[0] if confirms else called
     through = sum(b - a + 1 + 2 * CONTEXT for a, b in ranges)
     return sorted(out.items()), through
 
@@ -216,8 +249,8 @@ def accurate_shots(findings: FileFindings, frames: npt.NDArray[np.uint8]) -> lis
     decode order). Needs the fast detector's shots and change series."""
     times = findings.series.get("frame_times")
     change = findings.series.get("shot_change")
-    if times is None or change is None or not len(frames) == len(times) == len(change) \
-            or len(frames) < 2:
+    if times is None or change is None or "shot_luma" not in findings.series \
+            or not len(frames) == len(times) == len(change) or len(frames) < 2:
         return list(findings.shots)
     n = len(frames)
     boundaries, _ = accurate_boundaries(findings, frames)
