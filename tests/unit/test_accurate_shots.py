@@ -59,10 +59,10 @@ def _findings(calls: list[tuple[int, str]] = CALLS) -> FileFindings:
 
 def test_strong_cuts_and_fades_stand_the_rest_is_checked() -> None:
     frames = _frames()
-    settled, checks, quiet = tn.plan_checks(_findings(), frames)
-    assert quiet == []
-    assert settled == [(50, "cut"), (200, "fade")]
-    assert [(c.position, c.kind, c.first, c.last) for c in checks] == [
+    plan = tn.plan_checks(_findings(), frames)
+    assert plan.quiet == []
+    assert plan.settled == [(50, "cut"), (200, "fade")]
+    assert [(c.position, c.kind, c.first, c.last) for c in plan.checks] == [
         (2, "", 0, 2 + tn.CUT_REACH),  # clipped to the file
         (100, "cut", 100 - tn.CUT_REACH, 100 + tn.CUT_REACH),
         (150, "dissolve", 150 - tn.GRADUAL_REACH, 150 + tn.GRADUAL_REACH),

@@ -130,6 +130,7 @@ class Plan(NamedTuple):
     settled: list[tuple[int, str]]
     checks: list[Check]
     quiet: list[tuple[int, int]]
+    threshold: npt.NDArray[np.float32]  # the fast detector's cut threshold at each frame
 
 
 def plan_checks(findings: FileFindings, frames: npt.NDArray[np.uint8]) -> Plan:
@@ -161,7 +162,7 @@ def plan_checks(findings: FileFindings, frames: npt.NDArray[np.uint8]) -> Plan:
                     and not _within(peak, quiet) and not _is_flash(frames, peak):
                 checks.append(Check(peak, "", peak - CUT_REACH, peak + CUT_REACH))
     clipped = [Check(c.position, c.kind, max(0, c.first), min(n - 1, c.last)) for c in checks]
-    return Plan(settled, sorted(clipped, key=lambda c: c.first), quiet)
+    return Plan(settled, sorted(clipped, key=lambda c: c.first), quiet, threshold)
 
 
 def _within(frame: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -227,8 +228,7 @@ def accurate_boundaries(findings: FileFindings, frames: npt.NDArray[np.uint8]
     plan = plan_checks(findings, frames)
     ranges = score_ranges(plan.checks)
     found = boundaries_from_predictions(predict_ranges(frames, ranges))
-    change = findings.series["shot_change"]
-    threshold = cut_threshold(change, findings.fps or 25.0)
+    change, threshold = findings.series["shot_change"], plan.threshold
     out = dict(plan.settled)
     for frame, called in found:
         if frame < MIN_SHOT_FRAMES // 2 or _within(frame, plan.quiet) \
