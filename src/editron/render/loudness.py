@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from editron.domain.timeline import Timeline
-from editron.errors import ProcessError
+from editron.errors import ProcessError, ProcessTimeoutError
 from editron.media.ffmpeg import ffmpeg_path
 from editron.render.graph import LIMITER_HEADROOM_DB, RenderSource, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
@@ -63,8 +63,14 @@ def measure_summary(timeline: Timeline, profile: RenderProfile, *,
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                               timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ProcessError(f"loudness measurement of {timeline.name} failed: {exc}") from exc
+    except subprocess.TimeoutExpired as exc:
+        # The render job's time limit covers its loudness plan too: say so the same way, not
+        # with the whole command line.
+        raise ProcessTimeoutError(f"loudness measurement of {timeline.name}: ffmpeg timed out "
+                                  f"after {exc.timeout:g} s and was stopped") from exc
+    except OSError as exc:
+        raise ProcessError(f"loudness measurement of {timeline.name} failed: cannot start "
+                           f"ffmpeg: {exc.strerror or exc}") from exc
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-10:])
         raise ProcessError(f"loudness measurement of {timeline.name} failed: "
