@@ -26,8 +26,8 @@ import httpx
 WRITER = r"""
 import sys, time
 from editron.config import Settings
-from editron.db.events import append_event
-from editron.services.runtime import db, ready
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
 count, rate = int(sys.argv[1]), float(sys.argv[2])
 s = ready(Settings())
 start = time.monotonic()

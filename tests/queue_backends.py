@@ -16,13 +16,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from editron.config import Settings, get_settings, reset_settings
 from editron.errors import EditronError
-from editron.jobs.registry import register_operation
+from editron.jobs.registry import JobPayload, register_operation
 from tests.conftest import require_service
 
 __all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "queue_settings", "queue_url",
@@ -76,7 +75,7 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path,
 @pytest.fixture()
 def queue_settings(queue_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for the queue under test, migrated, with fast lease timings."""
-    from editron.services.runtime import ready
+    from editron.db.runtime import ready
 
     for key, value in FAST_QUEUE_ENV.items():
         monkeypatch.setenv(key, value)
@@ -88,7 +87,7 @@ def sqlite_queue_settings(home: Path, queue_dir: Path,
                           monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings (and the environment worker processes inherit) for ``home`` with a fresh
     SQLite queue in ``queue_dir`` and fast lease timings, migrated."""
-    from editron.services.runtime import ready
+    from editron.db.runtime import ready
 
     monkeypatch.setenv("EDITRON_HOME", str(home))
     monkeypatch.setenv("EDITRON_QUEUE_URL", f"sqlite:///{queue_dir / 'queue.db'}")
@@ -155,54 +154,64 @@ def _append(path: str | Path, line: str) -> None:
         handle.write(f"{line}\n")
 
 
-def _record(arguments: dict[str, Any], settings: Settings) -> None:
+class TestJob(JobPayload):
+    """The arguments every test operation takes (each uses what it needs)."""
+
+    log: str
+    tag: str | None = None
+    release: str | None = None
+    fail_times: int = 0
+
+
+def _record(job: TestJob, settings: Settings) -> None:
     """Append the tag: the log's order is the execution order."""
-    _append(arguments["log"], str(arguments["tag"]))
+    _append(job.log, str(job.tag))
 
 
-def _record_settings(arguments: dict[str, Any], settings: Settings) -> None:
+def _record_settings(job: TestJob, settings: Settings) -> None:
     """Append the log level of the settings the job ran with."""
-    _append(arguments["log"], settings.log_level)
+    _append(job.log, settings.log_level)
 
 
-def _block(arguments: dict[str, Any], settings: Settings) -> None:
+def _block(job: TestJob, settings: Settings) -> None:
     """Run until the ``release`` file exists (so a test can kill the worker mid-job)."""
-    _append(arguments["log"], "started")
-    release = Path(arguments["release"])
+    _append(job.log, "started")
+    release = Path(str(job.release))
     deadline = time.monotonic() + 60
     while not release.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
-    _append(arguments["log"], "finished")
+    _append(job.log, "finished")
 
 
-def _flaky(arguments: dict[str, Any], settings: Settings) -> None:
+def _flaky(job: TestJob, settings: Settings) -> None:
     """Fail with a transient error until the ``fail_times``-th attempt has passed."""
-    log = Path(arguments["log"])
+    log = Path(job.log)
     seen = len(log.read_text().splitlines()) if log.exists() else 0
     _append(log, f"attempt {seen + 1} at {time.monotonic():.3f}")
-    if seen < int(arguments["fail_times"]):
+    if seen < job.fail_times:
         raise ConnectionResetError(f"simulated network drop on attempt {seen + 1}")
 
 
-def _broken(arguments: dict[str, Any], settings: Settings) -> None:
-    _append(arguments["log"], "ran")
-    raise EditronError("the source is corrupt", path=str(arguments["log"]))
+def _broken(job: TestJob, settings: Settings) -> None:
+    _append(job.log, "ran")
+    raise EditronError("the source is corrupt", path=job.log)
 
 
-def _gave_up(arguments: dict[str, Any], reason: str, settings: Settings) -> None:
-    _append(arguments["log"], f"gave up: {reason}")
+def _gave_up(job: TestJob, reason: str, settings: Settings) -> None:
+    _append(job.log, f"gave up: {reason}")
 
 
-register_operation("test.record", _record)
-register_operation("test.settings", _record_settings)
-register_operation("test.block", _block, on_give_up=_gave_up)
-register_operation("test.flaky", _flaky, on_give_up=_gave_up)
-register_operation("test.broken", _broken, on_give_up=_gave_up)
+register_operation("test.record", _record, payload=TestJob)
+register_operation("test.settings", _record_settings, payload=TestJob)
+register_operation("test.block", _block, payload=TestJob, on_give_up=_gave_up)
+register_operation("test.flaky", _flaky, payload=TestJob, on_give_up=_gave_up)
+register_operation("test.broken", _broken, payload=TestJob, on_give_up=_gave_up)
 
 
 if __name__ == "__main__":
     import logging
 
+    from editron import services  # noqa: F401  (registers the operations, as `editron worker`)
     from editron.jobs.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from editron.errors import ConfigError
+
 __all__ = ["Settings", "get_settings", "reset_settings"]
 
 GiB = 1024**3
@@ -126,8 +128,16 @@ class Settings(BaseSettings):
         return self.storage_dir / "batches" / batch_id
 
     def ensure_dirs(self) -> None:
-        self.home_dir.mkdir(parents=True, exist_ok=True)
-        self.storage_dir.mkdir(parents=True, exist_ok=True)
+        """Make the home and media folders; ConfigError (saying which and why) when the
+        operating system refuses."""
+        for folder, what in ((self.home_dir, "EDITRON_HOME"),
+                             (self.storage_dir, "MEDIA_STORAGE_PATH")):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"cannot use {folder} ({what}): {exc.strerror or exc}; set "
+                                  f"{what} to a folder you can write", path=str(folder)
+                                  ) from exc
 
 
 @lru_cache(maxsize=1)

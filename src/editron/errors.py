@@ -1,33 +1,53 @@
 """Editron's one exception tree.
 
 Third-party failures (ffmpeg exit codes, PyAV errors, HTTP errors, SQL errors) are
-translated into these at the boundary, carrying the file or URL and the reason::
+translated into these at the boundary, carrying the file or URL and the reason. The CLI maps
+them to exit codes (2: the caller must change something, 1: a job failed) and the API to HTTP
+statuses with one table (``api/errors.py``)::
 
     EditronError                      base; ``message`` is one line a person can act on
     ├── InputError                    the caller asked for something invalid (exit 2, HTTP 422)
     │   ├── UnsupportedSourceError    unknown scheme, malformed URL, missing path
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
-    │   └── InvalidStateError         not allowed in the entity's current status (HTTP 409)
-    ├── NotFoundError                 no entity with that id (HTTP 404)
-    ├── LimitExceededError            batch or archive larger than the configured limit
+    │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
+    │   ├── ConfigError               a setting or the home folder cannot be used as given
+    │   └── WebhookSignatureError     a webhook whose signature is missing or wrong (HTTP 403)
+    ├── NotFoundError                 no entity with that id (exit 2, HTTP 404)
+    ├── LimitExceededError            batch, archive or body larger than allowed (HTTP 413)
     ├── IngestError                   a batch could not be brought in
     │   ├── DownloadError             network failure after every retry
-    │   └── ArchiveError              unsafe or malformed archive (traversal, symlink, bomb)
+    │   │   └── DropboxUnavailableError   Dropbox did not answer usefully after every retry
+    │   ├── ArchiveError              unsafe or malformed archive (traversal, symlink, bomb)
+    │   └── DropboxApiError           Dropbox refused a request (bad token, missing folder)
+    │       └── DropboxCursorReset    a watched folder's saved cursor expired
     ├── MediaError                    one media file cannot be read
     │   └── ProbeError                corrupt, truncated, zero-byte or not media
     ├── ProcessError                  an external program (ffmpeg) failed; keeps its stderr tail
     │   ├── ProcessCancelledError     stopped on request (a job was cancelled)
     │   └── ProcessTimeoutError       killed after running longer than allowed
-    ├── QueueError                    the job queue is unreachable or misconfigured
-    └── DatabaseError                 the database is unreachable or its schema cannot be migrated
+    ├── QcFailedError                 a render does not meet its profile (the flags say how)
+    ├── DeliveryError                 a rendered file could not be delivered (HTTP 502)
+    ├── QueueError                    the job queue is unreachable or misconfigured (HTTP 503)
+    └── DatabaseError                 the database cannot be used (HTTP 503)
+        ├── DatabaseBusyError         locked by another writer past the busy timeout
+        ├── DatabaseUnavailableError  the server cannot be reached or the connection dropped
+        └── DatabaseConflictError     a write broke a constraint (a duplicate, a vanished parent)
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ArchiveError",
+    "ConfigError",
+    "DatabaseBusyError",
+    "DatabaseConflictError",
     "DatabaseError",
+    "DatabaseUnavailableError",
+    "DeliveryError",
     "DownloadError",
+    "DropboxApiError",
+    "DropboxCursorReset",
+    "DropboxUnavailableError",
     "EditronError",
     "IngestError",
     "InputError",
@@ -39,14 +59,20 @@ __all__ = [
     "ProcessCancelledError",
     "ProcessError",
     "ProcessTimeoutError",
+    "QcFailedError",
     "QueueError",
     "UnsafeURLError",
     "UnsupportedSourceError",
+    "WebhookSignatureError",
 ]
 
 
 class EditronError(Exception):
     """Base of every error Editron raises on purpose."""
+
+    # A stable, machine-readable name for the kind of failure (``--json`` error documents,
+    # API problem types); subclasses set their own.
+    code = "error"
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
@@ -62,24 +88,46 @@ class EditronError(Exception):
 class InputError(EditronError):
     """The request itself is wrong; nothing was started."""
 
+    code = "invalid_input"
+
 
 class UnsupportedSourceError(InputError):
     """The source is not a local path, file://, http(s):// or Dropbox shared link."""
+
+    code = "unsupported_source"
 
 
 class UnsafeURLError(InputError):
     """The URL points at this machine or a private network."""
 
+    code = "unsafe_url"
+
 
 class InvalidStateError(InputError):
     """The entity is not in a status that allows the operation."""
+
+    code = "invalid_state"
+
+
+class ConfigError(InputError):
+    """A setting, or the home folder it names, cannot be used as configured."""
+
+    code = "config"
+
+
+class WebhookSignatureError(InputError):
+    """A webhook whose ``X-Dropbox-Signature`` is missing or wrong (the API answers 403)."""
+
+    code = "bad_signature"
 
 
 class NotFoundError(EditronError):
     """No entity with the given id."""
 
-    def __init__(self, entity: str, entity_id: str) -> None:
-        super().__init__(f"no {entity} with id {entity_id!r}")
+    code = "not_found"
+
+    def __init__(self, entity: str, entity_id: str, *, hint: str = "") -> None:
+        super().__init__(f"no {entity} with id {entity_id!r}" + (f"; {hint}" if hint else ""))
         self.entity = entity
         self.entity_id = entity_id
 
@@ -87,29 +135,65 @@ class NotFoundError(EditronError):
 class LimitExceededError(EditronError):
     """A configured size limit would be exceeded."""
 
+    code = "too_large"
+
 
 class IngestError(EditronError):
     """A batch, or part of it, could not be brought in."""
+
+    code = "ingest_failed"
 
 
 class DownloadError(IngestError):
     """A transfer failed after every retry."""
 
+    code = "download_failed"
+
+
+class DropboxUnavailableError(DownloadError):
+    """Dropbox did not answer usefully after every retry."""
+
+    code = "dropbox_unavailable"
+
 
 class ArchiveError(IngestError):
     """An archive is unsafe or malformed."""
+
+    code = "bad_archive"
+
+
+class DropboxApiError(IngestError):
+    """Dropbox refused a request (bad token, missing folder, ...); carries its summary."""
+
+    code = "dropbox_refused"
+
+    def __init__(self, message: str, *, summary: str = "", path: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.summary = summary
+
+
+class DropboxCursorReset(DropboxApiError):
+    """The saved cursor expired (``reset``): the folder must be listed again from the start."""
+
+    code = "dropbox_cursor_reset"
 
 
 class MediaError(EditronError):
     """A media file cannot be used."""
 
+    code = "bad_media"
+
 
 class ProbeError(MediaError):
     """A file is corrupt, truncated, empty or not media."""
 
+    code = "unreadable_media"
+
 
 class ProcessError(EditronError):
     """An external program failed."""
+
+    code = "process_failed"
 
     def __init__(self, message: str, *, path: str | None = None, stderr_tail: str = "") -> None:
         super().__init__(message, path=path)
@@ -119,14 +203,60 @@ class ProcessError(EditronError):
 class ProcessCancelledError(ProcessError):
     """The program was killed because its job was cancelled."""
 
+    code = "cancelled"
+
 
 class ProcessTimeoutError(ProcessError):
     """The program was killed because it ran past its time limit."""
+
+    code = "timed_out"
+
+
+class QcFailedError(EditronError):
+    """A render that does not meet its profile (the flags say how)."""
+
+    code = "qc_failed"
+
+
+class DeliveryError(EditronError):
+    """A rendered file could not be delivered (after every retry, where retrying helps).
+
+    ``transient`` is True when trying again later may succeed (the service was down or
+    throttling past every retry, the disk was full); False when it will not until someone
+    changes something (a refused token, a folder in the way)."""
+
+    code = "delivery_failed"
+
+    def __init__(self, message: str, *, path: str | None = None, transient: bool = False) -> None:
+        super().__init__(message, path=path)
+        self.transient = transient
 
 
 class QueueError(EditronError):
     """The job queue cannot be used."""
 
+    code = "queue_unavailable"
+
 
 class DatabaseError(EditronError):
     """The database cannot be reached, or its schema cannot be brought up to date."""
+
+    code = "database_error"
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another writer held the database past the busy timeout."""
+
+    code = "database_busy"
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """The database server cannot be reached, or the connection dropped mid-transaction."""
+
+    code = "database_unavailable"
+
+
+class DatabaseConflictError(DatabaseError):
+    """A write broke a constraint: a duplicate, or a row whose parent was deleted meanwhile."""
+
+    code = "database_conflict"

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from editron.api.app import create_app
 from editron.config import Settings, reset_settings
-from editron.db import repositories as repo
-from editron.services.runtime import db, ready
+from editron.db import repos
+from editron.db.runtime import db, ready
 
 
 @pytest.fixture()
@@ -21,7 +21,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[s
     reset_settings()
     settings = ready(Settings())
     with db(settings) as session:
-        _, token = repo.create_token(session, name="tests")
+        _, token = repos.tokens.create_token(session, name="tests")
     with TestClient(create_app(settings)) as test_client:
         yield test_client, {"Authorization": f"Bearer {token}"}
 
@@ -101,11 +101,11 @@ def test_live_events_from_another_process_arrive(tmp_path: Path) -> None:
 
     settings = ready(Settings())
     with db(settings) as session:
-        _, token = repo.create_token(session, name="sse")
+        _, token = repos.tokens.create_token(session, name="sse")
     with live_api(settings) as base:
         writer = ("from editron.config import Settings\n"
-                  "from editron.db.events import append_event\n"
-                  "from editron.services.runtime import db, ready\n"
+                  "from editron.db.repos.events import append_event\n"
+                  "from editron.db.runtime import db, ready\n"
                   "s = ready(Settings())\n"
                   "with db(s) as session:\n"
                   "    append_event(session, entity_type='render_job', entity_id='j-1',\n"
@@ -133,12 +133,12 @@ def test_tokens_cli_creates_once_and_revokes() -> None:
     assert made["token"].startswith("edt_")
     settings = ready(Settings())
     with db(settings) as session:
-        assert repo.verify_token(session, made["token"]) is not None
+        assert repos.tokens.verify_token(session, made["token"]) is not None
     listed = json.loads(runner.invoke(app, ["tokens", "list", "--json"]).stdout)
     assert "token" not in json.dumps(listed["tokens"]).replace('"tokens"', "")
     assert runner.invoke(app, ["tokens", "revoke", made["id"], "--json"]).exit_code == 0
     with db(settings) as session:
-        assert repo.verify_token(session, made["token"]) is None
+        assert repos.tokens.verify_token(session, made["token"]) is None
     assert runner.invoke(app, ["tokens", "revoke", "nope"]).exit_code == 2
 
 
@@ -156,7 +156,7 @@ def test_metrics_count_real_work(client: tuple[TestClient, dict[str, str]],
 
 
 def test_stage_durations_pair_in_progress_with_done() -> None:
-    from editron.api.routes.metrics import stage_durations
+    from editron.services.metrics import stage_durations
 
     changes = [
         ("t1", "2026-11-28T10:00:00.000000Z", {"stage": "ingest", "status": "in_progress"}),

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from editron.api.app import create_app
 from editron.config import Settings
-from editron.db import repositories as repo
+from editron.db import repos
+from editron.db.runtime import db, ready
 from editron.domain.status import SessionStatus
-from editron.services.runtime import db, ready
 from tests.conftest import AnalysedEvent
 
 Http = tuple[TestClient, dict[str, str]]
@@ -23,7 +23,7 @@ Http = tuple[TestClient, dict[str, str]]
 def _client(settings: Settings) -> Iterator[Http]:
     settings = ready(settings)
     with db(settings) as session:
-        _, token = repo.create_token(session, name="edit-tests")
+        _, token = repos.tokens.create_token(session, name="edit-tests")
     with TestClient(create_app(settings, with_mcp=False)) as http:
         yield http, {"Authorization": f"Bearer {token}"}
 
@@ -121,11 +121,12 @@ def test_feedback_moves_the_session_and_teaches_the_project(empty_client: Http,
     http, auth = empty_client
     project = http.post("/api/projects", json={"name": "Aurora Summit"}, headers=auth).json()
     with db(ready(settings)) as session:
-        batch = repo.create_batch(session, reference_name="Gala", source_url="/nowhere",
-                                  source_type="local", project_id=project["id"])
-        made = repo.create_edit_session(session, batch_id=batch.id, deliverable_type="social",
-                                        aspect_ratios=["9:16"])
-        repo.set_session_status(session, made, SessionStatus.NEEDSREVIEW)
+        batch = repos.batches.create_batch(session, reference_name="Gala", source_url="/nowhere",
+                                           source_type="local", project_id=project["id"])
+        made = repos.edit_sessions.create_edit_session(session, batch_id=batch.id,
+                                                       deliverable_type="social",
+                                                       aspect_ratios=["9:16"])
+        repos.edit_sessions.set_session_status(session, made, SessionStatus.NEEDSREVIEW)
         session_id = made.id
     url = f"/api/edit-sessions/{session_id}/feedback"
     revise = http.post(url, json={"decision": "revise", "notes": "Punchier",

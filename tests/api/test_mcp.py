@@ -96,13 +96,13 @@ def test_streamable_http_at_mcp_needs_a_token(immediate_queue: Settings) -> None
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
-    from editron.db import repositories as repo
-    from editron.services.runtime import db, ready
+    from editron.db import repos
+    from editron.db.runtime import db, ready
     from tests.live_server import live_api
 
     settings = ready(immediate_queue)
     with db(settings) as session:
-        _, token = repo.create_token(session, name="mcp-http")
+        _, token = repos.tokens.create_token(session, name="mcp-http")
     with live_api(settings) as base:
         url = f"{base}/mcp/"
         refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})

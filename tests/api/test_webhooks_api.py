@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from editron.api.app import create_app
 from editron.config import Settings, reset_settings
-from editron.db import repositories as repo
+from editron.db import repos
 from editron.db.models import Event, JobRun
-from editron.services.runtime import db, ready
+from editron.db.runtime import db, ready
 from tests.dropbox_api_server import FakeDropbox, serve_dropbox
 
 SECRET = "webhook-app-secret"
@@ -36,7 +36,7 @@ def _client(monkeypatch: pytest.MonkeyPatch, queue_url: str,
     reset_settings()
     settings = ready(Settings())
     with db(settings) as session:
-        _, token = repo.create_token(session, name="tests")
+        _, token = repos.tokens.create_token(session, name="tests")
     with TestClient(create_app(settings, with_mcp=False)) as test_client:
         yield test_client, {"Authorization": f"Bearer {token}"}, settings
 

@@ -12,8 +12,8 @@ from editron.analysis.base import FileContext
 from editron.analysis.decode import FileSpool
 from editron.cli.main import app
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.events import events_after
+from editron.db import repos
+from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.errors import InputError, InvalidStateError, NotFoundError
 from editron.media.probe import probe
@@ -36,7 +36,8 @@ def test_analyze_batch_end_to_end(footage: Path, settings: Settings) -> None:
     assert json.loads((folder / "brief.json").read_text())["brief"]["sponsors"] == ["Northwind"]
     assert get_batch(batch.batch_id, settings=settings).status == "analyzed"
     with session_scope(settings.resolved_database_url) as s:
-        card = next(t for t in repo.list_tasks(s, batch_id=batch.batch_id) if t.stage == "analyze")
+        card = next(t for t in repos.tasks.list_tasks(s, batch_id=batch.batch_id)
+                    if t.stage == "analyze")
         assert card.status == "done"
         kinds = [e.event_type for e in events_after(s, 0, batch_id=batch.batch_id)]
     assert "analysis.complete" in kinds

@@ -6,10 +6,8 @@ import threading
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from editron.db import repositories as repo
-from editron.db.events import append_event, events_after
+from editron.db import repos
 from editron.db.models import (
     EditSession,
     Feedback,
@@ -19,9 +17,10 @@ from editron.db.models import (
     RenderJob,
     Task,
 )
+from editron.db.repos.events import append_event, events_after
 from editron.db.session import session_scope
 from editron.domain.status import BatchStatus, Stage, TaskStatus
-from editron.errors import InvalidStateError, NotFoundError
+from editron.errors import DatabaseConflictError, InvalidStateError, NotFoundError
 from tests.db_backends import (  # noqa: F401  (fixtures)
     database_url,
     pg_database,
@@ -36,9 +35,9 @@ def url(database_url: str) -> str:  # noqa: F811
 
 def _batch(url: str, name: str = "gala") -> str:
     with session_scope(url) as s:
-        batch = repo.create_batch(s, reference_name=name, source_url="/x",
-                                  source_type="local_folder")
-        repo.ensure_tasks(s, batch)
+        batch = repos.batches.create_batch(s, reference_name=name, source_url="/x",
+                                           source_type="local_folder")
+        repos.tasks.ensure_tasks(s, batch)
         return batch.id
 
 
@@ -48,7 +47,6 @@ def _batch(url: str, name: str = "gala") -> str:
     (MediaBatch, "file_count", -1),
     (Task, "status", "blocked"),
     (EditSession, "status", "review"),
-    (EditSession, "deliverable_type", "trailer"),
     (RenderJob, "priority", "urgent"),
     (RenderJob, "status", "running"),
     (RenderJob, "progress_percent", 101.0),
@@ -58,17 +56,18 @@ def test_check_constraints_reject_bad_values(url: str, model: type, column: str,
                                              bad: object) -> None:
     batch_id = _batch(url)
     with session_scope(url) as s:
-        batch = repo.get_batch(s, batch_id)
-        edit = repo.create_edit_session(s, batch_id=batch_id, deliverable_type="recap",
-                                        aspect_ratios=["16:9"])
-        rows = {MediaBatch: batch, Task: repo.get_task(s, batch_id, Stage.INGEST),
+        batch = repos.batches.get_batch(s, batch_id)
+        edit = repos.edit_sessions.create_edit_session(s, batch_id=batch_id,
+                                                       deliverable_type="recap",
+                                                       aspect_ratios=["16:9"])
+        rows = {MediaBatch: batch, Task: repos.tasks.get_task(s, batch_id, Stage.INGEST),
                 EditSession: edit,
-                RenderJob: repo.create_render_job(s, edit_session_id=edit.id,
-                                                  aspect_ratio="16:9", format="mp4",
-                                                  profile="web"),
-                MediaFile: repo.add_file(s, batch, filename="a.mp4", relative_path="a.mp4")}
+                RenderJob: repos.render_jobs.create_render_job(s, edit_session_id=edit.id,
+                                                               aspect_ratio="16:9", format="mp4",
+                                                               profile="web"),
+                MediaFile: repos.files.add_file(s, batch, filename="a.mp4", relative_path="a.mp4")}
         row_id = rows[model].id
-    with pytest.raises(IntegrityError), session_scope(url) as s:
+    with pytest.raises(DatabaseConflictError), session_scope(url) as s:
         setattr(s.get_one(model, row_id), column, bad)
         s.flush()
 
@@ -77,21 +76,22 @@ def test_delete_batch_cascades(url: str) -> None:
     batch_id = _batch(url)
     other_id = _batch(url, "other")
     with session_scope(url) as s:
-        project = repo.create_project(s, name="Client")
+        project = repos.projects.create_project(s, name="Client")
         project_id = project.id
-        batch = repo.get_batch(s, batch_id)
+        batch = repos.batches.get_batch(s, batch_id)
         batch.project_id = project_id
-        repo.add_file(s, batch, filename="a.mp4", relative_path="a.mp4", size_bytes=1)
-        repo.create_analysis(s, batch_id=batch_id)
-        edit = repo.create_edit_session(s, batch_id=batch_id, deliverable_type="recap",
-                                        aspect_ratios=["9:16"])
-        repo.create_render_job(s, edit_session_id=edit.id, aspect_ratio="9:16",
-                               format="mp4", profile="reels")
-        repo.record_feedback(s, edit, decision="approve")
-        other = repo.get_batch(s, other_id)
-        repo.add_file(s, other, filename="b.mp4", relative_path="b.mp4")
+        repos.files.add_file(s, batch, filename="a.mp4", relative_path="a.mp4", size_bytes=1)
+        repos.analyses.create_analysis(s, batch_id=batch_id)
+        edit = repos.edit_sessions.create_edit_session(s, batch_id=batch_id,
+                                                       deliverable_type="recap",
+                                                       aspect_ratios=["9:16"])
+        repos.render_jobs.create_render_job(s, edit_session_id=edit.id, aspect_ratio="9:16",
+                                            format="mp4", profile="reels")
+        repos.feedback.record_feedback(s, edit, decision="approve")
+        other = repos.batches.get_batch(s, other_id)
+        repos.files.add_file(s, other, filename="b.mp4", relative_path="b.mp4")
     with session_scope(url) as s:
-        repo.delete_batch(s, repo.get_batch(s, batch_id))
+        repos.batches.delete_batch(s, repos.batches.get_batch(s, batch_id))
     with session_scope(url) as s:
         for model in (MediaFile, MediaBatchAnalysis, EditSession, RenderJob, Task, Feedback):
             left = s.scalars(select(model)).all()
@@ -99,46 +99,47 @@ def test_delete_batch_cascades(url: str) -> None:
         assert [f.filename for f in s.scalars(select(MediaFile))] == ["b.mp4"]
         assert s.scalars(select(RenderJob)).all() == []
         assert s.scalars(select(Feedback)).all() == []
-        assert len(repo.list_tasks(s, batch_id=other_id)) == len(Stage)
+        assert len(repos.tasks.list_tasks(s, batch_id=other_id)) == len(Stage)
         # The log outlives the rows it describes: it is the audit trail.
         assert [e.event_type for e in events_after(s, 0, batch_id=batch_id)][-1] == (
             "batch.deleted")
-        repo.get_project(s, project_id)
+        repos.projects.get_project(s, project_id)
 
 
 def test_delete_project_keeps_its_batches(url: str) -> None:
     with session_scope(url) as s:
-        project_id = repo.create_project(s, name="Client").id
-        batch_id = repo.create_batch(s, reference_name="gala", source_url="/x",
-                                     source_type="local_folder", project_id=project_id).id
+        project_id = repos.projects.create_project(s, name="Client").id
+        batch_id = repos.batches.create_batch(s, reference_name="gala", source_url="/x",
+                                              source_type="local_folder", project_id=project_id).id
     with session_scope(url) as s:
-        s.delete(repo.get_project(s, project_id))
+        s.delete(repos.projects.get_project(s, project_id))
     with session_scope(url) as s:
-        assert repo.get_batch(s, batch_id).project_id is None  # ON DELETE SET NULL
+        assert repos.batches.get_batch(s, batch_id).project_id is None  # ON DELETE SET NULL
 
 
 def test_one_task_card_per_stage(url: str) -> None:
     batch_id = _batch(url)
     with session_scope(url) as s:
-        repo.ensure_tasks(s, repo.get_batch(s, batch_id))  # again: no duplicates
-        assert sorted(t.stage for t in repo.list_tasks(s, batch_id=batch_id)) == sorted(
+        repos.tasks.ensure_tasks(s, repos.batches.get_batch(s, batch_id))  # again: no duplicates
+        assert sorted(t.stage for t in repos.tasks.list_tasks(s, batch_id=batch_id)) == sorted(
             st.value for st in Stage)
-    with pytest.raises(IntegrityError), session_scope(url) as s:
+    with pytest.raises(DatabaseConflictError), session_scope(url) as s:
         s.add(Task(batch_id=batch_id, stage="ingest", title="dup"))
 
 
 def test_status_changes_emit_events_in_the_same_transaction(url: str) -> None:
     batch_id = _batch(url)
     with session_scope(url) as s:
-        repo.set_batch_status(s, repo.get_batch(s, batch_id), BatchStatus.DOWNLOADING)
-        repo.set_task(s, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS)
+        repos.batches.set_batch_status(s, repos.batches.get_batch(s, batch_id),
+                                       BatchStatus.DOWNLOADING)
+        repos.tasks.set_task(s, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS)
     with pytest.raises(RuntimeError), session_scope(url) as s:
-        repo.set_batch_status(s, repo.get_batch(s, batch_id), BatchStatus.READY)
+        repos.batches.set_batch_status(s, repos.batches.get_batch(s, batch_id), BatchStatus.READY)
         raise RuntimeError("crash before commit")
     with session_scope(url) as s:
-        assert repo.get_batch(s, batch_id).status == "downloading"
+        assert repos.batches.get_batch(s, batch_id).status == "downloading"
         kinds = [(e.event_type, e.payload.get("status")) for e in events_after(
-            s, 0, batch_id=batch_id)]
+            s, 0, batch_id=batch_id) if e.event_type != "task.created"]
     assert kinds == [("batch.created", "queued"), ("batch.status_changed", "downloading"),
                      ("task.status_changed", "in_progress")]
 
@@ -146,7 +147,8 @@ def test_status_changes_emit_events_in_the_same_transaction(url: str) -> None:
 def test_invalid_transition_is_refused(url: str) -> None:
     batch_id = _batch(url)
     with pytest.raises(InvalidStateError, match="cannot become analyzed"), session_scope(url) as s:
-        repo.set_batch_status(s, repo.get_batch(s, batch_id), BatchStatus.ANALYZED)
+        repos.batches.set_batch_status(s, repos.batches.get_batch(s, batch_id),
+                                       BatchStatus.ANALYZED)
 
 
 def test_events_after_filters_and_order(url: str) -> None:
@@ -202,42 +204,45 @@ def test_concurrent_appends_get_increasing_ids(url: str) -> None:
 
 def test_tokens_are_stored_hashed(url: str) -> None:
     with session_scope(url) as s:
-        row, plain = repo.create_token(s, name="ci")
+        row, plain = repos.tokens.create_token(s, name="ci")
         token_id = row.id
         assert plain not in row.token_hash and len(row.token_hash) == 64
     with session_scope(url) as s:
-        assert repo.verify_token(s, plain) is not None
-        assert repo.verify_token(s, plain + "x") is None
-        repo.revoke_token(s, token_id)
+        assert repos.tokens.verify_token(s, plain) is not None
+        assert repos.tokens.verify_token(s, plain + "x") is None
+        repos.tokens.revoke_token(s, token_id)
     with session_scope(url) as s:
-        assert repo.verify_token(s, plain) is None
+        assert repos.tokens.verify_token(s, plain) is None
 
 
 def test_missing_ids_raise_not_found(url: str) -> None:
     with session_scope(url) as s:
         with pytest.raises(NotFoundError, match="no media batch with id 'nope'"):
-            repo.get_batch(s, "nope")
-        getters = [repo.get_project, repo.get_file, repo.get_analysis, repo.get_edit_session,
-                   repo.get_render_job, repo.get_feedback, repo.get_dropbox_source]
+            repos.batches.get_batch(s, "nope")
+        getters = [repos.projects.get_project, repos.files.get_file, repos.analyses.get_analysis,
+                   repos.edit_sessions.get_edit_session,
+                   repos.render_jobs.get_render_job, repos.feedback.get_feedback,
+                   repos.dropbox_sources.get_dropbox_source]
         for getter in getters:
             with pytest.raises(NotFoundError) as caught:
                 getter(s, "nope")
             assert caught.value.entity_id == "nope", getter.__name__
         with pytest.raises(NotFoundError, match="nope/ingest"):
-            repo.get_task(s, "nope", Stage.INGEST)
+            repos.tasks.get_task(s, "nope", Stage.INGEST)
         with pytest.raises(NotFoundError):
-            repo.set_task(s, "nope", Stage.INGEST, TaskStatus.DONE)
+            repos.tasks.set_task(s, "nope", Stage.INGEST, TaskStatus.DONE)
         with pytest.raises(NotFoundError):
-            repo.revoke_token(s, "nope")
+            repos.tokens.revoke_token(s, "nope")
 
 
 def test_list_batches_filters_and_pages(url: str) -> None:
     ids = [_batch(url, f"b{i}") for i in range(5)]
     with session_scope(url) as s:
-        repo.set_batch_status(s, repo.get_batch(s, ids[0]), BatchStatus.DOWNLOADING)
-        assert [b.id for b in repo.list_batches(s, status="downloading")] == [ids[0]]
-        first = repo.list_batches(s, limit=2)
-        second = repo.list_batches(s, limit=2, offset=2)
+        repos.batches.set_batch_status(s, repos.batches.get_batch(s, ids[0]),
+                                       BatchStatus.DOWNLOADING)
+        assert [b.id for b in repos.batches.list_batches(s, status="downloading")] == [ids[0]]
+        first = repos.batches.list_batches(s, limit=2)
+        second = repos.batches.list_batches(s, limit=2, offset=2)
         assert len(first) == 2 and len(second) == 2
         assert not {b.id for b in first} & {b.id for b in second}
 

@@ -27,7 +27,7 @@ from tests.db_backends import (  # noqa: F401  (fixtures)
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:  # noqa: F811
-    assert current_revision(database_url) == head_revision() == "0002"
+    assert current_revision(database_url) == head_revision() == "0003"
     with get_engine(database_url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
@@ -58,18 +58,19 @@ def test_check_constraints_and_foreign_keys_are_in_the_database(
 
 
 def test_upgrade_is_idempotent_and_keeps_rows(database_url: str) -> None:  # noqa: F811
-    from editron.db import repositories as repo
+    from editron.db import repos
     from editron.db.session import session_scope
 
     with session_scope(database_url) as s:
-        batch_id = repo.create_batch(s, reference_name="kept", source_url="/x",
-                                     source_type="local_folder").id
-        repo.add_file(s, repo.get_batch(s, batch_id), filename="a.mp4", relative_path="a.mp4")
+        batch_id = repos.batches.create_batch(s, reference_name="kept", source_url="/x",
+                                              source_type="local_folder").id
+        repos.files.add_file(s, repos.batches.get_batch(s, batch_id), filename="a.mp4",
+                             relative_path="a.mp4")
     upgrade(database_url)
     upgrade(database_url)
     assert current_revision(database_url) == head_revision()
     with session_scope(database_url) as s:
-        assert [f.filename for f in repo.list_files(s, batch_id)] == ["a.mp4"]
+        assert [f.filename for f in repos.files.list_files(s, batch_id)] == ["a.mp4"]
 
 
 def test_sqlite_foreign_keys_are_back_on_after_upgrade(tmp_path: Path) -> None:

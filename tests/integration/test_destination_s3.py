@@ -15,8 +15,11 @@ boto3 = pytest.importorskip("boto3", reason="the s3 extra (boto3) is not install
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
 
 from editron.config import Settings  # noqa: E402
-from editron.errors import InputError  # noqa: E402
-from editron.render.destinations import DeliveryError, parse_destination  # noqa: E402
+from editron.errors import (  # noqa: E402
+    DeliveryError,
+    InputError,
+)
+from editron.render.destinations import parse_destination  # noqa: E402
 from editron.render.destinations.s3 import S3Bucket, parse_s3_target  # noqa: E402
 from editron.services.sessions import network_destinations  # noqa: E402
 

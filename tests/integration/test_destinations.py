@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from editron.config import Settings
-from editron.render.destinations import DeliveryError, parse_destination
+from editron.errors import DeliveryError
+from editron.render.destinations import parse_destination
 from editron.render.destinations.dropbox import DropboxFolder
 from editron.render.destinations.local import LocalFolder
 from tests.dropbox_api_server import ApiFault, FakeDropbox, dropbox_content_hash, serve_dropbox

@@ -9,10 +9,10 @@ import pytest
 
 from editron.config import Settings, get_settings, reset_settings
 from editron.db.models import JobRun
+from editron.db.runtime import ready
 from editron.db.session import session_scope
 from editron.jobs.recovery import Sweeper
 from editron.jobs.registry import periodic_tasks, register_periodic
-from editron.services.runtime import ready
 from editron.services.sources import add_dropbox_source, set_source_active
 
 

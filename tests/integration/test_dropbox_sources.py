@@ -15,10 +15,9 @@ from typer.testing import CliRunner
 from editron.cli.main import app
 from editron.config import Settings, reset_settings
 from editron.db.models import Event, JobRun
-from editron.errors import InvalidStateError, NotFoundError
-from editron.ingest.dropbox_api import DropboxApiError
+from editron.db.runtime import db
+from editron.errors import DropboxApiError, InvalidStateError, NotFoundError
 from editron.services.ingest import get_batch, list_batches
-from editron.services.runtime import db
 from editron.services.sources import (
     add_dropbox_source,
     list_sources,

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from editron.cli.main import app
-from editron.db import repositories as repo
-from editron.db.events import events_after
+from editron.db import repos
+from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.domain.status import Stage
 from editron.errors import InputError, InvalidStateError, NotFoundError
@@ -37,7 +37,7 @@ def test_recap_session_is_59_seconds_in_every_ratio(analysed_event: AnalysedEven
             assert 0 <= clip.source_start < clip.source_end <= round(info.duration * 25)
     assert any(t.captions for t in timelines), "the speech is captioned"
     with session_scope(ev.settings.resolved_database_url) as s:
-        filenames = {f.id: f.filename for f in repo.list_files(s, ev.batch_id)}
+        filenames = {f.id: f.filename for f in repos.files.list_files(s, ev.batch_id)}
     order = [filenames[c.file_id] for c in timelines[0].clips]
     assert list(dict.fromkeys(order)) == [
         "keynote_open.mp4", "main_stage.mp4", "awards.mp4"], "by capture time, not by name"
@@ -46,7 +46,7 @@ def test_recap_session_is_59_seconds_in_every_ratio(analysed_event: AnalysedEven
     for f in doc.exports["files"]:
         assert Path(f["path"]).stat().st_size > 0
     with session_scope(ev.settings.resolved_database_url) as s:
-        card = repo.get_task(s, ev.batch_id, Stage.EDIT)
+        card = repos.tasks.get_task(s, ev.batch_id, Stage.EDIT)
         assert card.status == "done"
         kinds = [e.event_type for e in events_after(s, 0, batch_id=ev.batch_id)
                  if e.entity_id == doc.session_id]
@@ -193,7 +193,7 @@ def test_feedback_shapes_the_next_edit_for_that_client(analysed_event: AnalysedE
 
     ev = analysed_event
     with session_scope(ev.settings.resolved_database_url) as s:
-        project = repo.create_project(s, name="Northwind events")
+        project = repos.projects.create_project(s, name="Northwind events")
         s.get_one(MediaBatch, ev.batch_id).project_id = project.id
     try:
         first = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings
-from editron.db.events import events_after
+from editron.db.repos.events import events_after
+from editron.db.runtime import ready
 from editron.db.session import session_scope
 from editron.errors import UnsupportedSourceError
 from editron.services.gc import collect_garbage
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
-from editron.services.runtime import ready
 from tests.http_server import Fault, serve
 
 
@@ -144,14 +144,15 @@ def test_gc_prunes_loudness_plans_nobody_used_for_a_month(settings: Settings) ->
 
 def test_given_up_ingest_leaves_batch_failed_not_downloading(footage: Path,
                                                              settings: Settings) -> None:
-    from editron.db import repositories as repo
+    from editron.db import repos
     from editron.domain.status import BatchStatus
-    from editron.services.ingest import give_up_ingest
+    from editron.services.ingest import IngestJob, give_up_ingest
 
     batch = ingest_media_batch(source_url=str(footage), settings=settings, defer=True)
     with session_scope(settings.resolved_database_url) as s:
-        repo.set_batch_status(s, repo.get_batch(s, batch.batch_id), BatchStatus.DOWNLOADING)
-    give_up_ingest({"batch_id": batch.batch_id}, "worker killed 3 times", settings=settings)
+        repos.batches.set_batch_status(s, repos.batches.get_batch(s, batch.batch_id),
+                                       BatchStatus.DOWNLOADING)
+    give_up_ingest(IngestJob(batch_id=batch.batch_id), "worker killed 3 times", settings)
     after = get_batch(batch.batch_id, settings=settings)
     assert after.status == "failed"
     assert after.last_error == "ingest gave up: worker killed 3 times"

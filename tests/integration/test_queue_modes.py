@@ -10,13 +10,13 @@ import pytest
 
 from editron.config import Settings, get_settings, reset_settings
 from editron.db.models import JobRun
+from editron.db.repos import job_runs as runs
+from editron.db.runtime import ready
 from editron.db.session import session_scope
 from editron.errors import QueueError
-from editron.jobs import runs
 from editron.jobs.app import enqueue
 from editron.jobs.recovery import recover_jobs
 from editron.jobs.worker import run_worker
-from editron.services.runtime import ready
 from tests import backends
 from tests.queue_backends import FAST_QUEUE_ENV, wait_for
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from editron.db import repositories as repo
-from editron.db.events import events_after
+from editron.db import repos
 from editron.db.models import MediaFile
+from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.render.graph import RenderSource
 from editron.services import render as render_service
@@ -139,7 +139,7 @@ def test_a_transient_delivery_failure_is_retried_by_the_worker(
     assert job.attempts >= 2 and job.qc["passed"]
     assert [p.name for p in out.iterdir()] == ["social_1x1.mp4"]
     with session_scope(settings.resolved_database_url) as s:
-        assert repo.get_render_job(s, job_id).last_error is None
+        assert repos.render_jobs.get_render_job(s, job_id).last_error is None
 
 
 def test_a_render_delivered_to_dropbox_records_its_url_once(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from editron.db import repositories as repo
-from editron.db.events import events_after
+from editron.db import repos
 from editron.db.models import JobRun
+from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.domain.status import Stage
 from editron.errors import InputError, InvalidStateError
@@ -54,7 +54,7 @@ def test_render_checks_and_delivers_every_timeline(analysed_event: AnalysedEvent
     assert sorted(p.name for p in out.iterdir()) == ["social_16x9.mp4", "social_9x16.mp4"]
     assert get_edit_session(session_id, settings=ev.settings).status == "complete"
     with session_scope(ev.settings.resolved_database_url) as s:
-        assert repo.get_task(s, ev.batch_id, Stage.RENDER).status == "done"
+        assert repos.tasks.get_task(s, ev.batch_id, Stage.RENDER).status == "done"
         events = [e for e in events_after(s, 0, session_id=session_id)
                   if e.event_type == "render_job.progress"]
         progress = [e.payload for e in events]
@@ -250,7 +250,7 @@ def test_project_brand_pod_reaches_the_render(analysed_event: AnalysedEvent,
     brand = {"logo_path": str(logo), "logo_position": "top-left", "logo_opacity": 1.0,
              "accent_color": "#00FF00", "title_card": "Aurora Summit", "outro_card": "See you"}
     with session_scope(ev.settings.resolved_database_url) as s:
-        project = repo.create_project(s, name="Northwind events", brand=brand)
+        project = repos.projects.create_project(s, name="Northwind events", brand=brand)
         s.get_one(MediaBatch, ev.batch_id).project_id = project.id
     try:
         session_id = _session(ev, "social", "16:9")

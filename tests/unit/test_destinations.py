@@ -11,20 +11,21 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings
-from editron.errors import EditronError, InputError
+from editron.dropbox.content_hash import (
+    CONTENT_HASH_BLOCK_BYTES,
+    DropboxContentHasher,
+    content_hash,
+)
+from editron.errors import DeliveryError, EditronError, InputError
 from editron.render.destinations import (
     DESTINATIONS,
     UNAVAILABLE,
-    DeliveryError,
     parse_destination,
 )
 from editron.render.destinations.dropbox import (
-    CONTENT_HASH_BLOCK_BYTES,
     DEFAULT_API_HOST,
     DEFAULT_CONTENT_HOST,
-    DropboxContentHasher,
     DropboxFolder,
-    content_hash,
 )
 from editron.render.destinations.local import LocalFolder, same_bytes
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from editron.errors import InputError
-from editron.ingest.dropbox_http import (
+from editron.dropbox.http import (
     DEFAULT_API_HOST,
     USER_AGENT,
     DropboxHttp,
@@ -23,6 +22,7 @@ from editron.ingest.dropbox_http import (
     error_summary,
     json_answer,
 )
+from editron.errors import InputError
 
 TOKEN = "sl.SECRET-http-token"
 

@@ -9,16 +9,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from editron.errors import IngestError, InputError
-from editron.ingest.dropbox_api import (
+from editron.dropbox import webhook
+from editron.dropbox.client import DropboxClient, DropboxEntry
+from editron.dropbox.webhook import notified_accounts, verify_dropbox_signature
+from editron.errors import (
     DropboxApiError,
-    DropboxClient,
     DropboxCursorReset,
-    DropboxEntry,
     DropboxUnavailableError,
+    IngestError,
+    InputError,
+    WebhookSignatureError,
 )
 from editron.services import sources
-from editron.services.sources import verify_dropbox_signature
 from tests.dropbox_api_server import ApiFault, FakeDropbox, serve_dropbox
 
 SECRET = "app-secret-for-tests"
@@ -49,20 +51,20 @@ def test_signature_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch)
         seen.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(sources.hmac, "compare_digest", spy)
+    monkeypatch.setattr(webhook.hmac, "compare_digest", spy)
     assert not verify_dropbox_signature(BODY, "0" * 64, SECRET)
     assert verify_dropbox_signature(BODY, _sign(BODY), SECRET)
     assert len(seen) == 2
 
 
 def test_notification_accounts_and_users() -> None:
-    assert sources._notified_accounts(BODY) == {"dbid:A", "12345"}
-    assert sources._notified_accounts(b"{}") == set()
-    assert sources._notified_accounts(b'{"list_folder": []}') == set()
+    assert notified_accounts(BODY) == {"dbid:A", "12345"}
+    assert notified_accounts(b"{}") == set()
+    assert notified_accounts(b'{"list_folder": []}') == set()
     with pytest.raises(InputError, match="not JSON"):
-        sources._notified_accounts(b"{nope")
+        notified_accounts(b"{nope")
     with pytest.raises(InputError, match="JSON object"):
-        sources._notified_accounts(b"[1]")
+        notified_accounts(b"[1]")
 
 
 def test_webhook_without_secret_or_signature_is_refused(
@@ -70,11 +72,11 @@ def test_webhook_without_secret_or_signature_is_refused(
     from editron.config import Settings
 
     monkeypatch.delenv("EDITRON_DROPBOX_APP_SECRET", raising=False)
-    with pytest.raises(sources.WebhookSignatureError, match="not configured"):
+    with pytest.raises(WebhookSignatureError, match="not configured"):
         sources.handle_dropbox_webhook(BODY, _sign(BODY), settings=Settings())
     monkeypatch.setenv("EDITRON_DROPBOX_APP_SECRET", SECRET)
     for signature in (None, "", _sign(BODY, "other")):
-        with pytest.raises(sources.WebhookSignatureError, match="X-Dropbox-Signature"):
+        with pytest.raises(WebhookSignatureError, match="X-Dropbox-Signature"):
             sources.handle_dropbox_webhook(BODY, signature, settings=Settings())
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from editron.db.events import scrub
+from editron.db.repos.events import scrub
 from editron.domain.status import BatchStatus, can_transition
 
 

@@ -16,17 +16,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from editron.analysis.base import AudioAnalyser, AudioBlock, FileFindings, Window, register
+from editron.config import Settings, get_settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
 from editron.errors import MediaError
-
-if TYPE_CHECKING:
-    from editron.config import Settings
 
 __all__ = ["SpeechAnalyser", "SpeechWindow", "Transcriber", "WhisperTranscriber",
            "default_model_path", "snap_to_voicing", "speech_windows", "tighten_edges",
@@ -286,8 +284,6 @@ class SpeechAnalyser(AudioAnalyser):
             return
         transcriber = type(self).transcriber
         if transcriber is None:
-            from editron.config import get_settings
-
             transcriber = transcriber_from_settings(get_settings())
         wanted = speech_windows(findings.audio_segments, findings.duration)
         for start, blocks in self._runs:

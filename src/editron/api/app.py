@@ -26,8 +26,8 @@ from editron.api.routes import (
     webhooks,
 )
 from editron.config import Settings
+from editron.db.runtime import ready
 from editron.mcp.server import build_server
-from editron.services.runtime import ready
 
 __all__ = ["create_app"]
 

@@ -8,8 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.services.runtime import db
+from editron.services.tokens import authenticate
 
 __all__ = ["Authorized", "SettingsDep", "get_app_settings", "require_token"]
 
@@ -31,12 +30,11 @@ def require_token(settings: SettingsDep,
         raise HTTPException(401, "a bearer token is required (create one with "
                                  "`editron tokens create --name NAME`)",
                             headers={"WWW-Authenticate": "Bearer"})
-    with db(settings) as session:
-        token = repo.verify_token(session, credentials.credentials)
-        if token is None:
-            raise HTTPException(401, "unknown or revoked token",
-                                headers={"WWW-Authenticate": "Bearer"})
-        return token.name
+    token = authenticate(credentials.credentials, settings=settings)
+    if token is None:
+        raise HTTPException(401, "unknown or revoked token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return token.name
 
 
 Authorized = Annotated[str, Depends(require_token)]

@@ -8,20 +8,28 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from pydantic import BaseModel, Field
 
 from editron.errors import (
+    DatabaseConflictError,
     DatabaseError,
+    DeliveryError,
+    DownloadError,
     EditronError,
+    IngestError,
     InputError,
     InvalidStateError,
     LimitExceededError,
+    MediaError,
     NotFoundError,
+    ProcessError,
+    QcFailedError,
     QueueError,
+    WebhookSignatureError,
 )
 
-__all__ = ["ERROR_RESPONSES", "Problem", "install_error_handlers", "problem"]
+__all__ = ["ERROR_RESPONSES", "HTTP_STATUS", "Problem", "install_error_handlers", "problem",
+           "status_for"]
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -34,6 +42,8 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    code: str | None = Field(default=None, description="Stable name of the failure",
+                             examples=["not_found"])
 
 
 def _doc(description: str) -> dict[str, Any]:
@@ -51,32 +61,50 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem(status: int, title: str, detail: str) -> JSONResponse:
-    return JSONResponse({"type": "about:blank", "title": title, "status": status,
-                         "detail": detail}, status_code=status, media_type=PROBLEM)
+def problem(status: int, title: str, detail: str, *, code: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
+                            "detail": detail}
+    if code is not None:
+        body["code"] = code  # the stable name of the failure, as in the CLI's --json errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def _status(exc: EditronError) -> tuple[int, str]:
-    if isinstance(exc, NotFoundError):
-        return 404, "Not found"
-    if isinstance(exc, InvalidStateError):
-        return 409, "Conflict"
-    if isinstance(exc, InputError):
-        return 422, "Invalid input"
-    if isinstance(exc, LimitExceededError):
-        return 413, "Too large"
-    if isinstance(exc, QueueError):
-        return 503, "Queue unavailable"
-    if isinstance(exc, DatabaseError):
-        return 503, "Database unavailable"
-    return 422, "Cannot process"
+# The one table from our errors to HTTP: the most specific class listed for an error wins
+# (its method resolution order is walked), so a subclass needs a row only to differ.
+HTTP_STATUS: dict[type[EditronError], tuple[int, str]] = {
+    EditronError: (500, "Internal error"),
+    InputError: (422, "Invalid input"),
+    InvalidStateError: (409, "Conflict"),
+    WebhookSignatureError: (403, "Forbidden"),
+    NotFoundError: (404, "Not found"),
+    LimitExceededError: (413, "Too large"),
+    IngestError: (422, "Cannot ingest"),
+    DownloadError: (502, "Upstream failed"),
+    MediaError: (422, "Unusable media"),
+    ProcessError: (500, "Processing failed"),
+    QcFailedError: (422, "Quality check failed"),
+    DeliveryError: (502, "Delivery failed"),
+    QueueError: (503, "Queue unavailable"),
+    DatabaseError: (503, "Database unavailable"),
+    DatabaseConflictError: (409, "Conflict"),
+}
+
+
+def status_for(exc: EditronError) -> tuple[int, str]:
+    """The HTTP status and title for ``exc`` from :data:`HTTP_STATUS` (pure)."""
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return HTTP_STATUS[EditronError]
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EditronError)
     async def domain_error(_: Request, exc: EditronError) -> JSONResponse:
-        status, title = _status(exc)
-        return problem(status, title, str(exc))
+        status, title = status_for(exc)
+        if status >= 500:
+            log.warning("%s answered %d: %s", type(exc).__name__, status, exc)
+        return problem(status, title, str(exc), code=exc.code)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
@@ -86,13 +114,6 @@ def install_error_handlers(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
-
-    @app.exception_handler(OperationalError)
-    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
-        # The server, not the request, is at fault: say so without leaking the URL.
-        log.error("database error: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-        return problem(503, "Database unavailable", "the database cannot be reached or is "
-                       "busy; try again shortly")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from editron.config import Settings
-from editron.db.events import SETTLE_SECONDS, events_after, latest_event_id
-from editron.services.runtime import db
+from editron.services.events import latest_event_id, read_events
 
-__all__ = ["EventHub", "Filters"]
+__all__ = ["EventHub", "Filters", "read_items"]
 
 POLL_SECONDS = 0.2
 BATCH = 1000
@@ -35,21 +34,12 @@ class Filters:
             ("job_id", self.job_id)))
 
 
-def _as_item(event: Any) -> dict[str, Any]:
-    return {"id": event.id, "entity_type": event.entity_type, "entity_id": event.entity_id,
-            "event_type": event.event_type, "batch_id": event.batch_id,
-            "session_id": event.session_id, "job_id": event.job_id, "payload": event.payload,
-            "created_at": event.created_at}
-
-
-def read_events(settings: Settings, after: int, filters: Filters | None = None,
-                limit: int = BATCH) -> list[dict[str, Any]]:
+def read_items(settings: Settings, after: int, filters: Filters | None = None,
+               limit: int = BATCH) -> list[dict[str, Any]]:
     f = filters or Filters()
-    with db(settings) as session:
-        return [_as_item(e) for e in events_after(session, after, batch_id=f.batch_id,
-                                                  session_id=f.session_id, job_id=f.job_id,
-                                                  limit=limit,
-                                                  settle_seconds=SETTLE_SECONDS)]
+    return [e.model_dump() for e in read_events(settings, after, batch_id=f.batch_id,
+                                                session_id=f.session_id, job_id=f.job_id,
+                                                limit=limit)]
 
 
 @dataclass
@@ -71,12 +61,11 @@ class EventHub:
                 await self._task
 
     def _latest_id(self) -> int:
-        with db(self.settings) as session:
-            return latest_event_id(session)
+        return latest_event_id(self.settings)
 
     async def _poll(self) -> None:
         while True:
-            items = await asyncio.to_thread(read_events, self.settings, self.last_id)
+            items = await asyncio.to_thread(read_items, self.settings, self.last_id)
             for item in items:
                 self.last_id = item["id"]
                 for queue in list(self._subscribers):
@@ -92,7 +81,7 @@ class EventHub:
             seen = after
             live_from = self.last_id
             while seen < live_from:  # backlog straight from the database
-                backlog = await asyncio.to_thread(read_events, self.settings, seen, filters)
+                backlog = await asyncio.to_thread(read_items, self.settings, seen, filters)
                 backlog = [i for i in backlog if i["id"] <= live_from]
                 if not backlog:
                     break

@@ -8,8 +8,7 @@ import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.services.runtime import db
+from editron.services.tokens import authenticate
 
 __all__ = ["TokenGate"]
 
@@ -21,8 +20,7 @@ class TokenGate:
         self.app, self.settings = app, settings
 
     def _valid(self, token: str) -> bool:
-        with db(self.settings) as session:
-            return repo.verify_token(session, token) is not None
+        return authenticate(token, settings=self.settings) is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

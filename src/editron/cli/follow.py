@@ -8,11 +8,9 @@ from collections.abc import Collection
 from rich.console import Console
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.events import SETTLE_SECONDS, events_after
-from editron.db.models import JobRun
 from editron.errors import EditronError
-from editron.services.runtime import db
+from editron.services.events import job_state, read_events
+from editron.services.ingest import get_batch
 
 __all__ = ["queue_configured", "wait_for_batch", "wait_for_job"]
 
@@ -32,18 +30,16 @@ def wait_for_batch(settings: Settings, batch_id: str, *, until: Collection[str],
     deadline = time.monotonic() + timeout
     with stderr.status(f"waiting for batch {batch_id}…") as status:
         while time.monotonic() < deadline:
-            with db(settings) as session:
-                current = repo.get_batch(session, batch_id).status
-                if current in until:
-                    return current
-                for event in events_after(session, last, batch_id=batch_id,
-                                          settle_seconds=SETTLE_SECONDS):
-                    last = event.id
-                    state = event.payload.get("status")
-                    if event.event_type == "batch.status_changed" and state in until:
-                        return str(state)
-                    detail = event.payload.get("file") or event.payload.get("stage") or ""
-                    status.update(f"{event.event_type} {detail}".strip())
+            current = get_batch(batch_id, settings=settings).status
+            if current in until:
+                return current
+            for event in read_events(settings, last, batch_id=batch_id):
+                last = event.id
+                state = event.payload.get("status")
+                if event.event_type == "batch.status_changed" and state in until:
+                    return str(state)
+                detail = event.payload.get("file") or event.payload.get("stage") or ""
+                status.update(f"{event.event_type} {detail}".strip())
             time.sleep(0.3)
     raise EditronError(f"batch {batch_id} did not finish within {timeout:.0f} s; it is still "
                        "queued or running: check `editron status` and that a worker runs")
@@ -54,13 +50,10 @@ def wait_for_job(settings: Settings, job_id: str, *, timeout: float = 6 * 3600) 
     deadline = time.monotonic() + timeout
     with stderr.status(f"waiting for job {job_id}…") as status:
         while time.monotonic() < deadline:
-            with db(settings) as session:
-                run = session.get(JobRun, job_id)
-                if run is None:
-                    raise EditronError(f"no job with id {job_id!r}")
-                if run.status in ("done", "failed", "cancelled"):
-                    return run.status
-                status.update(f"{run.operation}: {run.status} (attempt {run.attempts})")
+            run = job_state(job_id, settings=settings)
+            if run.status in ("done", "failed", "cancelled"):
+                return run.status
+            status.update(f"{run.operation}: {run.status} (attempt {run.attempts})")
             time.sleep(0.3)
     raise EditronError(f"job {job_id} did not finish within {timeout:.0f} s; check that a "
                        "worker runs (`editron worker`)")

@@ -14,6 +14,8 @@ from editron.cli.batches_cmd import render_batch
 from editron.cli.output import EXIT_FAILED, emit, guarded, human_size, stderr
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
+from editron.demo import make_sample_event
+from editron.jobs.worker import run_worker
 from editron.services.lane import LaneResult, run_lane
 
 __all__ = ["register"]
@@ -87,8 +89,6 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Make the sample event footage (offline) and run the whole lane on it."""
-        from editron.demo import make_sample_event
-
         with guarded():
             stderr.print("making sample event footage…")
             clips = make_sample_event(out / "footage")
@@ -102,7 +102,5 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int, typer.Option(min=1, max=32, help="Worker threads.")] = 1,
     ) -> None:
         """Run a queue worker until interrupted (SIGINT/SIGTERM stop it cleanly)."""
-        from editron.jobs.worker import run_worker
-
         with guarded():
             run_worker(get_settings(), workers=workers)

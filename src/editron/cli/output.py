@@ -79,3 +79,8 @@ def guarded() -> Iterator[None]:
         fail(str(exc), code=EXIT_FAILED)
     except KeyboardInterrupt:
         fail("interrupted", code=130)
+    except Exception as exc:  # a bug: say so in one line; EDITRON_DEBUG=1 shows where
+        if os.environ.get("EDITRON_DEBUG") == "1":
+            raise
+        fail(f"internal error ({type(exc).__name__}: {exc}); run again with EDITRON_DEBUG=1 "
+             "for the traceback and report it", code=EXIT_FAILED)

@@ -10,9 +10,9 @@ from rich.table import Table
 
 from editron.cli.output import emit, guarded
 from editron.config import get_settings
-from editron.db import repositories as repo
-from editron.db.models import ApiToken
-from editron.services.runtime import db, ready
+from editron.db.runtime import ready
+from editron.jobs.worker import start_embedded_worker
+from editron.services import tokens
 
 __all__ = ["register"]
 
@@ -25,22 +25,15 @@ def create(name: Annotated[str, typer.Option("--name", help="Who or what uses it
            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Make a token; it is printed once and only its hash is kept."""
     with guarded():
-        settings = ready(get_settings())
-        with db(settings) as session:
-            row, plain = repo.create_token(session, name=name)
-            token_id = row.id
-    emit({"token": plain, "id": token_id, "name": name}, as_json=as_json,
-         render=lambda: console.print(f"token for {name} (shown once):\n{plain}"))
+        made = tokens.create_token(name=name, settings=get_settings())
+    emit(made, as_json=as_json,
+         render=lambda: console.print(f"token for {name} (shown once):\n{made.token}"))
 
 
 @tokens_app.command("list")
 def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     with guarded():
-        settings = ready(get_settings())
-        with db(settings) as session:
-            rows = [{"id": t.id, "name": t.name, "created_at": t.created_at,
-                     "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
-                    for t in session.query(ApiToken).order_by(ApiToken.created_at)]
+        rows = [t.model_dump() for t in tokens.list_tokens(settings=get_settings())]
 
     def render() -> None:
         table = Table(title="API tokens")
@@ -57,10 +50,8 @@ def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 @tokens_app.command("revoke")
 def revoke(token_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     with guarded():
-        settings = ready(get_settings())
-        with db(settings) as session:
-            row = repo.revoke_token(session, token_id)
-            doc = {"id": row.id, "revoked_at": row.revoked_at}
+        row = tokens.revoke_token(token_id, settings=get_settings())
+        doc = {"id": row.id, "revoked_at": row.revoked_at}
     emit(doc, as_json=as_json, render=lambda: console.print(f"revoked {token_id}"))
 
 
@@ -77,7 +68,6 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from editron.api.app import create_app
-        from editron.jobs.worker import start_embedded_worker
 
         with guarded():
             settings = ready(get_settings())

@@ -201,6 +201,8 @@ class MediaBatchAnalysis(Base):
         ForeignKey("media_batches.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="running")
+    # The version of the analysis document the result columns hold (AnalysisResult's).
+    schema_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     brief: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     scope: Mapped[list[Any]] = mapped_column(JSON, default=list)
     model_hint: Mapped[str | None] = mapped_column(String(64))
@@ -231,9 +233,6 @@ class EditSession(Base):
     __tablename__ = "edit_sessions"
     __table_args__ = (
         CheckConstraint(_in("status", SessionStatus), name="status"),
-        CheckConstraint(
-            "deliverable_type IN ('recap', 'highlight', 'social')", name="deliverable_type"
-        ),
         CheckConstraint("variants >= 1", name="variants"),
         Index("ix_edit_sessions_status_created", "status", "created_at"),
     )

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["dispose_engines", "get_engine", "get_sessionmaker", "session_scope"]
+from editron.errors import (
+    DatabaseBusyError,
+    DatabaseConflictError,
+    DatabaseError,
+    DatabaseUnavailableError,
+)
+
+__all__ = ["dispose_engines", "get_engine", "get_sessionmaker", "session_scope", "translate"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -41,18 +55,55 @@ def get_sessionmaker(url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(url), expire_on_commit=False)
 
 
+def translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
+    """The database error as one of ours, with a line a person can act on (pure). Messages
+    never carry the URL (they reach network callers); ``editron doctor`` shows which database
+    is configured. The driver's own text is kept short."""
+    del url  # kept in the signature for callers that log it; never in the message
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+    lowered = detail.lower()
+    if isinstance(exc, IntegrityError):
+        return DatabaseConflictError(f"the database refused a write ({detail}); something "
+                                     "changed it meanwhile, try again")
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseBusyError("the database is locked by another Editron process (a long "
+                                 "write); try again in a moment")
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseError("the database is read-only: make it and its folder writable, or "
+                             "set EDITRON_HOME to a folder you can write")
+    if "unable to open" in lowered:
+        return DatabaseError("cannot open the database: check that its folder exists and is "
+                             "writable, or set EDITRON_HOME / EDITRON_DATABASE_URL "
+                             "(`editron doctor` shows which database is configured)")
+    if isinstance(exc, OperationalError | InterfaceError) or getattr(
+            exc, "connection_invalidated", False):
+        return DatabaseUnavailableError("cannot reach the database server; check that it runs "
+                                        "and EDITRON_DATABASE_URL (`editron doctor`)")
+    return DatabaseError(f"database error: {detail}")
+
+
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error. Database failures
+    (locked, unreachable, a broken constraint) leave as DatabaseError and its kinds."""
     session = get_sessionmaker(url)()
     try:
         yield session
         session.commit()
+    except SQLAlchemyError as exc:
+        _rollback(session)
+        raise translate(exc, url) from exc
     except BaseException:
-        session.rollback()
+        _rollback(session)
         raise
     finally:
         session.close()
+
+
+def _rollback(session: Session) -> None:
+    # A connection that is gone cannot roll back; closing the session is all that is left.
+    with contextlib.suppress(SQLAlchemyError):
+        session.rollback()
 
 
 _engines: list[Engine] = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from editron.config import get_settings
 from editron.domain.media import SourceKind
 from editron.errors import UnsupportedSourceError
 
@@ -131,8 +132,6 @@ def parse_source(source: str, *, dropbox_content_host: str | None = None) -> Sou
     if not host or any(c.isspace() for c in text):
         raise UnsupportedSourceError(f"{text}: malformed URL: no host name")
     if host.lower() in DROPBOX_HOSTS:
-        from editron.config import get_settings
-
         content_host = dropbox_content_host or get_settings().dropbox_content_host
         kind, direct, name = normalise_dropbox_link(text, content_host=content_host)
         return SourceSpec(kind, direct, PurePosixPath(name).stem or "dropbox", name)

@@ -1,9 +1,7 @@
-"""The job queue: Huey carries job ids, the ``job_runs`` table is the truth.
+"""The job queue. Importing the package installs the runner that queue messages call
+(``execution.execute_job``) into the Huey app, so any process that can enqueue can also run
+a job inline (``immediate://``) or as a worker."""
 
-- ``app``: storages (SQLite, Redis, in-process twins), ``enqueue``, ``cancel_job``
-- ``registry``: operations by name, with ``on_give_up`` hooks and transient errors
-- ``runs``: the guarded updates on ``job_runs`` (claim, heartbeat, finish, release)
-- ``execution``: what a worker does with one message
-- ``recovery``: the sweep that re-queues jobs of dead workers and lost messages
-- ``worker``: ``run_worker`` (``editron worker``) and ``start_embedded_worker``
-"""
+from editron.jobs import app, execution
+
+__all__ = ["app", "execution"]

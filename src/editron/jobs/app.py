@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,14 @@ from huey import Huey, MemoryHuey, PriorityRedisHuey, SqliteHuey
 from redis.exceptions import RedisError
 
 from editron.config import Settings, get_settings
+from editron.db.repos import job_runs
 from editron.db.session import session_scope
 from editron.domain.status import Priority
 from editron.errors import QueueError
-from editron.jobs import runs
-from editron.jobs.registry import get_operation
+from editron.jobs.registry import JobPayload, get_operation
 
-__all__ = ["RUN_JOB", "cancel_job", "enqueue", "get_huey", "huey_for", "make_huey",
-           "queued_job_ids", "send_job"]
+__all__ = ["RUN_JOB", "cancel_job", "enqueue", "get_huey", "huey_for", "install_runner",
+           "make_huey", "queued_job_ids", "send_job"]
 
 log = logging.getLogger(__name__)
 RUN_JOB = "editron.run_job"
@@ -70,12 +71,23 @@ class _App:
 
         @huey.task(name=RUN_JOB)
         def run_job(job_id: str) -> None:
-            # Imported here: execution imports this module to re-send retries.
-            from editron.jobs.execution import execute_job
-
-            execute_job(job_id, self.settings or get_settings())
+            if _runner is None:
+                raise QueueError("no job runner is installed in this process (import "
+                                 "editron.jobs, which installs editron.jobs.execution's)")
+            _runner(job_id, self.settings or get_settings())
 
         self.run_job = run_job
+
+
+# What a message runs: ``execution.execute_job``, which installs itself when imported
+# (``editron.jobs`` imports it), so this module needs nothing from the one that re-sends
+# retries through it.
+_runner: Callable[[str, Settings], None] | None = None
+
+
+def install_runner(runner: Callable[[str, Settings], None]) -> None:
+    global _runner
+    _runner = runner
 
 
 _apps: dict[tuple[str, str], _App] = {}
@@ -126,19 +138,24 @@ def send_job(settings: Settings, job_id: str, priority: str, *, delay: float = 0
         raise QueueError(f"cannot reach the job queue {_describe(settings)}: {exc}") from exc
 
 
-def enqueue(operation: str, arguments: dict[str, Any], *, settings: Settings | None = None,
-            priority: str = Priority.STANDARD.value, entity_type: str | None = None,
-            entity_id: str | None = None, max_attempts: int | None = None) -> str:
+def enqueue(operation: str, arguments: JobPayload | Mapping[str, Any], *,
+            settings: Settings | None = None, priority: str = Priority.STANDARD.value,
+            entity_type: str | None = None, entity_id: str | None = None,
+            max_attempts: int | None = None) -> str:
     """Record the job durably, then put its id on the queue. Returns the job id.
 
-    Raises QueueError when the queue cannot be reached; the job is then recorded as failed
-    rather than left for the sweep, because the caller was told it did not start.
+    ``arguments`` is the operation's payload (or a mapping it validates); unknown operations
+    and unusable arguments fail here, not in a worker. Raises QueueError when the queue cannot
+    be reached; the job is then recorded as failed rather than left for the sweep, because the
+    caller was told it did not start.
     """
     settings = settings or get_settings()
-    get_operation(operation)  # unknown operations fail here, not in a worker
+    op = get_operation(operation)
+    payload = arguments if isinstance(arguments, op.payload) else op.load(
+        arguments if isinstance(arguments, Mapping) else arguments.dump())
     rank = Priority(priority).value
     with session_scope(settings.resolved_database_url) as session:
-        run = runs.create_run(session, operation=operation, arguments=arguments,
+        run = job_runs.create_run(session, operation=operation, arguments=payload.dump(),
                               priority=rank, entity_type=entity_type, entity_id=entity_id,
                               max_attempts=max_attempts or settings.job_max_attempts)
         job_id = run.id
@@ -146,7 +163,7 @@ def enqueue(operation: str, arguments: dict[str, Any], *, settings: Settings | N
         send_job(settings, job_id, rank)
     except QueueError as exc:
         with session_scope(settings.resolved_database_url) as session:
-            runs.fail_unsent(session, job_id, error=str(exc))
+            job_runs.fail_unsent(session, job_id, error=str(exc))
         raise
     return job_id
 
@@ -155,7 +172,7 @@ def cancel_job(job_id: str, *, settings: Settings | None = None) -> bool:
     """Cancel a job that has not started yet; False if it already started or ended."""
     settings = settings or get_settings()
     with session_scope(settings.resolved_database_url) as session:
-        return runs.cancel(session, job_id)
+        return job_runs.cancel(session, job_id)
 
 
 def queued_job_ids(settings: Settings) -> set[str]:

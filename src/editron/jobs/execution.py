@@ -9,12 +9,13 @@ import socket
 import threading
 import time
 import uuid
+from typing import Any
 
 from editron.config import Settings
+from editron.db.repos import job_runs
 from editron.db.session import session_scope
 from editron.errors import EditronError, QueueError
-from editron.jobs import runs
-from editron.jobs.app import send_job
+from editron.jobs.app import install_runner, send_job
 from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
 
@@ -61,7 +62,7 @@ class _Heartbeat:
         while not self._stop.wait(self._settings.job_heartbeat_seconds):
             try:
                 with session_scope(self._settings.resolved_database_url) as session:
-                    alive = runs.heartbeat(session, self._job_id, WORKER_ID)
+                    alive = job_runs.heartbeat(session, self._job_id, WORKER_ID)
             except Exception:  # a missed beat is retried; never kill the job for it
                 log.warning("heartbeat for job %s failed", self._job_id, exc_info=True)
                 continue
@@ -71,7 +72,7 @@ class _Heartbeat:
                             "will not be recorded", self._job_id)
 
 
-def give_up(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
+def give_up(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
     """Call the operation's ``on_give_up`` hook so the entity it works on is left consistent.
 
     Called only by the holder of the job's lease, or by the one sweep that moved a dead
@@ -87,30 +88,30 @@ def give_up(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
     if operation.on_give_up is None:
         return
     try:
-        operation.on_give_up(snap.arguments, reason, settings)
+        operation.on_give_up(operation.load(snap.arguments), reason, settings)
     except Exception:
         log.exception("give-up hook of %s failed for job %s", snap.operation, snap.id)
 
 
-def _fail(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
+def _fail(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
     url = settings.resolved_database_url
     # While this worker holds the lease the hook runs before the job reads as failed, so a
     # reader who sees the failed job also sees the entity's consistent status.
     with session_scope(url) as session:
-        still_ours = runs.heartbeat(session, snap.id, WORKER_ID)
+        still_ours = job_runs.heartbeat(session, snap.id, WORKER_ID)
     if not still_ours:
         log.warning("job %s (%s) failed after its lease was lost: %s", snap.id,
                     snap.operation, reason)
         return
     give_up(settings, snap, reason)
     with session_scope(url) as session:
-        runs.finish(session, snap.id, worker_id=WORKER_ID, status="failed", error=reason)
+        job_runs.finish(session, snap.id, worker_id=WORKER_ID, status="failed", error=reason)
     log.warning("job %s (%s) failed: %s", snap.id, snap.operation, reason)
 
 
-def _retry(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
+def _retry(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
     with session_scope(settings.resolved_database_url) as session:
-        released = runs.release(session, snap.id, worker_id=WORKER_ID, error=reason)
+        released = job_runs.release(session, snap.id, worker_id=WORKER_ID, error=reason)
     if released is None:
         return
     delay = retry_delay(snap.attempts, settings.job_backoff_base_seconds)
@@ -126,7 +127,7 @@ def _retry(settings: Settings, snap: runs.RunSnapshot, reason: str) -> None:
 def execute_job(job_id: str, settings: Settings) -> None:
     """Claim and run one job. A message for a job that is not queued does nothing."""
     with session_scope(settings.resolved_database_url) as session:
-        snap = runs.claim(session, job_id, worker_id=WORKER_ID)
+        snap = job_runs.claim(session, job_id, worker_id=WORKER_ID)
     if snap is None:
         log.info("job %s is not queued any more; ignoring the message", job_id)
         return
@@ -140,16 +141,17 @@ def execute_job(job_id: str, settings: Settings) -> None:
             _held.discard(job_id)
 
 
-def _run_claimed(settings: Settings, snap: runs.RunSnapshot) -> None:
+def _run_claimed(settings: Settings, snap: job_runs.RunSnapshot) -> None:
     try:
-        operation: Operation = get_operation(snap.operation)
+        operation: Operation[Any] = get_operation(snap.operation)
+        payload = operation.load(snap.arguments)
     except QueueError as exc:
         _fail(settings, snap, str(exc))
         return
     started = time.monotonic()
     try:
         with _Heartbeat(settings, snap.id):
-            operation.run(snap.arguments, settings)
+            operation.run(payload, settings)
     except operation.transient as exc:
         reason = f"{type(exc).__name__}: {exc}"
         if snap.attempts < snap.max_attempts:
@@ -165,7 +167,10 @@ def _run_claimed(settings: Settings, snap: runs.RunSnapshot) -> None:
         _fail(settings, snap, f"{type(exc).__name__}: {exc}")
         return
     with session_scope(settings.resolved_database_url) as session:
-        ours = runs.finish(session, snap.id, worker_id=WORKER_ID, status="done")
+        ours = job_runs.finish(session, snap.id, worker_id=WORKER_ID, status="done")
     if ours:
         log.info("job %s (%s) done in %.1f s", snap.id, snap.operation,
                  time.monotonic() - started)
+
+
+install_runner(execute_job)

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from editron.config import Settings
+from editron.db.repos import job_runs
 from editron.db.session import session_scope
 from editron.errors import EditronError
-from editron.jobs import runs
 from editron.jobs.app import queued_job_ids, send_job
 from editron.jobs.execution import give_up
 from editron.jobs.registry import periodic_tasks
@@ -37,20 +37,20 @@ def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> Sw
     result = SweepResult()
     url, stale_after = settings.resolved_database_url, settings.job_stale_after_seconds
     with session_scope(url) as session:
-        stale = runs.stale_running(session, stale_after=stale_after)
+        stale = job_runs.stale_running(session, stale_after=stale_after)
     for snap in stale:
         if snap.attempts >= snap.max_attempts:
             reason = (f"worker {snap.worker_id} stopped during attempt {snap.attempts} of "
                       f"{snap.max_attempts}")
             with session_scope(url) as session:
-                won = runs.fail_stale(session, snap, stale_after=stale_after, reason=reason)
+                won = job_runs.fail_stale(session, snap, stale_after=stale_after, reason=reason)
             if won:
                 give_up(settings, snap, reason)
                 result.given_up.append(snap.id)
                 log.warning("job %s (%s) given up: %s", snap.id, snap.operation, reason)
             continue
         with session_scope(url) as session:
-            won = runs.requeue_stale(session, snap, stale_after=stale_after)
+            won = job_runs.requeue_stale(session, snap, stale_after=stale_after)
         if won:
             send_job(settings, snap.id, snap.priority)
             result.requeued.append(snap.id)
@@ -59,7 +59,7 @@ def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> Sw
 
     grace = settings.job_queued_grace_seconds if queued_grace is None else queued_grace
     with session_scope(url) as session:
-        waiting = [s for s in runs.lost_queued(session, older_than=grace)
+        waiting = [s for s in job_runs.lost_queued(session, older_than=grace)
                    if s.id not in result.requeued]
     if waiting:
         in_queue = queued_job_ids(settings)
@@ -67,7 +67,7 @@ def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> Sw
             if snap.id in in_queue:
                 continue
             with session_scope(url) as session:
-                won = runs.touch_queued(session, snap.id, older_than=grace)
+                won = job_runs.touch_queued(session, snap.id, older_than=grace)
             if won:
                 send_job(settings, snap.id, snap.priority)
                 result.resent.append(snap.id)

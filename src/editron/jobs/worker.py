@@ -5,7 +5,8 @@ get ``job_shutdown_grace_seconds`` to finish, and any still running after that a
 back to the queue without spending an attempt, so the next worker starts them at once
 instead of waiting for their lease to go stale. A second signal skips the wait.
 
-``python -m editron.jobs.worker`` runs one (``editron worker`` is the same with options).
+``editron worker`` runs one: the CLI imports ``editron.services`` first, which registers every
+operation (this module cannot: the queue sits below the services).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from typing import Any
 
 from huey.consumer import Consumer
 
-from editron.config import Settings, get_settings
+from editron.config import Settings
+from editron.db.repos import job_runs
+from editron.db.runtime import ready
 from editron.db.session import session_scope
 from editron.errors import QueueError
-from editron.jobs import runs
 from editron.jobs.app import huey_for, send_job
 from editron.jobs.execution import WORKER_ID, held_jobs
 from editron.jobs.recovery import Sweeper, recover_jobs
-from editron.services.runtime import ready
 
 __all__ = ["Worker", "run_worker", "start_embedded_worker"]
 
@@ -90,7 +91,7 @@ class Worker:
         handed: list[str] = []
         for job_id in held_jobs():
             with session_scope(self.settings.resolved_database_url) as session:
-                snap = runs.release(session, job_id, worker_id=WORKER_ID, refund_attempt=True,
+                snap = job_runs.release(session, job_id, worker_id=WORKER_ID, refund_attempt=True,
                                     error=f"worker {WORKER_ID} shut down mid-job")
             if snap is None:
                 continue
@@ -151,7 +152,3 @@ def _install_signals(stop: threading.Event, worker: Worker) -> Callable[[], None
             signal.signal(signum, handler)
 
     return restore
-
-
-if __name__ == "__main__":
-    run_worker(get_settings())

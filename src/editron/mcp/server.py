@@ -17,10 +17,10 @@ from pydantic import Field
 
 from editron import __version__
 from editron.config import Settings, get_settings
-from editron.db import repositories as repo
-from editron.db.models import MediaBatchAnalysis
+from editron.db.runtime import ready
 from editron.errors import EditronError, NotFoundError
-from editron.services.analyze import get_analysis, request_analysis
+from editron.services.analyze import get_analysis, latest_analysis, request_analysis
+from editron.services.board import list_tasks
 from editron.services.edit import generate_video_edits, get_edit_session, request_edit
 from editron.services.feedback import record_editron_feedback
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
@@ -29,7 +29,6 @@ from editron.services.render import (
     list_session_renders,
     render_video_deliverables,
 )
-from editron.services.runtime import db, ready
 from editron.services.sessions import list_edit_sessions_public, network_destinations
 
 __all__ = ["build_server", "mcp_tools", "openai_tools"]
@@ -118,13 +117,11 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     @_tool_errors
     def get_pipeline_status(batch_id: str) -> dict[str, Any]:
         batch = get_batch(batch_id, settings=settings)
-        with db(settings) as session:
-            cards = [{"stage": t.stage, "status": t.status, "detail": t.detail}
-                     for t in repo.list_tasks(session, batch_id=batch_id)]
-            latest = session.query(MediaBatchAnalysis).filter_by(batch_id=batch_id).order_by(
-                MediaBatchAnalysis.created_at.desc()).first()
-            analysis = ({"analysis_id": latest.id, "status": latest.status,
-                         "summary": latest.summary} if latest else None)
+        cards = [{"stage": t.stage, "status": t.status, "detail": t.detail}
+                 for t in list_tasks(batch_id=batch_id, settings=settings)]
+        latest = latest_analysis(batch_id, settings=settings)
+        analysis = ({"analysis_id": latest.analysis_id, "status": latest.status,
+                     "summary": latest.summary} if latest else None)
         edits = [{"session_id": e.session_id, "deliverable_type": e.deliverable_type,
                   "status": e.status, "aspect_ratios": e.aspect_ratios, "variants": e.variants,
                   "last_error": e.last_error,

@@ -30,6 +30,7 @@ from editron.render.filters import (
 )
 from editron.render.profiles import RenderProfile
 from editron.render.qc import black_tap
+from editron.story.styles import bundled_font_path
 
 __all__ = ["LOGO_WIDTH_SHARE", "LOWER_THIRD_SECONDS", "RenderSource", "build_loudness_probe_args",
            "build_render_args"]
@@ -342,12 +343,7 @@ def _text(brand: BrandPod, text: str, size: int, colour: str, x: str, y: str,
 
 
 def _captions(path: Path, brand: BrandPod | None) -> str:
-    if brand is not None:
-        fonts = Path(brand.font_path).parent
-    else:
-        from editron.story.styles import bundled_font_path
-
-        fonts = bundled_font_path().parent
+    fonts = Path(brand.font_path).parent if brand is not None else bundled_font_path().parent
     return filter_spec("ass", {"filename": str(path), "fontsdir": str(fonts)})
 
 

@@ -18,22 +18,35 @@ from editron.analysis.logos import load_logo
 from editron.analysis.report import write_report
 from editron.analysis.speech import Transcriber, WhisperTranscriber
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.events import append_event
-from editron.db.models import MediaBatchAnalysis, utcnow
+from editron.db import repos
+from editron.db.models import MediaBatchAnalysis
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
 from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
 from editron.errors import EditronError, InputError, InvalidStateError
+from editron.jobs.app import enqueue
+from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.probe import probe as probe_media
 from editron.services.media_access import local_media_path
-from editron.services.runtime import db, ready
 
 __all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "latest_analysis",
            "request_analysis"]
 
 log = logging.getLogger(__name__)
 SCOPES = ("recap", "highlight", "social")
+ANALYZE_OPERATION = "analyze_media_batch"
+
+
+class AnalyzeJob(JobPayload):
+    """The queued analysis of one batch (the request, validated when it was queued)."""
+
+    batch_id: str
+    brief: str | dict[str, Any] | None = None
+    scope: list[str] | None = None
+    model_hint: str | None = None
+    max_iterations: int = 3
 
 
 class AnalysisPublic(BaseModel):
@@ -135,18 +148,17 @@ def analyze_media_batch(
         load_logo(Path(logo).expanduser())
     settings = ready(settings)
     with bind(batch_id=batch_id), db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
             raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
                                     "analysed batch can be analysed")
-        repo.set_batch_status(session, batch, BatchStatus.ANALYZING)
-        repo.ensure_tasks(session, batch)
-        repo.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.IN_PROGRESS,
-                      detail="analysing footage")
-        row = MediaBatchAnalysis(batch_id=batch_id, brief=parsed.to_dict(), scope=targets_scope,
-                                 model_hint=model_hint, max_iterations=max_iterations)
-        session.add(row)
-        session.flush()
+        repos.batches.set_batch_status(session, batch, BatchStatus.ANALYZING)
+        repos.tasks.ensure_tasks(session, batch)
+        repos.tasks.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.IN_PROGRESS,
+                             detail="analysing footage")
+        row = repos.analyses.create_analysis(session, batch_id=batch_id, brief=parsed.to_dict(),
+                                             scope=targets_scope, model_hint=model_hint,
+                                             max_iterations=max_iterations)
         analysis_id = row.id
         files = [(f.id, f.relative_path, _probe_of(f), f.proxy_path) for f in batch.files
                  if f.status in (FileStatus.READY, FileStatus.REMOTE)]
@@ -175,24 +187,17 @@ def analyze_media_batch(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    data = result.to_dict()
     with db(settings) as session:
-        row = session.get_one(MediaBatchAnalysis, analysis_id)
-        row.status = "complete"
-        row.passes_completed = result.passes_completed
-        row.summary = result.summary
-        for key in ("shots", "transcript", "energy_curve", "crowd_peaks", "hero_moments",
-                    "sponsor_moments", "file_reports", "shot_signals", "audio_segments"):
-            setattr(row, key, data[key])
-        row.deliverable_targets = targets
-        row.artifacts_path = str(folder)
-        row.completed_at = utcnow()
-        batch = repo.get_batch(session, batch_id)
+        row = repos.analyses.get_analysis(session, analysis_id)
+        repos.analyses.store_document(session, row, result, deliverable_targets=targets,
+                                      artifacts_path=str(folder))
+        batch = repos.batches.get_batch(session, batch_id)
         good = any(r.status != "failed" for r in result.file_reports)
-        repo.set_batch_status(session, batch, BatchStatus.ANALYZED if good else BatchStatus.FAILED,
-                              last_error=None if good else "no file could be analysed")
-        repo.set_task(session, batch_id, Stage.ANALYZE,
-                      TaskStatus.DONE if good else TaskStatus.FAILED, detail=result.summary)
+        repos.batches.set_batch_status(session, batch,
+                                       BatchStatus.ANALYZED if good else BatchStatus.FAILED,
+                                       last_error=None if good else "no file could be analysed")
+        repos.tasks.set_task(session, batch_id, Stage.ANALYZE,
+                             TaskStatus.DONE if good else TaskStatus.FAILED, detail=result.summary)
         append_event(session, entity_type="analysis", entity_id=analysis_id,
                      event_type="analysis.complete", batch_id=batch_id,
                      payload={"passes_completed": result.passes_completed,
@@ -202,55 +207,53 @@ def analyze_media_batch(
 
 def _fail(settings: Settings, batch_id: str, analysis_id: str, reason: str) -> None:
     with db(settings) as session:
-        row = session.get(MediaBatchAnalysis, analysis_id)
-        if row is not None:
-            row.status, row.last_error = "failed", reason
-        batch = repo.get_batch(session, batch_id)
+        row = repos.analyses.get_analysis(session, analysis_id)
+        if row.status == "running":
+            repos.analyses.set_analysis_status(session, row, "failed", last_error=reason)
+        batch = repos.batches.get_batch(session, batch_id)
         # The footage is still good: the batch goes back to ready so analysis can be retried.
-        repo.set_batch_status(session, batch, BatchStatus.READY)
-        repo.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.FAILED, detail=reason)
+        repos.batches.set_batch_status(session, batch, BatchStatus.READY)
+        repos.tasks.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.FAILED, detail=reason)
 
 
 def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None,
                      scope: Sequence[str] | str | None = None, model_hint: str | None = None,
                      max_iterations: int = 3, settings: Settings | None = None) -> str:
     """Validate now, run on the queue; returns the job id."""
-    from editron.jobs.app import enqueue
-
     if not 1 <= max_iterations <= 3:
         raise InputError("passes must be 1, 2 or 3")
     _scope(scope)
     settings = ready(settings)
     with db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
             raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
                                     "analysed batch can be analysed")
-    return enqueue("analyze_media_batch",
-                   {"batch_id": batch_id, "brief": brief, "scope": list(scope or SCOPES)
-                    if not isinstance(scope, str) else scope, "model_hint": model_hint,
-                    "max_iterations": max_iterations},
-                   settings=settings, entity_type="batch", entity_id=batch_id)
+    job = AnalyzeJob(batch_id=batch_id, brief=brief, scope=_scope(scope), model_hint=model_hint,
+                     max_iterations=max_iterations)
+    return enqueue(ANALYZE_OPERATION, job, settings=settings, entity_type="batch",
+                   entity_id=batch_id)
+
+
+@operation(ANALYZE_OPERATION, AnalyzeJob)
+def _run_analysis(job: AnalyzeJob, settings: Settings) -> None:
+    analyze_media_batch(batch_id=job.batch_id, brief=job.brief, scope=job.scope,
+                        model_hint=job.model_hint, max_iterations=job.max_iterations,
+                        settings=settings)
 
 
 def latest_analysis(batch_id: str, *, settings: Settings | None = None
                     ) -> AnalysisPublic | None:
     settings = ready(settings)
     with db(settings) as session:
-        repo.get_batch(session, batch_id)
-        row = session.query(MediaBatchAnalysis).filter_by(batch_id=batch_id).order_by(
-            MediaBatchAnalysis.created_at.desc()).first()
+        repos.batches.get_batch(session, batch_id)
+        row = repos.analyses.latest_analysis(session, batch_id)
         return AnalysisPublic.of(row) if row is not None else None
 
 
 def get_analysis(analysis_id: str, *, settings: Settings | None = None) -> AnalysisPublic:
     settings = ready(settings)
     with db(settings) as session:
-        row = session.get(MediaBatchAnalysis, analysis_id)
-        if row is None:
-            from editron.errors import NotFoundError
-
-            raise NotFoundError("analysis", analysis_id)
-        return AnalysisPublic.of(row)
+        return AnalysisPublic.of(repos.analyses.get_analysis(session, analysis_id))
 
 

@@ -17,17 +17,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.events import append_event
+from editron.db import repos
 from editron.db.models import EditSession, MediaFile
-from editron.domain.analysis import AnalysisResult, Brief
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
+from editron.domain.analysis import Brief
 from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
 from editron.domain.timeline import BrandPod, MediaInfo, Timeline
 from editron.edit.exporters import EXPORTERS, PathMode, export_timeline
+from editron.edit.music import detect_beats
 from editron.edit.timeline import build_timelines, parse_ratio
 from editron.errors import EditronError, InputError, InvalidStateError
+from editron.jobs.app import enqueue
+from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
-from editron.services.runtime import db, ready
 from editron.story.blueprints import DELIVERABLES, build_blueprints
 from editron.story.styles import default_brand, get_style
 
@@ -44,6 +47,21 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+EDIT_OPERATION = "generate_video_edits"
+
+
+class EditJob(JobPayload):
+    """The queued assembly of one edit session (the request, validated when queued)."""
+
+    batch_id: str
+    deliverable_type: str
+    aspect_ratios: list[str] | None = None
+    reference_style: str | None = None
+    include_captions: bool | None = None
+    imovie_project: str | None = None
+    variants: int | None = None
+    duration: float | None = None
+    music_path: str | None = None
 DEFAULT_RATIOS = ("16:9", "9:16", "1:1")
 # Formats written beside every session; the editor picks the one their tool opens.
 SESSION_EXPORTS = ("otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass")
@@ -196,11 +214,11 @@ def generate_video_edits(
     settings = ready(settings)
     notify = progress or (lambda _stage, _fraction: None)
     with bind(batch_id=batch_id), db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         if batch.status != BatchStatus.ANALYZED:
             raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first "
                                     f"(editron analyze {batch_id})")
-        analysis_row = repo.latest_analysis(session, batch_id, status="complete")
+        analysis_row = repos.analyses.latest_analysis(session, batch_id, status="complete")
         if analysis_row is None:
             raise InvalidStateError(f"batch {batch_id} has no complete analysis")
         files = [f for f in batch.files if f.status == FileStatus.READY and f.has_video]
@@ -216,25 +234,17 @@ def generate_video_edits(
             variants = int(learned["variants"])
         if duration is None and learned.get("duration") is not None:
             duration = float(learned["duration"])
-        analysis = AnalysisResult.from_dict({
-            "passes_completed": analysis_row.passes_completed,
-            "shots": analysis_row.shots, "transcript": analysis_row.transcript,
-            "energy_curve": analysis_row.energy_curve, "crowd_peaks": analysis_row.crowd_peaks,
-            "hero_moments": analysis_row.hero_moments,
-            "sponsor_moments": analysis_row.sponsor_moments,
-            "shot_signals": analysis_row.shot_signals,
-            "audio_segments": analysis_row.audio_segments,
-            "summary": analysis_row.summary or ""})
+        analysis = repos.analyses.load_document(analysis_row)
         brief = Brief.from_dict(analysis_row.brief or {})
         project_name = imovie_project or batch.reference_name
-        row = repo.create_edit_session(
+        row = repos.edit_sessions.create_edit_session(
             session, batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
             analysis_id=analysis_row.id, reference_style=style.name,
             include_captions=include_captions, imovie_project=project_name,
             variants=variants or int(DELIVERABLES[deliverable_type]["variants"]))
-        repo.ensure_tasks(session, batch)
-        repo.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
-                      detail=f"assembling {deliverable_type}")
+        repos.tasks.ensure_tasks(session, batch)
+        repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
+                             detail=f"assembling {deliverable_type}")
         session_id = row.id
     folder = settings.batch_dir(batch_id) / "edits" / session_id
     try:
@@ -244,8 +254,6 @@ def generate_video_edits(
                                       media=media)
         beats: list[float] = []
         if music is not None:
-            from editron.edit.music import detect_beats
-
             beats = detect_beats(music)
         timelines: list[Timeline] = []
         for i, blueprint in enumerate(blueprints):
@@ -263,12 +271,13 @@ def generate_video_edits(
         _fail(settings, session_id, batch_id, f"{type(exc).__name__}: {exc}")
         raise
     with db(settings) as session:
-        row = repo.get_edit_session(session, session_id)
-        repo.update_edit_session(session, row, timelines=[t.to_dict() for t in timelines],
-                                 exports=exports, variants=len(blueprints))
-        repo.set_session_status(session, row, SessionStatus.NEEDSREVIEW)
-        repo.set_task(session, batch_id, Stage.EDIT, TaskStatus.DONE,
-                      detail=f"{deliverable_type}: {len(blueprints)} variant(s) × "
+        row = repos.edit_sessions.get_edit_session(session, session_id)
+        repos.edit_sessions.update_edit_session(session, row,
+                                                timelines=[t.to_dict() for t in timelines],
+                                                exports=exports, variants=len(blueprints))
+        repos.edit_sessions.set_session_status(session, row, SessionStatus.NEEDSREVIEW)
+        repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.DONE,
+                             detail=f"{deliverable_type}: {len(blueprints)} variant(s) × "
                              f"{len(ratios)} ratio(s) ready for review")
         append_event(session, entity_type="edit_session", entity_id=session_id,
                      event_type="edit_session.assembled", batch_id=batch_id,
@@ -312,9 +321,10 @@ def _write_exports(folder: Path, timelines: Sequence[Timeline], *, variants: int
 
 def _fail(settings: Settings, session_id: str, batch_id: str, reason: str) -> None:
     with db(settings) as session:
-        row = repo.get_edit_session(session, session_id)
-        repo.set_session_status(session, row, SessionStatus.FAILED, last_error=reason)
-        repo.set_task(session, batch_id, Stage.EDIT, TaskStatus.FAILED, detail=reason)
+        row = repos.edit_sessions.get_edit_session(session, session_id)
+        repos.edit_sessions.set_session_status(session, row, SessionStatus.FAILED,
+                                               last_error=reason)
+        repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.FAILED, detail=reason)
     log.error("edit session %s failed: %s", session_id, reason)
 
 
@@ -322,7 +332,7 @@ def get_edit_session(session_id: str, *, settings: Settings | None = None
                      ) -> EditSessionPublic:
     settings = ready(settings)
     with db(settings) as session:
-        return EditSessionPublic.of(repo.get_edit_session(session, session_id))
+        return EditSessionPublic.of(repos.edit_sessions.get_edit_session(session, session_id))
 
 
 def session_timelines(session_id: str, *, settings: Settings | None = None
@@ -330,7 +340,7 @@ def session_timelines(session_id: str, *, settings: Settings | None = None
     """The session and its frame-exact timelines."""
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_edit_session(session, session_id)
+        row = repos.edit_sessions.get_edit_session(session, session_id)
         return EditSessionPublic.of(row), [Timeline.from_dict(t) for t in row.timelines]
 
 
@@ -383,18 +393,26 @@ def request_edit(*, batch_id: str, deliverable_type: str,
                  settings: Settings | None = None) -> str:
     """Validate now, assemble on the queue; returns the job id (the session id arrives in the
     job's ``edit_session.created`` event and in ``GET /api/batches/{id}/edit-sessions``)."""
-    from editron.jobs.app import enqueue
-
     ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
                             duration, music_path)
     settings = ready(settings)
     with db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         if batch.status != BatchStatus.ANALYZED:
             raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first")
-    return enqueue("generate_video_edits",
-                   {"batch_id": batch_id, "deliverable_type": deliverable_type,
-                    "aspect_ratios": ratios, "reference_style": reference_style,
-                    "include_captions": include_captions, "imovie_project": imovie_project,
-                    "variants": variants, "duration": duration, "music_path": music_path},
-                   settings=settings, entity_type="batch", entity_id=batch_id)
+    job = EditJob(batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
+                  reference_style=reference_style, include_captions=include_captions,
+                  imovie_project=imovie_project, variants=variants, duration=duration,
+                  music_path=music_path)
+    return enqueue(EDIT_OPERATION, job, settings=settings, entity_type="batch",
+                   entity_id=batch_id)
+
+
+@operation(EDIT_OPERATION, EditJob)
+def _run_edit(job: EditJob, settings: Settings) -> None:
+    generate_video_edits(
+        batch_id=job.batch_id, deliverable_type=job.deliverable_type,
+        aspect_ratios=job.aspect_ratios, reference_style=job.reference_style,
+        include_captions=job.include_captions, imovie_project=job.imovie_project,
+        variants=job.variants, duration=job.duration, music_path=job.music_path,
+        settings=settings)

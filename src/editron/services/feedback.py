@@ -15,18 +15,18 @@ from typing import Any, cast, get_args
 from pydantic import BaseModel
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.events import append_event
+from editron.db import repos
 from editron.db.models import Feedback
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
 from editron.domain.status import SessionStatus, Stage, TaskStatus, can_transition
 from editron.errors import InputError, InvalidStateError
-from editron.services.runtime import db, ready
 from editron.story.styles import get_style
 
 __all__ = ["DECISIONS", "FeedbackPublic", "list_feedback_public", "preference_updates",
            "record_editron_feedback"]
 
-DECISIONS: tuple[str, ...] = get_args(repo.Decision)
+DECISIONS: tuple[str, ...] = get_args(repos.feedback.Decision)
 
 
 class FeedbackPublic(BaseModel):
@@ -80,22 +80,23 @@ def record_editron_feedback(*, edit_session_id: str, decision: str, notes: str |
     prefs = preference_updates(adjustments)
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_edit_session(session, edit_session_id)
+        row = repos.edit_sessions.get_edit_session(session, edit_session_id)
         current = SessionStatus(row.status)
         if current in (SessionStatus.ASSEMBLING, SessionStatus.FAILED) and choice == "approve":
             raise InvalidStateError(f"edit session {edit_session_id} is {current.value}; only "
                                     "an assembled session can be approved")
-        feedback = repo.record_feedback(session, row, decision=cast(repo.Decision, choice),
-                                        notes=notes, adjustments=adjustments)
+        feedback = repos.feedback.record_feedback(session, row,
+                                                  decision=cast(repos.feedback.Decision, choice),
+                                                  notes=notes, adjustments=adjustments)
         if choice == "approve" and current == SessionStatus.NEEDSREVIEW:
-            repo.set_session_status(session, row, SessionStatus.APPROVED)
+            repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
         elif choice == "revise" and can_transition(current, SessionStatus.ASSEMBLING):
-            repo.set_session_status(session, row, SessionStatus.ASSEMBLING)
+            repos.edit_sessions.set_session_status(session, row, SessionStatus.ASSEMBLING)
         batch = row.batch
-        repo.ensure_tasks(session, batch)
-        repo.set_task(session, batch.id, Stage.FEEDBACK,
-                      TaskStatus.IN_PROGRESS if choice == "revise" else TaskStatus.DONE,
-                      detail=f"{row.deliverable_type}: {choice}"
+        repos.tasks.ensure_tasks(session, batch)
+        repos.tasks.set_task(session, batch.id, Stage.FEEDBACK,
+                             TaskStatus.IN_PROGRESS if choice == "revise" else TaskStatus.DONE,
+                             detail=f"{row.deliverable_type}: {choice}"
                              + (f" — {notes[:200]}" if notes else ""))
         if prefs and batch.project is not None:
             project = batch.project
@@ -104,7 +105,7 @@ def record_editron_feedback(*, edit_session_id: str, decision: str, notes: str |
             learned = {**dict(deliverables.get(row.deliverable_type) or {}), **prefs}
             deliverables[row.deliverable_type] = learned
             preferences["deliverables"] = deliverables
-            repo.update_project(session, project, preferences=preferences)
+            repos.projects.update_project(session, project, preferences=preferences)
             append_event(session, entity_type="project", entity_id=project.id,
                          event_type="project.preferences_updated", project_id=project.id,
                          batch_id=batch.id, session_id=row.id,
@@ -118,6 +119,6 @@ def list_feedback_public(edit_session_id: str, *, settings: Settings | None = No
     """The session's feedback, oldest first."""
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_edit_session(session, edit_session_id)
+        row = repos.edit_sessions.get_edit_session(session, edit_session_id)
         return [FeedbackPublic.of(f, row.status)
-                for f in repo.list_feedback(session, edit_session_id=edit_session_id)]
+                for f in repos.feedback.list_feedback(session, edit_session_id=edit_session_id)]

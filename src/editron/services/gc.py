@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from editron.config import Settings
-from editron.db.events import append_event
-from editron.db.models import MediaBatch, utcnow
-from editron.services.runtime import db, ready
+from editron.db import repos
+from editron.db.models import utcnow
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
 
 __all__ = ["GcReport", "collect_garbage"]
 
@@ -64,13 +64,8 @@ def collect_garbage(
     report = GcReport(dry_run=dry_run)
     root = settings.storage_dir / "batches"
     with db(settings) as session:
-        known = set(session.scalars(select(MediaBatch.id)))
-        expired = session.scalars(
-            select(MediaBatch).where(
-                MediaBatch.retention_until.is_not(None), MediaBatch.retention_until < stamp
-            )
-        ).all()
-        for batch in expired:
+        known = repos.batches.all_batch_ids(session)
+        for batch in repos.batches.list_expired(session, before=stamp):
             batch_dir = settings.batch_dir(batch.id)
             before = report.freed_bytes
             for name in WORKING_DIRS:
@@ -83,9 +78,8 @@ def collect_garbage(
             report.batches.append(batch.id)
             report.details.append(f"batch {batch.id} ({batch.reference_name}): {freed} bytes")
             if not dry_run:
-                meta = dict(batch.batch_metadata or {})
-                meta["working_files_removed_at"] = utcnow()
-                batch.batch_metadata = meta
+                repos.batches.update_batch(session, batch,
+                                           metadata={"working_files_removed_at": utcnow()})
                 append_event(session, entity_type="batch", entity_id=batch.id,
                              event_type="batch.gc", batch_id=batch.id,
                              payload={"freed_bytes": freed})

@@ -15,24 +15,34 @@ from pathlib import Path
 from typing import Any
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.events import append_event
-from editron.db.models import MediaBatch, MediaFile
+from editron.db import repos
+from editron.db.models import MediaBatch
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
 from editron.domain.media import MediaProbe, StagedFile
 from editron.domain.status import BatchStatus, FileStatus, Stage, StorageTier, TaskStatus
 from editron.errors import EditronError, InputError
 from editron.ingest.progress import ProgressSink
-from editron.ingest.sources import SourceSpec, parse_source
+from editron.ingest.sources import parse_source
+from editron.jobs.app import enqueue
+from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.derivatives import make_derivatives
 from editron.media.probe import probe
-from editron.services.runtime import db, ready
 from editron.services.schemas import BatchPublic
 from editron.services.staging import stage_source
 
-__all__ = ["get_batch", "ingest_media_batch", "list_batches", "process_ingest"]
+__all__ = ["INGEST_OPERATION", "IngestJob", "get_batch", "give_up_ingest", "ingest_media_batch",
+           "list_batches", "process_ingest"]
 
 log = logging.getLogger(__name__)
+INGEST_OPERATION = "ingest_media_batch"
+
+
+class IngestJob(JobPayload):
+    """The queued ingest of one created batch."""
+
+    batch_id: str
 
 
 def _tier(value: str) -> StorageTier:
@@ -69,8 +79,8 @@ def ingest_media_batch(
     settings = ready(settings)
     with db(settings) as session:
         if project_id is not None:
-            repo.get_project(session, project_id)
-        batch = repo.create_batch(
+            repos.projects.get_project(session, project_id)
+        batch = repos.batches.create_batch(
             session,
             reference_name=reference_name or spec.reference_name,
             # Local paths are stored resolved so a worker elsewhere in the tree finds them.
@@ -79,17 +89,15 @@ def ingest_media_batch(
             storage_tier=tier.value,
             checksum_required=checksum_required,
             project_id=project_id,
-            storage_path=str(settings.batch_dir("pending")),
         )
-        batch.storage_path = str(settings.batch_dir(batch.id))
         retention = datetime.now(UTC) + timedelta(days=_retention_days(settings, tier))
-        batch.retention_until = retention.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        repo.ensure_tasks(session, batch)
+        repos.batches.update_batch(session, batch,
+                                   storage_path=str(settings.batch_dir(batch.id)),
+                                   retention_until=retention.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        repos.tasks.ensure_tasks(session, batch)
         batch_id = batch.id
     if defer:
-        from editron.jobs.app import enqueue
-
-        enqueue("ingest_media_batch", {"batch_id": batch_id}, settings=settings,
+        enqueue(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
                 entity_type="batch", entity_id=batch_id)
         return get_batch(batch_id, settings=settings)
     process_ingest(batch_id, settings=settings, progress=progress)
@@ -128,12 +136,11 @@ def process_ingest(
 ) -> None:
     """Do the ingest work for a created batch. Safe to run again after a crash."""
     with bind(batch_id=batch_id), db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
-        for stale in list(batch.files):  # a retried job starts from a clean slate
-            session.delete(stale)
-        repo.set_batch_status(session, batch, BatchStatus.DOWNLOADING)
-        repo.set_task(session, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS,
-                      detail="bringing files in")
+        batch = repos.batches.get_batch(session, batch_id)
+        repos.files.delete_files(session, batch)  # a retried job starts from a clean slate
+        repos.batches.set_batch_status(session, batch, BatchStatus.DOWNLOADING)
+        repos.tasks.set_task(session, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS,
+                             detail="bringing files in")
         spec = parse_source(batch.source_url)
         tier = StorageTier(batch.storage_tier)
         checksum = batch.checksum_required
@@ -146,102 +153,84 @@ def process_ingest(
         _finish_failed(settings, batch_id, exc.message)
         raise
     with db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
-        meta = dict(batch.batch_metadata or {})
-        meta["skipped"] = staged.skipped
-        meta["source_errors"] = [{"filename": n, "error": e} for n, e in staged.errors]
-        batch.batch_metadata = meta
+        repos.batches.update_batch(session, repos.batches.get_batch(session, batch_id), metadata={
+            "skipped": staged.skipped,
+            "source_errors": [{"filename": n, "error": e} for n, e in staged.errors]})
     total = len(staged.files)
     for index, item in enumerate(staged.files, start=1):
         sink.on_file(item.relative_name, index, total)
-        _ingest_one(settings, batch_id, item, spec=spec, tier=tier, batch_dir=batch_dir)
+        _ingest_one(settings, batch_id, item, tier=tier, batch_dir=batch_dir)
     _finish(settings, batch_id)
 
 
-def _ingest_one(
-    settings: Settings,
-    batch_id: str,
-    item: StagedFile,
-    *,
-    spec: SourceSpec,
-    tier: StorageTier,
-    batch_dir: Path,
-) -> None:
+def _ingest_one(settings: Settings, batch_id: str, item: StagedFile, *, tier: StorageTier,
+                batch_dir: Path) -> None:
+    """One staged file: a duplicate, a rejected file, or a new row whose derivatives follow."""
+    staged_here = item.path.is_relative_to(batch_dir)
     with bind(batch_id=batch_id), db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         fields: dict[str, Any] = {
             "filename": Path(item.relative_name).name,
             "relative_path": item.relative_name,
             "size_bytes": item.size_bytes,
             "checksum_sha256": item.checksum_sha256,
             "source_url": item.source_url or (
-                str(item.path) if tier is StorageTier.COLD else None
-            ),
+                str(item.path) if tier is StorageTier.COLD else None),
         }
-        original = repo.find_file_by_checksum(session, batch_id, item.checksum_sha256) \
-            if item.checksum_sha256 else None
+        original = repos.files.find_file_by_checksum(session, batch_id, item.checksum_sha256)
         if original is not None:
-            if item.path.is_relative_to(batch_dir):
+            if staged_here:
                 item.path.unlink(missing_ok=True)
-            row = repo.add_file(session, batch, status=FileStatus.DUPLICATE.value,
-                                duplicate_of=original.id, storage_path=original.storage_path,
-                                **fields)
-            append_event(session, entity_type="file", entity_id=row.id,
-                         event_type="file.duplicate", batch_id=batch_id,
-                         payload={"filename": item.relative_name, "duplicate_of": original.id})
+            repos.files.add_file(session, batch, event_type="file.duplicate",
+                                 detail={"duplicate_of": original.id},
+                                 status=FileStatus.DUPLICATE.value, duplicate_of=original.id,
+                                 storage_path=original.storage_path, **fields)
             return
         try:
             info = probe(item.path)
         except EditronError as exc:
-            if item.path.is_relative_to(batch_dir):
+            if staged_here:
                 item.path.unlink(missing_ok=True)
-            row = repo.add_file(session, batch, status=FileStatus.FAILED.value, error=exc.message,
-                                storage_path=None, **fields)
-            append_event(session, entity_type="file", entity_id=row.id,
-                         event_type="file.failed", batch_id=batch_id,
-                         payload={"filename": item.relative_name, "error": exc.message})
+            repos.files.add_file(session, batch, event_type="file.failed",
+                                 detail={"error": exc.message}, status=FileStatus.FAILED.value,
+                                 error=exc.message, storage_path=None, **fields)
             log.warning("file %s rejected: %s", item.relative_name, exc.message)
             return
         remote = tier is StorageTier.COLD and fields["source_url"] is not None
-        if remote and item.path.is_relative_to(batch_dir):
+        if remote and staged_here:
             # Cold: a downloaded original is dropped once probed; it is fetched again on demand.
             item.path.unlink(missing_ok=True)
-        row = repo.add_file(
-            session, batch,
-            status=(FileStatus.REMOTE if remote else FileStatus.READY).value,
-            storage_path=None if remote else str(item.path),
-            **fields, **_probe_columns(info),
-        )
-        if tier is StorageTier.COLD and not remote:
-            row.file_metadata = {"note": "kept locally: an archive member cannot be "
-                                         "fetched from the source on its own"}
+        note = ({"note": "kept locally: an archive member cannot be fetched from the source "
+                         "on its own"} if tier is StorageTier.COLD and not remote else {})
+        row = repos.files.add_file(
+            session, batch, status=(FileStatus.REMOTE if remote else FileStatus.READY).value,
+            storage_path=None if remote else str(item.path), file_metadata=note,
+            **fields, **_probe_columns(info))
         file_id = row.id
-    derived: dict[str, str | None] = {}
-    if tier is not StorageTier.COLD:
-        try:
-            outputs = make_derivatives(item.path, batch_dir / "derived" / file_id, info,
-                                       tier=tier.value)
-            derived = {
-                "proxy_path": _str(outputs.proxy), "poster_path": _str(outputs.poster),
-                "sprite_path": _str(outputs.sprite), "waveform_path": _str(outputs.waveform),
-            }
-        except EditronError as exc:
-            derived = {}
-            log.warning("derivatives for %s failed: %s", item.relative_name, exc.message)
-            with db(settings) as session:
-                failed_row = session.get(MediaFile, file_id)
-                assert failed_row is not None
-                failed_row.file_metadata = {**failed_row.file_metadata,
-                                            "derivative_error": exc.message}
+    derived, problem = ({}, None) if tier is StorageTier.COLD else _derive(
+        item, batch_dir / "derived" / file_id, info, tier)
     with db(settings) as session:
-        done_row = session.get(MediaFile, file_id)
-        assert done_row is not None
-        for key, value in derived.items():
-            setattr(done_row, key, value)
+        row = repos.files.get_file(session, file_id)
+        if problem is not None:
+            derived["file_metadata"] = {**row.file_metadata, "derivative_error": problem}
+        repos.files.update_file(session, row, **derived)
         append_event(session, entity_type="file", entity_id=file_id, event_type="file.ingested",
                      batch_id=batch_id,
                      payload={"filename": item.relative_name, "duration": info.duration_seconds,
                               "resolution": info.resolution})
+
+
+def _derive(item: StagedFile, folder: Path, info: MediaProbe, tier: StorageTier
+            ) -> tuple[dict[str, Any], str | None]:
+    """The derivative columns (proxy, poster, sprite, waveform), or why they failed: a file
+    without derivatives is still usable, only slower to review."""
+    try:
+        outputs = make_derivatives(item.path, folder, info, tier=tier.value)
+    except EditronError as exc:
+        log.warning("derivatives for %s failed: %s", item.relative_name, exc.message)
+        return {}, exc.message
+    return {"proxy_path": _str(outputs.proxy), "poster_path": _str(outputs.poster),
+            "sprite_path": _str(outputs.sprite), "waveform_path": _str(outputs.waveform)}, None
 
 
 def _str(path: Path | None) -> str | None:
@@ -271,23 +260,23 @@ def _probe_columns(info: MediaProbe) -> dict[str, Any]:
 
 def _finish(settings: Settings, batch_id: str) -> None:
     with db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         good = [f for f in batch.files if f.status in (FileStatus.READY, FileStatus.REMOTE)]
-        batch.file_count = len(good)
-        batch.total_size_bytes = sum(f.size_bytes for f in good)
+        repos.batches.update_batch(session, batch, file_count=len(good),
+                                   total_size_bytes=sum(f.size_bytes for f in good))
         if good:
-            repo.set_batch_status(session, batch, BatchStatus.READY)
+            repos.batches.set_batch_status(session, batch, BatchStatus.READY)
             failed = sum(1 for f in batch.files if f.status == FileStatus.FAILED)
             detail = f"{len(good)} file(s) ready" + (f", {failed} rejected" if failed else "")
-            repo.set_task(session, batch_id, Stage.INGEST, TaskStatus.DONE, detail=detail,
-                          progress=100.0)
+            repos.tasks.set_task(session, batch_id, Stage.INGEST, TaskStatus.DONE, detail=detail,
+                                 progress=100.0)
             return
     _finish_failed(settings, batch_id, _failure_reason(settings, batch_id))
 
 
 def _failure_reason(settings: Settings, batch_id: str) -> str:
     with db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
+        batch = repos.batches.get_batch(session, batch_id)
         reasons = [f"{f.relative_path}: {f.error}" for f in batch.files if f.error]
         reasons += [f"{e['filename']}: {e['error']}"
                     for e in (batch.batch_metadata or {}).get("source_errors", [])]
@@ -298,20 +287,25 @@ def _failure_reason(settings: Settings, batch_id: str) -> str:
 
 def _finish_failed(settings: Settings, batch_id: str, reason: str) -> None:
     with db(settings) as session:
-        batch = repo.get_batch(session, batch_id)
-        repo.set_batch_status(session, batch, BatchStatus.FAILED, last_error=reason)
-        repo.set_task(session, batch_id, Stage.INGEST, TaskStatus.FAILED, detail=reason)
+        batch = repos.batches.get_batch(session, batch_id)
+        repos.batches.set_batch_status(session, batch, BatchStatus.FAILED, last_error=reason)
+        repos.tasks.set_task(session, batch_id, Stage.INGEST, TaskStatus.FAILED, detail=reason)
 
 
-def give_up_ingest(arguments: dict[str, Any], reason: str, *, settings: Settings) -> None:
+def give_up_ingest(job: IngestJob, reason: str, settings: Settings) -> None:
     """The queue's last word on a job that kept crashing: the batch must not stay 'downloading'."""
-    _finish_failed(settings, str(arguments["batch_id"]), f"ingest gave up: {reason}")
+    _finish_failed(settings, job.batch_id, f"ingest gave up: {reason}")
+
+
+@operation(INGEST_OPERATION, IngestJob, on_give_up=give_up_ingest)
+def _run_ingest(job: IngestJob, settings: Settings) -> None:
+    process_ingest(job.batch_id, settings=settings)
 
 
 def get_batch(batch_id: str, *, settings: Settings | None = None) -> BatchPublic:
     settings = ready(settings)
     with db(settings) as session:
-        return BatchPublic.of(repo.get_batch(session, batch_id))
+        return BatchPublic.of(repos.batches.get_batch(session, batch_id))
 
 
 def list_batches(
@@ -320,6 +314,7 @@ def list_batches(
 ) -> list[BatchPublic]:
     settings = ready(settings)
     with db(settings) as session:
-        rows: list[MediaBatch] = repo.list_batches(session, status=status, project_id=project_id,
-                                                   limit=limit, offset=offset)
+        rows: list[MediaBatch] = repos.batches.list_batches(session, status=status,
+                                                            project_id=project_id,
+                                                            limit=limit, offset=offset)
         return [BatchPublic.of(b) for b in rows]

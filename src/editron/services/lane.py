@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from editron.config import Settings
+from editron.db.runtime import ready
 from editron.errors import InputError
 from editron.services.analyze import AnalysisPublic, analyze_media_batch
 from editron.services.edit import (
@@ -24,7 +25,6 @@ from editron.services.render import (
     render_video_deliverables,
     run_render_job_inline,
 )
-from editron.services.runtime import ready
 from editron.services.schemas import BatchPublic
 from editron.story.blueprints import DELIVERABLES
 

@@ -6,10 +6,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from editron.config import Settings
-from editron.db.models import MediaFile
+from editron.db import repos
+from editron.db.runtime import db
 from editron.errors import MediaError
 from editron.ingest.download import download_to
-from editron.services.runtime import db
 
 __all__ = ["local_media_path"]
 
@@ -17,9 +17,7 @@ __all__ = ["local_media_path"]
 def local_media_path(file_id: str, *, settings: Settings) -> Path:
     """A readable local path for the file, fetching a cold original back if needed."""
     with db(settings) as session:
-        row = session.get(MediaFile, file_id)
-        if row is None:
-            raise MediaError(f"no media file with id {file_id!r}")
+        row = repos.files.get_file(session, file_id)
         storage, source, status = row.storage_path, row.source_url, row.status
         batch_id, relative, checksum = row.batch_id, row.relative_path, row.checksum_sha256
     if storage and Path(storage).exists():
@@ -40,7 +38,6 @@ def local_media_path(file_id: str, *, settings: Settings) -> Path:
         raise MediaError("the source changed since ingest (SHA-256 differs); ingest it again",
                          path=relative)
     with db(settings) as session:
-        fresh = session.get(MediaFile, file_id)
-        if fresh is not None:
-            fresh.storage_path = str(target)
+        repos.files.update_file(session, repos.files.get_file(session, file_id),
+                                storage_path=str(target))
     return target

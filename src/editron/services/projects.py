@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from editron.config import Settings
-from editron.db import repositories as repo
+from editron.db import repos
+from editron.db.runtime import db, ready
 from editron.errors import InputError
-from editron.services.runtime import db, ready
 
 __all__ = ["ProjectPublic", "create_project", "get_project", "list_projects"]
 
@@ -32,15 +32,15 @@ def create_project(*, name: str, client_name: str | None = None,
         raise InputError("a project needs a name")
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.create_project(session, name=name.strip(), client_name=client_name,
-                                  brand=brand)
+        row = repos.projects.create_project(session, name=name.strip(), client_name=client_name,
+                                            brand=brand)
         return ProjectPublic.model_validate(row)
 
 
 def get_project(project_id: str, *, settings: Settings | None = None) -> ProjectPublic:
     settings = ready(settings)
     with db(settings) as session:
-        return ProjectPublic.model_validate(repo.get_project(session, project_id))
+        return ProjectPublic.model_validate(repos.projects.get_project(session, project_id))
 
 
 def list_projects(*, limit: int = 50, offset: int = 0,
@@ -48,4 +48,4 @@ def list_projects(*, limit: int = 50, offset: int = 0,
     settings = ready(settings)
     with db(settings) as session:
         return [ProjectPublic.model_validate(p)
-                for p in repo.list_projects(session, limit=limit, offset=offset)]
+                for p in repos.projects.list_projects(session, limit=limit, offset=offset)]

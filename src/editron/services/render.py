@@ -22,28 +22,32 @@ from typing import Any
 from pydantic import BaseModel
 
 from editron.config import Settings
-from editron.db import repositories as repo
-from editron.db.models import MediaFile, RenderJob
+from editron.db import repos
+from editron.db.models import RenderJob
+from editron.db.runtime import db, ready
 from editron.domain.status import JobStatus, Priority, SessionStatus, Stage, TaskStatus
 from editron.domain.timeline import Timeline
 from editron.edit.exporters import export_timeline
 from editron.errors import (
+    DeliveryError,
     EditronError,
     InputError,
     InvalidStateError,
     ProcessCancelledError,
     ProcessTimeoutError,
+    QcFailedError,
 )
+from editron.jobs.app import enqueue
+from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
-from editron.media.probe import declared_start
-from editron.render.destinations.base import DeliveryError, parse_destination
+from editron.media.probe import declared_start, probe
+from editron.render.destinations import parse_destination
 from editron.render.graph import RenderSource, build_render_args
 from editron.render.loudness import plan_loudness_cached
 from editron.render.profiles import FORMATS, RenderProfile, codec_names, profile_for
 from editron.render.qc import QcReport, QcSpec, read_black_log, run_qc
 from editron.services.edit import deliverable_filename
-from editron.services.runtime import db, ready
 
 __all__ = [
     "FORMATS",
@@ -67,7 +71,14 @@ log = logging.getLogger(__name__)
 # Worth another attempt: the disk or the network hiccuped. A QC failure or a bad timeline
 # would fail the same way again, so those fail at once.
 TRANSIENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (OSError, DeliveryError)
+RENDER_OPERATION = "render_job"
 _PROGRESS_EVERY_SECONDS = 1.0
+
+
+class RenderJobRun(JobPayload):
+    """The queued run of one render job (the render_jobs row carries the rest)."""
+
+    render_job_id: str
 _CANCEL_POLL_SECONDS = 0.5
 
 
@@ -160,7 +171,7 @@ def render_video_deliverables(
     for target in targets:  # refuse a bad destination before any job exists
         parse_destination(target, settings=settings)
     with bind(session_id=edit_session_id), db(settings) as session:
-        row = repo.get_edit_session(session, edit_session_id)
+        row = repos.edit_sessions.get_edit_session(session, edit_session_id)
         if row.status == SessionStatus.ASSEMBLING or not row.timelines:
             raise InvalidStateError(f"edit session {edit_session_id} is {row.status}; it has "
                                     "no timelines to render yet")
@@ -171,30 +182,28 @@ def render_video_deliverables(
             for fmt in fmts:
                 profile_for(tl.aspect_ratio, fmt, profile)
         if row.status == SessionStatus.NEEDSREVIEW:
-            repo.set_session_status(session, row, SessionStatus.APPROVED)
+            repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
         if row.status != SessionStatus.RENDERING:
-            repo.set_session_status(session, row, SessionStatus.RENDERING)
-        jobs = [repo.create_render_job(session, edit_session_id=edit_session_id,
-                                       aspect_ratio=tl.aspect_ratio, format=fmt,
-                                       profile=profile or "", variant=tl.variant,
-                                       destination=json.dumps(targets), priority=rank)
+            repos.edit_sessions.set_session_status(session, row, SessionStatus.RENDERING)
+        jobs = [repos.render_jobs.create_render_job(session, edit_session_id=edit_session_id,
+                                                    aspect_ratio=tl.aspect_ratio, format=fmt,
+                                                    profile=profile or "", variant=tl.variant,
+                                                    destination=json.dumps(targets), priority=rank)
                 for tl in timelines for fmt in fmts]
-        repo.ensure_tasks(session, row.batch)
-        repo.set_task(session, row.batch_id, Stage.RENDER, TaskStatus.IN_PROGRESS,
-                      detail=f"{len(jobs)} render(s) queued")
+        repos.tasks.ensure_tasks(session, row.batch)
+        repos.tasks.set_task(session, row.batch_id, Stage.RENDER, TaskStatus.IN_PROGRESS,
+                             detail=f"{len(jobs)} render(s) queued")
         ids = [j.id for j in jobs]
     if enqueue_jobs:
-        from editron.jobs.app import enqueue
-
         for job_id in ids:
-            enqueue("render_job", {"render_job_id": job_id}, settings=settings,
+            enqueue(RENDER_OPERATION, RenderJobRun(render_job_id=job_id), settings=settings,
                     priority=rank.value, entity_type="render_job", entity_id=job_id)
     return _request(settings, edit_session_id, ids)
 
 
 def _request(settings: Settings, session_id: str, ids: Sequence[str]) -> RenderRequestPublic:
     with db(settings) as session:
-        rows = [repo.get_render_job(session, i) for i in ids]
+        rows = [repos.render_jobs.get_render_job(session, i) for i in ids]
         return RenderRequestPublic(edit_session_id=session_id, render_job_ids=list(ids),
                                    jobs=[RenderJobPublic.of(r) for r in rows])
 
@@ -202,16 +211,16 @@ def _request(settings: Settings, session_id: str, ids: Sequence[str]) -> RenderR
 def get_render_job(job_id: str, *, settings: Settings | None = None) -> RenderJobPublic:
     settings = ready(settings)
     with db(settings) as session:
-        return RenderJobPublic.of(repo.get_render_job(session, job_id))
+        return RenderJobPublic.of(repos.render_jobs.get_render_job(session, job_id))
 
 
 def list_session_renders(session_id: str, *, settings: Settings | None = None
                          ) -> list[RenderJobPublic]:
     settings = ready(settings)
     with db(settings) as session:
-        repo.get_edit_session(session, session_id)
+        repos.edit_sessions.get_edit_session(session, session_id)
         return [RenderJobPublic.of(r)
-                for r in repo.list_render_jobs(session, edit_session_id=session_id)]
+                for r in repos.render_jobs.list_render_jobs(session, edit_session_id=session_id)]
 
 
 def qc_spec_for(timeline: Timeline, profile: RenderProfile) -> QcSpec:
@@ -286,10 +295,10 @@ class _JobWatch:
         fps = p.fps if p.fps else (p.out_time * self._frame_rate / elapsed
                                    if p.out_time > 0 and elapsed > 0 else None)
         with db(self._settings) as session:
-            row = repo.get_render_job(session, self._job_id)
+            row = repos.render_jobs.get_render_job(session, self._job_id)
             if row.status == JobStatus.RENDERING:
-                repo.set_job_progress(session, row, percent, eta_seconds=eta, fps=fps,
-                                      speed=p.speed)
+                repos.render_jobs.set_job_progress(session, row, percent, eta_seconds=eta, fps=fps,
+                                                   speed=p.speed)
 
     def cancelled(self) -> bool:
         if self._external is not None and self._external():
@@ -300,7 +309,7 @@ class _JobWatch:
                 return self._cancelled
             self._last_poll = now
         with db(self._settings) as session:
-            status = repo.get_render_job(session, self._job_id).status
+            status = repos.render_jobs.get_render_job(session, self._job_id).status
         with self._lock:
             self._cancelled = status == JobStatus.CANCELLED
             return self._cancelled
@@ -313,18 +322,18 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
     ``rendering`` by a dead worker starts over; a finished or cancelled one is left alone."""
     settings = ready(settings)
     with bind(job_id=job_id), db(settings) as session:
-        row = repo.get_render_job(session, job_id)
+        row = repos.render_jobs.get_render_job(session, job_id)
         if row.status in (JobStatus.COMPLETE, JobStatus.CANCELLED):
             return RenderJobPublic.of(row)
         if row.status == JobStatus.RENDERING:  # its worker died mid-render: start over
-            repo.set_job_status(session, row, JobStatus.QUEUED)
+            repos.render_jobs.set_job_status(session, row, JobStatus.QUEUED)
         elif row.status == JobStatus.FAILED:
             raise InvalidStateError(f"render job {job_id} failed; retry it with "
                                     f"`editron render --retry {job_id}`")
-        repo.set_job_status(session, row, JobStatus.RENDERING)
-        edit = repo.get_edit_session(session, row.edit_session_id)
+        repos.render_jobs.set_job_status(session, row, JobStatus.RENDERING)
+        edit = repos.edit_sessions.get_edit_session(session, row.edit_session_id)
         if edit.status != SessionStatus.RENDERING:
-            repo.set_session_status(session, edit, SessionStatus.RENDERING)
+            repos.edit_sessions.set_session_status(session, edit, SessionStatus.RENDERING)
         timeline = next((Timeline.from_dict(t) for t in edit.timelines
                          if t["aspect_ratio"] == row.aspect_ratio
                          and int(t["variant"]) == row.variant), None)
@@ -348,9 +357,9 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
                                                    frame_rate=timeline.rate.fps))
         if not report.passed:
             with db(settings) as session:
-                row = repo.get_render_job(session, job_id)
-                repo.update_render_job(session, row, qc=report.to_dict())
-            raise _QcFailed(f"QC failed for {name}: {', '.join(report.flags)}")
+                row = repos.render_jobs.get_render_job(session, job_id)
+                repos.render_jobs.update_render_job(session, row, qc=report.to_dict())
+            raise QcFailedError(f"QC failed for {name}: {', '.join(report.flags)}")
         urls = [parse_destination(t, settings=settings).deliver(output, name).url
                 for t in targets]
     except ProcessCancelledError:
@@ -362,10 +371,11 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
             _fail_job(settings, job_id, exc.message)
             raise EditronError(exc.message, path=exc.path) from exc
         with db(settings) as session:  # the queue will run it again; show it waiting
-            row = repo.get_render_job(session, job_id)
+            row = repos.render_jobs.get_render_job(session, job_id)
             if row.status == JobStatus.RENDERING:
-                repo.set_job_status(session, row, JobStatus.QUEUED)
-                repo.update_render_job(session, row, last_error=f"{type(exc).__name__}: {exc}")
+                repos.render_jobs.set_job_status(session, row, JobStatus.QUEUED)
+                repos.render_jobs.update_render_job(session, row,
+                                                    last_error=f"{type(exc).__name__}: {exc}")
         raise
     except (EditronError, ValueError) as exc:
         reason = exc.message if isinstance(exc, EditronError) else str(exc)
@@ -376,17 +386,13 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     with db(settings) as session:
-        row = repo.get_render_job(session, job_id)
+        row = repos.render_jobs.get_render_job(session, job_id)
         if row.status == JobStatus.RENDERING:
-            repo.update_render_job(session, row, output_urls=urls, qc=report.to_dict(),
-                                   last_error=None)
-            repo.set_job_status(session, row, JobStatus.COMPLETE)
+            repos.render_jobs.update_render_job(session, row, output_urls=urls, qc=report.to_dict(),
+                                                last_error=None)
+            repos.render_jobs.set_job_status(session, row, JobStatus.COMPLETE)
     _settle_session(settings, session_id)
     return get_render_job(job_id, settings=settings)
-
-
-class _QcFailed(EditronError):
-    """A render that does not meet its profile (the flags say how)."""
 
 
 def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, work: Path, *,
@@ -415,9 +421,9 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
 
 def _fail_job(settings: Settings, job_id: str, reason: str) -> None:
     with db(settings) as session:
-        row = repo.get_render_job(session, job_id)
+        row = repos.render_jobs.get_render_job(session, job_id)
         if row.status in (JobStatus.QUEUED, JobStatus.RENDERING):
-            repo.set_job_status(session, row, JobStatus.FAILED, last_error=reason)
+            repos.render_jobs.set_job_status(session, row, JobStatus.FAILED, last_error=reason)
         session_id = row.edit_session_id
     log.error("render job %s failed: %s", job_id, reason)
     _settle_session(settings, session_id)
@@ -428,17 +434,27 @@ def give_up_render_job(job_id: str, reason: str, *, settings: Settings) -> None:
     _fail_job(settings, job_id, reason)
 
 
+def _give_up_queued(job: RenderJobRun, reason: str, settings: Settings) -> None:
+    give_up_render_job(job.render_job_id, reason, settings=settings)
+
+
+@operation(RENDER_OPERATION, RenderJobRun, on_give_up=_give_up_queued,
+           transient=TRANSIENT_RENDER_ERRORS)
+def _run_render(job: RenderJobRun, settings: Settings) -> None:
+    process_render_job(job.render_job_id, settings=settings)
+
+
 def _settle_session(settings: Settings, session_id: str) -> None:
     """The session and its render card follow the renders once none is waiting or running."""
     with db(settings) as session:
-        edit = repo.get_edit_session(session, session_id)
-        jobs = repo.list_render_jobs(session, edit_session_id=session_id)
+        edit = repos.edit_sessions.get_edit_session(session, session_id)
+        jobs = repos.render_jobs.list_render_jobs(session, edit_session_id=session_id)
         live = [j for j in jobs if j.status in (JobStatus.QUEUED, JobStatus.RENDERING)]
         if live or edit.status != SessionStatus.RENDERING:
             if live:
                 done = sum(j.status == JobStatus.COMPLETE for j in jobs)
-                repo.set_task(session, edit.batch_id, Stage.RENDER, TaskStatus.IN_PROGRESS,
-                              detail=f"{done} of {len(jobs)} render(s) done")
+                repos.tasks.set_task(session, edit.batch_id, Stage.RENDER, TaskStatus.IN_PROGRESS,
+                                     detail=f"{done} of {len(jobs)} render(s) done")
             return
         failed = [j for j in jobs if j.status == JobStatus.FAILED]
         complete = [j for j in jobs if j.status == JobStatus.COMPLETE]
@@ -446,15 +462,17 @@ def _settle_session(settings: Settings, session_id: str) -> None:
             reason = (f"{len(failed)} render(s) failed: " + "; ".join(
                 f"{j.aspect_ratio} v{j.variant} {j.format}: {j.last_error}" for j in failed)
                 if failed else "every render was cancelled")
-            repo.set_session_status(session, edit, SessionStatus.FAILED, last_error=reason)
-            repo.set_task(session, edit.batch_id, Stage.RENDER, TaskStatus.FAILED,
-                          detail=reason[:500])
+            repos.edit_sessions.set_session_status(session, edit, SessionStatus.FAILED,
+                                                   last_error=reason)
+            repos.tasks.set_task(session, edit.batch_id, Stage.RENDER, TaskStatus.FAILED,
+                                 detail=reason[:500])
             return
-        repo.set_session_status(session, edit, SessionStatus.COMPLETE)
-        repo.set_task(session, edit.batch_id, Stage.RENDER, TaskStatus.DONE,
-                      detail=f"{len(complete)} render(s) passed QC")
-        repo.set_task(session, edit.batch_id, Stage.DELIVER, TaskStatus.DONE,
-                      detail=f"{sum(len(j.output_urls) for j in complete)} file(s) delivered")
+        repos.edit_sessions.set_session_status(session, edit, SessionStatus.COMPLETE)
+        repos.tasks.set_task(session, edit.batch_id, Stage.RENDER, TaskStatus.DONE,
+                             detail=f"{len(complete)} render(s) passed QC")
+        delivered = sum(len(j.output_urls) for j in complete)
+        repos.tasks.set_task(session, edit.batch_id, Stage.DELIVER, TaskStatus.DONE,
+                             detail=f"{delivered} file(s) delivered")
 
 
 def cancel_render_job(job_id: str, *, settings: Settings | None = None) -> RenderJobPublic:
@@ -462,12 +480,12 @@ def cancel_render_job(job_id: str, *, settings: Settings | None = None) -> Rende
     temporary files removed."""
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_render_job(session, job_id)
+        row = repos.render_jobs.get_render_job(session, job_id)
         if row.status not in (JobStatus.QUEUED, JobStatus.RENDERING):
             raise InvalidStateError(f"render job {job_id} is {row.status}; only a queued or "
                                     "rendering job can be cancelled")
         was_queued = row.status == JobStatus.QUEUED
-        repo.set_job_status(session, row, JobStatus.CANCELLED)
+        repos.render_jobs.set_job_status(session, row, JobStatus.CANCELLED)
         session_id = row.edit_session_id
     if was_queued:
         _settle_session(settings, session_id)
@@ -479,20 +497,18 @@ def retry_render_job(job_id: str, *, settings: Settings | None = None,
     """Queue a failed or cancelled render again."""
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_render_job(session, job_id)
+        row = repos.render_jobs.get_render_job(session, job_id)
         if row.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
             raise InvalidStateError(f"render job {job_id} is {row.status}; only a failed or "
                                     "cancelled job can be retried")
-        repo.set_job_status(session, row, JobStatus.QUEUED)
-        edit = repo.get_edit_session(session, row.edit_session_id)
+        repos.render_jobs.set_job_status(session, row, JobStatus.QUEUED)
+        edit = repos.edit_sessions.get_edit_session(session, row.edit_session_id)
         if edit.status != SessionStatus.RENDERING:
-            repo.set_session_status(session, edit, SessionStatus.RENDERING)
+            repos.edit_sessions.set_session_status(session, edit, SessionStatus.RENDERING)
         priority = row.priority
     if enqueue_job:
-        from editron.jobs.app import enqueue
-
-        enqueue("render_job", {"render_job_id": job_id}, settings=settings, priority=priority,
-                entity_type="render_job", entity_id=job_id)
+        enqueue(RENDER_OPERATION, RenderJobRun(render_job_id=job_id), settings=settings,
+                priority=priority, entity_type="render_job", entity_id=job_id)
     return get_render_job(job_id, settings=settings)
 
 
@@ -502,14 +518,11 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
     missing), for review in the dashboard; stored on the session as ``preview_paths``."""
     settings = ready(settings)
     with db(settings) as session:
-        edit = repo.get_edit_session(session, session_id)
+        edit = repos.edit_sessions.get_edit_session(session, session_id)
         timelines = [Timeline.from_dict(t) for t in edit.timelines]
-        proxies = {f.id: f.proxy_path for f in session.query(MediaFile).filter(
-            MediaFile.batch_id == edit.batch_id)}
+        proxies = {f.id: f.proxy_path for f in repos.files.list_files(session, edit.batch_id)}
         folder = settings.batch_dir(edit.batch_id) / "edits" / session_id / "previews"
         variants = edit.variants
-    from editron.media.probe import probe
-
     folder.mkdir(parents=True, exist_ok=True)
     paths: dict[str, str] = {}
     for tl in timelines:
@@ -541,8 +554,8 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
                 captions.unlink(missing_ok=True)
         paths[f"{tl.aspect_ratio} v{tl.variant}"] = str(folder / name)
     with db(settings) as session:
-        edit = repo.get_edit_session(session, session_id)
-        repo.update_edit_session(session, edit, preview_paths=paths)
+        edit = repos.edit_sessions.get_edit_session(session, session_id)
+        repos.edit_sessions.update_edit_session(session, edit, preview_paths=paths)
     return paths
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from editron.config import Settings
-from editron.db import repositories as repo
+from editron.db import repos
+from editron.db.runtime import db, ready
 from editron.edit.exporters import PathMode
 from editron.errors import InputError
 from editron.services.edit import EXPORT_EXTENSIONS, EditSessionPublic, export_session
-from editron.services.runtime import db, ready
 
 __all__ = [
     "EXPORT_MEDIA_TYPES",
@@ -46,9 +46,10 @@ def list_edit_sessions_public(batch_id: str, *, limit: int = 50, offset: int = 0
     """The batch's edit sessions, newest first; NotFoundError for an unknown batch."""
     settings = ready(settings)
     with db(settings) as session:
-        repo.get_batch(session, batch_id)
+        repos.batches.get_batch(session, batch_id)
         return [EditSessionPublic.of(row) for row in
-                repo.list_edit_sessions(session, batch_id=batch_id, limit=limit, offset=offset)]
+                repos.edit_sessions.list_edit_sessions(session, batch_id=batch_id, limit=limit,
+                                                       offset=offset)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def export_session_download(*, session_id: str, fmt: str, ratio: str | None = No
         raise InputError(f"unknown export format {fmt!r}; use "
                          f"{', '.join(sorted(EXPORT_EXTENSIONS))}")
     with db(settings) as session:
-        batch_id = repo.get_edit_session(session, session_id).batch_id
+        batch_id = repos.edit_sessions.get_edit_session(session, session_id).batch_id
     edits = settings.batch_dir(batch_id) / "edits"
     edits.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".download-", dir=edits))

@@ -19,8 +19,6 @@ says only ``has_token``, events carry no token, and job arguments carry only the
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import logging
 import os
 import shutil
@@ -29,27 +27,34 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from editron.config import Settings, get_settings
-from editron.db import repositories as repo
-from editron.db.events import append_event
-from editron.db.models import DropboxSource, JobRun, MediaBatch
+from editron.db import repos
+from editron.db.models import DropboxSource, MediaBatch
+from editron.db.repos.events import append_event
+from editron.db.runtime import db, ready
 from editron.domain.status import BatchStatus, StorageTier
-from editron.errors import IngestError, InputError, InvalidStateError
+from editron.dropbox.client import DropboxClient, DropboxEntry
+from editron.dropbox.content_hash import content_hash
+from editron.dropbox.webhook import check_signature, notified_accounts
+from editron.errors import (
+    DownloadError,
+    DropboxCursorReset,
+    IngestError,
+    InputError,
+    InvalidStateError,
+)
 from editron.ingest.download import download_to
-from editron.ingest.dropbox_api import DropboxClient, DropboxCursorReset, DropboxEntry
 from editron.ingest.mediatypes import is_media_name
-from editron.render.destinations.dropbox import content_hash
+from editron.jobs.app import enqueue
+from editron.jobs.registry import JobPayload, operation, register_periodic
 from editron.services.ingest import ingest_media_batch
-from editron.services.runtime import db, ready
 
 __all__ = [
     "POLL_OPERATION",
     "PollResult",
     "SourcePublic",
-    "WebhookSignatureError",
     "add_dropbox_source",
     "get_source",
     "handle_dropbox_webhook",
@@ -58,16 +63,17 @@ __all__ = [
     "poll_dropbox_source",
     "request_poll",
     "set_source_active",
-    "verify_dropbox_signature",
 ]
 
 log = logging.getLogger(__name__)
 POLL_OPERATION = "poll_dropbox_source"
+
+
+class PollJob(JobPayload):
+    """A queued poll of one watched folder (the row carries the folder and its cursor)."""
+
+    source_id: str
 _UNFINISHED = (BatchStatus.QUEUED.value, BatchStatus.DOWNLOADING.value)
-
-
-class WebhookSignatureError(InputError):
-    """A webhook whose ``X-Dropbox-Signature`` is missing or wrong (the API answers 403)."""
 
 
 class SourcePublic(BaseModel):
@@ -145,22 +151,22 @@ def add_dropbox_source(*, folder_path: str, project_id: str | None = None,
     settings = ready(settings)
     with db(settings) as session:
         if project_id is not None:
-            repo.get_project(session, project_id)
-        for other in repo.list_dropbox_sources(session, account_id=account):
+            repos.projects.get_project(session, project_id)
+        for other in repos.dropbox_sources.list_dropbox_sources(session, account_id=account):
             if other.account_id == account and other.folder_path.lower() == folder.lower():
                 raise InvalidStateError(f"{folder} is already watched (source {other.id}); "
                                         "resume that source instead")
-        row = repo.create_dropbox_source(session, folder_path=folder, project_id=project_id,
-                                         account_id=account,
-                                         access_token=(access_token or "").strip() or None,
-                                         storage_tier=tier)
+        token = (access_token or "").strip() or None
+        row = repos.dropbox_sources.create_dropbox_source(
+            session, folder_path=folder, project_id=project_id, account_id=account,
+            access_token=token, storage_tier=tier)
         return SourcePublic.of(row)
 
 
 def get_source(source_id: str, *, settings: Settings | None = None) -> SourcePublic:
     settings = ready(settings)
     with db(settings) as session:
-        return SourcePublic.of(repo.get_dropbox_source(session, source_id))
+        return SourcePublic.of(repos.dropbox_sources.get_dropbox_source(session, source_id))
 
 
 def list_sources(*, settings: Settings | None = None, active: bool | None = None,
@@ -168,7 +174,8 @@ def list_sources(*, settings: Settings | None = None, active: bool | None = None
     settings = ready(settings)
     with db(settings) as session:
         return [SourcePublic.of(row) for row in
-                repo.list_dropbox_sources(session, active=active, project_id=project_id)]
+                repos.dropbox_sources.list_dropbox_sources(session, active=active,
+                                                           project_id=project_id)]
 
 
 def set_source_active(source_id: str, active: bool, *,
@@ -176,8 +183,8 @@ def set_source_active(source_id: str, active: bool, *,
     """Pause (``False``) or resume watching; a paused source is skipped by webhooks and polls."""
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.set_source_active(session, repo.get_dropbox_source(session, source_id),
-                                     active)
+        source = repos.dropbox_sources.get_dropbox_source(session, source_id)
+        row = repos.dropbox_sources.set_source_active(session, source, active)
         return SourcePublic.of(row)
 
 
@@ -186,17 +193,14 @@ def request_poll(source_id: str, *, settings: Settings | None = None) -> str:
     so a burst of webhooks makes one poll)."""
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_dropbox_source(session, source_id)
+        row = repos.dropbox_sources.get_dropbox_source(session, source_id)
         if not row.active:
             raise InvalidStateError(f"Dropbox source {source_id} is paused; resume it first")
-        waiting = session.scalars(select(JobRun.id).where(
-            JobRun.operation == POLL_OPERATION, JobRun.entity_id == source_id,
-            JobRun.status == "queued")).first()
+        waiting = repos.job_runs.find_queued(session, operation=POLL_OPERATION,
+                                             entity_id=source_id)
     if waiting is not None:
         return waiting
-    from editron.jobs.app import enqueue
-
-    return enqueue(POLL_OPERATION, {"source_id": source_id}, settings=settings,
+    return enqueue(POLL_OPERATION, PollJob(source_id=source_id), settings=settings,
                    entity_type="dropbox_source", entity_id=source_id)
 
 
@@ -223,16 +227,14 @@ def _staging_key(cursor: str | None) -> str:
 
 
 def _batch_from(session: Session, folder: Path) -> MediaBatch | None:
-    return session.scalars(select(MediaBatch).where(
-        MediaBatch.source_url == str(folder.resolve()))).first()
+    return repos.batches.find_by_source(session, str(folder.resolve()))
 
 
 def _ingested_files(session: Session, settings: Settings, source_id: str
                     ) -> set[tuple[str | None, str | None]]:
     """(relative path, content hash) of every file the source's polls brought in."""
     root = str(_staging_root(settings, source_id).resolve())
-    batches = session.scalars(select(MediaBatch).where(
-        MediaBatch.source_url.startswith(root + "/")))
+    batches = repos.batches.list_by_source_prefix(session, root + "/")
     return {(relative, content_hash) for batch in batches
             for relative, content_hash in ((batch.batch_metadata or {}).get("dropbox_files")
                                            or {}).items()}
@@ -275,7 +277,7 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
     """
     settings = ready(settings)
     with db(settings) as session:
-        row = repo.get_dropbox_source(session, source_id)
+        row = repos.dropbox_sources.get_dropbox_source(session, source_id)
         if not row.active:
             if skip_paused:
                 return PollResult(source_id=source_id, paused=True)
@@ -325,14 +327,13 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
                 defer=defer_ingest)
             result.batch_id = batch.batch_id
             with db(settings) as session:  # what this poll brought in, for a cursor reset
-                repo.update_batch(session, repo.get_batch(session, batch.batch_id),
-                                  metadata={"dropbox_files": {
-                                      relative: entry.content_hash
-                                      for entry, relative in wanted}})
+                made = repos.batches.get_batch(session, batch.batch_id)
+                repos.batches.update_batch(session, made, metadata={"dropbox_files": {
+                    relative: entry.content_hash for entry, relative in wanted}})
         result.new_files = [relative for _, relative in wanted]
     with db(settings) as session:
-        row = repo.mark_polled(session, repo.get_dropbox_source(session, source_id),
-                               cursor=listing.cursor)
+        row = repos.dropbox_sources.get_dropbox_source(session, source_id)
+        repos.dropbox_sources.mark_polled(session, row, cursor=listing.cursor)
         append_event(session, entity_type="dropbox_source", entity_id=source_id,
                      event_type="dropbox_source.polled", project_id=row.project_id,
                      batch_id=result.batch_id,
@@ -369,32 +370,6 @@ def _app_secret(settings: Settings) -> str | None:
     return (secret or os.environ.get("EDITRON_DROPBOX_APP_SECRET") or "").strip() or None
 
 
-def verify_dropbox_signature(body: bytes, signature: str | None, secret: str) -> bool:
-    """Dropbox signs the raw body with HMAC-SHA256 keyed by the app secret (hex digest);
-    compared in constant time."""
-    if not signature:
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
-    return hmac.compare_digest(expected, signature.strip().lower().encode("utf-8", "replace"))
-
-
-def _notified_accounts(body: bytes) -> set[str]:
-    try:
-        doc = json.loads(body or b"{}")
-    except ValueError:
-        raise InputError("Dropbox webhook body is not JSON") from None
-    if not isinstance(doc, dict):
-        raise InputError("Dropbox webhook body is not a JSON object")
-    names: set[str] = set()
-    accounts = (doc.get("list_folder") or {}).get("accounts") \
-        if isinstance(doc.get("list_folder"), dict) else None
-    users = (doc.get("delta") or {}).get("users") if isinstance(doc.get("delta"), dict) else None
-    for group in (accounts, users):
-        if isinstance(group, list):
-            names.update(str(item) for item in group if isinstance(item, str | int))
-    return names
-
-
 def handle_dropbox_webhook(body: bytes, signature: str | None, *,
                            settings: Settings | None = None) -> int:
     """Check a webhook's signature, queue a poll of every active source it concerns (sources
@@ -403,14 +378,28 @@ def handle_dropbox_webhook(body: bytes, signature: str | None, *,
     secret = _app_secret(settings)  # checked before the database is touched
     if secret is None:
         log.warning("a Dropbox webhook arrived but EDITRON_DROPBOX_APP_SECRET is not set")
-        raise WebhookSignatureError("Dropbox webhooks are not configured on this server "
-                                    "(EDITRON_DROPBOX_APP_SECRET is not set)")
-    if not verify_dropbox_signature(body, signature, secret):
-        raise WebhookSignatureError("missing or wrong X-Dropbox-Signature")
-    accounts = _notified_accounts(body)
+    check_signature(body, signature, secret)
+    accounts = notified_accounts(body)
     settings = ready(settings)
     chosen = [s.id for s in list_sources(settings=settings, active=True)
               if s.account_id is None or s.account_id in accounts]
     for source_id in chosen:
         request_poll(source_id, settings=settings)
     return len(chosen)
+
+
+# Dropbox or a temporary link out of reach after every retry is worth a later attempt.
+@operation(POLL_OPERATION, PollJob, transient=(OSError, TimeoutError, DownloadError))
+def _run_poll(job: PollJob, settings: Settings) -> None:
+    # A source paused after the poll was queued is left alone, not failed.
+    poll_dropbox_source(job.source_id, settings=settings, skip_paused=True)
+
+
+def _monitor_dropbox(settings: Settings) -> None:
+    """Queue a poll of every active Dropbox source (a poll already waiting is reused, so
+    several workers doing this at once still make one poll per source)."""
+    for source in list_sources(settings=settings, active=True):
+        request_poll(source.id, settings=settings)
+
+
+register_periodic("dropbox_monitor", lambda s: s.dropbox_poll_seconds, _monitor_dropbox)

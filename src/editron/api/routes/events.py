@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
 from editron.api.deps import Authorized, SettingsDep
-from editron.api.hub import EventHub, Filters, read_events
+from editron.api.hub import EventHub, Filters, read_items
 
 __all__ = ["router"]
 
@@ -41,7 +41,7 @@ async def events(request: Request, settings: SettingsDep, _: Authorized,
                 yield _sse(item)
             return
         last = start
-        while items := await asyncio.to_thread(read_events, settings, last, filters):
+        while items := await asyncio.to_thread(read_items, settings, last, filters):
             for item in items:
                 last = item["id"]
                 yield _sse(item)

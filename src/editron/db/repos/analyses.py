@@ -8,9 +8,10 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import MediaBatchAnalysis, utcnow
-from editron.db.repos.base import get_or_raise
+from editron.db.repos.base import get_or_raise, set_status
+from editron.db.repos.events import append_event
+from editron.domain.analysis import AnalysisResult
 
 __all__ = [
     "AnalysisStatus",
@@ -18,11 +19,16 @@ __all__ = [
     "get_analysis",
     "latest_analysis",
     "list_analyses",
+    "load_document",
     "set_analysis_status",
+    "store_document",
     "update_analysis",
 ]
 
 AnalysisStatus = Literal["running", "complete", "failed"]
+_ANALYSIS_TRANSITIONS: dict[str, frozenset[str]] = {
+    "running": frozenset({"complete", "failed"}), "complete": frozenset(),
+    "failed": frozenset()}
 
 _UPDATABLE = frozenset(c.key for c in MediaBatchAnalysis.__mapper__.column_attrs) - {
     "id", "batch_id", "created_at", "status"}
@@ -62,6 +68,36 @@ def latest_analysis(session: Session, batch_id: str, *,
     return session.scalars(query.limit(1)).first()
 
 
+# The analysis document (AnalysisResult.to_dict()) is kept one JSON column per part, so a
+# reader that wants only the shots does not load the transcript; these two functions are the
+# only way in and out, so the parts never drift from the document's version.
+_DOCUMENT_PARTS = ("shots", "shot_signals", "transcript", "energy_curve", "crowd_peaks",
+                   "audio_segments", "hero_moments", "sponsor_moments", "file_reports")
+
+
+def store_document(session: Session, row: MediaBatchAnalysis, result: AnalysisResult, *,
+                   deliverable_targets: Sequence[dict[str, Any]], artifacts_path: str
+                   ) -> MediaBatchAnalysis:
+    """Store a finished analysis and mark the row complete (logged)."""
+    data = result.to_dict()
+    for key in _DOCUMENT_PARTS:
+        setattr(row, key, data[key])
+    row.schema_version = result.schema_version
+    row.passes_completed = result.passes_completed
+    row.summary = result.summary
+    row.deliverable_targets = list(deliverable_targets)
+    row.artifacts_path = artifacts_path
+    return set_analysis_status(session, row, "complete")
+
+
+def load_document(row: MediaBatchAnalysis) -> AnalysisResult:
+    """The stored analysis as the domain document, upgraded from the version it was saved at."""
+    doc: dict[str, Any] = {key: getattr(row, key) for key in _DOCUMENT_PARTS}
+    doc.update(schema_version=row.schema_version, passes_completed=row.passes_completed,
+               summary=row.summary or "")
+    return AnalysisResult.from_dict(doc)
+
+
 def update_analysis(session: Session, row: MediaBatchAnalysis, **fields: Any
                     ) -> MediaBatchAnalysis:
     """Store results (shots, transcript, hero_moments, summary, passes_completed, ...).
@@ -77,17 +113,14 @@ def update_analysis(session: Session, row: MediaBatchAnalysis, **fields: Any
 
 def set_analysis_status(session: Session, row: MediaBatchAnalysis, status: AnalysisStatus, *,
                         last_error: str | None = None) -> MediaBatchAnalysis:
-    previous = row.status
-    row.status = status
     if status == "failed":
         row.last_error = last_error
     if status in ("complete", "failed"):
         row.completed_at = utcnow()
-    payload: dict[str, Any] = {"from": previous, "status": status,
-                               "passes_completed": row.passes_completed}
+    payload: dict[str, Any] = {"passes_completed": row.passes_completed}
     if last_error:
         payload["error"] = last_error
-    append_event(session, entity_type="analysis", entity_id=row.id,
-                 event_type="analysis.status_changed", batch_id=row.batch_id, payload=payload)
-    session.flush()
+    set_status(session, row, status, entity_type="analysis", label="analysis",
+               machine=_ANALYSIS_TRANSITIONS, scope={"batch_id": row.batch_id},
+               payload=payload)
     return row

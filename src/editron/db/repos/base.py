@@ -1,18 +1,28 @@
-"""What every repository shares: lookup by id that raises NotFoundError, bounded paging."""
+"""What every repository shares: lookup by id that raises NotFoundError, bounded paging, and
+the one function through which any row's status changes (it appends the event too)."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
-from editron.errors import InputError, NotFoundError
+from editron.db.models import utcnow
+from editron.db.repos.events import append_event
+from editron.errors import InputError, InvalidStateError, NotFoundError
 
-__all__ = ["MAX_PAGE", "get_or_raise", "page_bounds"]
+__all__ = ["MAX_PAGE", "get_or_raise", "page_bounds", "set_status"]
 
 T = TypeVar("T")
 
 MAX_PAGE = 1000
+
+
+class _HasStatus(Protocol):
+    id: str
+    status: str
 
 
 def get_or_raise(session: Session, model: type[T], entity: str, entity_id: str) -> T:
@@ -29,3 +39,43 @@ def page_bounds(limit: int, offset: int) -> tuple[int, int]:
     if offset < 0:
         raise InputError(f"offset must not be negative, not {offset}")
     return limit, offset
+
+
+def set_status(session: Session, row: _HasStatus, status: str, *, entity_type: str,
+               label: str, machine: Mapping[Any, frozenset[Any]] | None = None,
+               scope: Mapping[str, str | None] | None = None,
+               payload: Mapping[str, Any] | None = None,
+               guard: Sequence[ColumnElement[bool]] = (),
+               values: Mapping[str, Any] | None = None, strict: bool = True) -> bool:
+    """The one way any row's status changes. Moves ``row`` to ``status`` (with ``values``, other
+    columns set in the same statement) and appends ``<entity_type>.status_changed`` in the
+    same transaction, so the event log is each row's whole status history (creations log the
+    first status in their ``.created`` event).
+
+    The change is one guarded ``UPDATE ... WHERE id = :id AND status = :previous`` plus any
+    ``guard`` conditions, so two writers racing on a row cannot both move it. With a
+    ``machine`` (current -> allowed next) an illegal move raises InvalidStateError and changes
+    nothing. When the guard finds the row changed meanwhile, ``strict`` raises
+    InvalidStateError; otherwise the result is False and nothing is written."""
+    previous = str(row.status)
+    if machine is not None and status not in machine.get(previous, frozenset()):
+        raise InvalidStateError(f"{label} {row.id} is {previous}; it cannot become {status}")
+    model: Any = type(row)
+    fields: dict[str, Any] = {"status": status, **(values or {})}
+    if hasattr(model, "updated_at"):
+        fields["updated_at"] = utcnow()
+    result = session.execute(
+        update(model).where(model.id == row.id, model.status == previous, *guard)
+        .values(**fields).execution_options(synchronize_session=False))
+    won = result.rowcount == 1  # type: ignore[attr-defined]
+    session.refresh(row)  # see the row as stored, whoever wrote it
+    if not won:
+        if strict:
+            raise InvalidStateError(f"{label} {row.id} changed meanwhile (it is now "
+                                    f"{row.status}); nothing was done, try again")
+        return False
+    append_event(session, entity_type=entity_type, entity_id=row.id,
+                 event_type=f"{entity_type}.status_changed",
+                 payload={"from": previous, "status": status, **(payload or {})},
+                 **(scope or {}))
+    return True

@@ -8,18 +8,22 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import MediaBatch, utcnow
-from editron.db.repos.base import get_or_raise, page_bounds
-from editron.domain.status import BatchStatus, can_transition
-from editron.errors import InputError, InvalidStateError
+from editron.db.repos.base import get_or_raise, page_bounds, set_status
+from editron.db.repos.events import append_event
+from editron.domain.status import BATCH_TRANSITIONS, BatchStatus
+from editron.errors import InputError
 
 __all__ = [
+    "all_batch_ids",
     "batch_cursor",
     "create_batch",
     "delete_batch",
+    "find_by_source",
     "get_batch",
     "list_batches",
+    "list_by_source_prefix",
+    "list_expired",
     "set_batch_status",
     "update_batch",
 ]
@@ -70,25 +74,42 @@ def list_batches(session: Session, *, status: str | None = None, project_id: str
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 
+def find_by_source(session: Session, source_url: str) -> MediaBatch | None:
+    """The oldest batch made from exactly ``source_url`` (a poll's staging folder)."""
+    query = select(MediaBatch).where(MediaBatch.source_url == source_url)
+    return session.scalars(query.order_by(MediaBatch.created_at).limit(1)).first()
+
+
+def list_by_source_prefix(session: Session, prefix: str) -> list[MediaBatch]:
+    """Batches whose source lies under ``prefix`` (every staging folder of one Dropbox
+    source)."""
+    query = select(MediaBatch).where(MediaBatch.source_url.startswith(prefix, autoescape=True))
+    return list(session.scalars(query.order_by(MediaBatch.created_at)))
+
+
+def all_batch_ids(session: Session) -> set[str]:
+    """Every batch id (gc tells its folders from orphans)."""
+    return set(session.scalars(select(MediaBatch.id)))
+
+
+def list_expired(session: Session, *, before: str) -> list[MediaBatch]:
+    """Batches whose retention date is before ``before`` (an ISO-8601 UTC stamp)."""
+    query = select(MediaBatch).where(MediaBatch.retention_until.is_not(None),
+                                     MediaBatch.retention_until < before)
+    return list(session.scalars(query.order_by(MediaBatch.retention_until, MediaBatch.id)))
+
+
 def set_batch_status(session: Session, batch: MediaBatch, status: BatchStatus, *,
                      last_error: str | None = None) -> None:
     """Move along the batch status machine and log it; an illegal move raises
     InvalidStateError and changes nothing."""
-    current = BatchStatus(batch.status)
-    if not can_transition(current, status):
-        raise InvalidStateError(
-            f"batch {batch.id} is {current.value}; it cannot become {status.value}")
-    batch.status = status.value
+    set_status(session, batch, status.value, entity_type="batch", label="batch",
+               machine=BATCH_TRANSITIONS, scope={"project_id": batch.project_id},
+               payload={"error": last_error} if last_error else None)
     if status is BatchStatus.FAILED:
         batch.last_error = last_error
     elif last_error is None and status in (BatchStatus.READY, BatchStatus.ANALYZED):
         batch.last_error = None
-    batch.updated_at = utcnow()
-    payload: dict[str, Any] = {"from": current.value, "status": status.value}
-    if last_error:
-        payload["error"] = last_error
-    append_event(session, entity_type="batch", entity_id=batch.id,
-                 event_type="batch.status_changed", payload=payload, project_id=batch.project_id)
 
 
 def update_batch(session: Session, batch: MediaBatch, *, file_count: int | None = None,

@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import EditSession, MediaBatch, utcnow
-from editron.db.repos.base import get_or_raise, page_bounds
-from editron.domain.status import SessionStatus, can_transition
-from editron.errors import InvalidStateError
+from editron.db.repos.base import get_or_raise, page_bounds, set_status
+from editron.db.repos.events import append_event
+from editron.domain.status import SESSION_TRANSITIONS, SessionStatus
 
 __all__ = [
     "create_edit_session",
@@ -71,21 +70,13 @@ def set_session_status(session: Session, row: EditSession, status: SessionStatus
                        last_error: str | None = None) -> EditSession:
     """Move along the session status machine and log it; an illegal move raises
     InvalidStateError and changes nothing."""
-    current = SessionStatus(row.status)
-    if not can_transition(current, status):
-        raise InvalidStateError(
-            f"edit session {row.id} is {current.value}; it cannot become {status.value}")
-    row.status = status.value
+    set_status(session, row, status.value, entity_type="edit_session", label="edit session",
+               machine=SESSION_TRANSITIONS,
+               scope={"batch_id": row.batch_id,
+                      "project_id": _project_of(session, row.batch_id)},
+               payload={"error": last_error} if last_error else None)
     if status is SessionStatus.FAILED:
         row.last_error = last_error
-    row.updated_at = utcnow()
-    payload: dict[str, Any] = {"from": current.value, "status": status.value}
-    if last_error:
-        payload["error"] = last_error
-    append_event(session, entity_type="edit_session", entity_id=row.id,
-                 event_type="edit_session.status_changed", batch_id=row.batch_id,
-                 project_id=_project_of(session, row.batch_id), payload=payload)
-    session.flush()
     return row
 
 

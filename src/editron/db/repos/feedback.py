@@ -8,9 +8,9 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import EditSession, Feedback, MediaBatch
 from editron.db.repos.base import get_or_raise
+from editron.db.repos.events import append_event
 
 __all__ = ["Decision", "get_feedback", "list_feedback", "record_feedback"]
 

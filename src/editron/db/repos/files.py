@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -9,19 +10,38 @@ from sqlalchemy.orm import Session
 
 from editron.db.models import MediaBatch, MediaFile
 from editron.db.repos.base import get_or_raise
+from editron.db.repos.events import append_event
 from editron.domain.status import FileStatus
 
-__all__ = ["add_file", "find_file_by_checksum", "get_file", "list_files", "update_file"]
+__all__ = ["add_file", "delete_files", "find_file_by_checksum", "get_file", "list_files",
+           "update_file"]
 
 _UPDATABLE = frozenset(c.key for c in MediaFile.__mapper__.column_attrs) - {"id", "batch_id",
                                                                              "created_at"}
 
 
-def add_file(session: Session, batch: MediaBatch, **fields: Any) -> MediaFile:
+def add_file(session: Session, batch: MediaBatch, *, event_type: str = "file.added",
+             detail: Mapping[str, Any] | None = None, **fields: Any) -> MediaFile:
+    """A new file row (``fields`` are MediaFile columns), logged as ``event_type`` with its
+    status (``file.added``, or ``file.duplicate`` / ``file.failed`` for rows that arrive in
+    those states) and ``detail``."""
     row = MediaFile(batch_id=batch.id, **fields)
     session.add(row)
     session.flush()
+    append_event(session, entity_type="file", entity_id=row.id, event_type=event_type,
+                 batch_id=batch.id, project_id=batch.project_id,
+                 payload={"status": row.status, "filename": row.relative_path,
+                          **(detail or {})})
     return row
+
+
+def delete_files(session: Session, batch: MediaBatch) -> int:
+    """Remove every file row of the batch (a retried ingest starts from a clean slate)."""
+    stale = list(batch.files)
+    for row in stale:
+        session.delete(row)
+    session.flush()
+    return len(stale)
 
 
 def get_file(session: Session, file_id: str) -> MediaFile:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import Project, utcnow
 from editron.db.repos.base import get_or_raise, page_bounds
+from editron.db.repos.events import append_event
 
 __all__ = ["create_project", "get_project", "list_projects", "update_project"]
 

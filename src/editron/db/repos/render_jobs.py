@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import EditSession, RenderJob, utcnow
-from editron.db.repos.base import get_or_raise
-from editron.domain.status import JobStatus, Priority, can_transition
+from editron.db.repos.base import get_or_raise, set_status
+from editron.db.repos.events import append_event
+from editron.domain.status import JOB_TRANSITIONS, JobStatus, Priority
 from editron.errors import InvalidStateError
 
 __all__ = [
@@ -84,12 +84,10 @@ def set_job_status(session: Session, row: RenderJob, status: JobStatus, *,
                    last_error: str | None = None) -> RenderJob:
     """Move along the render-job status machine and log it; stamps started/completed times
     and counts attempts. An illegal move raises InvalidStateError and changes nothing."""
-    current = JobStatus(row.status)
-    if not can_transition(current, status):
+    if status not in JOB_TRANSITIONS[JobStatus(row.status)]:
         raise InvalidStateError(
-            f"render job {row.id} is {current.value}; it cannot become {status.value}")
+            f"render job {row.id} is {row.status}; it cannot become {status.value}")
     now = utcnow()
-    row.status = status.value
     if status is JobStatus.RENDERING:
         row.attempts += 1
         row.started_at = now
@@ -103,15 +101,13 @@ def set_job_status(session: Session, row: RenderJob, status: JobStatus, *,
         row.completed_at = now
     if status is JobStatus.FAILED:
         row.last_error = last_error
-    row.updated_at = now
-    payload: dict[str, Any] = {"from": current.value, "status": status.value,
-                               "progress_percent": row.progress_percent}
+    payload: dict[str, Any] = {"progress_percent": row.progress_percent}
     if last_error:
         payload["error"] = last_error
-    append_event(session, entity_type="render_job", entity_id=row.id,
-                 event_type="render_job.status_changed", session_id=row.edit_session_id,
-                 batch_id=_batch_of(session, row.edit_session_id), payload=payload)
-    session.flush()
+    set_status(session, row, status.value, entity_type="render_job", label="render job",
+               scope={"session_id": row.edit_session_id,
+                      "batch_id": _batch_of(session, row.edit_session_id)},
+               payload=payload)
     return row
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import MediaBatch, Task, utcnow
+from editron.db.repos.base import set_status
+from editron.db.repos.events import append_event
 from editron.domain.status import Stage, TaskStatus
 from editron.errors import NotFoundError
 
@@ -31,6 +32,11 @@ def ensure_tasks(session: Session, batch: MediaBatch) -> list[Task]:
                         status=TaskStatus.TODO.value, progress_percent=0.0,
                         title=f"{STAGE_TITLES[stage]}: {batch.reference_name}")
             session.add(task)
+            session.flush()
+            append_event(session, entity_type="task", entity_id=task.id,
+                         event_type="task.created", batch_id=batch.id,
+                         project_id=batch.project_id,
+                         payload={"stage": stage.value, "status": task.status})
             existing[stage.value] = task
     session.flush()
     return [existing[s.value] for s in Stage]
@@ -59,8 +65,10 @@ def set_task(session: Session, batch_id: str, stage: Stage, status: TaskStatus, 
     """Set a card's status, detail and progress (clamped to 0..100; done means 100). A status
     change is logged; progress alone is not, to keep the log to state changes."""
     task = get_task(session, batch_id, stage)
-    changed = task.status != status.value
-    task.status = status.value
+    if task.status != status.value:
+        set_status(session, task, status.value, entity_type="task", label="task",
+                   scope={"batch_id": batch_id, "project_id": task.project_id},
+                   payload={"stage": stage.value, "detail": detail})
     if detail is not None:
         task.detail = detail
     if progress is not None:
@@ -68,10 +76,5 @@ def set_task(session: Session, batch_id: str, stage: Stage, status: TaskStatus, 
     elif status is TaskStatus.DONE:
         task.progress_percent = 100.0
     task.updated_at = utcnow()
-    if changed:
-        append_event(session, entity_type="task", entity_id=task.id,
-                     event_type="task.status_changed", batch_id=batch_id,
-                     project_id=task.project_id,
-                     payload={"stage": stage.value, "status": status.value, "detail": detail})
     session.flush()
     return task

@@ -8,30 +8,53 @@ path is ``file``); ``deliver(path, name)`` puts the file there once, atomically.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
+from editron.config import Settings
+from editron.errors import InputError
 from editron.render.destinations.base import (
     DESTINATIONS,
+    SCHEME,
     UNAVAILABLE,
-    DeliveryError,
     DeliveryResult,
     Destination,
     ProgressCallback,
-    parse_destination,
 )
 
 __all__ = [
     "DESTINATIONS",
     "UNAVAILABLE",
-    "DeliveryError",
     "DeliveryResult",
     "Destination",
     "ProgressCallback",
     "parse_destination",
 ]
 
-for _name in ("local", "dropbox", "s3"):
+# Every module beside base.py is a destination; a missing optional dependency marks its
+# scheme unavailable (with the reason its module gives) instead of breaking the others.
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name == "base":
+        continue
     try:
-        importlib.import_module(f"editron.render.destinations.{_name}")
-    except ImportError as _exc:  # an optional dependency is missing: list it, keep the rest
-        UNAVAILABLE[_name] = (f"{_exc}; install it with pip install 'editron[s3]'"
-                              if _name == "s3" else str(_exc))
+        importlib.import_module(f"{__name__}.{_module.name}")
+    except ImportError as _exc:
+        UNAVAILABLE[_module.name] = str(_exc)
+
+
+def parse_destination(text: str, *, settings: Settings) -> Destination:
+    """A destination from what a person wrote: a folder path (the default), ``file:///dir``,
+    ``dropbox:/folder`` or another registered scheme."""
+    stripped = text.strip()
+    if not stripped:
+        raise InputError("no destination given; write a folder path, file:///abs/folder or "
+                         "dropbox:/folder")
+    match = SCHEME.match(stripped)
+    key = match.group(1).lower() if match else "file"
+    if key not in DESTINATIONS:
+        if key in UNAVAILABLE:
+            raise InputError(f"destination {stripped!r}: {key} delivery is unavailable: "
+                             f"{UNAVAILABLE[key]}")
+        known = ", ".join(f"{name}:" for name in sorted(DESTINATIONS))
+        raise InputError(f"destination {stripped!r}: unknown scheme {key!r}; use a folder path "
+                         f"or one of {known}")
+    return DESTINATIONS[key].from_target(stripped, settings=settings)

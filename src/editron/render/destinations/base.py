@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from editron.errors import EditronError, InputError
+from editron.errors import InputError
 
 if TYPE_CHECKING:
     from editron.config import Settings
@@ -26,13 +26,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DESTINATIONS",
     "UNAVAILABLE",
-    "DeliveryError",
     "DeliveryResult",
     "Destination",
     "ProgressCallback",
     "check_file_name",
     "check_source",
-    "parse_destination",
     "register",
 ]
 
@@ -40,19 +38,7 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (bytes sent so far, total bytes) while a delivery runs."""
 
 # A scheme is at least two characters, so a Windows drive (``C:\\renders``) stays a path.
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
-
-
-class DeliveryError(EditronError):
-    """A rendered file could not be delivered (after every retry, where retrying helps).
-
-    ``transient`` is True when trying again later may succeed (the service was down or
-    throttling past every retry, the disk was full); False when it will not until someone
-    changes something (a refused token, a folder in the way)."""
-
-    def __init__(self, message: str, *, path: str | None = None, transient: bool = False) -> None:
-        super().__init__(message, path=path)
-        self.transient = transient
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +97,3 @@ def check_source(path: Path, *, destination: str) -> int:
     except OSError as exc:
         raise InputError(f"cannot deliver {path} to {destination}: {exc.strerror or exc}",
                          path=str(path)) from exc
-
-
-def parse_destination(text: str, *, settings: Settings) -> Destination:
-    """A destination from what a person wrote: a folder path (the default), ``file:///dir``,
-    ``dropbox:/folder`` or another registered scheme."""
-    from editron.render import destinations  # noqa: F401  (registers the built-in ones)
-
-    stripped = text.strip()
-    if not stripped:
-        raise InputError("no destination given; write a folder path, file:///abs/folder or "
-                         "dropbox:/folder")
-    match = _SCHEME.match(stripped)
-    key = match.group(1).lower() if match else "file"
-    if key not in DESTINATIONS:
-        if key in UNAVAILABLE:
-            raise InputError(f"destination {stripped!r}: {key} delivery is unavailable: "
-                             f"{UNAVAILABLE[key]}")
-        known = ", ".join(f"{name}:" for name in sorted(DESTINATIONS))
-        raise InputError(f"destination {stripped!r}: unknown scheme {key!r}; use a folder path "
-                         f"or one of {known}")
-    return DESTINATIONS[key].from_target(stripped, settings=settings)

@@ -7,7 +7,7 @@ chunk, ``finish``), streamed from disk so memory stays at one socket buffer. Bef
 is left alone. After uploading, the ``content_hash`` Dropbox reports is checked against the one
 computed from the bytes we sent.
 
-Requests and retries go through ``ingest/dropbox_http.py`` (as for watched folders): connection
+Requests and retries go through ``dropbox/http.py`` (as for watched folders): connection
 errors, 429 and 5xx wait with exponential backoff (or ``Retry-After``) up to ``max_attempts``;
 other answers fail at once with the API's ``error_summary``. A session chunk whose answer was
 lost is not sent twice: Dropbox answers the resend with ``incorrect_offset`` and the offset it
@@ -18,7 +18,6 @@ test servers.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -27,16 +26,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from editron.errors import InputError
-from editron.ingest.dropbox_http import (
+from editron.dropbox.content_hash import DropboxContentHasher, content_hash
+from editron.dropbox.http import (
     DEFAULT_API_HOST,
     SEND_BLOCK_BYTES,
     DropboxHttp,
     check_host,
     json_answer,
 )
+from editron.errors import DeliveryError, InputError
 from editron.render.destinations.base import (
-    DeliveryError,
     DeliveryResult,
     Destination,
     ProgressCallback,
@@ -49,56 +48,16 @@ if TYPE_CHECKING:
     from editron.config import Settings
 
 __all__ = [
-    "CONTENT_HASH_BLOCK_BYTES",
     "DEFAULT_API_HOST",
     "DEFAULT_CONTENT_HOST",
-    "DropboxContentHasher",
     "DropboxFolder",
-    "content_hash",
     "parse_dropbox_folder",
 ]
 
 log = logging.getLogger(__name__)
 DEFAULT_CONTENT_HOST = "https://content.dropboxapi.com"
-CONTENT_HASH_BLOCK_BYTES = 4 * 1024 * 1024
 MAX_REQUEST_BYTES = 150 * 1024 * 1024
 SESSION_CHUNK_BYTES = 32 * 1024 * 1024
-
-
-class DropboxContentHasher:
-    """Dropbox's ``content_hash``: SHA-256 of the concatenated SHA-256 digests of each 4 MiB
-    block (https://www.dropbox.com/developers/reference/content-hash). Feed it any chunking."""
-
-    def __init__(self) -> None:
-        self._overall = hashlib.sha256()
-        self._block = hashlib.sha256()
-        self._in_block = 0
-
-    def update(self, data: bytes | bytearray | memoryview) -> None:
-        view = memoryview(data).cast("B")
-        while view:
-            take = min(len(view), CONTENT_HASH_BLOCK_BYTES - self._in_block)
-            self._block.update(view[:take])
-            self._in_block += take
-            view = view[take:]
-            if self._in_block == CONTENT_HASH_BLOCK_BYTES:
-                self._overall.update(self._block.digest())
-                self._block, self._in_block = hashlib.sha256(), 0
-
-    def hexdigest(self) -> str:
-        overall = self._overall.copy()
-        if self._in_block:
-            overall.update(self._block.digest())
-        return overall.hexdigest()
-
-
-def content_hash(path: Path) -> str:
-    """The Dropbox ``content_hash`` of the file at ``path``."""
-    hasher = DropboxContentHasher()
-    with path.open("rb") as handle:
-        while block := handle.read(CONTENT_HASH_BLOCK_BYTES):
-            hasher.update(block)
-    return hasher.hexdigest()
 
 
 def parse_dropbox_folder(target: str) -> str:

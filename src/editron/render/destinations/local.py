@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from editron.errors import InputError
+from editron.errors import DeliveryError, InputError
 from editron.render.destinations.base import (
-    DeliveryError,
     DeliveryResult,
     Destination,
     ProgressCallback,

@@ -23,21 +23,23 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from boto3.exceptions import S3UploadFailedError
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-)
+try:
+    import boto3
+    from boto3.exceptions import S3UploadFailedError
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
+except ImportError as _missing:  # the registry lists s3 as unavailable with this reason
+    raise ImportError(f"{_missing}; install it with pip install 'editron[s3]'") from _missing
 
-from editron.errors import InputError
+from editron.errors import DeliveryError, InputError
 from editron.ingest.fingerprint import sha256_file
 from editron.render.destinations.base import (
-    DeliveryError,
     DeliveryResult,
     Destination,
     ProgressCallback,

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from editron.db.events import append_event
 from editron.db.models import JobRun, utcnow
+from editron.db.repos.base import set_status
+from editron.db.repos.events import append_event
 
 __all__ = [
     "RunSnapshot",
@@ -24,6 +25,7 @@ __all__ = [
     "create_run",
     "fail_stale",
     "fail_unsent",
+    "find_queued",
     "finish",
     "get_run",
     "heartbeat",
@@ -58,25 +60,18 @@ def _snapshot(run: JobRun) -> RunSnapshot:
                        run.max_attempts, run.priority, run.status, run.worker_id)
 
 
-def _event(session: Session, run: JobRun, event_type: str, **payload: Any) -> None:
-    append_event(session, entity_type="job", entity_id=run.id, event_type=event_type,
-                 payload={"operation": run.operation, **payload},
-                 batch_id=run.entity_id if run.entity_type == "batch" else None)
-
-
-def _cas(session: Session, run_id: str, *conditions: ColumnElement[bool],
-         **values: Any) -> JobRun | None:
-    """Compare-and-set: apply ``values`` if the row still matches; the updated row or None."""
-    result = session.execute(
-        update(JobRun).where(JobRun.id == run_id, *conditions)
-        .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
+def _move(session: Session, run_id: str, status: str, *guard: ColumnElement[bool],
+          note: dict[str, Any] | None = None, **values: Any) -> JobRun | None:
+    """Compare-and-set the job's status (with ``values``) if the row still matches ``guard``;
+    the updated row, or None when another worker or sweep got there first."""
     run = session.get(JobRun, run_id)
-    assert run is not None
-    session.refresh(run)
-    return run
+    if run is None:
+        return None
+    scope = {"batch_id": run.entity_id if run.entity_type == "batch" else None}
+    moved = set_status(session, run, status, entity_type="job", label="job", guard=guard,
+                       values=values, strict=False, scope=scope,
+                       payload={"operation": run.operation, **(note or {})})
+    return run if moved else None
 
 
 def create_run(session: Session, *, operation: str, arguments: dict[str, Any], priority: str,
@@ -86,8 +81,17 @@ def create_run(session: Session, *, operation: str, arguments: dict[str, Any], p
                  status="queued", attempts=0)
     session.add(run)
     session.flush()
-    _event(session, run, "job.queued", priority=priority)
+    append_event(session, entity_type="job", entity_id=run.id, event_type="job.created",
+                 payload={"operation": operation, "status": run.status, "priority": priority},
+                 batch_id=entity_id if entity_type == "batch" else None)
     return run
+
+
+def find_queued(session: Session, *, operation: str, entity_id: str) -> str | None:
+    """The id of a job of ``operation`` on ``entity_id`` still waiting to start, if any."""
+    query = select(JobRun.id).where(JobRun.operation == operation,
+                                    JobRun.entity_id == entity_id, JobRun.status == "queued")
+    return session.scalars(query.order_by(JobRun.created_at).limit(1)).first()
 
 
 def get_run(session: Session, run_id: str) -> RunSnapshot | None:
@@ -102,12 +106,10 @@ def claim(session: Session, run_id: str, *, worker_id: str) -> RunSnapshot | Non
     failed or cancelled does nothing. Dead leases are turned back into ``queued`` by the
     recovery sweep, the one place that decides between another attempt and giving up.
     """
-    run = _cas(session, run_id, JobRun.status == "queued", status="running",
-               worker_id=worker_id, heartbeat_at=utcnow(), attempts=JobRun.attempts + 1)
-    if run is None:
-        return None
-    _event(session, run, "job.started", attempt=run.attempts, worker=worker_id)
-    return _snapshot(run)
+    run = _move(session, run_id, "running", JobRun.status == "queued",
+                note={"worker": worker_id}, worker_id=worker_id, heartbeat_at=utcnow(),
+                attempts=JobRun.attempts + 1)
+    return None if run is None else _snapshot(run)
 
 
 def heartbeat(session: Session, run_id: str, worker_id: str) -> bool:
@@ -125,45 +127,30 @@ def finish(session: Session, run_id: str, *, worker_id: str, status: str,
 
     A job done after a retry keeps the error that caused the retry, for the operator.
     """
-    values: dict[str, Any] = {"status": status}
-    if error is not None:
-        values["last_error"] = error
-    run = _cas(session, run_id, JobRun.status == "running", JobRun.worker_id == worker_id,
-               **values)
-    if run is None:
-        return False
-    _event(session, run, f"job.{status}", attempts=run.attempts, error=error)
-    return True
+    values: dict[str, Any] = {} if error is None else {"last_error": error}
+    return _move(session, run_id, status, JobRun.status == "running",
+                 JobRun.worker_id == worker_id, note={"error": error}, **values) is not None
 
 
 def release(session: Session, run_id: str, *, worker_id: str, error: str,
             refund_attempt: bool = False) -> RunSnapshot | None:
     """Hand a held job back to the queue (a retry, or a worker shutting down)."""
     attempts = JobRun.attempts - 1 if refund_attempt else JobRun.attempts
-    run = _cas(session, run_id, JobRun.status == "running", JobRun.worker_id == worker_id,
-               status="queued", worker_id=None, last_error=error, attempts=attempts)
-    if run is None:
-        return None
-    _event(session, run, "job.retrying", attempts=run.attempts, error=error)
-    return _snapshot(run)
+    run = _move(session, run_id, "queued", JobRun.status == "running",
+                JobRun.worker_id == worker_id, note={"error": error}, worker_id=None,
+                last_error=error, attempts=attempts)
+    return None if run is None else _snapshot(run)
 
 
 def cancel(session: Session, run_id: str) -> bool:
     """Cancel a job that has not started; its queue message will then do nothing."""
-    run = _cas(session, run_id, JobRun.status == "queued", status="cancelled")
-    if run is None:
-        return False
-    _event(session, run, "job.cancelled", attempts=run.attempts)
-    return True
+    return _move(session, run_id, "cancelled", JobRun.status == "queued") is not None
 
 
 def fail_unsent(session: Session, run_id: str, *, error: str) -> bool:
     """Fail a queued job whose message could not be sent (the caller was told it failed)."""
-    run = _cas(session, run_id, JobRun.status == "queued", status="failed", last_error=error)
-    if run is None:
-        return False
-    _event(session, run, "job.failed", attempts=run.attempts, error=error)
-    return True
+    return _move(session, run_id, "failed", JobRun.status == "queued", note={"error": error},
+                 last_error=error) is not None
 
 
 def stale_running(session: Session, *, stale_after: float) -> list[RunSnapshot]:
@@ -181,21 +168,13 @@ def _stale_lease(snap: RunSnapshot, stale_after: float) -> list[ColumnElement[bo
 
 def requeue_stale(session: Session, snap: RunSnapshot, *, stale_after: float) -> bool:
     reason = f"worker {snap.worker_id} stopped heartbeating during attempt {snap.attempts}"
-    run = _cas(session, snap.id, *_stale_lease(snap, stale_after), status="queued",
-               worker_id=None, last_error=reason)
-    if run is None:
-        return False
-    _event(session, run, "job.retrying", attempts=run.attempts, error=reason)
-    return True
+    return _move(session, snap.id, "queued", *_stale_lease(snap, stale_after),
+                 note={"error": reason}, worker_id=None, last_error=reason) is not None
 
 
 def fail_stale(session: Session, snap: RunSnapshot, *, stale_after: float, reason: str) -> bool:
-    run = _cas(session, snap.id, *_stale_lease(snap, stale_after), status="failed",
-               last_error=reason)
-    if run is None:
-        return False
-    _event(session, run, "job.failed", attempts=run.attempts, error=reason)
-    return True
+    return _move(session, snap.id, "failed", *_stale_lease(snap, stale_after),
+                 note={"error": reason}, last_error=reason) is not None
 
 
 def lost_queued(session: Session, *, older_than: float) -> list[RunSnapshot]:
@@ -207,5 +186,8 @@ def lost_queued(session: Session, *, older_than: float) -> list[RunSnapshot]:
 
 def touch_queued(session: Session, run_id: str, *, older_than: float) -> bool:
     """Stamp a queued job as re-sent; False if another sweep (or a worker) got there first."""
-    return _cas(session, run_id, JobRun.status == "queued",
-                JobRun.updated_at <= _ago(older_than)) is not None
+    result = session.execute(
+        update(JobRun).where(JobRun.id == run_id, JobRun.status == "queued",
+                             JobRun.updated_at <= _ago(older_than))
+        .values(updated_at=utcnow()).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

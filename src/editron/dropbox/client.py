@@ -6,7 +6,7 @@
 a plain HTTPS URL (valid about four hours, no token needed) that the ordinary ingest download
 fetches, so Dropbox files get the same resume, retries and SHA-256 as any other source.
 
-Requests, retries and error summaries come from ``ingest/dropbox_http.py`` (shared with the
+Requests, retries and error summaries come from ``dropbox/http.py`` (shared with the
 uploads in ``render/destinations/dropbox.py``): connection errors, 429 and 5xx wait with
 exponential backoff (or ``Retry-After``); other answers fail at once with Dropbox's
 ``error_summary``. The access token goes in the ``Authorization`` header only and is
@@ -22,40 +22,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from editron.errors import DownloadError, IngestError, InputError
-from editron.ingest.dropbox_http import DEFAULT_API_HOST, DropboxHttp, check_host, json_answer
+from editron.dropbox.http import DEFAULT_API_HOST, DropboxHttp, check_host, json_answer
+from editron.errors import (
+    DropboxApiError,
+    DropboxCursorReset,
+    DropboxUnavailableError,
+    InputError,
+)
 
 if TYPE_CHECKING:
     from editron.config import Settings
 
-__all__ = [
-    "DropboxApiError",
-    "DropboxClient",
-    "DropboxCursorReset",
-    "DropboxEntry",
-    "DropboxUnavailableError",
-    "FolderListing",
-]
+__all__ = ["DropboxClient", "DropboxEntry", "FolderListing"]
 
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 2000  # entries per list_folder answer (Dropbox's maximum)
 MAX_PAGES = 10_000  # a listing that never ends is a server fault, not a big folder
-
-
-class DropboxApiError(IngestError):
-    """Dropbox refused a request (bad token, missing folder, ...); carries its summary."""
-
-    def __init__(self, message: str, *, summary: str = "", path: str | None = None) -> None:
-        super().__init__(message, path=path)
-        self.summary = summary
-
-
-class DropboxCursorReset(DropboxApiError):
-    """The saved cursor expired (``reset``): the folder must be listed again from the start."""
-
-
-class DropboxUnavailableError(DownloadError):
-    """Dropbox did not answer usefully after every retry."""
 
 
 @dataclass(frozen=True, slots=True)

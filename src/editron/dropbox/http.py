@@ -8,8 +8,8 @@ answer is handed to the caller at once with Dropbox's ``error_summary``. The hos
 operator's configuration, not from users, so they are not put through ``netguard``. The access
 token goes in the ``Authorization`` header only: never in a message, a log line or a repr.
 
-It lives in ``ingest`` so that both ``ingest/dropbox_api.py`` and
-``render/destinations/dropbox.py`` (``render`` may import ``ingest``, not the other way) use it.
+Both ``dropbox/client.py`` (watched folders) and ``render/destinations/dropbox.py`` (uploads)
+use it.
 """
 
 from __future__ import annotations

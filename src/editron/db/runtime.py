@@ -1,4 +1,6 @@
-"""Process-wide plumbing the services share: settings, the migrated database, event helpers."""
+"""Process-wide database plumbing every layer above db shares: ``ready`` (home folders made,
+schema migrated, once per database URL) and ``db`` (one transaction against the configured
+database)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from editron.config import Settings, get_settings
 from editron.db.migrate import upgrade
 from editron.db.session import session_scope
 
-__all__ = ["db", "ready"]
+__all__ = ["db", "ping", "ready"]
 
 _migrated: set[str] = set()
 _lock = threading.Lock()
@@ -36,3 +39,9 @@ def db(settings: Settings) -> Iterator[Session]:
     """One transaction against the configured database."""
     with session_scope(settings.resolved_database_url) as session:
         yield session
+
+
+def ping(settings: Settings) -> None:
+    """Raise DatabaseError unless the configured database answers a trivial query."""
+    with db(settings) as session:
+        session.execute(text("SELECT 1"))

@@ -1,0 +1,63 @@
+"""API tokens for the HTTP API and MCP over HTTP: made once and shown once, listed, revoked,
+and checked on every request."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from editron.config import Settings
+from editron.db import repos
+from editron.db.models import ApiToken
+from editron.db.runtime import db, ready
+
+__all__ = ["NewToken", "TokenPublic", "authenticate", "create_token", "list_tokens",
+           "revoke_token"]
+
+
+class TokenPublic(BaseModel):
+    """A token as anyone may see it: never its value."""
+
+    id: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+    @classmethod
+    def of(cls, row: ApiToken) -> TokenPublic:
+        return cls(id=row.id, name=row.name, created_at=row.created_at,
+                   last_used_at=row.last_used_at, revoked_at=row.revoked_at)
+
+
+class NewToken(TokenPublic):
+    """A token just made: its value is in this document and nowhere else, ever."""
+
+    token: str
+
+
+def create_token(*, name: str, settings: Settings | None = None) -> NewToken:
+    settings = ready(settings)
+    with db(settings) as session:
+        row, plain = repos.tokens.create_token(session, name=name)
+        return NewToken(token=plain, **TokenPublic.of(row).model_dump())
+
+
+def list_tokens(*, include_revoked: bool = True, settings: Settings | None = None
+                ) -> list[TokenPublic]:
+    settings = ready(settings)
+    with db(settings) as session:
+        return [TokenPublic.of(t) for t in
+                repos.tokens.list_tokens(session, include_revoked=include_revoked)]
+
+
+def revoke_token(token_id: str, *, settings: Settings | None = None) -> TokenPublic:
+    settings = ready(settings)
+    with db(settings) as session:
+        return TokenPublic.of(repos.tokens.revoke_token(session, token_id))
+
+
+def authenticate(token: str, *, settings: Settings) -> TokenPublic | None:
+    """The live token with this value (its last use stamped), or None."""
+    with db(settings) as session:
+        row = repos.tokens.verify_token(session, token)
+        return None if row is None else TokenPublic.of(row)
