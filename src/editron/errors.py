@@ -7,7 +7,8 @@ translated into these at the boundary, carrying the file or URL and the reason::
     ├── InputError                    the caller asked for something invalid (exit 2, HTTP 422)
     │   ├── UnsupportedSourceError    unknown scheme, malformed URL, missing path
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
-    │   └── InvalidStateError         not allowed in the entity's current status (HTTP 409)
+    │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
+    │   └── ExportUnavailableError    this export format cannot express this timeline (its rate)
     ├── NotFoundError                 no entity with that id (HTTP 404)
     ├── LimitExceededError            batch or archive larger than the configured limit
     ├── IngestError                   a batch could not be brought in
@@ -29,6 +30,7 @@ __all__ = [
     "DatabaseError",
     "DownloadError",
     "EditronError",
+    "ExportUnavailableError",
     "IngestError",
     "InputError",
     "InvalidStateError",
@@ -73,6 +75,11 @@ class UnsafeURLError(InputError):
 
 class InvalidStateError(InputError):
     """The entity is not in a status that allows the operation."""
+
+
+class ExportUnavailableError(InputError):
+    """One export format cannot express a timeline (CMX3600 has no 15 fps timecode); the
+    other formats are still written."""
 
 
 class NotFoundError(EditronError):
