@@ -64,7 +64,7 @@ def test_each_format_says_whether_it_can_express_a_rate(rate: FrameRate) -> None
             assert export_timeline(tl, fmt) is not None
         else:
             assert str(rate) in reason
-            with pytest.raises(ExportUnavailableError, match=fmt):
+            with pytest.raises(ExportUnavailableError, match="cannot express"):
                 export_timeline(tl, fmt)
 
 

@@ -66,7 +66,7 @@ def _edit(arguments: dict[str, Any], settings: Settings) -> None:
         include_captions=arguments.get("include_captions"),
         imovie_project=arguments.get("imovie_project"), variants=arguments.get("variants"),
         duration=arguments.get("duration"), music_path=arguments.get("music_path"),
-        settings=settings)
+        start_tc=arguments.get("start_tc"), settings=settings)
 
 
 register_operation("generate_video_edits", _edit)

@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 PathMode = Literal["absolute", "relative"]
+EXPORT_LABELS = {"edl": "the EDL (CMX3600)", "fcpxml": "the FCPXML (Final Cut Pro)",
+                 "xmeml": "the Premiere XML (xmeml)", "otio": "the OTIO timeline"}
 
 
 class Exporter:
@@ -89,5 +91,8 @@ def export_timeline(timeline: Timeline, fmt: str, *, path_mode: PathMode = "abso
     exporter = EXPORTERS[key]
     reason = exporter.unavailable(timeline)
     if reason is not None:
-        raise ExportUnavailableError(f"{key} cannot express {timeline.name!r}: {reason}")
+        from editron.edit.conform import title
+
+        raise ExportUnavailableError(f"{EXPORT_LABELS.get(key, key)} cannot express "
+                                     f"{title(timeline)!r}: {reason}")
     return exporter.export(timeline, path_mode=path_mode, relative_to=relative_to)
