@@ -67,6 +67,10 @@ def test_each_ratio_is_its_own_timeline(fmt: str) -> None:
     texts = {r: str(export_timeline(_timeline("standard", r), fmt)) for r in ("16:9", "9:16",
                                                                            "1:1")}
     assert len(set(texts.values())) == 3
+    if fmt == "edl":  # the reframe the render makes, in the comments of each event
+        assert "* REFRAME 16:9 1920X1080: WHOLE FRAME" in texts["16:9"]
+        assert "* REFRAME 9:16 1080X1920: CROP 606X1080" in texts["9:16"]
+        assert "* PAN: TO X " in texts["9:16"] and "* REFRAME 1:1 1080X1080" in texts["1:1"]
     if fmt == "xmeml":
         for ratio, text in texts.items():
             w, h = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}[ratio]

@@ -45,6 +45,9 @@ def render_session(doc: EditSessionPublic) -> None:
     if doc.exports.get("folder"):
         console.print(f"timelines (OTIO, FCPXML, Premiere XML, EDL, captions): "
                       f"{doc.exports['folder']}")
+    for err in doc.exports.get("errors", []):
+        console.print(f"not written: {err['format']} {err['aspect_ratio']} v{err['variant']}: "
+                      f"{err['error']}")
 
 
 def run_edit(batch_id: str, *, deliverable: str, ratios: str | None, captions: bool | None,
