@@ -104,7 +104,7 @@ def _card(row: Mapping[str, Any], root: Path) -> str:
     e = html.escape
     name = row["stem"]
     poster = row.get("poster")
-    picture = (f'<img src="posters/{e(poster)}" alt="poster of {e(name)}" width="{POSTER_WIDTH}">'
+    picture = (f'<img src="posters/{e(poster)}" alt="poster of {e(name)}">'
                if poster else '<div class="none">no poster</div>')
     links = []
     if row["video"] is not None:
@@ -129,7 +129,8 @@ def _card(row: Mapping[str, Any], root: Path) -> str:
 _STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;background:#fafafa;color:#222}"
           ".grid{display:flex;flex-wrap:wrap;gap:1.5em}.card{background:#fff;padding:1em;"
           "border:1px solid #ddd;border-radius:6px;width:340px}.card img{display:block;"
-          "max-width:100%;height:auto;background:#000}.none{height:180px;background:#eee}"
+          "max-width:100%;max-height:360px;margin:auto;background:#000}"
+          ".none{height:180px;background:#eee}"
           "dt{font-weight:600;float:left;width:6.5em}dd{margin:0 0 .3em 6.5em}"
           ".pass{color:#1a7f37}.fail{color:#b42318}")
 
