@@ -11,6 +11,7 @@ statuses with one table (``api/errors.py``)::
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
     │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
     │   ├── ConfigError               a setting or the home folder cannot be used as given
+    │   ├── ExportUnavailableError    this export format cannot express this timeline (its rate)
     │   └── WebhookSignatureError     a webhook whose signature is missing or wrong (HTTP 403)
     ├── NotFoundError                 no entity with that id (exit 2, HTTP 404)
     ├── LimitExceededError            batch, archive or body larger than allowed (HTTP 413)
@@ -49,6 +50,7 @@ __all__ = [
     "DropboxCursorReset",
     "DropboxUnavailableError",
     "EditronError",
+    "ExportUnavailableError",
     "IngestError",
     "InputError",
     "InvalidStateError",
@@ -113,6 +115,13 @@ class ConfigError(InputError):
     """A setting, or the home folder it names, cannot be used as configured."""
 
     code = "config"
+
+
+class ExportUnavailableError(InputError):
+    """One export format cannot express a timeline (CMX3600 has no 15 fps timecode); the
+    other formats are still written."""
+
+    code = "export_unavailable"
 
 
 class WebhookSignatureError(InputError):

@@ -43,7 +43,8 @@ def test_edit_session_over_http(event_client: Http, analysed_event: AnalysedEven
     batch_id = analysed_event.batch_id
     made = http.post(f"/api/batches/{batch_id}/edit-sessions",
                      json={"deliverable_type": "social", "aspect_ratios": ["16:9", "9:16"],
-                           "reference_style": "energetic"}, headers=auth)
+                           "reference_style": "energetic", "start_tc": "00:59:59:00"},
+                     headers=auth)
     assert made.status_code == 202, made.text
     accepted = made.json()
     assert accepted["status"] == "queued" and accepted["id"] == accepted["job_id"]
@@ -63,6 +64,7 @@ def test_edit_session_over_http(event_client: Http, analysed_event: AnalysedEven
     assert fcpxml.headers["content-type"].startswith("application/xml")
     assert fcpxml.headers["content-disposition"] == 'attachment; filename="social_16x9.fcpxml"'
     assert fcpxml.text.lstrip().startswith("<?xml") and "<fcpxml" in fcpxml.text
+    assert 'tcStart="3599s"' in fcpxml.text, "the requested record start (25 fps)"
     storage = str(analysed_event.settings.storage_dir)
     assert storage in fcpxml.text
     relative = http.get(f"{exports}/fcpxml", params={"ratio": "16:9", "paths": "relative"},
@@ -103,7 +105,8 @@ def test_edit_errors_are_problems(event_client: Http, analysed_event: AnalysedEv
     for body in ({"deliverable_type": "trailer"}, {"deliverable_type": "recap", "variants": 0},
                  {"deliverable_type": "recap", "aspect_ratios": ["4:3"]},
                  {"deliverable_type": "recap", "duration": 9000},
-                 {"deliverable_type": "recap", "music_path": "/etc/passwd"}, {}):
+                 {"deliverable_type": "recap", "music_path": "/etc/passwd"},
+                 {"deliverable_type": "recap", "start_tc": "one o'clock"}, {}):
         bad = http.post(batch, json=body, headers=auth)
         assert bad.status_code == 422, (body, bad.text)
         assert bad.headers["content-type"] == "application/problem+json"

@@ -147,9 +147,12 @@ def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
     doc = json.loads(result.stdout)
     assert doc["preview_paths"] and Path(doc["preview_paths"]["9:16 v1"]).is_file()
     result = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "social",
-                                 "--ratios", "9:16", "--no-captions", "--no-preview", "--json"])
+                                 "--ratios", "9:16", "--no-captions", "--no-preview",
+                                 "--start-tc", "00:00:10:00", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
+    edl = next(Path(f["path"]) for f in doc["exports"]["files"] if f["format"] == "edl")
+    assert "\nFCM: NON-DROP FRAME\n" in edl.read_text() and " 00:00:10:00 " in edl.read_text()
     assert doc["status"] == "needsreview" and doc["timelines"][0]["aspect_ratio"] == "9:16"
     assert doc["timelines"][0]["captions"] == []
     clip = doc["timelines"][0]["clips"][0]
@@ -162,6 +165,9 @@ def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
     assert "<fcpxml" in out.read_text()
     bad = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "trailer"])
     assert bad.exit_code == 2 and "unknown deliverable" in bad.stderr
+    bad = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "social",
+                              "--start-tc", "10 o'clock"])
+    assert bad.exit_code == 2 and "not a timecode" in bad.stderr
 
 
 def test_cli_edit_and_render_through_the_queue(analysed_event: AnalysedEvent, tmp_path: Path,

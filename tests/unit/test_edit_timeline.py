@@ -111,8 +111,16 @@ def test_timeline_document_round_trips_and_upgrades() -> None:
     ev = make_event(files=2, seconds=30.0, fps=23.976)
     tl = _timelines(ev, music_path="/m/bed.wav", music_beats=[1.0, 2.0])[1]
     doc = tl.to_dict()
-    assert doc["schema_version"] == 2 and doc["rate"] == {"num": 24000, "den": 1001}
+    assert doc["schema_version"] == 3 and doc["rate"] == {"num": 24000, "den": 1001}
     assert Timeline.from_dict(doc) == tl
+    # v2 had no record start, revision or per-file timecode and channels
+    v2 = {k: v for k, v in doc.items() if k not in ("start_timecode", "revision")}
+    v2.update(schema_version=2, media={k: {f: x for f, x in m.items()
+                                          if f not in ("timecode", "audio_channels")}
+                                       for k, m in doc["media"].items()})
+    from_v2 = Timeline.from_dict(v2)
+    assert from_v2.start_timecode == "01:00:00:00" and from_v2.revision == 1
+    assert all(m.timecode is None and m.audio_channels == 2 for m in from_v2.media.values())
     old = {k: v for k, v in doc.items() if k != "rate"}
     old.update(schema_version=1, fps=23.976,
                clips=[{k: v for k, v in c.items() if k != "max_crop_step"} for c in doc["clips"]])

@@ -1,4 +1,5 @@
-"""Golden files for every export format. Regenerate with ``UPDATE_GOLDEN=1 pytest``."""
+"""Golden files for every export format in every ratio. Regenerate with
+``UPDATE_GOLDEN=1 pytest tests/unit/test_export_golden.py`` and read the diff before committing."""
 
 from __future__ import annotations
 
@@ -27,10 +28,12 @@ def _timeline(style: str, ratio: str) -> Timeline:
     bp = build_blueprints(ev.analysis, brief, deliverable="recap", variants=1, duration=20.0,
                           style=preset, media=ev.media)[0]
     brand = default_brand(font_path="/fonts/SourceSansPro-Semibold.ttf", primary_color="#F5F5F5",
-                          accent_color="#FFC400")
+                          accent_color="#FFC400", title_card="Gala Night 2026",
+                          lower_third="Live from the main stage", logo_path="/media/brand/logo.png")
     tl = build_timelines(bp, aspect_ratios=[ratio], analysis=ev.analysis, media=ev.media,
                          style=preset, brand=brand, include_captions=True,
-                         project_name="Gala Night")[0]
+                         project_name="Gala Night", music_path="/media/music/bed.wav",
+                         music_beats=[0.5 * i for i in range(80)])[0]
     assert len(tl.captions) >= 2
     return tl
 
@@ -49,10 +52,30 @@ def test_every_format_has_a_golden_test() -> None:
     assert set(FORMATS) == set(EXPORTERS)
 
 
+@pytest.mark.parametrize("ratio", ["16:9", "9:16", "1:1"])
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_vertical_recap_matches_golden(fmt: str) -> None:
-    tl = _timeline("standard", "9:16")
-    _check(f"recap_9x16.{EXPORTERS[fmt].EXTENSION}", export_timeline(tl, fmt))
+def test_recap_matches_golden_in_every_ratio(fmt: str, ratio: str) -> None:
+    tl = _timeline("standard", ratio)
+    name = f"recap_{ratio.replace(':', 'x')}.{EXPORTERS[fmt].EXTENSION}"
+    _check(name, export_timeline(tl, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["xmeml", "fcpxml", "edl"])
+def test_each_ratio_is_its_own_timeline(fmt: str) -> None:
+    """The 9:16 and 1:1 exports are not the 16:9 one renamed (the frame size and the reframe
+    differ), and the sequence says its frame size."""
+    texts = {r: str(export_timeline(_timeline("standard", r), fmt)) for r in ("16:9", "9:16",
+                                                                           "1:1")}
+    assert len(set(texts.values())) == 3
+    if fmt == "edl":  # the reframe the render makes, in the comments of each event
+        assert "* REFRAME 16:9 1920X1080: WHOLE FRAME" in texts["16:9"]
+        assert "* REFRAME 9:16 1080X1920: CROP 606X1080" in texts["9:16"]
+        assert "* PAN: TO X " in texts["9:16"] and "* REFRAME 1:1 1080X1080" in texts["1:1"]
+    if fmt == "xmeml":
+        for ratio, text in texts.items():
+            w, h = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}[ratio]
+            chars = "<samplecharacteristics>" in text and f"<width>{w}</width>" in text
+            assert chars and f"<height>{h}</height>" in text, ratio
 
 
 @pytest.mark.parametrize("fmt", ["otio", "fcpxml", "xmeml"])

@@ -41,3 +41,63 @@ def test_media_urls_absolute_and_relative() -> None:
     (10, 24000, 1001, "10010/24000s"), (1, 60000, 1001, "1001/60000s")])
 def test_fcpx_time_is_an_exact_rational(frames: int, num: int, den: int, text: str) -> None:
     assert fcpx_time(frames, FrameRate(num, den)) == text
+
+
+ALL_RATES = [FrameRate(24000, 1001), FrameRate(24), FrameRate(25), FrameRate(30000, 1001),
+             FrameRate(30), FrameRate(50), FrameRate(60000, 1001), FrameRate(60),
+             FrameRate(12), FrameRate(15), FrameRate(20), FrameRate(48), FrameRate(120)]
+
+
+@pytest.mark.parametrize("rate", ALL_RATES, ids=str)
+def test_each_format_says_whether_it_can_express_a_rate(rate: FrameRate) -> None:
+    from dataclasses import replace
+
+    from editron.errors import ExportUnavailableError
+
+    tl = replace(TL, rate=rate)
+    no_timecode = rate.num in (12, 15, 20, 120)
+    for fmt, exporter in EXPORTERS.items():
+        reason = exporter.unavailable(tl)
+        expected = (fmt == "edl" and no_timecode) or (fmt == "fcpxml" and rate.num == 120)
+        assert (reason is not None) == expected, (fmt, str(rate), reason)
+        if reason is None:
+            assert export_timeline(tl, fmt) is not None
+        else:
+            assert str(rate) in reason
+            with pytest.raises(ExportUnavailableError, match="cannot express"):
+                export_timeline(tl, fmt)
+
+
+def test_fcpxml_holds_slow_rates_in_a_project_rate_that_keeps_every_frame() -> None:
+    from editron.edit.exporters.fcpxml import project_rate
+
+    assert project_rate(FrameRate(15)) == FrameRate(30)
+    assert project_rate(FrameRate(12)) == FrameRate(24)
+    assert project_rate(FrameRate(20)) == FrameRate(60)
+    assert project_rate(FrameRate(30000, 1001)) == FrameRate(30000, 1001)
+    assert project_rate(FrameRate(120)) is None
+
+
+def test_names_reels_and_titles_follow_one_rule() -> None:
+    from dataclasses import replace
+
+    from editron.edit.conform import clip_label, reel_names, title
+
+    media = {"a": MediaInfo("a", "/m/Keynote.Stage A.mov", 30.0, 25.0, 1920, 1080,
+                            timecode="10:00:00:00"),
+             "b": MediaInfo("b", "/n/keynote-stage-a.mp4", 30.0, 25.0, 1920, 1080),
+             "c": MediaInfo("c", "/n/GOPR0042.MP4", 30.0, 25.0, 1920, 1080)}
+    clips = (Clip("a", 0, 10, 0), Clip("b", 25, 35, 10), Clip("c", 0, 10, 20))
+    tl = replace(TL, clips=clips, media=media, variant=2, aspect_ratio="9:16", revision=3)
+    assert reel_names(tl) == {"a": "KEYNOTE", "b": "KEYNO_02", "c": "GOPR0042"}
+    assert title(tl) == "Demo social-2 9x16 r3"
+    assert clip_label(tl, clips[0]) == "Keynote.Stage A 10:00:00:00"
+    assert clip_label(tl, clips[1]) == "keynote-stage-a 00:00:01:00"
+
+
+def test_story_items_match_the_render_brand_layer() -> None:
+    from editron.edit.exporters import fcpxml_story
+    from editron.render import graph
+
+    assert fcpxml_story.LOWER_THIRD_SECONDS == graph.LOWER_THIRD_SECONDS
+    assert fcpxml_story.LOGO_WIDTH_SHARE == graph.LOGO_WIDTH_SHARE

@@ -21,12 +21,15 @@ from editron.services.edit import (
     get_edit_session,
     request_edit,
 )
+from editron.services.package import export_package
 from editron.services.render import render_previews
 from editron.services.sessions import list_edit_sessions_public
 
 __all__ = ["register", "render_session", "run_edit"]
 
 console = Console()
+StartTc = Annotated[str, typer.Option("--start-tc", help="Record timecode of the first frame "
+                                      "in every export (drop-frame at 29.97 and 59.94).")]
 
 
 def render_session(doc: EditSessionPublic) -> None:
@@ -42,16 +45,20 @@ def render_session(doc: EditSessionPublic) -> None:
     if doc.exports.get("folder"):
         console.print(f"timelines (OTIO, FCPXML, Premiere XML, EDL, captions): "
                       f"{doc.exports['folder']}")
+    for err in doc.exports.get("errors", []):
+        console.print(f"not written: {err['format']} {err['aspect_ratio']} v{err['variant']}: "
+                      f"{err['error']}")
 
 
 def run_edit(batch_id: str, *, deliverable: str, ratios: str | None, captions: bool | None,
              style: str | None, variants: int | None, duration: float | None,
-             project: str | None = None, music: str | None = None) -> EditSessionPublic:
+             project: str | None = None, music: str | None = None,
+             start_tc: str | None = None) -> EditSessionPublic:
     with RichProgress() as progress:
         return generate_video_edits(
             batch_id=batch_id, deliverable_type=deliverable, aspect_ratios=ratios,
             reference_style=style, include_captions=captions, imovie_project=project,
-            variants=variants, duration=duration, music_path=music,
+            variants=variants, duration=duration, music_path=music, start_tc=start_tc,
             progress=lambda stage, done: progress.on_step(f"edit {deliverable}", done * 100,
                                                           100, detail=stage))
 
@@ -74,6 +81,7 @@ def register(app: typer.Typer) -> None:
         project: Annotated[str | None, typer.Option(
             help="Project name written into the exported timelines.")] = None,
         music: Annotated[str | None, typer.Option(help="Music bed audio file.")] = None,
+        start_tc: StartTc = "01:00:00:00",
         preview: Annotated[bool, typer.Option(
             "--preview/--no-preview", help="Render a small review preview of each timeline "
             "from the proxies.")] = True,
@@ -91,7 +99,7 @@ def register(app: typer.Typer) -> None:
                                       aspect_ratios=ratios, reference_style=style,
                                       include_captions=captions, imovie_project=project,
                                       variants=variants, duration=duration, music_path=music,
-                                      settings=settings)
+                                      start_tc=start_tc, settings=settings)
                 if not wait:
                     emit({"job_id": job_id, "batch_id": batch_id, "status": "queued"},
                          as_json=True)
@@ -105,7 +113,8 @@ def register(app: typer.Typer) -> None:
             else:
                 doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios,
                                captions=captions, style=style, variants=variants,
-                               duration=duration, project=project, music=music)
+                               duration=duration, project=project, music=music,
+                               start_tc=start_tc)
             if preview:
                 with console.status("rendering review previews…"):
                     render_previews(doc.session_id)
@@ -115,21 +124,39 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def export(
         session_id: str,
-        fmt: Annotated[str, typer.Option("--format",
-                                         help="otio, fcpxml, xmeml, edl, srt, vtt or ass.")],
-        out: Annotated[Path, typer.Option(help="A file (one timeline) or a folder.")],
+        fmt: Annotated[str | None, typer.Option(
+            "--format", help="otio, fcpxml, xmeml, edl, srt, vtt or ass.")] = None,
+        out: Annotated[Path | None, typer.Option(help="A file (one timeline) or a folder.")
+                       ] = None,
         ratio: Annotated[str | None, typer.Option(help="Only this aspect ratio.")] = None,
         variant: Annotated[int | None, typer.Option(min=1)] = None,
         relative: Annotated[bool, typer.Option(
             "--relative/--absolute", help="Media paths relative to the written file.")] = False,
+        start_tc: Annotated[str | None, typer.Option(
+            "--start-tc", help="Record timecode of the first frame (default: the "
+            "session's, 01:00:00:00).")] = None,
+        package: Annotated[Path | None, typer.Option(
+            help="Write a handoff package here: every format and ratio, the media, a README."
+        )] = None,
+        proxies: Annotated[bool, typer.Option(
+            "--proxies", help="With --package: the proxies instead of the originals.")] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Write an edit session's timelines for Final Cut, Premiere, Resolve or any OTIO tool."""
+        if package is not None:
+            with guarded():
+                made = export_package(session_id=session_id, out=package, proxies=proxies,
+                                      start_tc=start_tc)
+            emit(made, as_json=as_json,
+                 render=lambda: console.print(f"package: {made['package']} "
+                                              f"({len(made['files'])} timelines, "
+                                              f"{len(made['media'])} media files)"))
+            return
         with guarded():
-            if not str(out):
-                raise InputError("--out must name a file or a folder")
+            if fmt is None or out is None or not str(out):
+                raise InputError("name --format and --out (a file or a folder), or --package")
             paths = export_session(session_id=session_id, fmt=fmt, out=out, ratio=ratio,
-                                   variant=variant,
+                                   variant=variant, start_tc=start_tc,
                                    path_mode="relative" if relative else "absolute")
         doc = {"session_id": session_id, "format": fmt, "files": [str(p) for p in paths]}
 

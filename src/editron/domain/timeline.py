@@ -33,7 +33,7 @@ __all__ = [
     "Transition",
 ]
 
-TIMELINE_SCHEMA_VERSION = 2
+TIMELINE_SCHEMA_VERSION = 3
 
 # Editors expect NTSC rates as exact fractions; a float 29.97 drifts by a frame every ~33 s.
 _NTSC = {23.976: (24000, 1001), 29.97: (30000, 1001), 59.94: (60000, 1001),
@@ -103,6 +103,8 @@ class MediaInfo:
     has_audio: bool = True
     is_vfr: bool = False
     order: int = 0  # position in the event's chronology (capture time, else name)
+    timecode: str | None = None  # the first frame's timecode (the file's timecode track)
+    audio_channels: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +257,8 @@ class Timeline:
     style: str = ""
     brand: BrandPod | None = None
     music: MusicBed | None = None
+    start_timecode: str = "01:00:00:00"  # the record timecode of frame 0 in every export
+    revision: int = 1  # the session's revision: project names differ between revisions
     schema_version: int = TIMELINE_SCHEMA_VERSION
 
     @property
@@ -302,6 +306,8 @@ class Timeline:
             music=replace(MusicBed(**music), beats=tuple(music["beats"]),
                           ducking=tuple(DuckKeyframe(**d) for d in music["ducking"]))
             if music else None,
+            start_timecode=str(doc.get("start_timecode", "01:00:00:00")),
+            revision=int(doc.get("revision", 1)),
         )
 
 
@@ -316,7 +322,20 @@ def _upgrade_v1(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_v1}
+def _upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v2 exported from frame 0 with no source timecode: v3 adds the record start, the
+    session revision and each file's timecode and audio channels."""
+    out = dict(doc)
+    out["media"] = {k: {"timecode": None, "audio_channels": 2, **v}
+                    for k, v in out.get("media", {}).items()}
+    out.setdefault("start_timecode", "01:00:00:00")
+    out.setdefault("revision", 1)
+    out["schema_version"] = 3
+    return out
+
+
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_v1,
+                                                                    2: _upgrade_v2}
 
 
 def _exact(seconds: float) -> Fraction:

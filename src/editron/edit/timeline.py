@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from editron.domain.analysis import AnalysisResult
+from editron.domain.timecode import DEFAULT_START, timecode_to_frames
 from editron.domain.timeline import (
     Blueprint,
     BrandPod,
@@ -21,6 +22,7 @@ from editron.domain.timeline import (
     Transition,
 )
 from editron.edit.captions import build_captions, safe_area
+from editron.edit.conform import clip_label
 from editron.edit.music import plan_ducking, snap_to_beats
 from editron.edit.reframe import plan_reframe
 from editron.errors import InputError
@@ -47,11 +49,14 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
                     analysis: AnalysisResult, media: Mapping[str, MediaInfo],
                     style: StylePreset, brand: BrandPod | None = None,
                     include_captions: bool = True, project_name: str = "Editron",
-                    music_path: str | None = None, music_beats: Sequence[float] = ()
+                    music_path: str | None = None, music_beats: Sequence[float] = (),
+                    start_timecode: str = DEFAULT_START, revision: int = 1
                     ) -> list[Timeline]:
     """One timeline per aspect ratio, all cut identically from ``blueprint``; with a music
-    bed (``music_path`` and its ``music_beats`` in seconds) the cuts first snap to the beats."""
+    bed (``music_path`` and its ``music_beats`` in seconds) the cuts first snap to the beats.
+    Every export of them starts at ``start_timecode``; clips are named by file and moment."""
     rate = blueprint.rate
+    timecode_to_frames(start_timecode, rate)  # refuse a bad start before any work
     missing = sorted({m.file_id for m in blueprint.moments} - set(media))
     if missing:
         raise InputError(f"the blueprint uses files with no media info: {', '.join(missing)}")
@@ -71,13 +76,11 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
         kind = "cut" if i == 0 or style.transition == "cut" else style.transition
         base.append(Clip(
             file_id=m.file_id, source_start=m.source_start, source_end=end, record_start=record,
-            name=f"{i + 1:02d} {m.file_id}",
             transition_in=Transition(kind, 0 if kind == "cut" else
                                      min(trans_frames, (end - m.source_start) // 2)),
             audio=info.has_audio,
         ))
         record += end - m.source_start
-    name = project_name if blueprint.variant <= 1 else f"{project_name} v{blueprint.variant}"
     out: list[Timeline] = []
     for ratio in aspect_ratios:
         key = parse_ratio(ratio)
@@ -96,12 +99,15 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
                 beats=tuple(sorted({rate.frames(b) for b in music_beats if b >= 0})),
                 ducking=plan_ducking(speech, rate=rate, total_frames=record),
             )
-        out.append(Timeline(
-            name=name, deliverable=blueprint.deliverable, variant=blueprint.variant,
+        tl = Timeline(
+            name=project_name, deliverable=blueprint.deliverable, variant=blueprint.variant,
             aspect_ratio=key, width=width, height=height, rate=rate, clips=clips,
             media={fid: media[fid] for fid in dict.fromkeys(c.file_id for c in clips)},
             captions=captions, style=style.name, brand=brand, music=music,
-        ))
+            start_timecode=start_timecode, revision=revision,
+        )
+        out.append(replace(tl, clips=tuple(replace(c, name=clip_label(tl, c))
+                                           for c in tl.clips)))
     return out
 
 

@@ -153,12 +153,17 @@ def build_server(settings: Settings | None = None) -> MCPServer:
         variants: Annotated[int | None, Field(ge=1, le=10)] = None,
         duration: Annotated[float | None, Field(ge=1, le=600,
                                                 description="Seconds.")] = None,
+        start_tc: Annotated[str | None, Field(
+            pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$",
+            description="Record timecode of the first frame in the exports, e.g. "
+                        "01:00:00:00 (the default).")] = None,
     ) -> dict[str, Any]:
         options: dict[str, Any] = {
             "batch_id": batch_id, "deliverable_type": deliverable_type,
             "aspect_ratios": aspect_ratios, "reference_style": reference_style,
             "include_captions": include_captions, "imovie_project": imovie_project,
-            "variants": variants, "duration": duration, "settings": settings}
+            "variants": variants, "duration": duration, "start_tc": start_tc,
+            "settings": settings}
         if settings.queue_url:  # a queue was asked for: workers assemble, like the CLI
             return {"batch_id": batch_id, "job_id": request_edit(**options),
                     "status": "queued"}

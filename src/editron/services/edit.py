@@ -9,8 +9,8 @@ The session folder is ``<batch>/edits/<session id>/`` and each file in it is nam
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +23,20 @@ from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
 from editron.domain.analysis import Brief
 from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
+from editron.domain.timecode import DEFAULT_START, parse_timecode
 from editron.domain.timeline import BrandPod, MediaInfo, Timeline
-from editron.edit.exporters import EXPORTERS, PathMode, export_timeline
+from editron.edit.exporters import PathMode, export_timeline
 from editron.edit.music import detect_beats
 from editron.edit.timeline import build_timelines, parse_ratio
 from editron.errors import EditronError, InputError, InvalidStateError
 from editron.jobs.app import enqueue
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
+from editron.services.timeline_exports import (
+    EXPORT_EXTENSIONS,
+    deliverable_filename,
+    write_exports,
+)
 from editron.story.blueprints import DELIVERABLES, build_blueprints
 from editron.story.styles import default_brand, get_style
 
@@ -62,13 +68,8 @@ class EditJob(JobPayload):
     variants: int | None = None
     duration: float | None = None
     music_path: str | None = None
+    start_tc: str | None = None
 DEFAULT_RATIOS = ("16:9", "9:16", "1:1")
-# Formats written beside every session; the editor picks the one their tool opens.
-SESSION_EXPORTS = ("otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass")
-EXPORT_EXTENSIONS = {"otio": "otio", "fcpxml": "fcpxml", "xmeml": "xml", "edl": "edl",
-                     "srt": "srt", "vtt": "vtt", "ass": "ass"}
-
-
 class EditSessionPublic(BaseModel):
     """The ``editron edit --json`` document (DESIGN.md CLI contract)."""
 
@@ -123,13 +124,6 @@ def _timeline_summary(tl: Timeline) -> dict[str, Any]:
     }
 
 
-def deliverable_filename(deliverable: str, variant: int, ratio: str, ext: str,
-                         *, variants: int = 1) -> str:
-    """``highlight-2_9x16.mp4``: the variant shows when the deliverable has several."""
-    stem = f"{deliverable}-{variant}" if variants > 1 else deliverable
-    return f"{stem}_{ratio.replace(':', 'x')}.{ext}"
-
-
 def _media_info(row: MediaFile, order: int) -> MediaInfo:
     path = row.storage_path or ""
     if not path or not Path(path).exists():
@@ -137,7 +131,8 @@ def _media_info(row: MediaFile, order: int) -> MediaInfo:
                                 "bring the batch back to the hot tier before editing")
     return MediaInfo(file_id=row.id, path=path, duration=row.duration_seconds or 0.0,
                      fps=row.fps or 25.0, width=row.width or 1920, height=row.height or 1080,
-                     has_audio=row.has_audio, is_vfr=row.is_vfr, order=order)
+                     has_audio=row.has_audio, is_vfr=row.is_vfr, order=order,
+                     timecode=row.timecode, audio_channels=row.audio_channels or 2)
 
 
 def _brand(project_brand: dict[str, Any] | None) -> BrandPod:
@@ -200,6 +195,7 @@ def generate_video_edits(
     variants: int | None = None,
     duration: float | None = None,
     music_path: str | None = None,
+    start_tc: str | None = None,
     settings: Settings | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> EditSessionPublic:
@@ -207,9 +203,12 @@ def generate_video_edits(
 
     Arguments left out (``None``) come from what the project learned from feedback on earlier
     edits of this deliverable (``project.preferences["deliverables"][deliverable_type]``:
-    style, duration, captions, variants), then from the defaults."""
+    style, duration, captions, variants), then from the defaults. ``start_tc`` is the record
+    timecode every export starts at (default ``01:00:00:00``)."""
     ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
                             duration, music_path)
+    if start_tc:
+        parse_timecode(start_tc)
     music = Path(music_path).expanduser().resolve() if music_path else None
     settings = ready(settings)
     notify = progress or (lambda _stage, _fraction: None)
@@ -245,7 +244,7 @@ def generate_video_edits(
         repos.tasks.ensure_tasks(session, batch)
         repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
                              detail=f"assembling {deliverable_type}")
-        session_id = row.id
+        session_id, revision = row.id, int(getattr(row, "revision", None) or 1)
     folder = settings.batch_dir(batch_id) / "edits" / session_id
     try:
         notify("blueprints", 0.0)
@@ -261,9 +260,10 @@ def generate_video_edits(
             timelines += build_timelines(
                 blueprint, aspect_ratios=ratios, analysis=analysis, media=media, style=style,
                 brand=brand, include_captions=include_captions, project_name=project_name,
-                music_path=str(music) if music else None, music_beats=beats)
+                music_path=str(music) if music else None, music_beats=beats,
+                start_timecode=start_tc or DEFAULT_START, revision=revision)
         notify("exports", 0.0)
-        exports = _write_exports(folder, timelines, variants=len(blueprints))
+        exports = write_exports(folder, timelines, variants=len(blueprints))
     except EditronError as exc:
         _fail(settings, session_id, batch_id, exc.message)
         raise
@@ -287,36 +287,6 @@ def generate_video_edits(
                               "notes": [n for b in blueprints for n in b.notes]})
         notify("done", 1.0)
         return EditSessionPublic.of(row)
-
-
-def _write_exports(folder: Path, timelines: Sequence[Timeline], *, variants: int
-                   ) -> dict[str, Any]:
-    """Every format for every timeline, written under a temporary folder and swapped in whole,
-    so a crash never leaves half a set of exports behind."""
-    staging = folder.with_name(folder.name + ".part")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    exports: dict[str, Any] = {"folder": str(folder), "files": []}
-    for tl in timelines:
-        for fmt in SESSION_EXPORTS:
-            if fmt not in EXPORTERS:
-                continue
-            name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio,
-                                        EXPORT_EXTENSIONS[fmt], variants=variants)
-            if fmt in ("srt", "vtt", "ass") and not tl.captions:
-                continue
-            data = export_timeline(tl, fmt)
-            target = staging / name
-            if isinstance(data, bytes):
-                target.write_bytes(data)
-            else:
-                target.write_text(data, encoding="utf-8")
-            exports["files"].append({"format": fmt, "variant": tl.variant,
-                                     "aspect_ratio": tl.aspect_ratio,
-                                     "path": str(folder / name)})
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
-    return exports
 
 
 def _fail(settings: Settings, session_id: str, batch_id: str, reason: str) -> None:
@@ -346,10 +316,12 @@ def session_timelines(session_id: str, *, settings: Settings | None = None
 
 def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = None,
                    variant: int | None = None, path_mode: PathMode = "absolute",
-                   settings: Settings | None = None) -> list[Path]:
+                   start_tc: str | None = None, settings: Settings | None = None
+                   ) -> list[Path]:
     """Write the session's timelines in ``fmt``. ``out`` is a file when exactly one timeline
     is chosen (by ``ratio`` and ``variant``), otherwise a folder that receives one file per
-    timeline. Relative media paths are relative to the written file's folder."""
+    timeline. Relative media paths are relative to the written file's folder; ``start_tc``
+    replaces the session's record start timecode."""
     key = fmt.strip().lower()
     if key not in EXPORT_EXTENSIONS:
         raise InputError(f"unknown export format {fmt!r}; use "
@@ -358,7 +330,7 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
     if public.status in (SessionStatus.ASSEMBLING, SessionStatus.FAILED):
         raise InvalidStateError(f"edit session {session_id} is {public.status}; nothing to "
                                 "export yet")
-    chosen = [t for t in timelines
+    chosen = [replace(t, start_timecode=start_tc) if start_tc else t for t in timelines
               if (ratio is None or t.aspect_ratio == parse_ratio(ratio))
               and (variant is None or t.variant == variant)]
     if not chosen:
@@ -390,11 +362,13 @@ def request_edit(*, batch_id: str, deliverable_type: str,
                  reference_style: str | None = None, include_captions: bool | None = None,
                  imovie_project: str | None = None, variants: int | None = None,
                  duration: float | None = None, music_path: str | None = None,
-                 settings: Settings | None = None) -> str:
+                 start_tc: str | None = None, settings: Settings | None = None) -> str:
     """Validate now, assemble on the queue; returns the job id (the session id arrives in the
     job's ``edit_session.created`` event and in ``GET /api/batches/{id}/edit-sessions``)."""
     ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
                             duration, music_path)
+    if start_tc:
+        parse_timecode(start_tc)
     settings = ready(settings)
     with db(settings) as session:
         batch = repos.batches.get_batch(session, batch_id)
@@ -403,7 +377,7 @@ def request_edit(*, batch_id: str, deliverable_type: str,
     job = EditJob(batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
                   reference_style=reference_style, include_captions=include_captions,
                   imovie_project=imovie_project, variants=variants, duration=duration,
-                  music_path=music_path)
+                  music_path=music_path, start_tc=start_tc)
     return enqueue(EDIT_OPERATION, job, settings=settings, entity_type="batch",
                    entity_id=batch_id)
 
@@ -415,4 +389,4 @@ def _run_edit(job: EditJob, settings: Settings) -> None:
         aspect_ratios=job.aspect_ratios, reference_style=job.reference_style,
         include_captions=job.include_captions, imovie_project=job.imovie_project,
         variants=job.variants, duration=job.duration, music_path=job.music_path,
-        settings=settings)
+        start_tc=job.start_tc, settings=settings)

@@ -1,6 +1,8 @@
 """``editron run``: the whole lane in one call — ingest, analyse, edit every deliverable in
-every ratio, render, QC and deliver into one folder, with the timeline exports and caption
-sidecars beside the videos. Stage times are measured for the closing table and benchmarks."""
+every ratio, render, QC and deliver into one folder, with the caption sidecars beside the
+videos, the timelines in ``timelines/`` against the footage in ``media/`` (relative, as in a
+handoff package), ``manifest.json`` and an offline ``index.html`` contact sheet. Stage times
+are measured for the closing table and benchmarks."""
 
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ from editron.config import Settings
 from editron.db.runtime import ready
 from editron.errors import InputError
 from editron.services.analyze import AnalysisPublic, analyze_media_batch
+from editron.services.contact_sheet import write_contact_sheet
 from editron.services.edit import (
     EditSessionPublic,
     generate_video_edits,
+    session_timelines,
 )
 from editron.services.ingest import ingest_media_batch
+from editron.services.package import package_timelines
 from editron.services.render import (
     RenderJobPublic,
     render_video_deliverables,
@@ -131,10 +136,10 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
                                        settings=settings)
         result.sessions.append(session)
         for item in session.exports.get("files", []):
-            exported = Path(item["path"])
-            folder = out / "timelines" if item["format"] not in ("srt", "vtt") else out
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(exported, folder / exported.name)
+            if item["format"] in ("srt", "vtt"):  # sidecars sit beside their videos
+                shutil.copy2(item["path"], out / Path(item["path"]).name)
+        _, timelines = session_timelines(session.session_id, settings=settings)
+        package_timelines(out, timelines, variants=session.variants)
     notify("edit", 1.0, "")
     timings["edit"] = round(time.monotonic() - started, 2)
 
@@ -152,5 +157,7 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
                                                     on_progress=progress))
     notify("render", 1.0, "")
     timings["render"] = round(time.monotonic() - started, 2)
+    write_contact_sheet(out, batch_id=batch.batch_id, title=name or batch.reference_name,
+                        sessions=result.sessions, renders=result.renders)
     timings["total"] = round(sum(timings.values()), 2)
     return result

@@ -41,6 +41,9 @@ class EditCreate(BaseModel):
     variants: int | None = Field(default=None, ge=1, le=10, examples=[3])
     duration: float | None = Field(default=None, ge=1, le=600, examples=[45],
                                    description="Seconds; default: the deliverable's length.")
+    start_tc: str | None = Field(
+        default=None, pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$", examples=["01:00:00:00"],
+        description="Record timecode of the first frame in every export; default 01:00:00:00.")
 
 
 class EditSessionList(BaseModel):
@@ -57,7 +60,7 @@ def create_edit_session(batch_id: str, body: EditCreate, response: Response,
                           reference_style=body.reference_style,
                           include_captions=body.include_captions,
                           imovie_project=body.imovie_project, variants=body.variants,
-                          duration=body.duration, settings=settings)
+                          duration=body.duration, start_tc=body.start_tc, settings=settings)
     response.headers["Location"] = f"/api/batches/{batch_id}/edit-sessions"
     return Accepted(id=job_id, status="queued", job_id=job_id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -13,8 +13,8 @@ from editron.db.repos.base import get_or_raise
 from editron.db.repos.events import append_event
 from editron.domain.status import FileStatus
 
-__all__ = ["add_file", "delete_files", "find_file_by_checksum", "get_file", "list_files",
-           "update_file"]
+__all__ = ["add_file", "delete_files", "find_file_by_checksum", "get_file", "get_files",
+           "list_files", "update_file"]
 
 _UPDATABLE = frozenset(c.key for c in MediaFile.__mapper__.column_attrs) - {"id", "batch_id",
                                                                              "created_at"}
@@ -46,6 +46,12 @@ def delete_files(session: Session, batch: MediaBatch) -> int:
 
 def get_file(session: Session, file_id: str) -> MediaFile:
     return get_or_raise(session, MediaFile, "media file", file_id)
+
+
+def get_files(session: Session, file_ids: Sequence[str]) -> list[MediaFile]:
+    """The files with these ids (those that exist), in the order they were added."""
+    query = select(MediaFile).where(MediaFile.id.in_(list(file_ids)))
+    return list(session.scalars(query.order_by(MediaFile.created_at, MediaFile.id)))
 
 
 def list_files(session: Session, batch_id: str, *, status: FileStatus | None = None

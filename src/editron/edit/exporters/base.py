@@ -2,7 +2,10 @@
 
 An exporter has a ``NAME`` (the ``--format`` value), a file ``EXTENSION`` and one required
 method, ``export``. Modules register on import; one whose optional dependency is missing is
-listed in ``UNAVAILABLE`` with the reason instead of breaking the others.
+listed in ``UNAVAILABLE`` with the reason instead of breaking the others. The optional hook
+``unavailable(timeline)`` names what the format cannot express for one timeline (a frame rate
+with no timecode in CMX3600, say); ``export_timeline`` then raises ``ExportUnavailableError``
+with that reason, and a session records it for that one file while the others are written.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import ClassVar, Literal
 from urllib.parse import quote
 
 from editron.domain.timeline import MediaInfo, Timeline
-from editron.errors import InputError
+from editron.errors import ExportUnavailableError, InputError
 
 __all__ = [
     "EXPORTERS",
@@ -22,10 +25,13 @@ __all__ = [
     "PathMode",
     "export_timeline",
     "media_url",
+    "path_url",
     "register",
 ]
 
 PathMode = Literal["absolute", "relative"]
+EXPORT_LABELS = {"edl": "the EDL (CMX3600)", "fcpxml": "the FCPXML (Final Cut Pro)",
+                 "xmeml": "the Premiere XML (xmeml)", "otio": "the OTIO timeline"}
 
 
 class Exporter:
@@ -36,6 +42,10 @@ class Exporter:
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str | bytes:
         raise NotImplementedError
+
+    def unavailable(self, timeline: Timeline) -> str | None:
+        """Why this format cannot express ``timeline``, or ``None`` when it can."""
+        return None
 
 
 EXPORTERS: dict[str, Exporter] = {}
@@ -51,7 +61,13 @@ def media_url(info: MediaInfo, *, path_mode: PathMode, relative_to: str | None,
               timeline: Timeline) -> str:
     """An absolute ``file://`` URL, or a path relative to ``relative_to`` (default: the folder
     that holds all of the timeline's media) so a moved project folder relinks by itself."""
-    path = Path(info.path).absolute()
+    return path_url(info.path, path_mode=path_mode, relative_to=relative_to, timeline=timeline)
+
+
+def path_url(file_path: str, *, path_mode: PathMode, relative_to: str | None,
+             timeline: Timeline) -> str:
+    """``media_url`` for any file the timeline uses (its music bed, its logo)."""
+    path = Path(file_path).absolute()
     if path_mode == "absolute":
         return path.as_uri()
     if path_mode != "relative":
@@ -72,4 +88,11 @@ def export_timeline(timeline: Timeline, fmt: str, *, path_mode: PathMode = "abso
         if key in UNAVAILABLE:
             raise InputError(f"export format {fmt!r} is unavailable: {UNAVAILABLE[key]}")
         raise InputError(f"unknown export format {fmt!r}; known: {', '.join(sorted(EXPORTERS))}")
-    return EXPORTERS[key].export(timeline, path_mode=path_mode, relative_to=relative_to)
+    exporter = EXPORTERS[key]
+    reason = exporter.unavailable(timeline)
+    if reason is not None:
+        from editron.edit.conform import title
+
+        raise ExportUnavailableError(f"{EXPORT_LABELS.get(key, key)} cannot express "
+                                     f"{title(timeline)!r}: {reason}")
+    return exporter.export(timeline, path_mode=path_mode, relative_to=relative_to)

@@ -1,10 +1,24 @@
 """Final Cut Pro XML, version 1.10, written directly.
 
 The OTIO ``fcpx_xml`` adapter writes version 1.8 (``src`` on ``asset``, removed in 1.9) and
-fails on NTSC rates, so this module writes the document itself: one ``format`` per rate, one
-``asset`` per file with a ``media-rep``, and a project whose spine holds ``asset-clip``s (video
-and audio linked in one element, as Final Cut expects). Times are exact rationals
-(``frames*den/num s``), so every edit lands on its frame at 23.976 and 29.97 as well.
+fails on NTSC rates, so this module writes the document itself: one ``format`` per rate and
+size, one ``asset`` per file with a ``media-rep`` and its timecode as ``start``, and a project
+whose spine holds ``asset-clip``s (video and audio linked in one element, as Final Cut
+expects). Times are exact rationals (``frames*den/num s``), so every edit lands on its frame at
+23.976 and 29.97 as well. The sequence starts at its record timecode (``tcStart``, drop-frame
+at 29.97/59.94) and the spine's offsets count from there.
+
+Each clip's reframe is an ``adjust-transform`` keyframed where the render's window moves
+(``motion``): Final Cut first fits the asset inside the frame (its default spatial conform),
+so ``scale`` is the render's scale over that fit, and ``position`` is the offset of the
+source's centre in percent of the frame height (x right, y up). Captions, brand titles, the
+logo and the music bed are connected to the spine clips (``fcpxml_story``).
+
+Final Cut projects run at 23.98, 24, 25, 29.97, 30, 47.95, 48, 50, 59.94 and 60 fps (the
+rates of the 1.10 DTD's ``conform-rate``). A 12, 15 or 20 fps timeline is written in a project
+at 24, 30 or 60 fps, where each of its frames lasts exactly two (three) project frames, so every
+cut stays on its frame; no project rate holds a 120 fps timeline's frames, so that one export
+is unavailable.
 """
 
 from __future__ import annotations
@@ -12,27 +26,38 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import ClassVar
 
-from editron.domain.timeline import FrameRate, MediaInfo, Timeline
+from editron.domain.timecode import is_drop_frame
+from editron.domain.timeline import Clip, FrameRate, MediaInfo, Timeline
+from editron.edit.conform import (
+    clip_label,
+    file_stem,
+    media_rate,
+    record_start,
+    source_offset,
+    title,
+)
 from editron.edit.exporters.base import Exporter, PathMode, media_url, register
+from editron.edit.exporters.fcpxml_story import Story, decimal, fcpx_time
+from editron.edit.exporters.motion import clip_motion
 
-__all__ = ["FCPXML_VERSION", "FcpxmlExporter", "fcpx_time"]
+__all__ = ["FCPXML_VERSION", "FcpxmlExporter", "fcpx_time", "project_rate"]
 
 FCPXML_VERSION = "1.10"
+PROJECT_RATES = ((24000, 1001), (24, 1), (25, 1), (30000, 1001), (30, 1), (48000, 1001),
+                 (48, 1), (50, 1), (60000, 1001), (60, 1))
 _NAMED_RATES = {(24000, 1001): "2398", (24, 1): "24", (25, 1): "25", (30000, 1001): "2997",
                 (30, 1): "30", (50, 1): "50", (60000, 1001): "5994", (60, 1): "60"}
 
 
-def fcpx_time(frames: int, rate: FrameRate) -> str:
-    """A frame count as FCPXML rational seconds at ``rate`` (``0s`` for zero)."""
-    if frames == 0:
-        return "0s"
-    if rate.den == 1:
-        return f"{frames}/{rate.num}s" if frames % rate.num else f"{frames // rate.num}s"
-    return f"{frames * rate.den}/{rate.num}s"
-
-
-def _frame_duration(rate: FrameRate) -> str:
-    return f"{rate.den}/{rate.num}s"
+def project_rate(rate: FrameRate) -> FrameRate | None:
+    """The Final Cut project rate that holds every frame of ``rate``: itself, or the
+    smallest whole multiple Final Cut offers; ``None`` when there is none."""
+    for num, den in PROJECT_RATES:
+        ratio = FrameRate(num, den)
+        multiple = (ratio.num * rate.den) / (ratio.den * rate.num)
+        if abs(multiple - round(multiple)) < 1e-9 and round(multiple) >= 1:
+            return ratio
+    return None
 
 
 class _Formats:
@@ -45,7 +70,7 @@ class _Formats:
         if key in self._ids:
             return self._ids[key], next_id
         fid = f"r{next_id}"
-        attrs = {"id": fid, "frameDuration": _frame_duration(rate), "width": str(width),
+        attrs = {"id": fid, "frameDuration": f"{rate.den}/{rate.num}s", "width": str(width),
                  "height": str(height)}
         named = _NAMED_RATES.get((rate.num, rate.den))
         if named and (width, height) == (1920, 1080):
@@ -55,9 +80,68 @@ class _Formats:
         return fid, next_id + 1
 
 
-def _asset_rate(info: MediaInfo, timeline_rate: FrameRate) -> FrameRate:
-    # A variable-rate file has no frame grid of its own: address it on the timeline's.
-    return timeline_rate if info.is_vfr or info.fps <= 0 else FrameRate.from_fps(info.fps)
+def _asset(resources: ET.Element, info: MediaInfo, tl: Timeline, fmt: str, aid: str,
+           url: str) -> None:
+    own = media_rate(info, tl.rate)
+    asset = ET.SubElement(resources, "asset", {
+        "id": aid, "name": file_stem(info), "uid": info.file_id,
+        "start": fcpx_time(source_offset(info, tl.rate), tl.rate),
+        "duration": fcpx_time(own.frames_floor(info.duration), own),
+        "hasVideo": "1", "format": fmt, "videoSources": "1",
+        "hasAudio": "1" if info.has_audio else "0",
+        **({"audioSources": "1", "audioChannels": str(max(1, info.audio_channels)),
+            "audioRate": "48000"} if info.has_audio else {}),
+    })
+    ET.SubElement(asset, "media-rep", {"kind": "original-media", "src": url})
+
+
+def _transform(element: ET.Element, clip: Clip, info: MediaInfo, tl: Timeline) -> None:
+    motion = clip_motion(clip, info, tl.width, tl.height)
+    fit = min(tl.width / info.width, tl.height / info.height)
+    scale = decimal(motion.scale / fit)
+
+    def position(dx: float, dy: float) -> str:
+        return f"{decimal(100 * dx / tl.height)} {decimal(-100 * dy / tl.height)}"
+
+    first = motion.path[0]
+    attrs = {"scale": f"{scale} {scale}"}
+    if not motion.moves:
+        attrs["position"] = position(first.dx, first.dy)
+    if not motion.moves and attrs["scale"] == "1.0000 1.0000" and \
+            attrs["position"] == "0.0000 0.0000":
+        return  # Final Cut's own fit already is the render's picture
+    transform = ET.SubElement(element, "adjust-transform", attrs)
+    if motion.moves:
+        param = ET.SubElement(transform, "param", {"name": "position"})
+        keys = ET.SubElement(param, "keyframeAnimation")
+        base = source_offset(info, tl.rate) + clip.source_start  # the clip's local time
+        for p in motion.path:
+            ET.SubElement(keys, "keyframe", {"time": fcpx_time(base + p.frame, tl.rate),
+                                             "value": position(p.dx, p.dy)})
+
+
+def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: int
+           ) -> list[tuple[Clip, ET.Element]]:
+    spine = ET.SubElement(sequence, "spine")
+    placed: list[tuple[Clip, ET.Element]] = []
+    rate = tl.rate
+    for clip in tl.clips:
+        info = tl.media[clip.file_id]
+        attrs = {
+            "ref": assets[clip.file_id], "offset": fcpx_time(start + clip.record_start, rate),
+            "name": clip_label(tl, clip),
+            "start": fcpx_time(source_offset(info, rate) + clip.source_start, rate),
+            "duration": fcpx_time(clip.duration, rate),
+            "tcFormat": "DF" if is_drop_frame(rate) else "NDF",
+        }
+        if info.has_audio and clip.audio:
+            attrs["audioRole"] = "dialogue"
+        else:
+            attrs["srcEnable"] = "video"
+        element = ET.SubElement(spine, "asset-clip", attrs)
+        _transform(element, clip, info, tl)
+        placed.append((clip, element))
+    return placed
 
 
 @register
@@ -65,73 +149,39 @@ class FcpxmlExporter(Exporter):
     NAME: ClassVar[str] = "fcpxml"
     EXTENSION: ClassVar[str] = "fcpxml"
 
+    def unavailable(self, timeline: Timeline) -> str | None:
+        if project_rate(timeline.rate) is not None:
+            return None
+        return (f"Final Cut Pro projects run at 23.98 to 60 fps and none holds every frame of "
+                f"a {timeline.rate} fps timeline")
+
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str:
-        rate = timeline.rate
+        tl, rate = timeline, timeline.rate
         root = ET.Element("fcpxml", {"version": FCPXML_VERSION})
         resources = ET.SubElement(root, "resources")
         formats = _Formats(resources)
-        seq_format, next_id = formats.get(rate, timeline.width, timeline.height, 1)
+        seq_format, next_id = formats.get(project_rate(rate) or rate, tl.width, tl.height, 1)
         assets: dict[str, str] = {}
-        for file_id in dict.fromkeys(c.file_id for c in timeline.clips):
-            info = timeline.media[file_id]
-            arate = _asset_rate(info, rate)
-            fmt, next_id = formats.get(arate, info.width, info.height, next_id)
-            aid = f"r{next_id}"
+        for file_id in dict.fromkeys(c.file_id for c in tl.clips):
+            info = tl.media[file_id]
+            fmt, next_id = formats.get(media_rate(info, rate), info.width, info.height,
+                                       next_id)
+            assets[file_id] = f"r{next_id}"
+            _asset(resources, info, tl, fmt, f"r{next_id}",
+                   media_url(info, path_mode=path_mode, relative_to=relative_to, timeline=tl))
             next_id += 1
-            asset = ET.SubElement(resources, "asset", {
-                "id": aid, "name": _stem(info.path), "uid": file_id, "start": "0s",
-                "duration": fcpx_time(arate.frames_floor(info.duration), arate),
-                "hasVideo": "1", "format": fmt,
-                "hasAudio": "1" if info.has_audio else "0",
-                **({"audioSources": "1", "audioChannels": "2", "audioRate": "48000"}
-                   if info.has_audio else {}),
-            })
-            ET.SubElement(asset, "media-rep", {
-                "kind": "original-media",
-                "src": media_url(info, path_mode=path_mode, relative_to=relative_to,
-                                 timeline=timeline)})
-            assets[file_id] = aid
+        story = Story(tl, resources, next_id, path_mode=path_mode, relative_to=relative_to)
+        name = title(tl)
         library = ET.SubElement(root, "library")
-        event = ET.SubElement(library, "event", {"name": timeline.name})
-        project = ET.SubElement(event, "project", {"name": timeline.name})
+        event = ET.SubElement(library, "event", {"name": name})
+        project = ET.SubElement(event, "project", {"name": name})
+        start = record_start(tl)
         sequence = ET.SubElement(project, "sequence", {
-            "format": seq_format, "duration": fcpx_time(timeline.duration_frames, rate),
-            "tcStart": "0s", "tcFormat": "NDF", "audioLayout": "stereo", "audioRate": "48k"})
-        spine = ET.SubElement(sequence, "spine")
-        for clip in timeline.clips:
-            info = timeline.media[clip.file_id]
-            attrs = {
-                "ref": assets[clip.file_id], "offset": fcpx_time(clip.record_start, rate),
-                "name": clip.name or _stem(info.path),
-                "start": fcpx_time(clip.source_start, rate),
-                "duration": fcpx_time(clip.duration, rate), "tcFormat": "NDF",
-            }
-            if info.has_audio and clip.audio:
-                attrs["audioRole"] = "dialogue"
-            else:
-                attrs["srcEnable"] = "video"
-            element = ET.SubElement(spine, "asset-clip", attrs)
-            if clip.crop and not clip.pad_blur and clip.crop[0].w < info.width - 0.5:
-                _transform(element, clip.crop[0].x, clip.crop[0].w, clip.crop[0].h, info,
-                           timeline)
+            "format": seq_format, "duration": fcpx_time(tl.duration_frames, rate),
+            "tcStart": fcpx_time(start, rate), "tcFormat": "DF" if is_drop_frame(rate) else
+            "NDF", "audioLayout": "stereo", "audioRate": "48k"})
+        story.connect(_spine(sequence, tl, assets, start))
         ET.indent(root)
         body = ET.tostring(root, encoding="unicode")
         return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n{body}\n'
-
-
-def _transform(element: ET.Element, x: float, w: float, h: float, info: MediaInfo,
-               timeline: Timeline) -> None:
-    """A static reframe: scale the source so the crop window fills the frame, shift it to the
-    window's centre (FCP positions are in percent of the frame height from its centre)."""
-    fit = min(timeline.width / info.width, timeline.height / info.height)
-    scale = (timeline.height / h) / fit
-    shift_px = (info.width / 2 - (x + w / 2)) * (timeline.height / h)
-    pos = 100.0 * shift_px / timeline.height
-    ET.SubElement(element, "adjust-transform",
-                  {"position": f"{pos:.4f} 0", "scale": f"{scale:.4f} {scale:.4f}"})
-
-
-def _stem(path: str) -> str:
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0] if "." in name else name

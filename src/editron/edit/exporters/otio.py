@@ -3,7 +3,9 @@ EDL exports), written as ``.otio`` JSON.
 
 Video on V1, the same clips with the same source ranges and references on A1 (linked by a
 shared ``link_id`` in the metadata), the music bed on A2. Every time is a ``RationalTime`` at
-the timeline rate (24000/1001 for 23.976), so no editor has to guess.
+the timeline rate (24000/1001 for 23.976), so no editor has to guess. The timeline starts at
+its record timecode (``global_start_time``); each media reference's available range starts at
+its file's timecode, and each clip's source range is in that timecode (``conform``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import ClassVar
 import opentimelineio as otio
 
 from editron.domain.timeline import FrameRate, Timeline
-from editron.edit.exporters.base import Exporter, PathMode, media_url, register
+from editron.edit.conform import clip_label, record_start, source_offset, title
+from editron.edit.exporters.base import Exporter, PathMode, media_url, path_url, register
 
 __all__ = ["OtioExporter", "to_otio"]
 
@@ -31,12 +34,14 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
             relative_to: str | None = None, audio: bool = True,
             music: bool = True) -> otio.schema.Timeline:
     rate = timeline.rate
-    out = otio.schema.Timeline(name=timeline.name)
-    out.global_start_time = _rt(0, rate)
+    out = otio.schema.Timeline(name=title(timeline))
+    out.global_start_time = _rt(record_start(timeline), rate)
     out.metadata["editron"] = {
-        "deliverable": timeline.deliverable, "variant": timeline.variant,
+        "project": timeline.name, "deliverable": timeline.deliverable,
+        "variant": timeline.variant, "revision": timeline.revision,
         "aspect_ratio": timeline.aspect_ratio, "width": timeline.width,
         "height": timeline.height, "rate": f"{rate.num}/{rate.den}", "style": timeline.style,
+        "start_timecode": timeline.start_timecode,
     }
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
@@ -44,14 +49,15 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
         info = timeline.media[clip.file_id]
 
         url = media_url(info, path_mode=path_mode, relative_to=relative_to, timeline=timeline)
-        available = _range(0, rate.frames_floor(info.duration), rate)
+        tc = source_offset(info, rate)
+        available = _range(tc, rate.frames_floor(info.duration), rate)
 
         meta = {"file_id": clip.file_id, "link_id": f"link{i + 1}",
                 "transition_in": asdict(clip.transition_in), "pad_blur": clip.pad_blur,
                 "max_crop_step": clip.max_crop_step,
                 "crop": [asdict(k) for k in clip.crop]}
-        source = _range(clip.source_start, clip.duration, rate)
-        name = clip.name or clip.file_id
+        source = _range(tc + clip.source_start, clip.duration, rate)
+        name = clip_label(timeline, clip)
         video.append(otio.schema.Clip(name=name, media_reference=otio.schema.ExternalReference(
                 target_url=url, available_range=available),
                                       source_range=source, metadata={"editron": meta}))
@@ -69,20 +75,15 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
         bed = otio.schema.Track(name="A2", kind=otio.schema.TrackKind.Audio)
         bed.append(otio.schema.Clip(
             name="music bed",
-            media_reference=otio.schema.ExternalReference(target_url=_music_url(
-                timeline.music.path, path_mode)),
+            media_reference=otio.schema.ExternalReference(target_url=path_url(
+                timeline.music.path, path_mode=path_mode, relative_to=relative_to,
+                timeline=timeline)),
             source_range=_range(0, timeline.duration_frames, rate),
             metadata={"editron": {"gain_db": timeline.music.gain_db,
                                   "ducking": [asdict(k) for k in timeline.music.ducking],
                                   "beats": list(timeline.music.beats)}}))
         out.tracks.append(bed)
     return out
-
-
-def _music_url(path: str, path_mode: PathMode) -> str:
-    from pathlib import Path
-
-    return Path(path).absolute().as_uri() if path_mode == "absolute" else Path(path).name
 
 
 @register

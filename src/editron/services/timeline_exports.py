@@ -1,0 +1,84 @@
+"""The timeline exports written beside every edit session, one file per format and timeline.
+
+A format that cannot express one timeline (CMX3600 at 15 fps) or fails on it is recorded on
+the session's ``exports`` document under ``errors`` (format, variant, ratio, kind, reason),
+and every other file is still written: an edit session never fails because of one export.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from editron.domain.timeline import Timeline
+from editron.edit.exporters import EXPORTERS, export_timeline
+from editron.errors import ExportUnavailableError
+
+__all__ = ["EXPORT_EXTENSIONS", "SESSION_EXPORTS", "deliverable_filename", "write_exports"]
+
+log = logging.getLogger(__name__)
+# Formats written beside every session; the editor picks the one their tool opens.
+SESSION_EXPORTS = ("otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass")
+EXPORT_EXTENSIONS = {"otio": "otio", "fcpxml": "fcpxml", "xmeml": "xml", "edl": "edl",
+                     "srt": "srt", "vtt": "vtt", "ass": "ass"}
+CAPTION_FORMATS = ("srt", "vtt", "ass")
+
+
+def deliverable_filename(deliverable: str, variant: int, ratio: str, ext: str,
+                         *, variants: int = 1) -> str:
+    """``highlight-2_9x16.mp4``: the variant shows when the deliverable has several."""
+    stem = f"{deliverable}-{variant}" if variants > 1 else deliverable
+    return f"{stem}_{ratio.replace(':', 'x')}.{ext}"
+
+
+def _write(target: Path, data: str | bytes) -> None:
+    if isinstance(data, bytes):
+        target.write_bytes(data)
+    else:
+        target.write_text(data, encoding="utf-8")
+
+
+def write_exports(folder: Path, timelines: Sequence[Timeline], *, variants: int,
+                  formats: Sequence[str] = SESSION_EXPORTS, relative: bool = False,
+                  merge: bool = False) -> dict[str, Any]:
+    """Every format for every timeline, written under a temporary folder and swapped in whole,
+    so a crash never leaves half a set behind. With ``relative`` the media references are
+    relative to ``folder``; with ``merge`` the files join those already in ``folder``."""
+    staging = folder.with_name(folder.name + ".part")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    exports: dict[str, Any] = {"folder": str(folder), "files": [], "errors": []}
+    for tl in timelines:
+        for fmt in formats:
+            if fmt not in EXPORTERS or (fmt in CAPTION_FORMATS and not tl.captions):
+                continue
+            name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio,
+                                        EXPORT_EXTENSIONS[fmt], variants=variants)
+            where = {"format": fmt, "variant": tl.variant, "aspect_ratio": tl.aspect_ratio}
+            try:
+                data = export_timeline(tl, fmt, path_mode="relative" if relative else
+                                       "absolute",
+                                       relative_to=str(folder.absolute()) if relative else None)
+            except ExportUnavailableError as exc:
+                exports["errors"].append({**where, "kind": "unavailable", "error": exc.message})
+                continue
+            except Exception as exc:  # one format's bug must not cost the session its others
+                log.warning("export %s of %s %s failed: %s", fmt, tl.deliverable,
+                            tl.aspect_ratio, exc)
+                exports["errors"].append({**where, "kind": "failed",
+                                          "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            _write(staging / name, data)
+            exports["files"].append({**where, "path": str(folder / name)})
+    if merge:
+        folder.mkdir(parents=True, exist_ok=True)
+        for item in staging.iterdir():
+            item.replace(folder / item.name)
+        staging.rmdir()
+        return exports
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return exports
