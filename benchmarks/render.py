@@ -39,14 +39,22 @@ sys.path.insert(0, str(HERE.parent))
 from tests.analysis_fixtures import make_event_audio  # noqa: E402
 
 from editron.config import Settings  # noqa: E402
-from editron.domain.timeline import Caption, Clip, FrameRate, MediaInfo, Timeline  # noqa: E402
+from editron.domain.timeline import (  # noqa: E402
+    LOGO_WIDTH_SHARE,
+    Caption,
+    Clip,
+    FrameRate,
+    MediaInfo,
+    Timeline,
+)
 from editron.edit.captions import safe_area  # noqa: E402
 from editron.edit.exporters import export_timeline  # noqa: E402
 from editron.media.ffmpeg import ffmpeg_path, run_ffmpeg  # noqa: E402
 from editron.media.probe import declared_start  # noqa: E402
-from editron.render.graph import LOGO_WIDTH_SHARE, RenderSource, build_render_args  # noqa: E402
+from editron.render.graph import build_render_args  # noqa: E402
 from editron.render.loudness import plan_loudness  # noqa: E402
 from editron.render.profiles import RenderProfile, profile_for  # noqa: E402
+from editron.render.segments import RenderSource  # noqa: E402
 from editron.services.lane import run_lane  # noqa: E402
 from editron.story.styles import default_brand  # noqa: E402
 

@@ -120,7 +120,8 @@ def truncate_all(url: str) -> None:
     faster, and this runs before every PostgreSQL test."""
     from sqlalchemy import text
 
-    from editron.db.models import Base
+    from editron.db import models  # noqa: F401  (every table on the metadata)
+    from editron.db.orm import Base
     from editron.db.session import get_engine
 
     with get_engine(url).begin() as conn:

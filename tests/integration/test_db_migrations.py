@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from editron.db.migrate import current_revision, head_revision, upgrade
-from editron.db.models import Base
+from editron.db.orm import Base
 from editron.db.session import dispose_engines, get_engine
 from editron.errors import DatabaseError
 from tests.db_backends import (  # noqa: F401  (fixtures)

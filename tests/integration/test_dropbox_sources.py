@@ -17,14 +17,9 @@ from editron.config import Settings, reset_settings
 from editron.db.models import Event, JobRun
 from editron.db.runtime import db
 from editron.errors import DropboxApiError, InvalidStateError, NotFoundError
+from editron.services.dropbox_poll import poll_all_active, poll_dropbox_source
 from editron.services.ingest import get_batch, list_batches
-from editron.services.sources import (
-    add_dropbox_source,
-    list_sources,
-    poll_all_active,
-    poll_dropbox_source,
-    set_source_active,
-)
+from editron.services.sources import add_dropbox_source, list_sources, set_source_active
 from tests.dropbox_api_server import FakeDropbox, serve_dropbox
 
 TOKEN = "sl.SECRET-source-token-0123456789"

@@ -26,9 +26,11 @@ from editron.domain.timeline import (
 from editron.edit.captions import safe_area, to_ass
 from editron.media.ffmpeg import FfmpegProgress, ffmpeg_path, run_ffmpeg
 from editron.media.probe import declared_start
-from editron.render.graph import RenderSource, build_render_args
+from editron.render.graph import build_render_args
 from editron.render.profiles import RenderProfile, codec_names, profile_for
-from editron.render.qc import QcSpec, read_black_log, run_qc
+from editron.render.qc import run_qc
+from editron.render.qc_parse import QcSpec, read_black_log
+from editron.render.segments import RenderSource
 from editron.story.styles import default_brand
 from tests import media_factory as mf
 

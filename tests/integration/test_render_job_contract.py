@@ -16,8 +16,7 @@ from editron.db import repos
 from editron.db.models import MediaFile
 from editron.db.repos.events import events_after
 from editron.db.session import session_scope
-from editron.render.graph import RenderSource
-from editron.services import render as render_service
+from editron.render.segments import RenderSource
 from editron.services.edit import generate_video_edits
 from editron.services.render import (
     get_render_job,
@@ -25,6 +24,7 @@ from editron.services.render import (
     render_video_deliverables,
     run_render_job_inline,
 )
+from editron.services.render import job as render_service
 from tests.conftest import AnalysedEvent
 
 

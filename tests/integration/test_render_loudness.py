@@ -11,10 +11,12 @@ import pytest
 
 from editron.domain.timeline import Clip, FrameRate, MediaInfo, Timeline
 from editron.media.ffmpeg import run_ffmpeg
-from editron.render.graph import RenderSource, build_render_args
+from editron.render.graph import build_render_args
 from editron.render.loudness import measure_program, next_gain, plan_gain
 from editron.render.profiles import profile_for
-from editron.render.qc import QcSpec, run_qc
+from editron.render.qc import run_qc
+from editron.render.qc_parse import QcSpec
+from editron.render.segments import RenderSource
 from tests import media_factory as mf
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from editron.errors import MediaError, ProbeError, ProcessCancelledError, ProcessError
-from editron.render import qc
-from editron.render.qc import QcSpec, run_qc
+from editron.render import qc_measure
+from editron.render.qc import run_qc
+from editron.render.qc_parse import QcSpec
 from tests.media_factory import run_ffmpeg
 
 SECONDS = 4
@@ -166,10 +167,10 @@ def test_cancel_stops_the_pass(renders: dict[str, Path]) -> None:
 def test_ffmpeg_failures_are_process_errors(renders: dict[str, Path], tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     # The file is fine but the analysis cannot run: that is not a verdict on the file.
-    monkeypatch.setattr(qc, "ffmpeg_path", lambda: "false")
+    monkeypatch.setattr(qc_measure, "ffmpeg_path", lambda: "false")
     with pytest.raises(ProcessError, match="exit code 1") as failed:
         run_qc(renders["good"], SPEC)
     assert failed.value.path == str(renders["good"])
-    monkeypatch.setattr(qc, "ffmpeg_path", lambda: str(tmp_path / "no-ffmpeg"))
+    monkeypatch.setattr(qc_measure, "ffmpeg_path", lambda: str(tmp_path / "no-ffmpeg"))
     with pytest.raises(ProcessError, match="cannot start ffmpeg"):
         run_qc(renders["good"], SPEC)

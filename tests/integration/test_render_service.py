@@ -15,7 +15,6 @@ from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.domain.status import Stage
 from editron.errors import InputError, InvalidStateError
-from editron.services import render as render_service
 from editron.services.edit import generate_video_edits, get_edit_session
 from editron.services.render import (
     cancel_render_job,
@@ -26,6 +25,7 @@ from editron.services.render import (
     retry_render_job,
     run_render_job_inline,
 )
+from editron.services.render import job as render_service
 from tests.conftest import AnalysedEvent
 
 

@@ -4,13 +4,14 @@ given and names them from a script)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from editron.analysis.base import AudioBlock, FileContext, FileFindings
+from editron.analysis.base import FileContext, FileFindings, PassTwo
 from editron.analysis.speech import (
     RATE,
     SpeechAnalyser,
@@ -110,12 +111,30 @@ def _context(tmp_path: Path) -> FileContext:
     return FileContext("f", tmp_path / "f.wav", probe, Brief(), tmp_path)
 
 
-def test_pass_two_analyser_hears_only_speech_in_the_windows_it_is_given(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+class _Spool:
+    """A spool holding only audio, as a decode pass of a sound file leaves it."""
+
+    frame_times: tuple[float, ...] = ()
+    small_rgb_count = 0
+
+    def __init__(self, audio: np.ndarray) -> None:
+        self._audio = audio
+
+    def audio(self, start: float = 0.0, end: float | None = None) -> np.ndarray:
+        return self._audio[int(start * RATE): None if end is None else int(end * RATE)]
+
+    def frames(self) -> np.ndarray:
+        return np.zeros((0, 1, 1), np.uint8)
+
+    def small_rgb(self) -> np.ndarray:
+        return np.zeros((0, 27, 48, 3), np.uint8)
+
+
+def test_pass_two_analyser_hears_only_speech_in_the_windows_pass_one_labelled(
+        tmp_path: Path) -> None:
     audio = _bursts(30.0, [(4.0, 4.5), (5.0, 5.5), (21.0, 21.6)])
     fake = BurstTranscriber(["welcome", "all", "Aurora"], jitter=0.15)
-    monkeypatch.setattr(SpeechAnalyser, "transcriber", fake)
-    analyser = SpeechAnalyser(_context(tmp_path))
+    job = PassTwo(_context(tmp_path), _Spool(audio), fake)
     findings = FileFindings("f", 30.0)
     findings.audio_segments = [AudioSegment("f", 0, 4, "silence"),
                                AudioSegment("f", 4, 6, "speech"),
@@ -124,12 +143,8 @@ def test_pass_two_analyser_hears_only_speech_in_the_windows_it_is_given(
                                AudioSegment("f", 22, 30, "silence")]
     wanted = SpeechAnalyser.wanted_windows(findings)
     assert [(w.start, w.end) for w in wanted] == [(3.0, 7.0), (20.0, 23.0)]
-    # The engine hands over the spooled audio of two windows, in 1 s blocks (not contiguous).
-    for start, end in ((2.0, 8.0), (20.0, 24.0)):
-        for t in np.arange(start, end, 1.0):
-            a = int(t * RATE)
-            analyser.on_audio(AudioBlock(float(t), audio[a: a + RATE], RATE))
-    analyser.finish(findings)
+    assert SpeechAnalyser.applies(job)
+    SpeechAnalyser(job.context).analyse(findings, job)
     words = [w for seg in findings.transcript for w in seg.words]
     assert [w.word for w in words] == ["welcome", "all", "welcome"]
     for w, truth in zip(words, (4.0, 5.0, 21.0), strict=True):
@@ -137,11 +152,12 @@ def test_pass_two_analyser_hears_only_speech_in_the_windows_it_is_given(
     assert fake.heard_seconds == pytest.approx(4.0 + 3.0, abs=0.01)  # speech only
 
 
-def test_pass_two_analyser_rejects_other_rates(tmp_path: Path) -> None:
-    analyser = SpeechAnalyser(_context(tmp_path))
-    with pytest.raises(MediaError, match="16000 Hz"):
-        analyser.on_audio(AudioBlock(0.0, np.zeros(100, np.float32), 44_100))
-
+def test_pass_two_speech_needs_sound_and_a_transcriber(tmp_path: Path) -> None:
+    spool = _Spool(np.zeros(RATE, np.float32))
+    assert not SpeechAnalyser.applies(PassTwo(_context(tmp_path), spool, None))
+    silent = replace(_context(tmp_path), probe=MediaProbe(
+        container="mp4", duration_seconds=1.0, has_video=True, has_audio=False))
+    assert not SpeechAnalyser.applies(PassTwo(silent, spool, BurstTranscriber(["x"])))
 
 def test_default_model_ships_in_the_package_and_bad_paths_say_so(tmp_path: Path) -> None:
     model = default_model_path()

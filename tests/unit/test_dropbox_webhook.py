@@ -20,7 +20,7 @@ from editron.errors import (
     InputError,
     WebhookSignatureError,
 )
-from editron.services import sources
+from editron.services import dropbox_poll, sources
 from tests.dropbox_api_server import ApiFault, FakeDropbox, serve_dropbox
 
 SECRET = "app-secret-for-tests"
@@ -99,9 +99,9 @@ def test_relative_paths_stay_inside_the_folder() -> None:
     def entry(display: str) -> DropboxEntry:
         return DropboxEntry(path_display=display, path_lower=display.lower(), size=1)
 
-    assert sources._relative("/Events/Gala", entry("/events/GALA/Day1/a.mp4")) == "Day1/a.mp4"
-    assert sources._relative("/Events/Gala", entry("/Events/Gala2/a.mp4")) is None
-    assert sources._relative("/Events/Gala", entry("/Events/Gala/.hidden/a.mp4")) is None
+    assert dropbox_poll._relative("/Events/Gala", entry("/events/GALA/Day1/a.mp4")) == "Day1/a.mp4"
+    assert dropbox_poll._relative("/Events/Gala", entry("/Events/Gala2/a.mp4")) is None
+    assert dropbox_poll._relative("/Events/Gala", entry("/Events/Gala/.hidden/a.mp4")) is None
 
 
 @pytest.fixture()

@@ -93,11 +93,3 @@ def test_names_reels_and_titles_follow_one_rule() -> None:
     assert title(tl) == "Demo social-2 9x16 r3"
     assert clip_label(tl, clips[0]) == "Keynote.Stage A 10:00:00:00"
     assert clip_label(tl, clips[1]) == "keynote-stage-a 00:00:01:00"
-
-
-def test_story_items_match_the_render_brand_layer() -> None:
-    from editron.edit.exporters import fcpxml_story
-    from editron.render import graph
-
-    assert fcpxml_story.LOWER_THIRD_SECONDS == graph.LOWER_THIRD_SECONDS
-    assert fcpxml_story.LOGO_WIDTH_SHARE == graph.LOGO_WIDTH_SHARE

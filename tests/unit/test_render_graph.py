@@ -24,8 +24,10 @@ from editron.domain.timeline import (
 from editron.errors import InputError
 from editron.media.ffmpeg import ffmpeg_command
 from editron.render.filters import escape_value, piecewise_linear, simplify
-from editron.render.graph import RenderSource, build_loudness_probe_args, build_render_args
+from editron.render.graph import build_render_args
+from editron.render.graph_audio import build_loudness_probe_args
 from editron.render.profiles import MASTER_LUFS, SOCIAL_LUFS, codec_names, profile_for
+from editron.render.segments import RenderSource
 
 RATE = FrameRate(25)
 MEDIA = {

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from editron.render import qc
-from editron.render.qc import (
+from editron.render import qc, qc_measure, qc_parse
+from editron.render.qc_measure import build_analysis_args
+from editron.render.qc_parse import (
     QcSpec,
-    build_analysis_args,
     is_decode_error_line,
     parse_black_log,
     parse_blackdetect,
@@ -117,7 +117,7 @@ def test_ebur128_summary() -> None:
     assert summary.integrated_lufs == -23.2 and summary.true_peak == -16.1
     silent = parse_ebur128_summary(DIGITAL_SILENCE)
     assert silent.integrated_lufs == -70.0 and silent.true_peak == float("-inf")
-    assert parse_ebur128_summary(RUN_TO_END) == qc.EbuR128Summary(None, None)
+    assert parse_ebur128_summary(RUN_TO_END) == qc_parse.EbuR128Summary(None, None)
 
 
 def test_decode_error_lines_and_frames() -> None:
@@ -181,16 +181,16 @@ def test_black_log_pairs_starts_and_ends_and_closes_a_run_at_the_end() -> None:
     assert parse_black_log("lavfi.black_end=2\nlavfi.black_start=x\n", until=4.0) == []
 
 
-def _fake_pass(monkeypatch: pytest.MonkeyPatch, streams: qc._Streams, log: str,
+def _fake_pass(monkeypatch: pytest.MonkeyPatch, streams: qc_measure.Streams, log: str,
                progress: str = PROGRESS_TAIL) -> None:
     """Replace the container read and the ffmpeg run with canned results."""
     lines = log.splitlines()
-    run = qc._Pass(progress=progress.splitlines(),
+    run = qc_measure.AnalysisPass(progress=progress.splitlines(),
                    log=[line for line in lines if not is_decode_error_line(line)],
                    errors=[line for line in lines if is_decode_error_line(line)])
     run.error_count = len(run.errors)
-    monkeypatch.setattr(qc, "_read_streams", lambda path: streams)
-    monkeypatch.setattr(qc, "_run_pass", lambda args, path, cancel: (run, "0" * 64))
+    monkeypatch.setattr(qc, "read_streams", lambda path: streams)
+    monkeypatch.setattr(qc, "run_analysis_pass", lambda args, path, cancel: (run, "0" * 64))
 
 
 def _file(tmp_path: Path) -> Path:
@@ -199,7 +199,7 @@ def _file(tmp_path: Path) -> Path:
     return path
 
 
-GOOD_STREAMS = qc._Streams(duration=4.0, video_codec="h264", width=320, height=180,
+GOOD_STREAMS = qc_measure.Streams(duration=4.0, video_codec="h264", width=320, height=180,
                            rate=Fraction(25), audio_codec="aac", audio_detail="2 ch, 48000 Hz")
 
 
@@ -238,7 +238,7 @@ def test_missing_streams_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     _fake_pass(monkeypatch, mute, "")
     report = qc.run_qc(_file(tmp_path), SPEC)
     assert report.flags == ["audio_missing"] and report.integrated_lufs is None
-    audio_only = qc._Streams(duration=3.0, audio_codec="aac")
+    audio_only = qc_measure.Streams(duration=3.0, audio_codec="aac")
     _fake_pass(monkeypatch, audio_only, DIGITAL_SILENCE)
     report = qc.run_qc(_file(tmp_path), SPEC)
     assert report.flags == ["video_missing", "loudness", "silence"]

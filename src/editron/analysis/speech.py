@@ -16,17 +16,24 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from editron.analysis.base import AudioAnalyser, AudioBlock, FileFindings, Window, register
-from editron.config import Settings, get_settings
+from editron.analysis.base import (
+    FileFindings,
+    PassTwo,
+    SpoolAnalyser,
+    Transcriber,
+    Window,
+    register,
+)
+from editron.config import Settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
 from editron.errors import MediaError
 
-__all__ = ["SpeechAnalyser", "SpeechWindow", "Transcriber", "WhisperTranscriber",
+__all__ = ["SpeechAnalyser", "SpeechWindow", "WhisperTranscriber",
            "default_model_path", "snap_to_voicing", "speech_windows", "tighten_edges",
            "transcribe_windows", "transcriber_from_settings"]
 
@@ -39,13 +46,6 @@ MERGE_GAP_SECONDS = 1.0
 class SpeechWindow:
     start: float
     end: float
-
-
-class Transcriber(Protocol):
-    def transcribe(self, audio: npt.NDArray[np.float32]
-                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
-        """Segments (start, end, text, words) with times in seconds of ``audio``, language."""
-        ...
 
 
 def default_model_path() -> Path:
@@ -246,21 +246,16 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
 
 
 @register
-class SpeechAnalyser(AudioAnalyser):
-    """Pass 2: transcribe the spooled audio the engine hands over (blocks of the 16 kHz spool,
-    restricted to ``FileFindings.windows``), keeping only the parts pass 1 labelled as likely
-    speech. Blocks need not be contiguous: each run of touching blocks is one stretch."""
+class SpeechAnalyser(SpoolAnalyser):
+    """Pass 2: transcribe the stretches of the spooled audio that pass 1 labelled as likely
+    speech (padded and merged), word times snapped to the voicing, in the file's time."""
 
     NAME = "speech"
-    PASS = 2
     AFTER = ("audio_labels",)
-    # Tests set a fake here; otherwise the configured Whisper model is used.
-    transcriber: ClassVar[Transcriber | None] = None
 
-    def __init__(self, context: Any) -> None:
-        super().__init__(context)
-        self._runs: list[tuple[float, list[npt.NDArray[np.float32]]]] = []
-        self._next_t: float | None = None
+    @classmethod
+    def applies(cls, job: PassTwo) -> bool:
+        return job.context.probe.has_audio and job.transcriber is not None
 
     @staticmethod
     def wanted_windows(findings: FileFindings) -> list[Window]:
@@ -268,33 +263,13 @@ class SpeechAnalyser(AudioAnalyser):
         return [Window(w.start, w.end, "speech")
                 for w in speech_windows(findings.audio_segments, findings.duration)]
 
-    def on_audio(self, block: AudioBlock) -> None:
-        if block.sample_rate != RATE:
-            raise MediaError(f"speech needs {RATE} Hz audio, got {block.sample_rate} Hz",
-                             path=str(self.context.path))
-        touching = self._next_t is not None and abs(block.t - self._next_t) < 0.01
-        if touching and self._runs:
-            self._runs[-1][1].append(block.samples)
-        else:
-            self._runs.append((block.t, [block.samples]))
-        self._next_t = block.t + block.samples.size / RATE
-
-    def finish(self, findings: FileFindings) -> None:
-        if not self._runs:
-            return
-        transcriber = type(self).transcriber
-        if transcriber is None:
-            transcriber = transcriber_from_settings(get_settings())
-        wanted = speech_windows(findings.audio_segments, findings.duration)
-        for start, blocks in self._runs:
-            audio = np.concatenate(blocks)
-            end = start + audio.size / RATE
-            # Only the speech-likely part of what we were handed, in this run's own time.
-            local = [SpeechWindow(max(w.start, start) - start, min(w.end, end) - start)
-                     for w in wanted if w.start < end and w.end > start]
-            for seg in transcribe_windows(findings.file_id, audio, local, transcriber):
-                findings.transcript.append(_shift(seg, start))
-        findings.transcript.sort(key=lambda s: s.start)
+    def analyse(self, findings: FileFindings, job: PassTwo) -> None:
+        assert job.transcriber is not None  # applies() said so
+        audio = job.spool.audio()
+        windows = speech_windows(findings.audio_segments, findings.duration)
+        findings.transcript.extend(transcribe_windows(findings.file_id, audio, windows,
+                                                      job.transcriber))
+        findings.transcript.sort(key=lambda seg: seg.start)
 
 
 def _shift(seg: TranscriptSegment, offset: float) -> TranscriptSegment:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
+from editron.analysis.base import FileFindings, PassTwo, SpoolAnalyser, Window, register
 from editron.domain.analysis import SponsorMoment, TranscriptSegment, Word
 
-__all__ = ["find_mentions", "phonetic_key"]
+__all__ = ["MentionFinder", "find_mentions", "phonetic_key"]
 
 MIN_RATIO = 0.8
 PHONETIC_MIN_RATIO = 0.5
@@ -96,3 +97,18 @@ def find_mentions(transcript: Sequence[TranscriptSegment], names: Sequence[str]
                     source="transcript", matched_text=" ".join(w.word for w in span),
                     confidence=round(ratio, 3)))
     return sorted(out, key=lambda m: (m.file_id, m.start))
+
+
+@register
+class MentionFinder(SpoolAnalyser):
+    """Pass 2: the brief's sponsors and must-use names heard in the transcript; each mention
+    marks a window for the faces and the hero moments."""
+
+    NAME = "mentions"
+    AFTER = ("speech",)
+
+    def analyse(self, findings: FileFindings, job: PassTwo) -> None:
+        brief = job.context.brief
+        found = find_mentions(findings.transcript, [*brief.sponsors, *brief.must_use])
+        findings.sponsor_moments.extend(found)
+        findings.windows.extend(Window(m.start - 2, m.end + 2, "mention") for m in found)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from mcp.server.transport_security import TransportSecuritySettings
 
 from editron import __version__
@@ -62,9 +64,21 @@ def create_app(settings: Settings, *, with_mcp: bool = True) -> FastAPI:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(sources.router, responses=ERROR_RESPONSES)
     app.include_router(webhooks.router, responses=ERROR_RESPONSES)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if mcp_server is not None:
         mcp_app = mcp_server.streamable_http_app(
             streamable_http_path="/",
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
         app.mount("/mcp", TokenGate(mcp_app, settings))
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, made once per app from the registries as they are then."""
+    if app.openapi_schema is None:
+        spec = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                           description=app.description)
+        download = spec["paths"][edits.EXPORT_PATH]["get"]["responses"]["200"]
+        download["content"] = edits.download_types()
+        app.openapi_schema = spec
+    return app.openapi_schema

@@ -20,6 +20,7 @@ from editron.services.analyze import (
     latest_analysis,
     request_analysis,
 )
+from editron.services.vocabulary import names_of
 
 __all__ = ["read_brief", "register", "render_analysis", "run_analysis"]
 
@@ -56,12 +57,16 @@ def render_analysis(doc: AnalysisPublic) -> None:
         console.print(f"brief, plot and thumbnails: {doc.artifacts_path}")
 
 
+def _split(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
 def run_analysis(batch_id: str, *, brief: str | None, scope: str | None, passes: int,
-                 model: str | None) -> AnalysisPublic:
+                 model: str | None, analysers: list[str] | None = None) -> AnalysisPublic:
     with RichProgress() as progress:
         return analyze_media_batch(
             batch_id=batch_id, brief=read_brief(brief), scope=scope, model_hint=model,
-            max_iterations=passes,
+            max_iterations=passes, analysers=analysers,
             progress=lambda stage, done: progress.on_step("analysis", done * 100, 100,
                                                           detail=stage))
 
@@ -71,9 +76,14 @@ def register(app: typer.Typer) -> None:
     def analyze(
         batch_id: str,
         brief: Annotated[str | None, typer.Option("--brief", help="Brief text or @FILE.")] = None,
-        scope: Annotated[str | None, typer.Option(help="recap,highlight,social")] = None,
+        scope: Annotated[str | None, typer.Option(
+            help=f"Deliverables to plan for, comma separated: "
+                 f"{', '.join(names_of('deliverable'))} (default: all).")] = None,
         passes: Annotated[int, typer.Option(min=1, max=3, help="Analysis passes, 1-3.")] = 3,
         model: Annotated[str | None, typer.Option(help="fast or accurate shot detection.")] = None,
+        analysers: Annotated[str | None, typer.Option(
+            help=f"Run only these analysers, comma separated: "
+                 f"{', '.join(names_of('analyser'))} (default: all).")] = None,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the job until the analysis is done.")] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -85,11 +95,11 @@ def register(app: typer.Typer) -> None:
         with guarded():
             if not queue_configured(settings):
                 doc = run_analysis(batch_id, brief=brief, scope=scope, passes=passes,
-                                   model=model)
+                                   model=model, analysers=_split(analysers))
             else:
                 job_id = request_analysis(batch_id=batch_id, brief=read_brief(brief),
                                           scope=scope, model_hint=model, max_iterations=passes,
-                                          settings=settings)
+                                          analysers=_split(analysers), settings=settings)
                 if not wait:
                     emit({"job_id": job_id, "batch_id": batch_id, "status": "queued"},
                          as_json=True)

@@ -13,6 +13,7 @@ from editron.cli.follow import queue_configured, wait_for_job
 from editron.cli.output import emit, guarded
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
+from editron.edit.exporters import EXPORTERS
 from editron.errors import EditronError, InputError
 from editron.services.edit import (
     EditSessionPublic,
@@ -24,6 +25,8 @@ from editron.services.edit import (
 from editron.services.package import export_package
 from editron.services.render import render_previews
 from editron.services.sessions import list_edit_sessions_public
+from editron.services.vocabulary import names_of
+from editron.story.deliverables import DELIVERABLES
 
 __all__ = ["register", "render_session", "run_edit"]
 
@@ -67,13 +70,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def edit(
         batch_id: str,
-        deliverable: Annotated[str, typer.Option(help="recap, highlight or social.")],
-        ratios: Annotated[str | None, typer.Option(help="Aspect ratios, e.g. 16:9,9:16,1:1.")
+        deliverable: Annotated[str, typer.Option(help="; ".join(
+            f"{d.name}: {d.summary}" for d in DELIVERABLES.values()) + ".")],
+        ratios: Annotated[str | None, typer.Option(
+            help=f"Aspect ratios, comma separated: {', '.join(names_of('aspect ratio'))}.")
                           ] = None,
         captions: Annotated[bool | None, typer.Option(
             "--captions/--no-captions", help="Default: what the project learned, else on.")
         ] = None,
-        style: Annotated[str | None, typer.Option(help="Style preset (reference_style).")
+        style: Annotated[str | None, typer.Option(
+            help=f"Style preset: {', '.join(names_of('style'))}.")
                          ] = None,
         variants: Annotated[int | None, typer.Option(min=1, max=10)] = None,
         duration: Annotated[float | None, typer.Option(help="Target length in seconds.")
@@ -125,7 +131,8 @@ def register(app: typer.Typer) -> None:
     def export(
         session_id: str,
         fmt: Annotated[str | None, typer.Option(
-            "--format", help="otio, fcpxml, xmeml, edl, srt, vtt or ass.")] = None,
+            "--format", help="; ".join(f"{e.NAME}: {e.LABEL}" for e in EXPORTERS.values())
+            + ".")] = None,
         out: Annotated[Path | None, typer.Option(help="A file (one timeline) or a folder.")
                        ] = None,
         ratio: Annotated[str | None, typer.Option(help="Only this aspect ratio.")] = None,

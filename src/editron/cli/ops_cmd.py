@@ -17,6 +17,7 @@ from editron.config import get_settings
 from editron.demo import make_sample_event
 from editron.jobs.worker import run_worker
 from editron.services.lane import LaneResult, run_lane
+from editron.services.vocabulary import names_of
 
 __all__ = ["register"]
 
@@ -69,10 +70,12 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Option("--name")] = None,
         brief: Annotated[str | None, typer.Option("--brief", help="Brief text or @FILE.")] = None,
         deliverables: Annotated[str | None, typer.Option(
-            help="recap,highlight,social (default: all three).")] = None,
+            help=f"Comma separated: {', '.join(names_of('deliverable'))} (default: all)."
+        )] = None,
         ratios: Annotated[str | None, typer.Option(
-            help="Aspect ratios (default: 16:9,9:16,1:1).")] = None,
-        formats: Annotated[str, typer.Option(help="mp4, mov and/or webm.")] = "mp4",
+            help=f"Aspect ratios (default: {','.join(names_of('aspect ratio'))}).")] = None,
+        formats: Annotated[str, typer.Option(
+            help=f"Comma separated: {', '.join(names_of('render format'))}.")] = "mp4",
         style: Annotated[str | None, typer.Option(help="Style preset.")] = None,
         out: Annotated[Path, typer.Option("--out", help="Where deliverables go.")] = Path("out"),
         as_json: JsonOpt = False,

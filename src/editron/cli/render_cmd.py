@@ -24,6 +24,7 @@ from editron.services.render import (
     retry_render_job,
     run_render_job_inline,
 )
+from editron.services.vocabulary import destination_help, names_of
 
 __all__ = ["register", "render_jobs_table"]
 
@@ -66,9 +67,9 @@ def register(app: typer.Typer) -> None:
     def render(
         session_id: str,
         formats: Annotated[str, typer.Option(
-            help="mp4, mov and/or webm, comma separated.")] = "mp4",
+            help=f"Comma separated: {', '.join(names_of('render format'))}.")] = "mp4",
         destination: Annotated[list[str] | None, typer.Option(
-            help="Folder, dropbox:/path or s3://bucket/path; repeat for several.")] = None,
+            help=f"Where renders go, repeat for several: {destination_help()}.")] = None,
         priority: Annotated[str, typer.Option(help="low, standard or rush.")] = "standard",
         profile: Annotated[str | None, typer.Option(
             help="youtube, reels, tiktok, square, master, web or preview (default: by ratio "

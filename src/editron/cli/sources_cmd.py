@@ -11,13 +11,11 @@ from rich.table import Table
 from editron.cli.follow import queue_configured
 from editron.cli.output import EXIT_FAILED, emit, guarded
 from editron.config import get_settings
+from editron.services.dropbox_poll import PollResult, poll_all_active, poll_dropbox_source
 from editron.services.sources import (
-    PollResult,
     SourcePublic,
     add_dropbox_source,
     list_sources,
-    poll_all_active,
-    poll_dropbox_source,
     request_poll,
     set_source_active,
 )

@@ -6,9 +6,7 @@ Deleting a batch cascades to its files, analyses, edit sessions and render jobs.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,13 +17,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from editron.db.orm import Base, check_in, new_id, utcnow
 from editron.domain.status import (
     BatchStatus,
     FileStatus,
@@ -39,7 +37,6 @@ from editron.domain.status import (
 
 __all__ = [
     "ApiToken",
-    "Base",
     "DropboxSource",
     "EditSession",
     "Event",
@@ -51,37 +48,7 @@ __all__ = [
     "Project",
     "RenderJob",
     "Task",
-    "new_id",
-    "utcnow",
 ]
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def utcnow() -> str:
-    """ISO-8601 UTC with microseconds; sorts as text."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _in(column: str, values: type[Any]) -> str:
-    allowed = ", ".join(f"'{v.value}'" for v in values)
-    return f"{column} IN ({allowed})"
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
-
 
 class Project(Base):
     __tablename__ = "projects"
@@ -100,8 +67,8 @@ class Project(Base):
 class MediaBatch(Base):
     __tablename__ = "media_batches"
     __table_args__ = (
-        CheckConstraint(_in("status", BatchStatus), name="status"),
-        CheckConstraint(_in("storage_tier", StorageTier), name="storage_tier"),
+        CheckConstraint(check_in("status", BatchStatus), name="status"),
+        CheckConstraint(check_in("storage_tier", StorageTier), name="storage_tier"),
         CheckConstraint("file_count >= 0", name="file_count"),
         CheckConstraint("total_size_bytes >= 0", name="total_size_bytes"),
         Index("ix_media_batches_status_created", "status", "created_at"),
@@ -142,7 +109,7 @@ class MediaBatch(Base):
 class MediaFile(Base):
     __tablename__ = "media_files"
     __table_args__ = (
-        CheckConstraint(_in("status", FileStatus), name="status"),
+        CheckConstraint(check_in("status", FileStatus), name="status"),
         CheckConstraint("size_bytes >= 0", name="size_bytes"),
         Index("ix_media_files_batch_checksum", "batch_id", "checksum_sha256"),
     )
@@ -232,7 +199,7 @@ class MediaBatchAnalysis(Base):
 class EditSession(Base):
     __tablename__ = "edit_sessions"
     __table_args__ = (
-        CheckConstraint(_in("status", SessionStatus), name="status"),
+        CheckConstraint(check_in("status", SessionStatus), name="status"),
         CheckConstraint("variants >= 1", name="variants"),
         Index("ix_edit_sessions_status_created", "status", "created_at"),
     )
@@ -270,8 +237,8 @@ class EditSession(Base):
 class RenderJob(Base):
     __tablename__ = "render_jobs"
     __table_args__ = (
-        CheckConstraint(_in("status", JobStatus), name="status"),
-        CheckConstraint(_in("priority", Priority), name="priority"),
+        CheckConstraint(check_in("status", JobStatus), name="status"),
+        CheckConstraint(check_in("priority", Priority), name="priority"),
         CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_percent"),
         Index("ix_render_jobs_status_priority", "status", "priority", "created_at"),
     )
@@ -303,7 +270,7 @@ class RenderJob(Base):
 class DropboxSource(Base):
     __tablename__ = "dropbox_sources"
     __table_args__ = (
-        CheckConstraint(_in("storage_tier", StorageTier), name="storage_tier"),
+        CheckConstraint(check_in("storage_tier", StorageTier), name="storage_tier"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -347,8 +314,8 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        CheckConstraint(_in("stage", Stage), name="stage"),
-        CheckConstraint(_in("status", TaskStatus), name="status"),
+        CheckConstraint(check_in("stage", Stage), name="stage"),
+        CheckConstraint(check_in("status", TaskStatus), name="status"),
         Index("uq_tasks_batch_stage", "batch_id", "stage", unique=True),
     )
 

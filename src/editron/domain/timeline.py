@@ -16,6 +16,8 @@ from fractions import Fraction
 from typing import Any
 
 __all__ = [
+    "LOGO_WIDTH_SHARE",
+    "LOWER_THIRD_SECONDS",
     "TIMELINE_SCHEMA_VERSION",
     "Blueprint",
     "BlueprintMoment",
@@ -116,6 +118,12 @@ class StylePreset:
     transition: str = "cut"  # cut | crossfade | dip_to_black
     transition_seconds: float = 0.0
     caption_style: str = "standard"  # standard | karaoke
+
+
+# Where the brand layer sits, shared by the render's overlays and the exporters' titles so an
+# editor's timeline shows the cards where the render drew them.
+LOGO_WIDTH_SHARE = 0.12  # the logo's width as a share of the frame's
+LOWER_THIRD_SECONDS = 4.0  # how long the lower third stays up
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,15 @@ id or argument comes back as a tool error that says what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from editron import __version__
 from editron.config import Settings, get_settings
@@ -29,7 +30,10 @@ from editron.services.render import (
     list_session_renders,
     render_video_deliverables,
 )
+from editron.services.requests import AnalysisRequest, EditRequest, IngestRequest, RenderRequest
 from editron.services.sessions import list_edit_sessions_public, network_destinations
+from editron.services.vocabulary import destination_help, names_of
+from editron.story.deliverables import DELIVERABLES
 
 __all__ = ["build_server", "mcp_tools", "openai_tools"]
 
@@ -71,44 +75,26 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     settings = ready(settings or get_settings())
     server = MCPServer("editron", version=__version__, instructions=INSTRUCTIONS)
 
-    @server.tool(name="ingest_media_batch",
-                 description="Bring a batch of event footage in and start its ingest on the "
-                             "queue. Accepts a local folder or file path, file://, http(s):// "
-                             "or a Dropbox shared link. Example: source_url='https://www."
-                             "dropbox.com/scl/fo/abc/event?rlkey=k&dl=0', reference_name="
-                             "'Aurora Summit'. Returns the batch id and status 'queued'.")
-    @_tool_errors
-    def ingest_media_batch_tool(
-        source_url: Annotated[str, Field(description="Where the footage is.")],
-        reference_name: Annotated[str | None, Field(description="A name for the batch.")] = None,
-        storage_tier: Literal["hot", "warm", "cold"] = "hot",
-        checksum_required: bool = True,
-        project_id: str | None = None,
-    ) -> dict[str, Any]:
-        batch = ingest_media_batch(source_url=source_url, reference_name=reference_name,
-                                   storage_tier=storage_tier,
-                                   checksum_required=checksum_required,
-                                   project_id=project_id, settings=settings, defer=True)
+    def ingest(request: IngestRequest) -> dict[str, Any]:
+        batch = ingest_media_batch(**request.model_dump(), settings=settings, defer=True)
         return {"batch_id": batch.batch_id, "status": batch.status}
 
-    @server.tool(name="analyze_media_batch",
-                 description="Queue the analysis of a ready batch: shots, speech with word "
-                             "timings, crowd energy, faces, sponsor mentions and hero moments. "
-                             "Example: batch_id='<uuid>', brief='Sponsors: Northwind Energy', "
-                             "scope=['recap','social']. Returns the job id.")
-    @_tool_errors
-    def analyze_media_batch_tool(
-        batch_id: str,
-        brief: Annotated[str | None, Field(description="Free text or 'key: value' lines.")]
-        = None,
-        scope: list[Literal["recap", "highlight", "social"]] | None = None,
-        model_hint: Literal["fast", "accurate"] | None = None,
-        max_iterations: Annotated[int, Field(ge=1, le=3)] = 3,
-    ) -> dict[str, Any]:
-        job_id = request_analysis(batch_id=batch_id, brief=brief, scope=scope,
-                                  model_hint=model_hint, max_iterations=max_iterations,
-                                  settings=settings)
+    _request_tool(server, "ingest_media_batch", IngestRequest, (), ingest,
+                  "Bring a batch of event footage in and start its ingest on the queue. "
+                  "Accepts an http(s):// URL or a Dropbox shared link. Example: source_url="
+                  "'https://www.dropbox.com/scl/fo/abc/event?rlkey=k&dl=0', reference_name="
+                  "'Aurora Summit'. Returns the batch id and status 'queued'.")
+
+    def analyse(request: AnalysisRequest, batch_id: str) -> dict[str, Any]:
+        job_id = request_analysis(batch_id=batch_id, **request.model_dump(), settings=settings)
         return {"batch_id": batch_id, "job_id": job_id, "status": "queued"}
+
+    _request_tool(server, "analyze_media_batch", AnalysisRequest, ("batch_id",), analyse,
+                  "Queue the analysis of a ready batch: shots, speech with word timings, crowd "
+                  "energy, faces, sponsor mentions and hero moments (analysers: "
+                  f"{', '.join(names_of('analyser'))}). Example: batch_id='<uuid>', "
+                  "brief='Sponsors: Northwind Energy', scope=['recap','social']. Returns the "
+                  "job id.")
 
     @server.tool(description="Where a batch is in the pipeline: its status, files, errors, the "
                              "board card of each stage, the newest analysis id, and its edit "
@@ -132,73 +118,43 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                 "files": [f.filename for f in batch.files], "tasks": cards,
                 "analysis": analysis, "edit_sessions": edits}
 
-    @server.tool(name="generate_video_edits",
-                 description="Assemble an edit session for one deliverable of an analysed "
-                             "batch: a timeline per variant and aspect ratio, with FCPXML, OTIO, "
-                             "EDL and caption exports. recap is 59 s, highlight 10-30 s in 3 "
-                             "variants, social <= 15 s with captions. Queued when a job queue is "
-                             "configured (returns job_id; the session appears in "
-                             "get_pipeline_status), otherwise run now (returns session_id). "
-                             "Example: batch_id='<uuid>', deliverable_type='social', "
-                             "aspect_ratios=['9:16'], reference_style='energetic'.")
-    @_tool_errors
-    def generate_video_edits_tool(
-        batch_id: Annotated[str, Field(description="An analysed batch's id.")],
-        deliverable_type: Literal["recap", "highlight", "social"],
-        aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = None,
-        reference_style: Annotated[str | None, Field(
-            description="standard, energetic, cinematic, documentary or social.")] = None,
-        include_captions: bool | None = None,
-        imovie_project: str | None = None,
-        variants: Annotated[int | None, Field(ge=1, le=10)] = None,
-        duration: Annotated[float | None, Field(ge=1, le=600,
-                                                description="Seconds.")] = None,
-        start_tc: Annotated[str | None, Field(
-            pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$",
-            description="Record timecode of the first frame in the exports, e.g. "
-                        "01:00:00:00 (the default).")] = None,
-    ) -> dict[str, Any]:
-        options: dict[str, Any] = {
-            "batch_id": batch_id, "deliverable_type": deliverable_type,
-            "aspect_ratios": aspect_ratios, "reference_style": reference_style,
-            "include_captions": include_captions, "imovie_project": imovie_project,
-            "variants": variants, "duration": duration, "start_tc": start_tc,
-            "settings": settings}
+    def assemble(request: EditRequest, batch_id: str) -> dict[str, Any]:
+        options: dict[str, Any] = {"batch_id": batch_id, **request.model_dump(),
+                                   "settings": settings}
         if settings.queue_url:  # a queue was asked for: workers assemble, like the CLI
-            return {"batch_id": batch_id, "job_id": request_edit(**options),
-                    "status": "queued"}
+            return {"batch_id": batch_id, "job_id": request_edit(**options), "status": "queued"}
         made = generate_video_edits(**options)
         return {"batch_id": batch_id, "session_id": made.session_id, "status": made.status,
                 "timelines": [{"variant": t["variant"], "aspect_ratio": t["aspect_ratio"],
                                "duration": t["duration"]} for t in made.timelines]}
 
-    @server.tool(name="render_video_deliverables",
-                 description="Queue the renders of an edit session: one job per timeline and "
-                             "format, each checked by QC and delivered. Destinations are "
-                             "'dropbox:/Folder', 's3://bucket/folder' or a folder name under "
-                             "the Editron deliveries "
-                             "folder (default: deliveries/<session id>). Example: "
-                             "edit_session_id='<uuid>', formats=['mp4'], "
-                             "destinations=['dropbox:/Events/Aurora'], priority='rush'. "
-                             "Returns the render job ids; follow them in get_pipeline_status.")
-    @_tool_errors
-    def render_video_deliverables_tool(
-        edit_session_id: str,
-        formats: list[Literal["mp4", "mov", "webm"]] | None = None,
-        destinations: list[str] | None = None,
-        priority: Literal["low", "standard", "rush"] = "standard",
-        profile: Annotated[str | None, Field(
-            description="youtube, reels, tiktok, square, master (mov), web (webm) or "
-                        "preview.")] = None,
-        aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = None,
-    ) -> dict[str, Any]:
-        request = render_video_deliverables(
+    kinds = "; ".join(f"{d.name}: {d.summary}" for d in DELIVERABLES.values())
+    _request_tool(server, "generate_video_edits", EditRequest, ("batch_id",), assemble,
+                  "Assemble an edit session for one deliverable of an analysed batch: a "
+                  "timeline per variant and aspect ratio, with every export written beside it "
+                  f"({', '.join(names_of('export format'))}). Deliverables — {kinds}. "
+                  "Queued when a job queue is configured "
+                  "(returns job_id; the session appears in get_pipeline_status), otherwise "
+                  "run now (returns session_id). Example: batch_id='<uuid>', "
+                  "deliverable_type='social', aspect_ratios=['9:16'], "
+                  "reference_style='energetic'.")
+
+    def render(request: RenderRequest, edit_session_id: str) -> dict[str, Any]:
+        options = request.model_dump()
+        made = render_video_deliverables(
             edit_session_id=edit_session_id,
-            destinations=network_destinations(destinations, settings=settings),
-            formats=formats, priority=priority, profile=profile, ratios=aspect_ratios,
-            settings=settings)
-        return {"edit_session_id": edit_session_id, "render_job_ids": request.render_job_ids,
-                "jobs": [_job_summary(j) for j in request.jobs]}
+            destinations=network_destinations(options.pop("destinations"), settings=settings),
+            ratios=options.pop("aspect_ratios"), **options, settings=settings)
+        return {"edit_session_id": edit_session_id, "render_job_ids": made.render_job_ids,
+                "jobs": [_job_summary(j) for j in made.jobs]}
+
+    _request_tool(server, "render_video_deliverables", RenderRequest, ("edit_session_id",),
+                  render, "Queue the renders of an edit session: one job per timeline and "
+                  "format, each checked by QC and delivered. Destinations: "
+                  f"{destination_help()}; default: deliveries/<session id>. Example: "
+                  "edit_session_id='<uuid>', formats=['mp4'], destinations=["
+                  "'dropbox:/Events/Aurora'], priority='rush'. Returns the render job ids; "
+                  "follow them in get_pipeline_status.")
 
     @server.tool(name="record_editron_feedback",
                  description="Record the client's decision on an edit session: 'approve' "
@@ -251,6 +207,33 @@ def build_server(settings: Settings | None = None) -> MCPServer:
             raise _resource_error(exc) from exc
 
     return server
+
+
+def _request_tool(server: MCPServer, name: str, model: type[BaseModel], ids: Sequence[str],
+                  handle: Callable[..., dict[str, Any]], description: str) -> None:
+    """A tool whose parameters are the ids then ``model``'s fields (the same names, types and
+    rules as the HTTP body and the CLI options), validated through ``model``."""
+    params = [inspect.Parameter(i, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+              for i in ids]
+    for field_name, info in model.model_fields.items():
+        annotation: Any = Annotated[(info.annotation, *info.metadata, Field(
+            description=info.description, examples=info.examples))]
+        default = (inspect.Parameter.empty if info.is_required()
+                   else info.get_default(call_default_factory=True))
+        params.append(inspect.Parameter(field_name, inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=annotation, default=default))
+
+    def tool(**arguments: Any) -> dict[str, Any]:
+        try:
+            request = model.model_validate({k: v for k, v in arguments.items()
+                                            if k not in ids})
+            return handle(request, **{i: arguments[i] for i in ids})
+        except EditronError as exc:
+            raise ToolError(str(exc)) from exc
+
+    tool.__name__ = name
+    tool.__signature__ = inspect.Signature(params, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
+    server.tool(name=name, description=description)(tool)
 
 
 def _job_summary(job: RenderJobPublic) -> dict[str, Any]:

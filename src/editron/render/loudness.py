@@ -21,9 +21,10 @@ from pathlib import Path
 from editron.domain.timeline import Timeline
 from editron.errors import ProcessError, ProcessTimeoutError
 from editron.media.ffmpeg import ffmpeg_path
-from editron.render.graph import LIMITER_HEADROOM_DB, RenderSource, build_loudness_probe_args
+from editron.render.graph_audio import LIMITER_HEADROOM_DB, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
-from editron.render.qc import EbuR128Summary, parse_ebur128_summary
+from editron.render.qc_parse import EbuR128Summary, parse_ebur128_summary
+from editron.render.segments import RenderSource
 
 __all__ = ["CLOSE_ENOUGH_LU", "LIMITER_HEADROOM_DB", "MAX_CORRECTIONS", "MAX_GAIN_DB",
            "LoudnessPlan", "measure_program", "measure_summary", "next_gain", "plan_gain",

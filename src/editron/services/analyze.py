@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from editron.analysis.base import FileContext
+from editron.analysis.base import FileContext, Transcriber
 from editron.analysis.brief import deliverable_targets, parse_brief
-from editron.analysis.engine import analyze_files
+from editron.analysis.engine import analyze_files, selected_analysers
 from editron.analysis.logos import load_logo
 from editron.analysis.report import write_report
-from editron.analysis.speech import Transcriber, WhisperTranscriber
+from editron.analysis.speech import WhisperTranscriber
 from editron.config import Settings
 from editron.db import repos
 from editron.db.models import MediaBatchAnalysis
@@ -30,12 +30,12 @@ from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.probe import probe as probe_media
 from editron.services.media_access import local_media_path
+from editron.story.deliverables import parse_deliverables
 
 __all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "latest_analysis",
            "request_analysis"]
 
 log = logging.getLogger(__name__)
-SCOPES = ("recap", "highlight", "social")
 ANALYZE_OPERATION = "analyze_media_batch"
 
 
@@ -47,6 +47,7 @@ class AnalyzeJob(JobPayload):
     scope: list[str] | None = None
     model_hint: str | None = None
     max_iterations: int = 3
+    analysers: list[str] | None = None
 
 
 class AnalysisPublic(BaseModel):
@@ -76,15 +77,6 @@ class AnalysisPublic(BaseModel):
                    sponsor_moments=row.sponsor_moments,
                    deliverable_targets=row.deliverable_targets, file_reports=row.file_reports,
                    artifacts_path=row.artifacts_path)
-
-
-def _scope(scope: Sequence[str] | str | None) -> list[str]:
-    items = scope.split(",") if isinstance(scope, str) else list(scope or SCOPES)
-    cleaned = [s.strip().lower() for s in items if s.strip()]
-    bad = [s for s in cleaned if s not in SCOPES]
-    if bad:
-        raise InputError(f"unknown deliverable {bad[0]!r} in scope: use recap, highlight, social")
-    return cleaned or list(SCOPES)
 
 
 def _probe_of(row: Any) -> MediaProbe:
@@ -136,13 +128,16 @@ def analyze_media_batch(
     settings: Settings | None = None,
     transcriber: Transcriber | None = None,
     progress: Callable[[str, float], None] | None = None,
+    analysers: Sequence[str] | None = None,
 ) -> AnalysisPublic:
     """Analyse a ready (or already analysed) batch now and return the stored analysis."""
     if not 1 <= max_iterations <= 3:
         raise InputError("passes must be 1, 2 or 3")
     if model_hint not in (None, "fast", "accurate"):
         raise InputError(f"unknown model hint {model_hint!r}: use fast or accurate")
-    targets_scope = _scope(scope)
+    if analysers is not None:
+        selected_analysers(1, set(analysers))  # an unknown name is refused before any work
+    targets_scope = parse_deliverables(scope)
     parsed = parse_brief(brief)
     for logo in parsed.sponsor_logos:  # a bad logo is bad input: refuse before any work
         load_logo(Path(logo).expanduser())
@@ -174,7 +169,8 @@ def analyze_media_batch(
                                              compute_type=settings.whisper_compute_type,
                                              threads=settings.whisper_threads)
         result, spools = analyze_files(contexts, max_iterations=max_iterations,
-                                       transcriber=transcriber, progress=progress)
+                                       transcriber=transcriber, progress=progress,
+                                       analysers=analysers)
         targets = deliverable_targets(targets_scope, parsed)
         names = {file_id: name for file_id, name, _, _ in files}
         write_report(folder, result=result, brief=parsed, targets=targets, names=names,
@@ -218,19 +214,22 @@ def _fail(settings: Settings, batch_id: str, analysis_id: str, reason: str) -> N
 
 def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None,
                      scope: Sequence[str] | str | None = None, model_hint: str | None = None,
-                     max_iterations: int = 3, settings: Settings | None = None) -> str:
+                     max_iterations: int = 3, analysers: Sequence[str] | None = None,
+                     settings: Settings | None = None) -> str:
     """Validate now, run on the queue; returns the job id."""
     if not 1 <= max_iterations <= 3:
         raise InputError("passes must be 1, 2 or 3")
-    _scope(scope)
+    if analysers is not None:
+        selected_analysers(1, set(analysers))  # an unknown name is refused now
+    job = AnalyzeJob(batch_id=batch_id, brief=brief, scope=parse_deliverables(scope),
+                     model_hint=model_hint, max_iterations=max_iterations,
+                     analysers=list(analysers) if analysers is not None else None)
     settings = ready(settings)
     with db(settings) as session:
         batch = repos.batches.get_batch(session, batch_id)
         if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
             raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
                                     "analysed batch can be analysed")
-    job = AnalyzeJob(batch_id=batch_id, brief=brief, scope=_scope(scope), model_hint=model_hint,
-                     max_iterations=max_iterations)
     return enqueue(ANALYZE_OPERATION, job, settings=settings, entity_type="batch",
                    entity_id=batch_id)
 
@@ -239,7 +238,7 @@ def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None
 def _run_analysis(job: AnalyzeJob, settings: Settings) -> None:
     analyze_media_batch(batch_id=job.batch_id, brief=job.brief, scope=job.scope,
                         model_hint=job.model_hint, max_iterations=job.max_iterations,
-                        settings=settings)
+                        analysers=job.analysers, settings=settings)
 
 
 def latest_analysis(batch_id: str, *, settings: Settings | None = None

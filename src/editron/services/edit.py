@@ -25,7 +25,7 @@ from editron.domain.analysis import Brief
 from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
 from editron.domain.timecode import DEFAULT_START, parse_timecode
 from editron.domain.timeline import BrandPod, MediaInfo, Timeline
-from editron.edit.exporters import PathMode, export_timeline
+from editron.edit.exporters import PathMode, export_timeline, get_exporter
 from editron.edit.music import detect_beats
 from editron.edit.timeline import build_timelines, parse_ratio
 from editron.errors import EditronError, InputError, InvalidStateError
@@ -33,16 +33,15 @@ from editron.jobs.app import enqueue
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.services.timeline_exports import (
-    EXPORT_EXTENSIONS,
     deliverable_filename,
     write_exports,
 )
-from editron.story.blueprints import DELIVERABLES, build_blueprints
+from editron.story.blueprints import build_blueprints
+from editron.story.deliverables import get_deliverable
 from editron.story.styles import default_brand, get_style
 
 __all__ = [
     "DEFAULT_RATIOS",
-    "EXPORT_EXTENSIONS",
     "EditSessionPublic",
     "deliverable_filename",
     "export_session",
@@ -162,9 +161,7 @@ def _check_request(deliverable_type: str, aspect_ratios: Sequence[str] | str | N
                    reference_style: str | None, variants: int | None, duration: float | None,
                    music_path: str | None) -> list[str]:
     """Refuse bad input before anything is stored or queued; the parsed aspect ratios."""
-    if deliverable_type not in DELIVERABLES:
-        raise InputError(f"unknown deliverable {deliverable_type!r}; use recap, highlight or "
-                         "social")
+    get_deliverable(deliverable_type)
     ratios = _ratios(aspect_ratios)
     if reference_style is not None:
         get_style(reference_style)
@@ -240,7 +237,7 @@ def generate_video_edits(
             session, batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
             analysis_id=analysis_row.id, reference_style=style.name,
             include_captions=include_captions, imovie_project=project_name,
-            variants=variants or int(DELIVERABLES[deliverable_type]["variants"]))
+            variants=variants or get_deliverable(deliverable_type).variants)
         repos.tasks.ensure_tasks(session, batch)
         repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
                              detail=f"assembling {deliverable_type}")
@@ -322,10 +319,8 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
     is chosen (by ``ratio`` and ``variant``), otherwise a folder that receives one file per
     timeline. Relative media paths are relative to the written file's folder; ``start_tc``
     replaces the session's record start timecode."""
-    key = fmt.strip().lower()
-    if key not in EXPORT_EXTENSIONS:
-        raise InputError(f"unknown export format {fmt!r}; use "
-                         f"{', '.join(sorted(EXPORT_EXTENSIONS))}")
+    exporter = get_exporter(fmt)
+    key = exporter.NAME
     public, timelines = session_timelines(session_id, settings=settings)
     if public.status in (SessionStatus.ASSEMBLING, SessionStatus.FAILED):
         raise InvalidStateError(f"edit session {session_id} is {public.status}; nothing to "
@@ -337,7 +332,7 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
         have = ", ".join(sorted({f"{t.aspect_ratio} v{t.variant}" for t in timelines}))
         raise InputError(f"edit session {session_id} has no timeline for that choice; it has "
                          f"{have}")
-    ext = EXPORT_EXTENSIONS[key]
+    ext = exporter.EXTENSION
     single = len(chosen) == 1 and out.suffix != ""
     targets: list[Path] = []
     for tl in chosen:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from editron.config import Settings
 from editron.db import repos
-from editron.db.models import utcnow
+from editron.db.orm import utcnow
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from editron.config import Settings
 from editron.db.runtime import ready
-from editron.errors import InputError
 from editron.services.analyze import AnalysisPublic, analyze_media_batch
 from editron.services.contact_sheet import write_contact_sheet
 from editron.services.edit import (
@@ -31,7 +30,7 @@ from editron.services.render import (
     run_render_job_inline,
 )
 from editron.services.schemas import BatchPublic
-from editron.story.blueprints import DELIVERABLES
+from editron.story.deliverables import parse_deliverables
 
 __all__ = ["LaneResult", "StageCallback", "run_lane"]
 
@@ -86,16 +85,6 @@ class LaneResult:
                 "out_dir": self.out_dir, "ok": self.ok}
 
 
-def _deliverables(items: Sequence[str] | str | None) -> list[str]:
-    values = items.split(",") if isinstance(items, str) else list(
-        items or ["recap", "highlight", "social"])
-    cleaned = list(dict.fromkeys(v.strip().lower() for v in values if v.strip()))
-    bad = [v for v in cleaned if v not in DELIVERABLES]
-    if bad:
-        raise InputError(f"unknown deliverable {bad[0]!r}; use recap, highlight, social")
-    return cleaned
-
-
 def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | None = None,
              deliverables: Sequence[str] | str | None = None,
              ratios: Sequence[str] | str | None = None, formats: Sequence[str] = ("mp4",),
@@ -104,7 +93,7 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
              ingest_progress: Any = None) -> LaneResult:
     """Run every stage on ``source`` and deliver into ``out``. Each stage's failure is
     reported with what was done so far; renders that fail QC are listed, not hidden."""
-    kinds = _deliverables(deliverables)
+    kinds = parse_deliverables(deliverables)
     settings = ready(settings)
     notify = on_stage or (lambda _s, _f, _d: None)
     out = out.expanduser().resolve()

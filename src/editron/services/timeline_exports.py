@@ -14,17 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from editron.domain.timeline import Timeline
-from editron.edit.exporters import EXPORTERS, export_timeline
+from editron.edit.exporters import EXPORTERS, export_formats, export_timeline
 from editron.errors import ExportUnavailableError
 
-__all__ = ["EXPORT_EXTENSIONS", "SESSION_EXPORTS", "deliverable_filename", "write_exports"]
+__all__ = ["deliverable_filename", "write_exports"]
 
 log = logging.getLogger(__name__)
-# Formats written beside every session; the editor picks the one their tool opens.
-SESSION_EXPORTS = ("otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass")
-EXPORT_EXTENSIONS = {"otio": "otio", "fcpxml": "fcpxml", "xmeml": "xml", "edl": "edl",
-                     "srt": "srt", "vtt": "vtt", "ass": "ass"}
-CAPTION_FORMATS = ("srt", "vtt", "ass")
 
 
 def deliverable_filename(deliverable: str, variant: int, ratio: str, ext: str,
@@ -42,21 +37,24 @@ def _write(target: Path, data: str | bytes) -> None:
 
 
 def write_exports(folder: Path, timelines: Sequence[Timeline], *, variants: int,
-                  formats: Sequence[str] = SESSION_EXPORTS, relative: bool = False,
+                  formats: Sequence[str] | None = None, relative: bool = False,
                   merge: bool = False) -> dict[str, Any]:
-    """Every format for every timeline, written under a temporary folder and swapped in whole,
-    so a crash never leaves half a set behind. With ``relative`` the media references are
+    """Every format (by default every registered one: the editor picks the one their tool
+    opens) for every timeline, written under a temporary folder and swapped in whole, so a
+    crash never leaves half a set behind. With ``relative`` the media references are
     relative to ``folder``; with ``merge`` the files join those already in ``folder``."""
     staging = folder.with_name(folder.name + ".part")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     exports: dict[str, Any] = {"folder": str(folder), "files": [], "errors": []}
+    chosen = [EXPORTERS[f] for f in (formats or export_formats()) if f in EXPORTERS]
     for tl in timelines:
-        for fmt in formats:
-            if fmt not in EXPORTERS or (fmt in CAPTION_FORMATS and not tl.captions):
+        for exporter in chosen:
+            if exporter.CAPTIONS and not tl.captions:
                 continue
+            fmt = exporter.NAME
             name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio,
-                                        EXPORT_EXTENSIONS[fmt], variants=variants)
+                                        exporter.EXTENSION, variants=variants)
             where = {"format": fmt, "variant": tl.variant, "aspect_ratio": tl.aspect_ratio}
             try:
                 data = export_timeline(tl, fmt, path_mode="relative" if relative else

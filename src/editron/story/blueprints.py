@@ -18,14 +18,15 @@ from editron.domain.analysis import AnalysisResult, Brief
 from editron.domain.timeline import Blueprint, BlueprintMoment, FrameRate, MediaInfo, StylePreset
 from editron.errors import InputError
 from editron.story.cuts import FileCuts, file_cuts
+from editron.story.deliverables import (
+    Deliverable,
+    DeliverablePlan,
+    get_deliverable,
+    register_deliverable,
+)
 
-__all__ = ["DELIVERABLES", "build_blueprints", "timeline_rate"]
+__all__ = ["StoryMaterial", "build_blueprints", "plan_for", "timeline_rate"]
 
-DELIVERABLES: dict[str, dict[str, float]] = {
-    "recap": {"duration": 59.0, "min": 59.0, "max": 59.0, "variants": 1},
-    "highlight": {"duration": 20.0, "min": 10.0, "max": 30.0, "variants": 3},
-    "social": {"duration": 15.0, "min": 3.0, "max": 15.0, "variants": 1},
-}
 GOOD_CONFIDENCE = 0.5  # a file "has good moments" when one reaches this
 
 
@@ -59,50 +60,95 @@ def timeline_rate(media: Mapping[str, MediaInfo]) -> FrameRate:
     return max(weight, key=lambda r: (weight[r], r.fps))
 
 
+@dataclass(slots=True)
+class StoryMaterial:
+    """What every deliverable's builder draws on, prepared once per edit: the ranked candidate
+    moments (each already fitted to legal cut points and the style's pace), the legal cuts per
+    file, the timeline rate and the media. Builders compose the two story shapes below or
+    their own from ``pool``."""
+
+    media: Mapping[str, MediaInfo]
+    rate: FrameRate
+    cuts: dict[str, FileCuts]
+    pace: tuple[int, int]  # shortest and longest clip, in frames
+    pool: list[_Candidate]
+
+    def chronological(self, deliverable: str, target: int) -> Blueprint:
+        """The recap shape: in event order, covering every quarter and every file with a good
+        moment, opening and closing on strong beats, settled to ``target`` frames."""
+        return _recap(self.pool, self.media, self.cuts, self.rate, target, self.pace,
+                      deliverable)
+
+    def ranked(self, deliverable: str, variant: int, target: int) -> Blueprint:
+        """The strongest moments first (a hook, a highlight's open), settled to ``target``."""
+        return _ranked(deliverable, variant, self.pool, self.cuts, self.rate, target,
+                       self.pace)
+
+    def without(self, used: Blueprint) -> StoryMaterial:
+        """This material minus what ``used`` shows: later variants neither reuse its moments
+        nor grow their edges into its footage."""
+        keys = {m.key for m in used.moments}
+        pool = [c for c in self.pool if c.key not in keys and not _overlaps_any(c, used.moments)]
+        cuts = {fid: replace(fc, blocked=fc.blocked + tuple(
+            (m.source_start, m.source_end) for m in used.moments if m.file_id == fid))
+            for fid, fc in self.cuts.items()}
+        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool)
+
+
+def plan_for(deliverable: Deliverable, brief: Brief, *, rate: FrameRate,
+             variants: int | None = None, duration: float | None = None) -> DeliverablePlan:
+    """The request's plan (pure): the caller's duration and variants, else the brief's targets
+    for this deliverable, else its defaults."""
+    seconds, count = deliverable.duration, deliverable.variants
+    for wanted in brief.deliverable_targets:
+        if wanted.get("deliverable") == deliverable.name:
+            seconds = float(wanted.get("duration", seconds))
+            count = int(wanted.get("variants", count))
+            if "max_duration" in wanted:
+                seconds = min(seconds, float(wanted["max_duration"]))
+    seconds = duration if duration is not None else seconds
+    if seconds <= 0:
+        raise InputError(f"duration must be positive, got {seconds}")
+    return DeliverablePlan(deliverable.name, seconds, rate.frames(seconds),
+                           int(variants or count), deliverable.min_duration,
+                           deliverable.max_duration, deliverable.hook_seconds)
+
+
 def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str,
                      variants: int | None = None, duration: float | None = None,
                      style: StylePreset, media: Mapping[str, MediaInfo]) -> list[Blueprint]:
-    """Blueprints for one deliverable: ``variants`` of them for highlights, one otherwise."""
-    if deliverable not in DELIVERABLES:
-        raise InputError(f"unknown deliverable {deliverable!r}; use recap, highlight or social")
+    """Blueprints for one deliverable, by its registered builder."""
+    kind = get_deliverable(deliverable)
     if not media:
         raise InputError("no media to edit")
-    spec = dict(DELIVERABLES[deliverable])
-    for wanted in brief.deliverable_targets:
-        if wanted.get("deliverable") == deliverable:
-            for key in ("duration", "variants"):
-                if key in wanted:
-                    spec[key] = float(wanted[key])
-            if "max_duration" in wanted:
-                spec["duration"] = min(spec["duration"], float(wanted["max_duration"]))
-    seconds = duration if duration is not None else spec["duration"]
-    if seconds <= 0:
-        raise InputError(f"duration must be positive, got {seconds}")
-    count = 1 if deliverable != "highlight" else int(variants or spec["variants"])
     rate = timeline_rate(media)
-    target = rate.frames(seconds)
+    plan = plan_for(kind, brief, rate=rate, variants=variants, duration=duration)
     cuts = {fid: file_cuts(analysis, m, rate, avoid=brief.must_avoid) for fid, m in media.items()}
     pace = (rate.frames(style.min_shot_seconds), rate.frames(style.max_shot_seconds))
-    pool = _candidates(analysis, brief, media, cuts, pace)
-    if deliverable == "recap":
-        return [_recap(pool, media, cuts, rate, target, pace)]
-    if deliverable == "social":
-        return [_ranked("social", 1, pool, cuts, rate, target, pace)]
+    material = StoryMaterial(media, rate, cuts, pace,
+                             _candidates(analysis, brief, media, cuts, pace))
+    return kind.build(material, plan)
+
+
+def _recap_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
+    return [material.chronological(plan.name, plan.target_frames)]
+
+
+def _social_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
+    return [material.ranked(plan.name, 1, plan.target_frames)]
+
+
+def _highlight_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
     out: list[Blueprint] = []
-    for v in range(1, count + 1):
-        bp = _ranked("highlight", v, pool, cuts, rate, target, pace)
-        floor = rate.frames(min(spec["min"], seconds))
+    floor = material.rate.frames(min(plan.min_seconds, plan.seconds))
+    for v in range(1, plan.variants + 1):
+        bp = material.ranked(plan.name, v, plan.target_frames)
         if bp.frames < floor:
             break  # not enough unused material left for another full variant
         out.append(bp)
-        used = {m.key for m in bp.moments}
-        pool = [c for c in pool if c.key not in used and not _overlaps_any(c, bp.moments)]
-        # later variants may not grow their edges into footage an earlier one shows
-        cuts = {fid: replace(fc, blocked=fc.blocked + tuple(
-            (m.source_start, m.source_end) for m in bp.moments if m.file_id == fid))
-            for fid, fc in cuts.items()}
+        material = material.without(bp)
     if not out:
-        raise InputError(f"not enough usable footage for a {seconds:.0f} s highlight")
+        raise InputError(f"not enough usable footage for a {plan.seconds:.0f} s highlight")
     return out
 
 
@@ -183,7 +229,7 @@ def _take(chosen: list[_Candidate], c: _Candidate, target: int, slack: int) -> b
 
 def _recap(pool: list[_Candidate], media: Mapping[str, MediaInfo],
            cuts: Mapping[str, FileCuts], rate: FrameRate, target: int,
-           pace: tuple[int, int]) -> Blueprint:
+           pace: tuple[int, int], deliverable: str = "recap") -> Blueprint:
     order = {fid: m.order for fid, m in sorted(media.items(), key=lambda kv: kv[1].order)}
     offsets: dict[str, int] = {}
     acc = 0
@@ -215,7 +261,7 @@ def _recap(pool: list[_Candidate], media: Mapping[str, MediaInfo],
         _take(chosen, c, target, slack)
     chosen.sort(key=lambda c: (order.get(c.file_id, 0), c.file_id, c.start))
     notes = _settle(chosen, cuts, target, pace)
-    return _blueprint("recap", 1, rate, target, chosen, notes)
+    return _blueprint(deliverable, 1, rate, target, chosen, notes)
 
 
 def _ranked(deliverable: str, variant: int, pool: list[_Candidate],
@@ -301,3 +347,17 @@ def _blueprint(deliverable: str, variant: int, rate: FrameRate, target: int,
     moments = tuple(BlueprintMoment(c.file_id, c.start, c.end, round(c.score, 4), c.reasons,
                                     c.speech, c.key) for c in chosen)
     return Blueprint(deliverable, variant, rate, target, moments, notes)
+
+
+register_deliverable(Deliverable(
+    "recap", "a 59 s story of the event, in order, with an energy arc", 59.0, 59.0, 59.0, 1,
+    _recap_builder, words=("recaps", "sizzle", "aftermovie"),
+    shape="chronological story with an energy arc"))
+register_deliverable(Deliverable(
+    "highlight", "10-30 s reels of the highest-energy moments, no moment in two variants",
+    20.0, 10.0, 30.0, 3, _highlight_builder, words=("highlights", "reel", "reels"),
+    shape="highest-energy moments"))
+register_deliverable(Deliverable(
+    "social", "a hook of 15 s at most, the strongest moment inside the first 3 s", 15.0, 3.0,
+    15.0, 1, _social_builder, words=("hook", "teaser", "short"), hook_seconds=3.0,
+    shape="one peak moment, captions on"))

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from editron.api.deps import Authorized, SettingsDep
 from editron.services.analyze import AnalysisPublic, get_analysis, request_analysis
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
+from editron.services.requests import AnalysisRequest, IngestRequest
 from editron.services.schemas import BatchPublic
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["batches"])
-
-
-class BatchCreate(BaseModel):
-    source_url: str = Field(min_length=1, max_length=4096, examples=["https://www.dropbox.com/scl/fo/abc/event?rlkey=k&dl=0"])
-    reference_name: str | None = Field(default=None, examples=["Aurora Summit day 1"])
-    storage_tier: str = Field(default="hot", pattern="^(hot|warm|cold)$")
-    checksum_required: bool = True
-    project_id: str | None = None
-
-
-class AnalysisCreate(BaseModel):
-    brief: str | dict[str, Any] | None = Field(
-        default=None, examples=["Sponsors: Northwind Energy\ntone: upbeat"])
-    scope: list[str] = Field(default_factory=lambda: ["recap", "highlight", "social"])
-    model_hint: str | None = Field(default=None, pattern="^(fast|accurate)$")
-    max_iterations: int = Field(default=3, ge=1, le=3)
 
 
 class Accepted(BaseModel):
@@ -46,7 +31,7 @@ class BatchList(BaseModel):
 
 
 @router.post("/batches", status_code=202, response_model=Accepted)
-def create_batch(body: BatchCreate, response: Response, settings: SettingsDep,
+def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
                  _: Authorized) -> Accepted:
     batch = ingest_media_batch(source_url=body.source_url, reference_name=body.reference_name,
                                storage_tier=body.storage_tier,
@@ -74,11 +59,11 @@ def batch(batch_id: str, settings: SettingsDep, _: Authorized) -> BatchPublic:
 
 
 @router.post("/batches/{batch_id}/analyses", status_code=202, response_model=Accepted)
-def analyse(batch_id: str, body: AnalysisCreate, response: Response, settings: SettingsDep,
+def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: SettingsDep,
             _: Authorized) -> Accepted:
     job_id = request_analysis(batch_id=batch_id, brief=body.brief, scope=body.scope,
                               model_hint=body.model_hint, max_iterations=body.max_iterations,
-                              settings=settings)
+                              analysers=body.analysers, settings=settings)
     response.headers["Location"] = f"/api/batches/{batch_id}"
     return Accepted(id=batch_id, status="queued", job_id=job_id)
 

@@ -6,45 +6,23 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from editron.api.deps import Authorized, SettingsDep
 from editron.api.routes.batches import Accepted
+from editron.edit.exporters import EXPORTERS
 from editron.services.edit import EditSessionPublic, get_edit_session, request_edit
+from editron.services.requests import EditRequest
 from editron.services.sessions import (
-    EXPORT_MEDIA_TYPES,
+    ZIP_MEDIA_TYPE,
     export_session_download,
     list_edit_sessions_public,
 )
+from editron.services.vocabulary import ExportFormatName, RatioName
 
-__all__ = ["router"]
+__all__ = ["EXPORT_PATH", "download_types", "router"]
 
 router = APIRouter(prefix="/api", tags=["edits"])
-
-Ratio = Literal["16:9", "9:16", "1:1"]
-ExportFormat = Literal["otio", "fcpxml", "xmeml", "edl", "srt", "vtt", "ass"]
-
-
-class EditCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    deliverable_type: Literal["recap", "highlight", "social"] = Field(examples=["recap"])
-    aspect_ratios: list[Ratio] | None = Field(
-        default=None, min_length=1, max_length=3, examples=[["16:9", "9:16"]],
-        description="Default: 16:9, 9:16 and 1:1.")
-    reference_style: str | None = Field(
-        default=None, max_length=64, examples=["energetic"],
-        description="standard, energetic, cinematic, documentary or social.")
-    include_captions: bool | None = None  # None: what the project learned, else true
-    imovie_project: str | None = Field(default=None, max_length=200,
-                                       examples=["Aurora Summit recap"])
-    variants: int | None = Field(default=None, ge=1, le=10, examples=[3])
-    duration: float | None = Field(default=None, ge=1, le=600, examples=[45],
-                                   description="Seconds; default: the deliverable's length.")
-    start_tc: str | None = Field(
-        default=None, pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$", examples=["01:00:00:00"],
-        description="Record timecode of the first frame in every export; default 01:00:00:00.")
-
 
 class EditSessionList(BaseModel):
     items: list[EditSessionPublic]
@@ -53,7 +31,7 @@ class EditSessionList(BaseModel):
 
 
 @router.post("/batches/{batch_id}/edit-sessions", status_code=202, response_model=Accepted)
-def create_edit_session(batch_id: str, body: EditCreate, response: Response,
+def create_edit_session(batch_id: str, body: EditRequest, response: Response,
                         settings: SettingsDep, _: Authorized) -> Accepted:
     job_id = request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
                           aspect_ratios=body.aspect_ratios,
@@ -78,17 +56,23 @@ def edit_session(session_id: str, settings: SettingsDep, _: Authorized) -> EditS
     return get_edit_session(session_id, settings=settings)
 
 
-_DOWNLOAD: dict[int | str, dict[str, Any]] = {200: {
-    "description": "The export file, or a zip of one file per timeline when several match",
-    "content": {t: {"schema": {"type": "string", "format": "binary"}}
-                for t in sorted(set(EXPORT_MEDIA_TYPES.values()))}}}
+def download_types() -> dict[str, Any]:
+    """The media types an export download may carry: every registered format's, and zip
+    (``api.app`` refreshes them whenever the OpenAPI document is made)."""
+    types = sorted({*(e.MEDIA_TYPE for e in EXPORTERS.values()), ZIP_MEDIA_TYPE})
+    return {t: {"schema": {"type": "string", "format": "binary"}} for t in types}
 
 
-@router.get("/edit-sessions/{session_id}/exports/{format}", response_class=Response,
-            responses=_DOWNLOAD)
-def export(session_id: str, fmt: Annotated[ExportFormat, Path(alias="format")],
+EXPORT_PATH = "/api/edit-sessions/{session_id}/exports/{format}"
+
+
+@router.get(EXPORT_PATH.removeprefix("/api"), response_class=Response,
+            responses={200: {"description": "The export file, or a zip of one file per "
+                                            "timeline when several match",
+                             "content": download_types()}})
+def export(session_id: str, fmt: Annotated[ExportFormatName, Path(alias="format")],
            settings: SettingsDep, _: Authorized,
-           ratio: Annotated[Ratio | None, Query(description="One aspect ratio")] = None,
+           ratio: Annotated[RatioName | None, Query(description="One aspect ratio")] = None,
            variant: Annotated[int | None, Query(ge=1, le=10)] = None,
            paths: Annotated[Literal["absolute", "relative"], Query(
                description="relative: media paths relative to the session's export folder")]

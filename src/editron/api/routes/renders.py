@@ -5,10 +5,7 @@ Destinations given over HTTP are ``dropbox:/...`` or folders under ``<home>/deli
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from editron.api.deps import Authorized, SettingsDep
 from editron.services.render import (
@@ -20,39 +17,16 @@ from editron.services.render import (
     render_video_deliverables,
     retry_render_job,
 )
+from editron.services.requests import RenderRequest
 from editron.services.sessions import network_destinations
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["renders"])
 
-Destination = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-
-
-class RenderCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    formats: list[Literal["mp4", "mov", "webm"]] = Field(default=["mp4"], min_length=1,
-                                                 max_length=3, examples=[["mp4"]])
-    destinations: list[Destination] = Field(
-        default_factory=list, max_length=10,
-        examples=[["dropbox:/Events/Aurora 2026", "gala-2026"]],
-        description="dropbox:/folder, s3://bucket/folder (with the s3 extra), or a folder "
-                    "under the Editron home's deliveries folder "
-                    "(a bare name means deliveries/<name>). Default: deliveries/<session id>.")
-    priority: Literal["low", "standard", "rush"] = "standard"
-    profile: str | None = Field(default=None, max_length=32, examples=["preview"],
-                                description="youtube, reels, tiktok, square, master (mov), "
-                                            "web (webm) or preview; default: by aspect ratio "
-                                            "and format.")
-    aspect_ratios: list[Literal["16:9", "9:16", "1:1"]] | None = Field(
-        default=None, min_length=1, max_length=3, examples=[["9:16"]],
-        description="Render only these timelines; default: every one.")
-
-
 @router.post("/edit-sessions/{session_id}/renders", status_code=202,
              response_model=RenderRequestPublic)
-def create_renders(session_id: str, body: RenderCreate, response: Response,
+def create_renders(session_id: str, body: RenderRequest, response: Response,
                    settings: SettingsDep, _: Authorized) -> RenderRequestPublic:
     request = render_video_deliverables(
         edit_session_id=session_id,

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import MediaBatchAnalysis, utcnow
+from editron.db.models import MediaBatchAnalysis
+from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, set_status
 from editron.db.repos.events import append_event
 from editron.domain.analysis import AnalysisResult

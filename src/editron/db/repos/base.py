@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
-from editron.db.models import utcnow
+from editron.db.orm import utcnow
 from editron.db.repos.events import append_event
 from editron.errors import InputError, InvalidStateError, NotFoundError
 

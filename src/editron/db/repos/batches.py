@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from editron.db.models import MediaBatch, utcnow
+from editron.db.models import MediaBatch
+from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, page_bounds, set_status
 from editron.db.repos.events import append_event
 from editron.domain.status import BATCH_TRANSITIONS, BatchStatus

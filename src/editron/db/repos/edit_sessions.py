@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import EditSession, MediaBatch, utcnow
+from editron.db.models import EditSession, MediaBatch
+from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, page_bounds, set_status
 from editron.db.repos.events import append_event
 from editron.domain.status import SESSION_TRANSITIONS, SessionStatus

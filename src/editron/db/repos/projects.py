@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import Project, utcnow
+from editron.db.models import Project
+from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, page_bounds
 from editron.db.repos.events import append_event
 

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from editron.db.models import EditSession, RenderJob, utcnow
+from editron.db.models import EditSession, RenderJob
+from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, set_status
 from editron.db.repos.events import append_event
 from editron.domain.status import JOB_TRANSITIONS, JobStatus, Priority

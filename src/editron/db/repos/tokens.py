@@ -9,7 +9,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import ApiToken, utcnow
+from editron.db.models import ApiToken
+from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise
 
 __all__ = ["TOKEN_PREFIX", "create_token", "hash_token", "list_tokens", "revoke_token",

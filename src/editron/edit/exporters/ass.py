@@ -16,6 +16,9 @@ __all__ = ["AssExporter"]
 class AssExporter(Exporter):
     NAME: ClassVar[str] = "ass"
     EXTENSION: ClassVar[str] = "ass"
+    MEDIA_TYPE: ClassVar[str] = "text/x-ssa"
+    LABEL: ClassVar[str] = "the ASS captions (styled, as burned in)"
+    CAPTIONS: ClassVar[bool] = True
 
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str:

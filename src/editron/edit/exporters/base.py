@@ -1,11 +1,15 @@
 """The exporter interface and registry.
 
-An exporter has a ``NAME`` (the ``--format`` value), a file ``EXTENSION`` and one required
-method, ``export``. Modules register on import; one whose optional dependency is missing is
-listed in ``UNAVAILABLE`` with the reason instead of breaking the others. The optional hook
+An exporter is one definition: a ``NAME`` (the ``--format`` value), the file ``EXTENSION``, the
+``MEDIA_TYPE`` a download carries, a ``LABEL`` people read ("the FCPXML (Final Cut Pro)"),
+``CAPTIONS`` when it is a caption sidecar (written only for timelines that have captions), and
+one required method, ``export``. Registering it (``@register``) is all it takes: the session
+exports, the CLI's ``--format`` choices, the API's format enum and the downloads read the
+registry. Modules register on import; one whose optional dependency is missing is listed in
+``UNAVAILABLE`` with the reason instead of breaking the others. The optional hook
 ``unavailable(timeline)`` names what the format cannot express for one timeline (a frame rate
-with no timecode in CMX3600, say); ``export_timeline`` then raises ``ExportUnavailableError``
-with that reason, and a session records it for that one file while the others are written.
+with no timecode in CMX3600, say); exporting then raises ``ExportUnavailableError`` with that
+reason, and a session records it for that one file while the others are written.
 """
 
 from __future__ import annotations
@@ -16,28 +20,28 @@ from typing import ClassVar, Literal
 from urllib.parse import quote
 
 from editron.domain.timeline import MediaInfo, Timeline
-from editron.errors import ExportUnavailableError, InputError
+from editron.errors import InputError
 
 __all__ = [
     "EXPORTERS",
     "UNAVAILABLE",
     "Exporter",
     "PathMode",
-    "export_timeline",
     "media_url",
     "path_url",
     "register",
 ]
 
 PathMode = Literal["absolute", "relative"]
-EXPORT_LABELS = {"edl": "the EDL (CMX3600)", "fcpxml": "the FCPXML (Final Cut Pro)",
-                 "xmeml": "the Premiere XML (xmeml)", "otio": "the OTIO timeline"}
 
 
 class Exporter:
     NAME: ClassVar[str] = ""
     EXTENSION: ClassVar[str] = ""
+    MEDIA_TYPE: ClassVar[str] = "application/octet-stream"
+    LABEL: ClassVar[str] = ""
     BINARY: ClassVar[bool] = False
+    CAPTIONS: ClassVar[bool] = False
 
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str | bytes:
@@ -53,7 +57,11 @@ UNAVAILABLE: dict[str, str] = {}
 
 
 def register(cls: type[Exporter]) -> type[Exporter]:
+    """Class decorator: make the format available by its ``NAME``."""
+    if not cls.NAME or not cls.EXTENSION:
+        raise TypeError(f"{cls.__name__} needs a NAME and an EXTENSION to register")
     EXPORTERS[cls.NAME] = cls()
+    UNAVAILABLE.pop(cls.NAME, None)
     return cls
 
 
@@ -76,23 +84,3 @@ def path_url(file_path: str, *, path_mode: PathMode, relative_to: str | None,
     base = relative_to or os.path.commonpath(folders or [str(path.parent)])
     rel = os.path.relpath(path, Path(base).absolute())
     return quote(str(PurePosixPath(*Path(rel).parts)))
-
-
-def export_timeline(timeline: Timeline, fmt: str, *, path_mode: PathMode = "absolute",
-                    relative_to: str | None = None) -> str | bytes:
-    """The timeline written in format ``fmt`` (one of ``EXPORTERS``)."""
-    from editron.edit import exporters  # noqa: F401  (registers the built-in formats)
-
-    key = fmt.strip().lower()
-    if key not in EXPORTERS:
-        if key in UNAVAILABLE:
-            raise InputError(f"export format {fmt!r} is unavailable: {UNAVAILABLE[key]}")
-        raise InputError(f"unknown export format {fmt!r}; known: {', '.join(sorted(EXPORTERS))}")
-    exporter = EXPORTERS[key]
-    reason = exporter.unavailable(timeline)
-    if reason is not None:
-        from editron.edit.conform import title
-
-        raise ExportUnavailableError(f"{EXPORT_LABELS.get(key, key)} cannot express "
-                                     f"{title(timeline)!r}: {reason}")
-    return exporter.export(timeline, path_mode=path_mode, relative_to=relative_to)

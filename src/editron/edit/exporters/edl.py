@@ -98,6 +98,8 @@ def _suffix(path: str) -> str:
 class EdlExporter(Exporter):
     NAME: ClassVar[str] = "edl"
     EXTENSION: ClassVar[str] = "edl"
+    MEDIA_TYPE: ClassVar[str] = "text/plain"
+    LABEL: ClassVar[str] = "the EDL (CMX3600)"
 
     def unavailable(self, timeline: Timeline) -> str | None:
         rate = timeline.rate

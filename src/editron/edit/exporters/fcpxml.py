@@ -148,6 +148,8 @@ def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: in
 class FcpxmlExporter(Exporter):
     NAME: ClassVar[str] = "fcpxml"
     EXTENSION: ClassVar[str] = "fcpxml"
+    MEDIA_TYPE: ClassVar[str] = "application/xml"
+    LABEL: ClassVar[str] = "the FCPXML (Final Cut Pro)"
 
     def unavailable(self, timeline: Timeline) -> str | None:
         if project_rate(timeline.rate) is not None:

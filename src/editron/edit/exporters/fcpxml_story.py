@@ -21,15 +21,13 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 from pathlib import Path
 
-from editron.domain.timeline import Clip, FrameRate, Timeline
+from editron.domain.timeline import LOGO_WIDTH_SHARE, LOWER_THIRD_SECONDS, Clip, FrameRate, Timeline
 from editron.edit.exporters.base import PathMode, path_url
 
-__all__ = ["LOGO_WIDTH_SHARE", "LOWER_THIRD_SECONDS", "Story", "decimal", "fcpx_time",
+__all__ = ["Story", "decimal", "fcpx_time",
            "image_size"]
 
 CAPTION_ROLE = "iTT?captionFormat=ITT.en"
-LOWER_THIRD_SECONDS = 4.0  # as render.graph.LOWER_THIRD_SECONDS (a test keeps them equal)
-LOGO_WIDTH_SHARE = 0.12  # as render.graph.LOGO_WIDTH_SHARE
 _TITLES = ".../Titles.localized"
 BASIC_TITLE = f"{_TITLES}/Bumper:Opener.localized/Basic Title.localized/Basic Title.moti"
 LOWER_THIRD = (f"{_TITLES}/Lower Thirds.localized/Basic Lower Third.localized/"

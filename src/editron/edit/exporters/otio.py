@@ -90,6 +90,8 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
 class OtioExporter(Exporter):
     NAME: ClassVar[str] = "otio"
     EXTENSION: ClassVar[str] = "otio"
+    MEDIA_TYPE: ClassVar[str] = "application/json"
+    LABEL: ClassVar[str] = "the OTIO timeline (OpenTimelineIO)"
 
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str:

@@ -15,6 +15,9 @@ __all__ = ["SRTExporter"]
 class SRTExporter(Exporter):
     NAME: ClassVar[str] = "srt"
     EXTENSION: ClassVar[str] = "srt"
+    MEDIA_TYPE: ClassVar[str] = "application/x-subrip"
+    LABEL: ClassVar[str] = "the SRT captions"
+    CAPTIONS: ClassVar[bool] = True
 
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str:

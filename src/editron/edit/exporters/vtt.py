@@ -15,6 +15,9 @@ __all__ = ["VTTExporter"]
 class VTTExporter(Exporter):
     NAME: ClassVar[str] = "vtt"
     EXTENSION: ClassVar[str] = "vtt"
+    MEDIA_TYPE: ClassVar[str] = "text/vtt"
+    LABEL: ClassVar[str] = "the WebVTT captions"
+    CAPTIONS: ClassVar[bool] = True
 
     def export(self, timeline: Timeline, *, path_mode: PathMode = "absolute",
                relative_to: str | None = None) -> str:

@@ -266,6 +266,8 @@ def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
 class XmemlExporter(Exporter):
     NAME: ClassVar[str] = "xmeml"
     EXTENSION: ClassVar[str] = "xml"
+    MEDIA_TYPE: ClassVar[str] = "application/xml"
+    LABEL: ClassVar[str] = "the Premiere XML (xmeml: Premiere Pro, Resolve)"
 
     def unavailable(self, timeline: Timeline) -> str | None:
         rate = timeline.rate

@@ -27,6 +27,7 @@ __all__ = [
     "DeliveryResult",
     "Destination",
     "ProgressCallback",
+    "destination_class",
     "parse_destination",
 ]
 
@@ -41,9 +42,9 @@ for _module in pkgutil.iter_modules(__path__):
         UNAVAILABLE[_module.name] = str(_exc)
 
 
-def parse_destination(text: str, *, settings: Settings) -> Destination:
-    """A destination from what a person wrote: a folder path (the default), ``file:///dir``,
-    ``dropbox:/folder`` or another registered scheme."""
+def destination_class(text: str) -> type[Destination]:
+    """The registered destination a person's text names by its scheme (a plain folder path is
+    ``file``); InputError naming the known schemes."""
     stripped = text.strip()
     if not stripped:
         raise InputError("no destination given; write a folder path, file:///abs/folder or "
@@ -57,4 +58,10 @@ def parse_destination(text: str, *, settings: Settings) -> Destination:
         known = ", ".join(f"{name}:" for name in sorted(DESTINATIONS))
         raise InputError(f"destination {stripped!r}: unknown scheme {key!r}; use a folder path "
                          f"or one of {known}")
-    return DESTINATIONS[key].from_target(stripped, settings=settings)
+    return DESTINATIONS[key]
+
+
+def parse_destination(text: str, *, settings: Settings) -> Destination:
+    """A destination from what a person wrote: a folder path (the default), ``file:///dir``,
+    ``dropbox:/folder`` or another registered scheme."""
+    return destination_class(text).from_target(text.strip(), settings=settings)

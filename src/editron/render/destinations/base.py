@@ -51,9 +51,19 @@ class DeliveryResult:
 
 
 class Destination(ABC):
-    """One place rendered files go. Subclasses set ``NAME`` and implement ``deliver``."""
+    """One place rendered files go. Subclasses set ``NAME`` (their URL scheme) and ``HELP``
+    (how a person writes one) and implement ``deliver``."""
 
     NAME: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+
+    @classmethod
+    def for_network(cls, target: str, *, settings: Settings) -> str:
+        """``target`` as a caller over HTTP or MCP may use it, checked now (before any job
+        exists); InputError when the network may not name it. By default any target of the
+        scheme is fine: it reaches only what the server's own credentials reach (the request
+        builds the destination before any job exists, which checks the rest)."""
+        return target.strip()
 
     @classmethod
     @abstractmethod

@@ -159,6 +159,12 @@ class DropboxFolder(Destination, DropboxHttp):
     """A folder in one Dropbox account; ``deliver`` returns ``dropbox:/folder/name``."""
 
     NAME = "dropbox"
+    HELP = "dropbox:/Folder/Sub (the server's EDITRON_DROPBOX_TOKEN)"
+
+    @classmethod
+    def for_network(cls, target: str, *, settings: Settings) -> str:
+        parse_dropbox_folder(target)  # the folder is written as it must be
+        return target.strip()
     _log = log
 
     def __init__(self, folder: str, *, token: str, api_host: str = DEFAULT_API_HOST,

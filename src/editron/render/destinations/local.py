@@ -78,6 +78,8 @@ class LocalFolder(Destination):
     """A folder on this machine; ``deliver`` returns a ``file://`` URL."""
 
     NAME = "file"
+    HELP = ("a folder path or file:///folder (over the network: a folder under the server's "
+            "deliveries folder, or just its name)")
 
     def __init__(self, folder: Path, *, chunk_bytes: int = COPY_CHUNK_BYTES) -> None:
         self.folder = folder.expanduser().absolute()
@@ -103,6 +105,39 @@ class LocalFolder(Destination):
             raise InputError(f"destination {text!r}: {folder} exists and is not a folder; "
                              "give a folder to deliver into")
         return cls(folder)
+
+    @classmethod
+    def for_network(cls, target: str, *, settings: Settings) -> str:
+        """Over the network a folder must lie under ``<home>/deliveries`` (a bare name such as
+        ``gala-2026`` means ``<home>/deliveries/gala-2026``), so a request cannot write
+        elsewhere on the server's disk. Returns the absolute folder."""
+        text = target.strip()
+        root = (settings.home_dir / "deliveries").resolve()
+        if text.lower().startswith("file:"):
+            parts = urlsplit(text)
+            if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+                raise InputError(f"destination {text!r}: write a file URL as "
+                                 f"file://{root}/<folder>")
+            folder = Path(unquote(parts.path))
+        elif text.startswith("~"):
+            # someone's home folder on the server: never a delivery folder over the network
+            raise InputError(f"destination {text!r}: over the network a folder is named by "
+                             f"its path under {root}, or just its name, not with ~")
+        else:
+            folder = Path(text)
+            if not folder.is_absolute():
+                folder = root / folder
+        try:
+            resolved = folder.resolve()
+        except (OSError, ValueError) as exc:
+            raise InputError(f"destination {text!r}: not a usable folder path ({exc})") from exc
+        if resolved != root and root not in resolved.parents:
+            raise InputError(f"destination {text!r}: over the network renders may only be "
+                             f"delivered to a folder under {root} (for example "
+                             f"{root / 'gala-2026'} or just 'gala-2026') or to another "
+                             "destination, so a request cannot write elsewhere on the "
+                             "server's disk")
+        return str(resolved)
 
     def describe(self) -> str:
         return str(self.folder)

@@ -89,6 +89,12 @@ class S3Bucket(Destination):
     """A folder (key prefix) in one S3-compatible bucket; ``deliver`` returns ``s3://...``."""
 
     NAME = "s3"
+    HELP = "s3://bucket/folder (the server's AWS credentials)"
+
+    @classmethod
+    def for_network(cls, target: str, *, settings: Settings) -> str:
+        parse_s3_target(target)  # bucket and folder are written as they must be
+        return target.strip()
 
     def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
                  region: str | None = None, multipart_threshold: int = 64 * 1024 * 1024,

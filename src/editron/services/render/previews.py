@@ -1,0 +1,69 @@
+"""Review previews: a small, fast render of every timeline of a session from the proxies
+(originals where a proxy is missing), stored on the session as preview_paths."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from editron.config import Settings
+from editron.db import repos
+from editron.db.runtime import db, ready
+from editron.domain.timeline import Timeline
+from editron.edit.exporters import export_timeline
+from editron.media.ffmpeg import run_ffmpeg
+from editron.media.probe import declared_start, probe
+from editron.render.graph import build_render_args
+from editron.render.profiles import profile_for
+from editron.render.segments import RenderSource
+from editron.services.edit import deliverable_filename
+from editron.services.render.job import sources_for
+
+__all__ = ["render_previews"]
+
+
+def render_previews(session_id: str, *, settings: Settings | None = None,
+                    should_cancel: Callable[[], bool] | None = None) -> dict[str, str]:
+    """A small fast render of every timeline from the proxies (originals where a proxy is
+    missing), for review in the dashboard; stored on the session as ``preview_paths``."""
+    settings = ready(settings)
+    with db(settings) as session:
+        edit = repos.edit_sessions.get_edit_session(session, session_id)
+        timelines = [Timeline.from_dict(t) for t in edit.timelines]
+        proxies = {f.id: f.proxy_path for f in repos.files.list_files(session, edit.batch_id)}
+        folder = settings.batch_dir(edit.batch_id) / "edits" / session_id / "previews"
+        variants = edit.variants
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, str] = {}
+    for tl in timelines:
+        sources = sources_for(tl)
+        for file_id, src in list(sources.items()):
+            proxy = proxies.get(file_id)
+            if proxy and Path(proxy).is_file():
+                p = probe(Path(proxy))
+                sources[file_id] = RenderSource(Path(proxy), p.width or src.width,
+                                                p.height or src.height, src.has_audio,
+                                                declared_start(Path(proxy)))
+        profile = profile_for(tl.aspect_ratio, "mp4", "preview")
+        name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio, "mp4",
+                                    variants=variants)
+        part = folder / f".{name}.part.mp4"
+        captions = None
+        if tl.captions:
+            captions = folder / f".{name}.ass"
+            captions.write_text(str(export_timeline(tl, "ass")), encoding="utf-8")
+        try:
+            run_ffmpeg(build_render_args(tl, profile, sources=sources, output=part,
+                                         captions_ass=captions),
+                       duration=tl.duration, should_cancel=should_cancel,
+                       timeout=settings.render_timeout_seconds, label="preview", path=part)
+            part.replace(folder / name)
+        finally:
+            part.unlink(missing_ok=True)
+            if captions is not None:
+                captions.unlink(missing_ok=True)
+        paths[f"{tl.aspect_ratio} v{tl.variant}"] = str(folder / name)
+    with db(settings) as session:
+        edit = repos.edit_sessions.get_edit_session(session, session_id)
+        repos.edit_sessions.update_edit_session(session, edit, preview_paths=paths)
+    return paths

@@ -1,0 +1,148 @@
+"""Asking for renders: render_video_deliverables makes one job per timeline (variant ×
+aspect ratio) and format and queues them; cancel and retry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from editron.config import Settings
+from editron.db import repos
+from editron.db.runtime import db, ready
+from editron.domain.status import JobStatus, Priority, SessionStatus, Stage, TaskStatus
+from editron.domain.timeline import Timeline
+from editron.errors import (
+    InputError,
+    InvalidStateError,
+)
+from editron.jobs.app import enqueue
+from editron.logs import bind
+from editron.render.destinations import parse_destination
+from editron.render.profiles import FORMATS, profile_for
+from editron.services.render.public import (
+    RENDER_OPERATION,
+    RenderJobPublic,
+    RenderJobRun,
+    RenderRequestPublic,
+    get_render_job,
+)
+from editron.services.render.settle import settle_session
+
+__all__ = ["cancel_render_job", "default_destination", "render_video_deliverables",
+           "retry_render_job"]
+
+
+def _formats(formats: Sequence[str] | str | None) -> list[str]:
+    items = formats.split(",") if isinstance(formats, str) else list(formats or ["mp4"])
+    cleaned = list(dict.fromkeys(f.strip().lower().lstrip(".") for f in items if f.strip()))
+    bad = [f for f in cleaned if f not in FORMATS]
+    if bad:
+        raise InputError(f"unknown render format {bad[0]!r}; use mp4, mov or webm")
+    return cleaned or ["mp4"]
+
+
+def _priority(priority: str) -> Priority:
+    try:
+        return Priority(priority.strip().lower())
+    except ValueError:
+        raise InputError(f"unknown priority {priority!r}; use low, standard or rush") from None
+
+
+def default_destination(settings: Settings, session_id: str) -> str:
+    return str(settings.home_dir / "deliveries" / session_id)
+
+
+def render_video_deliverables(
+    *,
+    edit_session_id: str,
+    destinations: Sequence[str] | str | None = None,
+    formats: Sequence[str] | str | None = None,
+    priority: str = Priority.STANDARD.value,
+    profile: str | None = None,
+    ratios: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    enqueue_jobs: bool = True,
+) -> RenderRequestPublic:
+    """Create the session's render jobs and put them on the queue (``enqueue_jobs``), or leave
+    them queued for the caller to run in-process with ``process_render_job``."""
+    fmts = _formats(formats)
+    rank = _priority(priority)
+    settings = ready(settings)
+    targets = [destinations] if isinstance(destinations, str) else list(destinations or [])
+    targets = [t for t in targets if t.strip()] or [default_destination(settings,
+                                                                        edit_session_id)]
+    for target in targets:  # refuse a bad destination before any job exists
+        parse_destination(target, settings=settings)
+    with bind(session_id=edit_session_id), db(settings) as session:
+        row = repos.edit_sessions.get_edit_session(session, edit_session_id)
+        if row.status == SessionStatus.ASSEMBLING or not row.timelines:
+            raise InvalidStateError(f"edit session {edit_session_id} is {row.status}; it has "
+                                    "no timelines to render yet")
+        timelines = [Timeline.from_dict(t) for t in row.timelines]
+        if ratios:
+            timelines = [t for t in timelines if t.aspect_ratio in set(ratios)]
+        for tl in timelines:  # unknown profile names and mov/mp4 mismatches fail here
+            for fmt in fmts:
+                profile_for(tl.aspect_ratio, fmt, profile)
+        if row.status == SessionStatus.NEEDSREVIEW:
+            repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
+        if row.status != SessionStatus.RENDERING:
+            repos.edit_sessions.set_session_status(session, row, SessionStatus.RENDERING)
+        jobs = [repos.render_jobs.create_render_job(session, edit_session_id=edit_session_id,
+                                                    aspect_ratio=tl.aspect_ratio, format=fmt,
+                                                    profile=profile or "", variant=tl.variant,
+                                                    destination=json.dumps(targets), priority=rank)
+                for tl in timelines for fmt in fmts]
+        repos.tasks.ensure_tasks(session, row.batch)
+        repos.tasks.set_task(session, row.batch_id, Stage.RENDER, TaskStatus.IN_PROGRESS,
+                             detail=f"{len(jobs)} render(s) queued")
+        ids = [j.id for j in jobs]
+    if enqueue_jobs:
+        for job_id in ids:
+            enqueue(RENDER_OPERATION, RenderJobRun(render_job_id=job_id), settings=settings,
+                    priority=rank.value, entity_type="render_job", entity_id=job_id)
+    return _request(settings, edit_session_id, ids)
+
+
+def _request(settings: Settings, session_id: str, ids: Sequence[str]) -> RenderRequestPublic:
+    with db(settings) as session:
+        rows = [repos.render_jobs.get_render_job(session, i) for i in ids]
+        return RenderRequestPublic(edit_session_id=session_id, render_job_ids=list(ids),
+                                   jobs=[RenderJobPublic.of(r) for r in rows])
+
+
+def cancel_render_job(job_id: str, *, settings: Settings | None = None) -> RenderJobPublic:
+    """Cancel a queued or running render; a running ffmpeg is stopped within a second and its
+    temporary files removed."""
+    settings = ready(settings)
+    with db(settings) as session:
+        row = repos.render_jobs.get_render_job(session, job_id)
+        if row.status not in (JobStatus.QUEUED, JobStatus.RENDERING):
+            raise InvalidStateError(f"render job {job_id} is {row.status}; only a queued or "
+                                    "rendering job can be cancelled")
+        was_queued = row.status == JobStatus.QUEUED
+        repos.render_jobs.set_job_status(session, row, JobStatus.CANCELLED)
+        session_id = row.edit_session_id
+    if was_queued:
+        settle_session(settings, session_id)
+    return get_render_job(job_id, settings=settings)
+
+
+def retry_render_job(job_id: str, *, settings: Settings | None = None,
+                     enqueue_job: bool = True) -> RenderJobPublic:
+    """Queue a failed or cancelled render again."""
+    settings = ready(settings)
+    with db(settings) as session:
+        row = repos.render_jobs.get_render_job(session, job_id)
+        if row.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise InvalidStateError(f"render job {job_id} is {row.status}; only a failed or "
+                                    "cancelled job can be retried")
+        repos.render_jobs.set_job_status(session, row, JobStatus.QUEUED)
+        edit = repos.edit_sessions.get_edit_session(session, row.edit_session_id)
+        if edit.status != SessionStatus.RENDERING:
+            repos.edit_sessions.set_session_status(session, edit, SessionStatus.RENDERING)
+        priority = row.priority
+    if enqueue_job:
+        enqueue(RENDER_OPERATION, RenderJobRun(render_job_id=job_id), settings=settings,
+                priority=priority, entity_type="render_job", entity_id=job_id)
+    return get_render_job(job_id, settings=settings)

@@ -1,0 +1,106 @@
+"""The requests every front end makes, one model each: the HTTP API takes them as bodies, the
+MCP tools take the same fields under the same names, and the CLI's options are named after
+them. Names come from the registries (``vocabulary``), so a plugin's deliverable, format or
+destination is accepted and documented everywhere at once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from editron.services.vocabulary import (
+    AnalyserName,
+    DeliverableName,
+    DestinationText,
+    ProfileName,
+    RatioName,
+    RenderFormatName,
+    StyleName,
+)
+
+__all__ = ["AnalysisRequest", "EditRequest", "IngestRequest", "RenderRequest", "Tier"]
+
+Tier = Literal["hot", "warm", "cold"]
+Timecode = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestRequest(_Request):
+    """Bring a batch of footage in (``editron ingest``, ``POST /api/batches``)."""
+
+    source_url: str = Field(
+        min_length=1, max_length=4096,
+        examples=["https://www.dropbox.com/scl/fo/abc/event?rlkey=k&dl=0"],
+        description="A Dropbox shared link, an http(s) URL, or (CLI, or over the network "
+                    "inside EDITRON_IMPORT_ROOTS) a local folder, file or file:// URL.")
+    reference_name: str | None = Field(default=None, max_length=300,
+                                       examples=["Aurora Summit day 1"],
+                                       description="A name for the batch; default: the "
+                                                   "source's own name.")
+    storage_tier: Tier = Field(default="hot", description="hot keeps originals and proxies; "
+                               "warm keeps originals; cold leaves originals at the source.")
+    checksum_required: bool = Field(default=True, description="SHA-256 every file.")
+    project_id: str | None = Field(default=None, examples=["4f1c9a2e"],
+                                   description="The client project the batch belongs to.")
+
+
+class AnalysisRequest(_Request):
+    """Analyse a ready batch (``editron analyze``, ``POST /api/batches/{id}/analyses``)."""
+
+    brief: str | dict[str, Any] | None = Field(
+        default=None, examples=["Sponsors: Northwind Energy\ntone: upbeat"],
+        description="Free text, 'key: value' lines, or the brief as JSON.")
+    scope: list[DeliverableName] | None = Field(
+        default=None, examples=[["recap", "social"]],
+        description="The deliverables to plan for; default: every registered one.")
+    model_hint: Literal["fast", "accurate"] | None = Field(
+        default=None, description="accurate: TransNetV2 checks the fast shot detector's "
+                                  "unsure calls (the ml extra).")
+    max_iterations: int = Field(default=3, ge=1, le=3, examples=[3],
+                                description="Analysis passes: 1 decode, 2 spool, 3 refine.")
+    analysers: list[AnalyserName] | None = Field(
+        default=None, examples=[["shots_fast", "audio_energy", "crowd"]],
+        description="Run only these analysers; default: every registered one.")
+
+
+class EditRequest(_Request):
+    """Assemble an edit session (``editron edit``,
+    ``POST /api/batches/{id}/edit-sessions``)."""
+
+    deliverable_type: DeliverableName = Field(examples=["recap"])
+    aspect_ratios: list[RatioName] | None = Field(
+        default=None, min_length=1, max_length=3, examples=[["16:9", "9:16"]],
+        description="Default: 16:9, 9:16 and 1:1.")
+    reference_style: StyleName | None = Field(default=None, examples=["energetic"],
+                                              description="The style preset.")
+    include_captions: bool | None = Field(default=None, description="Default: what the "
+                                          "project learned from feedback, else on.")
+    imovie_project: str | None = Field(default=None, max_length=200,
+                                       examples=["Aurora Summit recap"],
+                                       description="Project name in the exported timelines.")
+    variants: int | None = Field(default=None, ge=1, le=10, examples=[3])
+    duration: float | None = Field(default=None, ge=1, le=600, examples=[45],
+                                   description="Seconds; default: the deliverable's length.")
+    start_tc: Timecode | None = Field(default=None, examples=["01:00:00:00"],
+                                      description="Record timecode of the first frame.")
+
+
+class RenderRequest(_Request):
+    """Render an edit session's deliverables (``editron render``,
+    ``POST /api/edit-sessions/{id}/renders``)."""
+
+    formats: list[RenderFormatName] = Field(default=["mp4"], min_length=1, max_length=3,
+                                            examples=[["mp4"]])
+    destinations: list[DestinationText] = Field(
+        default_factory=list, max_length=10, examples=[["dropbox:/Events/Aurora", "gala"]])
+    priority: Literal["low", "standard", "rush"] = Field(default="standard",
+                                                         examples=["rush"])
+    profile: ProfileName | None = Field(default=None, examples=["preview"],
+                                        description="Default: by aspect ratio and format.")
+    aspect_ratios: list[RatioName] | None = Field(
+        default=None, min_length=1, max_length=3, examples=[["9:16"]],
+        description="Render only these timelines; default: every one.")
