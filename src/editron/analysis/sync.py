@@ -79,13 +79,12 @@ def sync_files(sources: Sequence[SyncSource], settings: SyncSettings | None = No
                 detail=f"its loudest parts reach {prepared.level_db:.0f} dBFS")
             continue
         usable.append(prepared)
-    if len(usable) == 1 and not unsynced:
-        only = usable[0]
-        placed = {only.file_id: FileSync(only.file_id, 0.0, 1.0, group=0,
-                                         reference=only.file_id, method=SyncMethod.ONLY_FILE)}
-        return SyncResult(files=[placed[src.file_id] for src in sources])
     pairs = [measure_pair(a, b, s) for a, b in combinations(usable, 2)]
     placed, pairs = _place(usable, pairs, s)
+    if len(usable) == 1:  # the one file with sound is the event clock by itself
+        only = usable[0].file_id
+        placed = {only: FileSync(only, 0.0, 1.0, group=0, reference=only,
+                                 method=SyncMethod.ONLY_FILE)}
     files = []
     for source in sources:
         fid = source.file_id

@@ -66,6 +66,12 @@ class SyncSettings:
     tolerance_ms: float = 2.0  # a window agrees when this close to the fitted line
     min_agreeing: int = 3
     min_agreement: float = 0.5  # fraction of the measured windows that must agree
+    # Without an outstanding coarse peak, the fine windows alone can carry the match: under
+    # unrelated sound each lands within 2 ms of a line with odds of about 1 in 15, so 9 of 12
+    # doing it by chance is a one-in-a-billion event. Noisy, quiet recordings pass this way.
+    coarse_candidates: int = 3  # coarse peaks tried when the best one does not stand out
+    fine_only_agreeing: int = 9
+    fine_only_agreement: float = 0.75  # of all the windows, measured or not
     phat_strength: float = 5.0  # a window's PHAT peak over its RMS to count as measured
 
 
@@ -95,7 +101,8 @@ class _Coarse:
 class _Fit:
     offset: float
     drift_ppm: float
-    windows: int
+    windows: int  # placed
+    measured: int  # with a PHAT peak strong enough to count
     agreeing: int
     residual_ms: float
 
@@ -148,9 +155,14 @@ def _coarse(a: PreparedSource, b: PreparedSource, s: SyncSettings) -> list[_Coar
             k = int(near[np.argmax(score[near])])
             if score[k] >= s.timecode_peak_score:
                 picks.append((k, True))
-    best = int(np.argmax(score))
-    if not picks or picks[0][0] != best:
-        picks.append((best, False))
+    ranked = np.where(valid, score, -np.inf)
+    for _ in range(s.coarse_candidates):  # the best peaks, each a second or more from the rest
+        k = int(np.argmax(ranked))
+        if not np.isfinite(ranked[k]):
+            break
+        if not picks or abs(lags[k] - lags[picks[0][0]]) >= ENV_RATE:
+            picks.append((k, False))
+        ranked[np.abs(lags - lags[k]) < ENV_RATE] = -np.inf
     out = []
     for k, via_timecode in picks:
         far = valid & (np.abs(lags - lags[k]) >= ENV_RATE)
@@ -186,8 +198,8 @@ def _window_centres(a: PreparedSource, lo: float, hi: float, width: float,
     return centres
 
 
-def _fine(a: PreparedSource, b: PreparedSource, offset: float, s: SyncSettings,
-          ) -> list[tuple[float, float, float]]:
+def _fine(a: PreparedSource, b: PreparedSource, offset: float, s: SyncSettings, *,
+          screen: bool = False) -> list[tuple[float, float, float]]:
     """(centre on a's clock, lag = a time - b time, PHAT strength) of each fine window."""
     start, end = max(0.0, offset), min(a.duration, offset + b.duration)
     overlap = end - start
@@ -199,7 +211,7 @@ def _fine(a: PreparedSource, b: PreparedSource, offset: float, s: SyncSettings,
         lo, hi = start + width / 2 + radius, end - width / 2 - radius
         if hi < lo:
             return []
-    count = s.short_windows if overlap < s.drift_min_seconds else \
+    count = s.short_windows if overlap < s.drift_min_seconds or screen else \
         int(np.clip(overlap / s.long_spacing, s.short_windows, 400))
     rate = a.rate
     n, r = round(width * rate), round(radius * rate)
@@ -221,7 +233,7 @@ def _fine(a: PreparedSource, b: PreparedSource, offset: float, s: SyncSettings,
 def _fit(windows: list[tuple[float, float, float]], s: SyncSettings, drift: bool) -> _Fit:
     measured = [(t, lag) for t, lag, strength in windows if strength >= s.phat_strength]
     if not measured:
-        return _Fit(0.0, 0.0, len(windows), 0, 0.0)
+        return _Fit(0.0, 0.0, len(windows), 0, 0, 0.0)
     t = np.array([m[0] for m in measured])
     lag = np.array([m[1] for m in measured])
     tol = s.tolerance_ms / 1000
@@ -243,37 +255,50 @@ def _fit(windows: list[tuple[float, float, float]], s: SyncSettings, drift: bool
     resid = lag[inliers] - (intercept + slope * t[inliers])
     rms = float(np.sqrt(np.mean(resid ** 2))) * 1000 if resid.size else 0.0
     d = -slope  # lag(t) = offset * (1 + d) - d * t
-    return _Fit(intercept / (1 + d), d * 1e6, t.size, int(inliers.sum()), rms)
+    return _Fit(intercept / (1 + d), d * 1e6, len(windows), t.size, int(inliers.sum()), rms)
 
 
 def measure_pair(a: PreparedSource, b: PreparedSource, s: SyncSettings) -> SyncPair:
-    """Where ``b`` sits on ``a``'s clock, with the evidence; ``accepted`` only when both the
-    coarse peak and the fine windows say the sound is shared."""
+    """Where ``b`` sits on ``a``'s clock, with the evidence; ``accepted`` only when the fine
+    windows agree and either the coarse peak stands out or nearly all of them agree."""
     candidates = _coarse(a, b, s)
     if not candidates:
         return SyncPair(a.file_id, b.file_id, 0.0, 0.0, 0.0, 0.0, 0, 0, 0.0, False,
                         note="too little overlap to compare")
-    tried = [_judge(a, b, c, s) for c in candidates[:1]]
-    if not tried[0].accepted and len(candidates) > 1:  # the timecode's guess did not hold
-        tried.append(_judge(a, b, candidates[1], s))
-    return next((p for p in tried if p.accepted), tried[-1])
+    tried = []
+    for n, coarse in enumerate(candidates):
+        # Later candidates are screened on a dozen windows before a long overlap's full set.
+        pair = _judge(a, b, coarse, s, screen=n > 0)
+        if pair.accepted and n > 0:
+            pair = _judge(a, b, coarse, s, screen=False)
+        tried.append(pair)
+        if pair.accepted:
+            return pair
+    return max(tried, key=lambda p: (p.agreeing, p.peak_score))
 
 
-def _judge(a: PreparedSource, b: PreparedSource, coarse: _Coarse, s: SyncSettings) -> SyncPair:
-    significant = coarse.via_timecode or (coarse.score >= s.peak_score and
+def _judge(a: PreparedSource, b: PreparedSource, coarse: _Coarse, s: SyncSettings, *,
+           screen: bool) -> SyncPair:
+    outstanding = coarse.via_timecode or (coarse.score >= s.peak_score and
                                           coarse.ratio >= s.peak_ratio)
     overlap = min(a.duration, coarse.offset + b.duration) - max(0.0, coarse.offset)
-    fit = _fit(_fine(a, b, coarse.offset, s), s, overlap >= s.drift_min_seconds)
-    agreement = fit.agreeing / fit.windows if fit.windows else 0.0
-    agreed = fit.agreeing >= s.min_agreeing and agreement >= s.min_agreement
-    accepted = significant and agreed
+    fit = _fit(_fine(a, b, coarse.offset, s, screen=screen), s,
+               overlap >= s.drift_min_seconds)
+    total = max(fit.windows, 1)
+    agreement = fit.agreeing / total
+    agreed = fit.agreeing >= s.min_agreeing and \
+        fit.agreeing >= s.min_agreement * max(fit.measured, 1)
+    fine_only = fit.agreeing >= s.fine_only_agreeing and agreement >= s.fine_only_agreement
+    accepted = (outstanding and agreed) or fine_only
     notes = []
-    if not significant:
+    if not outstanding:
         notes.append(f"no outstanding coarse peak ({coarse.score:.1f} sd, "
                      f"{coarse.ratio:.2f}x the next)")
-    if not agreed:
+    if not accepted:
         notes.append(f"{fit.agreeing} of {fit.windows} fine windows agreed")
-    confidence = agreement * (1 - np.exp(-max(coarse.score, 0.0) / 12)) if accepted else 0.0
+    # Evidence adds: the coarse peak's height and each agreeing window.
+    evidence = max(coarse.score, 0.0) + 0.5 * fit.agreeing
+    confidence = agreement * (1 - np.exp(-evidence / 12)) if accepted else 0.0
     start = max(0.0, coarse.offset)
     return SyncPair(a.file_id, b.file_id, float(fit.offset if accepted else coarse.offset),
                     fit.drift_ppm if accepted else 0.0, round(float(confidence), 4),
