@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,7 +197,7 @@ def record(field: F32, field_rate: int, camera: Camera) -> Recording:
 
 
 def write_camera_file(rec: Recording, path: Path, *, source: str = "testsrc2",
-                      audio_codec: str = "aac") -> Path:
+                      audio_codec: str = "aac", extra: Sequence[str] = ()) -> Path:
     """The recording under a lavfi picture (320x180, 30 fps, ``source``) in ``path``'s
     container, audio at the camera's own rate."""
     raw = path.with_suffix(".f32")
@@ -206,6 +207,6 @@ def write_camera_file(rec: Recording, path: Path, *, source: str = "testsrc2",
     run_ffmpeg(["-f", "lavfi", "-i", f"{source}=size=320x180:rate=30:duration={seconds:.6f}",
                 "-f", "f32le", "-ar", str(rec.camera.rate), "-ac", "1", "-i", str(raw),
                 "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
-                "-pix_fmt", "yuv420p", "-g", "30", *codec, str(path)])
+                "-pix_fmt", "yuv420p", "-g", "30", *codec, *extra, str(path)])
     raw.unlink()
     return path

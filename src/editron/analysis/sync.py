@@ -199,7 +199,8 @@ def _place(usable: Sequence[PreparedSource], pairs: list[SyncPair], s: SyncSetti
     ordered = sorted(solved, key=lambda g: (-len(g[0]), min(g[0])))
     for group, (members, reference, rates, offsets) in enumerate(ordered):
         first = min(offsets[m] for m in members)
-        trusted = _path_confidence(members, reference, [e for e in tree if e.a in members])
+        trusted = _path_confidence(members, reference, [e for e in tree if e.a in members],
+                                   [e for e in edges if e.a in members])
         for m in members:
             placed[m] = FileSync(m, round(offsets[m] - first, 6), trusted[m][0],
                                  round(float(np.expm1(rates[m])) * 1e6, 3), group, reference,
@@ -207,25 +208,24 @@ def _place(usable: Sequence[PreparedSource], pairs: list[SyncPair], s: SyncSetti
     return placed, pairs
 
 
-def _path_confidence(members: list[str], reference: str, tree: Sequence[SyncPair]
-                     ) -> dict[str, tuple[float, SyncMethod]]:
-    """Each member's weakest pair on its tree path to the reference, and how it was found."""
-    out = {reference: (max((e.confidence for e in tree if reference in (e.a, e.b)),
-                           default=0.0),
-                       SyncMethod.TIMECODE if any(e.via_timecode for e in tree
-                                                  if reference in (e.a, e.b))
-                       else SyncMethod.SOUND)}
+def _path_confidence(members: list[str], reference: str, tree: Sequence[SyncPair],
+                     used: Sequence[SyncPair]) -> dict[str, tuple[float, SyncMethod]]:
+    """Each member's weakest pair on its tree path to the reference, and how it was found:
+    by timecode when a pair it is part of confirmed its timecode."""
+    by_tc = {f for e in used if e.via_timecode for f in (e.a, e.b)}
+
+    def method(f: str) -> SyncMethod:
+        return SyncMethod.TIMECODE if f in by_tc else SyncMethod.SOUND
+
+    confidence = {reference: max((e.confidence for e in tree if reference in (e.a, e.b)),
+                                 default=0.0)}
     frontier = [reference]
     while frontier:
         node = frontier.pop()
         for e in tree:
-            if node not in (e.a, e.b):
+            other = e.b if e.a == node else e.a if e.b == node else None
+            if other is None or other in confidence:
                 continue
-            other = e.b if e.a == node else e.a
-            if other in out:
-                continue
-            method = SyncMethod.TIMECODE if e.via_timecode else SyncMethod.SOUND
-            out[other] = (min(out[node][0], e.confidence) if node != reference
-                          else e.confidence, method)
+            confidence[other] = min(confidence[node], e.confidence)
             frontier.append(other)
-    return out
+    return {m: (confidence[m], method(m)) for m in members}
