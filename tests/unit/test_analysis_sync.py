@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from editron.analysis.sync import SyncSettings, SyncSource, sync_files
+from editron.analysis.sync import SyncSettings, SyncSource, place_files, sync_files
 from editron.analysis.sync_signal import fast_length, parse_timecode
-from editron.domain.sync import FileSync, SyncMethod, SyncResult, UnsyncedReason
+from editron.domain.sync import FileSync, SyncMethod, SyncPair, SyncResult, UnsyncedReason
 from tests.multicam_fixtures import Camera, Recording, record, sound_field
 
 RATE = 16_000
@@ -212,3 +212,35 @@ def test_fast_length() -> None:
                 k //= p
         assert k == 1
     assert fast_length(140_001) < 2 ** 18
+
+
+def _pair(a: str, b: str, offset: float, confidence: float, drift: float = 0.0,
+          anchor: float = 40.0) -> SyncPair:
+    return SyncPair(a, b, offset, drift, confidence, 30.0, 12, 12, 0.01, True,
+                    drift_measured=drift != 0.0, anchor=anchor)
+
+
+def test_placement_drops_a_pair_the_group_cannot_agree_with() -> None:
+    durations = {"a": 100.0, "b": 90.0, "c": 80.0, "d": 50.0, "e": 60.0}
+    pairs = [_pair("a", "b", 10.0, 0.9), _pair("b", "c", 5.0, 0.9),
+             _pair("a", "c", 20.0, 0.5),  # a false match: the other two put c at 15 s
+             _pair("d", "e", -3.25, 0.8)]  # another group: e starts 3.25 s before d
+    placed, used = place_files(durations, pairs)
+    assert [p.used for p in used] == [True, True, False, True]
+    assert placed["a"].group == placed["c"].group == 0 and placed["a"].reference == "a"
+    assert {k: placed[k].event_offset for k in "abc"} == {"a": 0.0, "b": 10.0, "c": 15.0}
+    assert placed["d"].group == placed["e"].group == 1
+    assert placed["e"].event_offset == 0.0 and placed["d"].event_offset == 3.25
+    assert placed["e"].reference == "e"  # the longer of the two
+
+
+def test_placement_composes_drift_along_a_chain() -> None:
+    # b runs 50 ppm fast against a, c 30 ppm against b: c is 80.0015 ppm against a.
+    durations = {"a": 3600.0, "b": 3500.0, "c": 3400.0}
+    pairs = [_pair("a", "b", 20.0, 0.9, 50.0, anchor=1800.0),
+             _pair("b", "c", 30.0, 0.9, 30.0, anchor=1750.0)]
+    placed, _ = place_files(durations, pairs)
+    c = placed["c"]
+    assert c.drift_ppm == pytest.approx((1 + 50e-6) * (1 + 30e-6) * 1e6 - 1e6, abs=1e-3)
+    # b's file time 30 s (c's first sample) is a's 20 + 30 / (1 + 50e-6).
+    assert c.event_offset == pytest.approx(20.0 + 30.0 / (1 + 50e-6), abs=1e-6)

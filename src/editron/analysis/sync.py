@@ -22,7 +22,7 @@ pair's correlation, never a full-rate correlation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 
@@ -39,7 +39,7 @@ from editron.analysis.sync_pair import (
 from editron.analysis.sync_signal import F64
 from editron.domain.sync import FileSync, SyncMethod, SyncPair, SyncResult, UnsyncedReason
 
-__all__ = ["SyncSettings", "SyncSource", "source_from_spool", "sync_files"]
+__all__ = ["SyncSettings", "SyncSource", "place_files", "source_from_spool", "sync_files"]
 
 
 def source_from_spool(file_id: str, spool: FileSpool, *, timecode: str | None = None,
@@ -80,7 +80,7 @@ def sync_files(sources: Sequence[SyncSource], settings: SyncSettings | None = No
             continue
         usable.append(prepared)
     pairs = [measure_pair(a, b, s) for a, b in combinations(usable, 2)]
-    placed, pairs = _place(usable, pairs, s)
+    placed, pairs = place_files({u.file_id: u.duration for u in usable}, pairs, s)
     if len(usable) == 1:  # the one file with sound is the event clock by itself
         only = usable[0].file_id
         placed = {only: FileSync(only, 0.0, 1.0, group=0, reference=only,
@@ -171,16 +171,22 @@ def _solve(members: list[str], reference: str, edges: Sequence[SyncPair]
     return rates, offsets, residuals
 
 
-def _place(usable: Sequence[PreparedSource], pairs: list[SyncPair], s: SyncSettings
-           ) -> tuple[dict[str, FileSync], list[SyncPair]]:
-    ids = [u.file_id for u in usable]
+def place_files(durations: Mapping[str, float], pairs: Sequence[SyncPair],
+                settings: SyncSettings | None = None
+                ) -> tuple[dict[str, FileSync], list[SyncPair]]:
+    """Groups and places from pair measurements alone: each file that an accepted pair joins
+    to a group gets its offset, drift and confidence; the pairs come back marked ``used`` or
+    not. ``durations`` (file id to seconds, in the batch's order) picks each group's reference.
+    A pair made by hand (a known offset, confidence 1) joins files the same way."""
+    s = settings or SyncSettings()
+    ids = list(durations)
     # The longest file is the reference; among equals, the first given.
-    rank = {u.file_id: (u.duration, -k) for k, u in enumerate(usable)}
+    rank = {fid: (d, -k) for k, (fid, d) in enumerate(durations.items())}
     edges = [p for p in pairs if p.accepted]
     limit = 2 * s.tolerance_ms / 1000
     while True:
         groups, tree = _components(ids, edges)
-        solved = []
+        solved: list[tuple[list[str], str, dict[str, float], dict[str, float]]] = []
         worst: tuple[float, SyncPair] | None = None
         for members in groups:
             reference = max(members, key=lambda m: rank[m])
