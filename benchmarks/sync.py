@@ -128,7 +128,7 @@ def _score(offsets: dict[str, float | None], truth: dict[str, float]) -> dict[st
             continue
         found = offsets.get(name)
         errors[name] = None if found is None else round(abs(found - (start - truth["wide"]))
-                                                        * 1000, 3)
+                                                        * 1000, 4)
     known = [e for e in errors.values() if e is not None]
     return {"worst_error_ms": max(known) if len(known) == len(errors) else None,
             "camera_error_ms": errors,

@@ -160,6 +160,20 @@ def test_unrelated_files_are_never_synced_to_each_other(work: Path, broll: Recor
     assert not any(p.accepted for p in result.pairs)
 
 
+def test_the_same_words_at_another_event_are_not_a_match(work: Path,
+                                                         takes: list[Recording]) -> None:
+    # Another evening of the same festival: the same announcements (the same phrases, at
+    # other speeds and levels and times), other crowd bursts, other room tone.
+    others = [record(sound_field(work, seconds=130, rate=RATE, seed=seed), RATE,
+                     Camera(f"other{seed}", 2.0, 120, noise_db=-50, seed=seed))
+              for seed in (61, 62, 63)]
+    result = sync_files(_sources([*takes[:2], *others]))
+    assert [f.file_id for f in result.groups()[0]] == ["wide", "stage"]
+    assert all(not f.synced and f.reason is UnsyncedReason.NO_SHARED_SOUND
+               for f in result.files[2:])
+    assert not any(p.accepted for p in result.pairs if "other" in p.a + p.b)
+
+
 def test_silent_short_and_lone_files(takes: list[Recording]) -> None:
     silent = np.zeros(30 * RATE, dtype=np.float32)
     whisper = np.random.default_rng(1).normal(0, 1e-5, 30 * RATE).astype(np.float32)

@@ -54,7 +54,9 @@ class SyncSettings:
     min_seconds: float = 3.0  # a file with less audio is too short to sync
     silence_db: float = -60.0  # a file whose loud parts stay below this is silent
     min_overlap: float = 8.0  # seconds of shared sound a match needs (or 80 % of the shorter)
-    peak_score: float = 9.0  # coarse peak over the other lags, robust standard deviations
+    # Coarse peak over the other lags, in robust standard deviations: unrelated recordings
+    # made of the same phrases reached 8.9 in 28 pairs of the generated set.
+    peak_score: float = 10.0
     peak_ratio: float = 1.25  # coarse peak over the best lag a second or more away
     timecode_window: float = 2.0  # seconds either side of the timecode's guess
     timecode_peak_score: float = 6.0
@@ -64,8 +66,8 @@ class SyncSettings:
     drift_min_seconds: float = 600.0  # overlaps at least this long have their drift measured
     max_drift_ppm: float = 200.0  # widest clock drift searched for
     tolerance_ms: float = 2.0  # a window agrees when this close to the fitted line
-    min_agreeing: int = 3
-    min_agreement: float = 0.5  # fraction of the measured windows that must agree
+    min_agreeing: int = 4
+    min_agreement: float = 0.5  # fraction of the fine windows that must agree
     # Without an outstanding coarse peak, the fine windows alone can carry the match: under
     # unrelated sound each lands within 2 ms of a line with odds of about 1 in 15, so 9 of 12
     # doing it by chance is a one-in-a-billion event. Noisy, quiet recordings pass this way.
@@ -101,8 +103,7 @@ class _Coarse:
 class _Fit:
     offset: float
     drift_ppm: float
-    windows: int  # placed
-    measured: int  # with a PHAT peak strong enough to count
+    windows: int  # placed (a window whose PHAT peak is too weak counts against agreement)
     agreeing: int
     residual_ms: float
 
@@ -233,7 +234,7 @@ def _fine(a: PreparedSource, b: PreparedSource, offset: float, s: SyncSettings, 
 def _fit(windows: list[tuple[float, float, float]], s: SyncSettings, drift: bool) -> _Fit:
     measured = [(t, lag) for t, lag, strength in windows if strength >= s.phat_strength]
     if not measured:
-        return _Fit(0.0, 0.0, len(windows), 0, 0, 0.0)
+        return _Fit(0.0, 0.0, len(windows), 0, 0.0)
     t = np.array([m[0] for m in measured])
     lag = np.array([m[1] for m in measured])
     tol = s.tolerance_ms / 1000
@@ -255,7 +256,7 @@ def _fit(windows: list[tuple[float, float, float]], s: SyncSettings, drift: bool
     resid = lag[inliers] - (intercept + slope * t[inliers])
     rms = float(np.sqrt(np.mean(resid ** 2))) * 1000 if resid.size else 0.0
     d = -slope  # lag(t) = offset * (1 + d) - d * t
-    return _Fit(intercept / (1 + d), d * 1e6, len(windows), t.size, int(inliers.sum()), rms)
+    return _Fit(intercept / (1 + d), d * 1e6, len(windows), int(inliers.sum()), rms)
 
 
 def measure_pair(a: PreparedSource, b: PreparedSource, s: SyncSettings) -> SyncPair:
@@ -286,8 +287,7 @@ def _judge(a: PreparedSource, b: PreparedSource, coarse: _Coarse, s: SyncSetting
                overlap >= s.drift_min_seconds)
     total = max(fit.windows, 1)
     agreement = fit.agreeing / total
-    agreed = fit.agreeing >= s.min_agreeing and \
-        fit.agreeing >= s.min_agreement * max(fit.measured, 1)
+    agreed = fit.agreeing >= s.min_agreeing and agreement >= s.min_agreement
     fine_only = fit.agreeing >= s.fine_only_agreeing and agreement >= s.fine_only_agreement
     accepted = (outstanding and agreed) or fine_only
     notes = []
