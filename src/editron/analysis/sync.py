@@ -208,7 +208,7 @@ def place_files(durations: Mapping[str, float], pairs: Sequence[SyncPair],
         trusted = _path_confidence(members, reference, [e for e in tree if e.a in members],
                                    [e for e in edges if e.a in members])
         for m in members:
-            placed[m] = FileSync(m, round(offsets[m] - first, 6), trusted[m][0],
+            placed[m] = FileSync(m, round(offsets[m] - first, 7), trusted[m][0],
                                  round(float(np.expm1(rates[m])) * 1e6, 3), group, reference,
                                  trusted[m][1])
     return placed, pairs
