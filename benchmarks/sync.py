@@ -153,7 +153,10 @@ def run_editron(files: list[Path], truth: dict[str, float], work: Path) -> dict[
         offsets[f.file_id] = None if not f.synced or wide is None or not wide.synced else \
             wide.to_file(f.to_event(0.0))
     hours = sum(s.audio.size / s.rate for s in sources) / 3600
-    return {**_score(offsets, truth), **_speed(wall, cpu, hours),
+    # Each pair measurement by itself, before the group solve averages them.
+    pairs_us = {f"{p.a}-{p.b}": round(abs(p.offset - (truth[p.b] - truth[p.a])) * 1e6, 2)
+                for p in result.pairs if p.used}
+    return {**_score(offsets, truth), "pair_error_us": pairs_us, **_speed(wall, cpu, hours),
             "decode_pass": _speed(decode_wall, decode_cpu, hours),
             "confidence": {f.file_id: f.confidence for f in result.files},
             "reasons": {f.file_id: f.reason for f in result.files if f.reason}}
