@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from editron.analysis.sync import SyncSettings, SyncSource, place_files, sync_files
-from editron.analysis.sync_signal import fast_length, parse_timecode
+from editron.analysis.sync_signal import fast_length, timecode_seconds
 from editron.domain.sync import FileSync, SyncMethod, SyncPair, SyncResult, UnsyncedReason
 from tests.multicam_fixtures import Camera, Recording, record, sound_field
 
@@ -206,14 +206,17 @@ def test_file_sync_maps_both_ways_and_result_round_trips() -> None:
     assert again == result and again.files[1].reason is UnsyncedReason.NO_SHARED_SOUND
 
 
-def test_timecode_parsing() -> None:
-    assert parse_timecode("01:00:00:00", 25) == 3600
-    assert parse_timecode("00:00:01:12", 24) == pytest.approx(1.5)
-    # Drop-frame: 00:01:00;02 is frame 1800, since ;00 and ;01 of that minute are skipped.
-    assert parse_timecode("00:01:00;02", 30000 / 1001) == pytest.approx(1800 * 1001 / 30000)
-    assert parse_timecode("00:10:00;00", 30000 / 1001) == pytest.approx(17982 * 1001 / 30000)
-    assert parse_timecode("00:00:00:30", 30) is None
-    assert parse_timecode("garbage", 30) is None
+def test_timecode_seconds() -> None:
+    # domain.timecode reads the label; sync turns it into seconds and ignores a bad one.
+    assert timecode_seconds("01:00:00:00", 25) == 3600
+    assert timecode_seconds("00:00:01:12", 24) == pytest.approx(1.5)
+    # Drop-frame (as a timecode track writes it, with ";"): 00:01:00;02 is frame 1800.
+    assert timecode_seconds("00:01:00;02", 30000 / 1001) == pytest.approx(1800 * 1001 / 30000)
+    # Non-drop at 29.97 counts every label: an hour of labels is 3603.6 s of wall clock.
+    assert timecode_seconds("01:00:00:00", 29.97) == pytest.approx(108000 * 1001 / 30000)
+    assert timecode_seconds("00:00:00:30", 30) is None
+    assert timecode_seconds("garbage", 30) is None
+    assert timecode_seconds("01:00:00:00", 0) is None
 
 
 def test_fast_length() -> None:

@@ -28,8 +28,8 @@ from editron.analysis.sync_signal import (
     F64,
     flux_envelope,
     level_db,
-    parse_timecode,
     phat_lag,
+    timecode_seconds,
 )
 from editron.domain.sync import SyncPair
 
@@ -116,7 +116,7 @@ def prepare(source: SyncSource) -> PreparedSource:
                                                 dtype=np.float64)])
     tc = None
     if source.timecode and source.fps:
-        tc = parse_timecode(source.timecode, source.fps)
+        tc = timecode_seconds(source.timecode, source.fps)
     return PreparedSource(source.file_id, source.audio, source.rate, float(duration), envelope,
                           activity, tc, level_db(source.audio, source.rate))
 

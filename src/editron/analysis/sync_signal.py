@@ -1,5 +1,5 @@
 """The signal measures behind sync by sound: onset envelopes for the coarse search, a whitened
-cross-correlation for the sample-accurate one, and SMPTE timecode.
+cross-correlation for the sample-accurate one, and SMPTE timecode (read by ``domain.timecode``).
 
 Coarse: each file becomes a 100 Hz, five-band spectral-flux envelope (the rise of log band
 energy from one 10 ms hop to the next). Only 300–3400 Hz is used, the band a phone keeps, so a
@@ -16,13 +16,15 @@ same band, and the peak is placed between samples by a parabola through its neig
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import numpy.typing as npt
 
+from editron.domain.timecode import timecode_to_frames
+from editron.domain.timeline import FrameRate
+from editron.errors import InputError
+
 __all__ = ["BANDS", "ENV_RATE", "F32", "F64", "fast_length", "flux_envelope", "level_db",
-           "parse_timecode", "phat_lag"]
+           "phat_lag", "timecode_seconds"]
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -33,7 +35,6 @@ BANDS = ((300.0, 500.0), (500.0, 800.0), (800.0, 1250.0), (1250.0, 2000.0), (200
 FLOOR_PERCENTILE = 20.0  # per band: quieter than this is the recorder's own noise
 CHUNK_FRAMES = 16_384  # frames per FFT batch: bounds memory for files of any length
 PHAT_BAND = (250.0, 3600.0)
-_TC = re.compile(r"^(\d{1,2})[:;.](\d{2})[:;.](\d{2})([:;.])(\d{2,3})$")
 
 
 def _band_bins(rate: int) -> tuple[int, int, npt.NDArray[np.intp]]:
@@ -133,20 +134,15 @@ def fast_length(n: int) -> int:
     return best
 
 
-def parse_timecode(timecode: str, fps: float) -> float | None:
-    """Seconds since midnight of an SMPTE timecode ("01:02:03:04"; ";" before the frames marks
-    drop-frame at 29.97/59.94), or ``None`` when it cannot be read."""
-    match = _TC.match(timecode.strip())
-    if match is None or fps <= 0:
+def timecode_seconds(timecode: str, fps: float) -> float | None:
+    """Seconds since midnight of a file's SMPTE start timecode at its frame rate (``;`` before
+    the frames marks drop-frame, as a timecode track writes it), or ``None`` when it cannot
+    be read: a timecode is only a first guess, so a bad one is ignored, not an error."""
+    if fps <= 0:
         return None
-    h, m, s, sep, f = match.groups()
-    nominal = round(fps)
-    hours, minutes, seconds, frames = int(h), int(m), int(s), int(f)
-    if minutes > 59 or seconds > 59 or frames >= nominal:
+    rate = FrameRate.from_fps(fps)
+    try:
+        frames = timecode_to_frames(timecode, rate, drop=";" in timecode)
+    except InputError:
         return None
-    count = ((hours * 60 + minutes) * 60 + seconds) * nominal + frames
-    if sep == ";" and nominal in (30, 60):  # drop-frame: labels skipped, not frames
-        drop = 2 * nominal // 30
-        total_minutes = hours * 60 + minutes
-        count -= drop * (total_minutes - total_minutes // 10)
-    return count / fps
+    return frames * rate.den / rate.num
