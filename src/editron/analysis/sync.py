@@ -23,7 +23,7 @@ pair's correlation, never a full-rate correlation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
@@ -50,14 +50,6 @@ def source_from_spool(file_id: str, spool: FileSpool, *, timecode: str | None = 
         return SyncSource(file_id, empty, AUDIO_RATE, 0.0, timecode, fps)
     audio = np.memmap(spool.audio_path, dtype=np.float32, mode="r")
     return SyncSource(file_id, audio, AUDIO_RATE, spool.audio_seconds, timecode, fps)
-
-
-@dataclass(frozen=True, slots=True)
-class _Placed:
-    offset: float
-    rate: float  # ln(1 + drift): these add along a chain of files
-    confidence: float
-    method: SyncMethod
 
 
 def sync_files(sources: Sequence[SyncSource], settings: SyncSettings | None = None
