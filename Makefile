@@ -49,4 +49,4 @@ bench-sync-deps: setup
 	@benchmarks/sync_deps.sh
 
 clean:
-	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

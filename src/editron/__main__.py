@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from editron.cli.main import app
+from editron.cli.main import main
 
-app()
+main()

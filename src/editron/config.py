@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,9 +12,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from editron.errors import ConfigError
 
-__all__ = ["Settings", "get_settings", "reset_settings"]
+__all__ = ["Settings", "default_home", "get_settings", "reset_settings"]
 
 GiB = 1024**3
+
+
+def default_home() -> Path:
+    """Where Editron keeps its state unless EDITRON_HOME says otherwise: the user's data
+    folder (``$XDG_DATA_HOME/editron``, else ``~/.local/share/editron``), the same whatever
+    folder a command is run from."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "editron"
 
 
 class Settings(BaseSettings):
@@ -23,8 +32,11 @@ class Settings(BaseSettings):
         env_prefix="EDITRON_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    home: Path = Field(default=Path(".editron"))
+    home: Path = Field(default_factory=default_home)
     database_url: str | None = None
+    # How long a write waits for another process's write on SQLite before it gives up
+    # (DatabaseBusyError, "locked"); PostgreSQL has row locks and no such wait.
+    database_busy_seconds: float = 30.0
     queue_url: str | None = None
     media_storage_path: Path | None = Field(
         default=None,

@@ -30,13 +30,19 @@ def test_ingest_json_contract(footage: Path) -> None:
 
 
 def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
-    for args in (["ingest", "ftp://x/y", "--json"], ["status", "no-such-batch", "--json"],
-                 ["ingest", str(tmp_path), "--tier", "tepid"]):
+    for args, code in ((["ingest", "ftp://x/y", "--json"], "unsupported_source"),
+                       (["status", "no-such-batch", "--json"], "not_found"),
+                       (["ingest", str(tmp_path), "--tier", "tepid"], None)):
         proc = subprocess.run([sys.executable, "-m", "editron", *args], capture_output=True,
                               text=True, check=False)
         assert proc.returncode == 2, (args, proc.stderr)
-        assert proc.stdout == ""
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        if code is None:
+            assert proc.stdout == ""
+        else:  # with --json, the failure is a JSON document on stdout too
+            error = json.loads(proc.stdout)["error"]
+            assert (error["code"], error["exit_code"]) == (code, 2)
+        assert len(proc.stderr.splitlines()) == 1, proc.stderr
+        assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
 
 
 def test_failed_batch_exits_1(media_dir: Path, tmp_path: Path) -> None:

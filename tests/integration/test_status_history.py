@@ -78,5 +78,5 @@ def test_every_status_each_row_took_is_logged_in_order(settings: Settings,
     assert kinds == set(ENTITIES.values()), kinds  # the lane touched every kind of row
     for key, statuses in written.items():
         assert logged.get(key) == statuses, (key, statuses, logged.get(key))
-    assert ["queued", "downloading", "ready", "analyzing", "analyzed", "analyzing",
-            "analyzed"] == written[("batch", result.batch.batch_id)]
+    assert written[("batch", result.batch.batch_id)] == [
+        "queued", "downloading", "ready", "analyzing", "analyzed", "analyzing", "analyzed"]

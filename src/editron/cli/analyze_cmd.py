@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from editron.cli.follow import queue_configured, wait_for_job
-from editron.cli.output import emit, guarded
+from editron.cli.output import emit, guarded, table
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
 from editron.errors import EditronError, InputError
@@ -20,6 +19,7 @@ from editron.services.analyze import (
     latest_analysis,
     request_analysis,
 )
+from editron.services.ids import resolve_id
 from editron.services.vocabulary import names_of
 
 __all__ = ["read_brief", "register", "render_analysis", "run_analysis"]
@@ -40,15 +40,11 @@ def read_brief(value: str | None) -> str | None:
 
 def render_analysis(doc: AnalysisPublic) -> None:
     console.print(doc.summary or "")
-    table = Table(title="hero moments")
-    for column in ("#", "file", "start", "end", "confidence", "why"):
-        table.add_column(column)
     names = {r["file_id"]: r["filename"] for r in doc.file_reports}
-    for n, m in enumerate(doc.hero_moments[:15], start=1):
-        table.add_row(str(n), names.get(m["file_id"], m["file_id"][:8]),
-                      f"{m['start']:.2f}", f"{m['end']:.2f}",
-                      f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
-    console.print(table)
+    table("hero moments", ("#", "file", "start", "end", "confidence", "why"),
+          [(n, names.get(m["file_id"], m["file_id"]), f"{m['start']:.2f}", f"{m['end']:.2f}",
+            f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
+           for n, m in enumerate(doc.hero_moments[:15], start=1)])
     for report in doc.file_reports:
         if report["status"] != "analyzed":
             console.print(f"[yellow]{report['filename']}[/]: {report['status']} — "
@@ -92,7 +88,8 @@ def register(app: typer.Typer) -> None:
 
         Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
         settings = get_settings()
-        with guarded():
+        with guarded(as_json=as_json):
+            batch_id = resolve_id(batch_id, "batch", settings=settings)
             if not queue_configured(settings):
                 doc = run_analysis(batch_id, brief=brief, scope=scope, passes=passes,
                                    model=model, analysers=_split(analysers))

@@ -5,48 +5,63 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from editron.cli.follow import queue_configured, wait_for_batch
-from editron.cli.output import EXIT_FAILED, emit, guarded, human_size
+from editron.cli.output import (
+    EXIT_FAILED,
+    OPTIONS,
+    emit,
+    guarded,
+    human_size,
+    short_ids,
+    stdout,
+    table,
+)
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
+from editron.domain.status import BatchStatus, StorageTier
+from editron.services.board import BatchStatusPublic, batch_status
 from editron.services.gc import collect_garbage
+from editron.services.ids import resolve_id
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.schemas import BatchPublic
 
-__all__ = ["register", "render_batch"]
+__all__ = ["JsonOpt", "register", "render_batch"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-console = Console()
 
 
 def render_batch(batch: BatchPublic) -> None:
-    table = Table(title=f"batch {batch.batch_id} — {batch.reference_name} [{batch.status}]")
-    for column in ("file", "size", "duration", "resolution", "codec", "fps", "audio", "sha-256"):
-        table.add_column(column)
-    for f in batch.files:
-        table.add_row(
-            f.relative_path, human_size(f.size_bytes),
+    table(f"batch {batch.batch_id} — {batch.reference_name} [{batch.status}]",
+          ("file", "size", "duration", "resolution", "codec", "fps", "audio", "sha-256"),
+          [(f.relative_path, human_size(f.size_bytes),
             f"{f.duration_seconds:.2f} s" if f.duration_seconds is not None else "-",
             f.resolution or "-", f.codec or "-",
             (f"{f.fps:.3f}".rstrip("0").rstrip(".") + (" VFR" if f.is_vfr else ""))
-            if f.fps else "-",
-            "yes" if f.has_audio else "no",
-            (f.checksum_sha256 or "-")[:12],
-        )
-    console.print(table)
-    console.print(f"{batch.file_count} file(s), {human_size(batch.total_size_bytes)}")
+            if f.fps else "-", "yes" if f.has_audio else "no", f.checksum_sha256 or "-")
+           for f in batch.files])
+    stdout.print(f"{batch.file_count} file(s), {human_size(batch.total_size_bytes)}")
     for dup in batch.duplicates:
-        console.print(
-            f"[yellow]duplicate[/] {dup['filename']} (same bytes as {dup['duplicate_of']})")
+        stdout.print(f"[yellow]duplicate[/] {dup['filename']} (same bytes as "
+                     f"{dup['duplicate_of']})")
     for err in batch.errors:
-        console.print(f"[red]rejected[/] {err.filename}: {err.error}")
+        stdout.print(f"[red]rejected[/] {err.filename}: {err.error}")
     if batch.skipped:
-        console.print(f"skipped (not media): {', '.join(batch.skipped)}")
+        stdout.print(f"skipped (not media): {', '.join(batch.skipped)}")
     if batch.last_error:
-        console.print(f"[red]last error:[/] {batch.last_error}")
+        stdout.print(f"[red]last error:[/] {batch.last_error}")
+
+
+def render_status(doc: BatchStatusPublic) -> None:
+    render_batch(doc)
+    table("stages", ("stage", "status", "progress", "detail"),
+          [(t.stage, t.status, f"{t.progress_percent:.0f}%", t.detail or "") for t in doc.tasks])
+    if doc.sessions:
+        short = short_ids("edit session", [s.session_id for s in doc.sessions])
+        table("edit sessions", ("session", "deliverable", "status", "ratios", "created"),
+              [(short[s.session_id], s.deliverable_type, s.status, ",".join(s.aspect_ratios),
+                s.created_at[:19]) for s in doc.sessions])
+    stdout.print(f"next: {doc.next}")
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +71,9 @@ def register(app: typer.Typer) -> None:
                                               "Dropbox shared link.")],
         project: Annotated[str | None, typer.Option("--project", help="Project id.")] = None,
         name: Annotated[str | None, typer.Option("--name", help="Reference name.")] = None,
-        tier: Annotated[str, typer.Option("--tier", help="hot, warm or cold.")] = "hot",
+        tier: Annotated[StorageTier, typer.Option(
+            "--tier", help="hot keeps originals and proxies, warm originals, cold leaves them "
+                           "at the source.")] = StorageTier.HOT,
         no_checksum: Annotated[bool, typer.Option("--no-checksum")] = False,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the job until the batch is ready.")] = False,
@@ -67,45 +84,48 @@ def register(app: typer.Typer) -> None:
         Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
         settings = get_settings()
         queued = queue_configured(settings)
-        with guarded(), RichProgress(enabled=not queued) as progress:
-            batch = ingest_media_batch(source_url=source, reference_name=name, storage_tier=tier,
-                                       checksum_required=not no_checksum, project_id=project,
+        with guarded(as_json=as_json), RichProgress(enabled=not queued) as progress:
+            project_id = resolve_id(project, "project") if project else None
+            batch = ingest_media_batch(source_url=source, reference_name=name,
+                                       storage_tier=tier.value,
+                                       checksum_required=not no_checksum, project_id=project_id,
                                        progress=progress, settings=settings, defer=queued)
             if queued and wait:
                 wait_for_batch(settings, batch.batch_id, until={"ready", "failed"})
                 batch = get_batch(batch.batch_id, settings=settings)
         emit(batch, as_json=as_json, render=lambda: render_batch(batch))
+        if not as_json and not OPTIONS.quiet:
+            stdout.print(f"batch {batch.batch_id}; next: `editron analyze {batch.batch_id}`")
         if batch.status == "failed":
             raise typer.Exit(EXIT_FAILED)
 
     @app.command()
     def batches(
-        status: Annotated[str | None, typer.Option(help="Only batches in this status.")] = None,
-        project: Annotated[str | None, typer.Option("--project")] = None,
+        status: Annotated[BatchStatus | None, typer.Option(
+            help="Only batches in this status.")] = None,
+        project: Annotated[str | None, typer.Option("--project", help="Project id.")] = None,
         limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
         as_json: JsonOpt = False,
     ) -> None:
         """List media batches, newest first."""
-        with guarded():
-            rows = list_batches(status=status, project_id=project, limit=limit)
+        with guarded(as_json=as_json):
+            project_id = resolve_id(project, "project") if project else None
+            rows = list_batches(status=status.value if status else None, project_id=project_id,
+                                limit=limit)
+            short = short_ids("batch", [b.batch_id for b in rows])
 
-        def render() -> None:
-            table = Table(title="media batches")
-            for column in ("id", "name", "status", "tier", "files", "size", "created"):
-                table.add_column(column)
-            for b in rows:
-                table.add_row(b.batch_id, b.reference_name, b.status, b.storage_tier,
-                              str(b.file_count), human_size(b.total_size_bytes), b.created_at[:19])
-            console.print(table)
-
-        emit({"batches": rows}, as_json=as_json, render=render)
+        emit({"batches": rows}, as_json=as_json, render=lambda: table(
+            "media batches", ("id", "name", "status", "tier", "files", "size", "created"),
+            [(short[b.batch_id], b.reference_name, b.status, b.storage_tier, b.file_count,
+              human_size(b.total_size_bytes), b.created_at[:19]) for b in rows]))
 
     @app.command()
-    def status(batch_id: str, as_json: JsonOpt = False) -> None:
-        """Show one batch with its files, errors and board cards."""
-        with guarded():
-            batch = get_batch(batch_id)
-        emit(batch, as_json=as_json, render=lambda: render_batch(batch))
+    def status(batch_id: Annotated[str, typer.Argument(help="A batch id or unique prefix.")],
+               as_json: JsonOpt = False) -> None:
+        """Where a batch stands: its files, errors, stages, sessions and the next command."""
+        with guarded(as_json=as_json):
+            doc = batch_status(resolve_id(batch_id, "batch"))
+        emit(doc, as_json=as_json, render=lambda: render_status(doc))
 
     @app.command()
     def gc(
@@ -113,14 +133,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Remove working files of batches past their retention date."""
-        with guarded():
+        with guarded(as_json=as_json):
             report = collect_garbage(dry_run=dry_run)
 
         def render() -> None:
             verb = "would free" if dry_run else "freed"
-            console.print(f"{verb} {human_size(report.freed_bytes)} in "
-                          f"{report.removed_files} file(s) from {len(report.batches)} batch(es)")
+            stdout.print(f"{verb} {human_size(report.freed_bytes)} in "
+                         f"{report.removed_files} file(s) from {len(report.batches)} batch(es)")
             for line in report.details:
-                console.print(f"  {line}")
+                stdout.print(f"  {line}")
 
         emit(report, as_json=as_json, render=render)

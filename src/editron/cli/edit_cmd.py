@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from editron.cli.follow import queue_configured, wait_for_job
-from editron.cli.output import emit, guarded
+from editron.cli.output import emit, guarded, table
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
 from editron.edit.exporters import EXPORTERS
@@ -22,6 +21,7 @@ from editron.services.edit import (
     get_edit_session,
     request_edit,
 )
+from editron.services.ids import resolve_id
 from editron.services.package import export_package
 from editron.services.render import render_previews
 from editron.services.sessions import list_edit_sessions_public
@@ -36,13 +36,11 @@ StartTc = Annotated[str, typer.Option("--start-tc", help="Record timecode of the
 
 
 def render_session(doc: EditSessionPublic) -> None:
-    table = Table(title=f"edit session {doc.session_id} ({doc.deliverable_type}, {doc.status})")
-    for column in ("variant", "ratio", "size", "duration", "clips", "captions"):
-        table.add_column(column)
-    for tl in doc.timelines:
-        table.add_row(str(tl["variant"]), tl["aspect_ratio"], f"{tl['width']}×{tl['height']}",
-                      f"{tl['duration']:.2f} s", str(len(tl["clips"])), str(len(tl["captions"])))
-    console.print(table)
+    table(f"edit session {doc.session_id} ({doc.deliverable_type}, {doc.status})",
+          ("variant", "ratio", "size", "duration", "clips", "captions"),
+          [(tl["variant"], tl["aspect_ratio"], f"{tl['width']}×{tl['height']}",
+            f"{tl['duration']:.2f} s", len(tl["clips"]), len(tl["captions"]))
+           for tl in doc.timelines])
     for key, path in doc.preview_paths.items():
         console.print(f"review preview {key}: {path}")
     if doc.exports.get("folder"):
@@ -99,7 +97,8 @@ def register(app: typer.Typer) -> None:
 
         Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
         settings = get_settings()
-        with guarded():
+        with guarded(as_json=as_json):
+            batch_id = resolve_id(batch_id, "batch", settings=settings)
             if queue_configured(settings):
                 job_id = request_edit(batch_id=batch_id, deliverable_type=deliverable,
                                       aspect_ratios=ratios, reference_style=style,
@@ -151,7 +150,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write an edit session's timelines for Final Cut, Premiere, Resolve or any OTIO tool."""
         if package is not None:
-            with guarded():
+            with guarded(as_json=as_json):
+                session_id = resolve_id(session_id, "edit session")
                 made = export_package(session_id=session_id, out=package, proxies=proxies,
                                       start_tc=start_tc)
             emit(made, as_json=as_json,
@@ -159,7 +159,8 @@ def register(app: typer.Typer) -> None:
                                               f"({len(made['files'])} timelines, "
                                               f"{len(made['media'])} media files)"))
             return
-        with guarded():
+        with guarded(as_json=as_json):
+            session_id = resolve_id(session_id, "edit session")
             if fmt is None or out is None or not str(out):
                 raise InputError("name --format and --out (a file or a folder), or --package")
             paths = export_session(session_id=session_id, fmt=fmt, out=out, ratio=ratio,

@@ -7,21 +7,30 @@ deliverables, export formats, destinations and analysers in the help and choices
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
+from typer.exceptions import TyperException
 
-from editron import services  # noqa: F401  (registers every queue operation)
+from editron import (
+    __version__,
+    services,  # noqa: F401  (registers every queue operation)
+)
 from editron.cli import (
     agents_cmd,
     analyze_cmd,
     batches_cmd,
     edit_cmd,
+    find_cmd,
     ops_cmd,
     render_cmd,
     server_cmd,
     sources_cmd,
 )
+from editron.cli.output import EXIT_BAD_INPUT, OPTIONS
 from editron.config import get_settings
 from editron.logs import configure_logging
 from editron.services.vocabulary import destination_help, names_of
@@ -39,19 +48,45 @@ def _help() -> str:
             f"Analysers: {', '.join(names_of('analyser'))}.")
 
 
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"editron {__version__}")
+        raise typer.Exit()
+
+
 def build_app() -> typer.Typer:
     app = typer.Typer(name="editron", help=_help(), no_args_is_help=True,
-                      add_completion=False, pretty_exceptions_enable=False)
+                      add_completion=True, pretty_exceptions_enable=False)
 
     @app.callback()
     def _root(
-        log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING...")] = None,
+        log_level: Annotated[LogLevel | None, typer.Option(
+            case_sensitive=False, help="Log level (default: EDITRON_LOG_LEVEL, else INFO).")
+        ] = None,
+        quiet: Annotated[bool, typer.Option(
+            "--quiet", "-q", help="No progress bars or notes; warnings and errors only.")
+        ] = False,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")
+                           ] = False,
+        version: Annotated[bool, typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version.")
+        ] = False,
     ) -> None:
         settings = get_settings()
-        configure_logging(fmt=settings.log_format, level=log_level or settings.log_level)
+        OPTIONS.quiet = quiet
+        level = ("DEBUG" if verbose else "WARNING" if quiet
+                 else (log_level or settings.log_level).upper())
+        configure_logging(fmt=settings.log_format, level=level)
 
-    for module in (batches_cmd, analyze_cmd, edit_cmd, render_cmd, server_cmd, agents_cmd,
-                   ops_cmd, sources_cmd):
+    for module in (batches_cmd, analyze_cmd, edit_cmd, render_cmd, find_cmd, server_cmd,
+                   agents_cmd, ops_cmd, sources_cmd):
         module.register(app)
     return app
 
@@ -59,5 +94,27 @@ def build_app() -> typer.Typer:
 app = build_app()
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The ``editron`` entry point: usage mistakes (an unknown option, a wrong choice) are one
+    line on stderr and exit 2, plus a JSON error document on stdout with ``--json``."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        # Out of standalone mode click hands back a command's exit code instead of exiting.
+        code = typer.main.get_command(app).main(args=args, prog_name="editron",
+                                                standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(130)
+    except TyperException as exc:  # click's usage errors (typer vendors click)
+        formatter = getattr(exc, "format_message", None)
+        message = str(formatter()) if callable(formatter) else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        hint = (f" (see `{ctx.command_path} --help`)" if ctx is not None else "")
+        if "--json" in args:
+            doc = {"error": {"code": "usage", "message": message, "exit_code": 2}}
+            sys.stdout.write(json.dumps(doc) + "\n")
+        sys.stderr.write(f"error: {message}{hint}\n")
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(code if isinstance(code, int) else 0)

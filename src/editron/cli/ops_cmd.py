@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from editron.cli.analyze_cmd import read_brief, render_analysis
 from editron.cli.batches_cmd import render_batch
-from editron.cli.output import EXIT_FAILED, emit, guarded, human_size, stderr
+from editron.cli.output import EXIT_FAILED, emit, guarded, human_size, stderr, stdout, table
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
 from editron.demo import make_sample_event
@@ -21,7 +19,6 @@ from editron.services.vocabulary import names_of
 
 __all__ = ["register"]
 
-console = Console()
 
 SAMPLE_BRIEF = ("Sponsors: Northwind Energy\nmust use: award, applause\n"
                 "tone: upbeat\nA lively recap of the Aurora Summit.")
@@ -32,18 +29,23 @@ def _render_lane(result: LaneResult) -> None:
     render_batch(result.batch)
     if result.analysis is not None:
         render_analysis(result.analysis)
-    table = Table(title=f"deliverables in {result.out_dir}")
-    for column in ("deliverable", "ratio", "duration", "size", "QC", "file"):
-        table.add_column(column)
+    rows = []
     for row in result.deliverables():
         kind = row["deliverable"] + (f"-{row['variant']}" if row["variant"] > 1 else "")
         duration = row["duration_seconds"]
-        table.add_row(kind, row["aspect_ratio"], f"{duration:.2f} s" if duration else "-",
-                      human_size(row["size_bytes"]), row["qc"],
-                      Path(row["path"]).name if row["path"] else (row["error"] or "")[:60])
-    console.print(table)
-    console.print("stage times: " + ", ".join(f"{k} {v:.1f} s"
-                                              for k, v in result.stage_seconds.items()))
+        rows.append((kind, row["aspect_ratio"], f"{duration:.2f} s" if duration else "-",
+                     human_size(row["size_bytes"]), row["qc"],
+                     Path(row["path"]).name if row["path"] else (row["error"] or "")))
+    table(f"deliverables in {result.out_dir}",
+          ("deliverable", "ratio", "duration", "size", "QC", "file"), rows)
+    stdout.print("stage times: " + ", ".join(f"{k} {v:.1f} s"
+                                             for k, v in result.stage_seconds.items()))
+    stdout.print(f"batch {result.batch.batch_id}"
+                 + (f", analysis {result.analysis.analysis_id}" if result.analysis else "")
+                 + "".join(f", {s.deliverable_type} session {s.session_id}"
+                           for s in result.sessions)
+                 + "; nothing was reviewed (`editron session ID` to look, `editron show ID` "
+                   "for any of them)")
 
 
 def _run_lane(source: str, *, name: str | None, brief: str | None, out: Path,
@@ -51,7 +53,7 @@ def _run_lane(source: str, *, name: str | None, brief: str | None, out: Path,
               as_json: bool) -> None:
     """Ingest → analyse → edit → render → QC → deliver into ``out``, a progress bar per stage,
     then one table of what was delivered."""
-    with guarded(), RichProgress() as progress:
+    with guarded(as_json=as_json), RichProgress() as progress:
         result = run_lane(
             source=source, out=out, brief=read_brief(brief), name=name,
             deliverables=deliverables, ratios=ratios, formats=formats.split(","),
@@ -92,7 +94,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Make the sample event footage (offline) and run the whole lane on it."""
-        with guarded():
+        with guarded(as_json=as_json):
             stderr.print("making sample event footage…")
             clips = make_sample_event(out / "footage")
             stderr.print(f"made {len(clips)} clips in {out / 'footage'}")

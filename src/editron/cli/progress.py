@@ -15,7 +15,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from editron.cli.output import stderr
+from editron.cli.output import OPTIONS, stderr
 
 __all__ = ["RichProgress"]
 
@@ -24,6 +24,7 @@ class RichProgress:
     """Byte bars per file plus one bar counting files (and any named stage)."""
 
     def __init__(self, *, enabled: bool = True) -> None:
+        enabled = enabled and not OPTIONS.quiet
         self._progress = Progress(
             TextColumn("{task.description}", justify="left"),
             BarColumn(),
@@ -42,9 +43,8 @@ class RichProgress:
         self._counts: dict[str, TaskID] = {}
 
     def __enter__(self) -> RichProgress:
-        self._progress.start()
-        self._steps.start()
-        return self
+        return self  # the bars start with their first task: a command that fails at once
+        # (bad input) prints nothing but its one-line reason
 
     def __exit__(
         self,
@@ -52,12 +52,16 @@ class RichProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._steps.stop()
-        self._progress.stop()
+        if self._counts:
+            self._steps.stop()
+        if self._bytes:
+            self._progress.stop()
 
     def on_bytes(self, name: str, done: int, total: int | None) -> None:
         task = self._bytes.get(name)
         if task is None:
+            if not self._bytes:
+                self._progress.start()
             task = self._progress.add_task(name[-40:], total=total)
             self._bytes[name] = task
         self._progress.update(task, completed=done, total=total)
@@ -68,6 +72,8 @@ class RichProgress:
     def on_step(self, stage: str, done: float, total: float, *, detail: str = "") -> None:
         task = self._counts.get(stage)
         if task is None:
+            if not self._counts:
+                self._steps.start()
             task = self._steps.add_task(stage, total=total)
             self._counts[stage] = task
         label = f"{stage}: {detail[-40:]}" if detail else stage

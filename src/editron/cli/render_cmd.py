@@ -6,14 +6,14 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from editron.cli.follow import queue_configured
-from editron.cli.output import EXIT_FAILED, emit, guarded
+from editron.cli.output import EXIT_FAILED, emit, guarded, short_ids, table
 from editron.cli.progress import RichProgress
 from editron.config import Settings, get_settings
+from editron.domain.status import Priority
 from editron.errors import EditronError
+from editron.services.ids import resolve_id
 from editron.services.render import (
     RenderJobPublic,
     RenderRequestPublic,
@@ -28,21 +28,21 @@ from editron.services.vocabulary import destination_help, names_of
 
 __all__ = ["register", "render_jobs_table"]
 
-console = Console()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 def render_jobs_table(jobs: list[RenderJobPublic], title: str = "renders") -> None:
-    table = Table(title=title)
-    for column in ("job", "ratio", "variant", "format", "status", "progress", "QC", "output"):
-        table.add_column(column)
-    for j in jobs:
-        qc = ("pass" if j.qc.get("passed") else "fail: " + ", ".join(j.qc.get("flags", []))
-              ) if j.qc else "-"
-        table.add_row(j.id[:8], j.aspect_ratio, str(j.variant), j.format, j.status,
-                      f"{j.progress_percent:.0f}%", qc,
-                      (j.output_urls[0] if j.output_urls else (j.last_error or ""))[:80])
-    console.print(table)
+    short = short_ids("render job", [j.id for j in jobs])
+
+    def qc(j: RenderJobPublic) -> str:
+        if not j.qc:
+            return "-"
+        return "pass" if j.qc.get("passed") else "fail: " + ", ".join(j.qc.get("flags", []))
+
+    table(title, ("job", "ratio", "variant", "format", "status", "progress", "QC", "output"),
+          [(short[j.id], j.aspect_ratio, j.variant, j.format, j.status,
+            f"{j.progress_percent:.0f}%", qc(j),
+            j.output_urls[0] if j.output_urls else (j.last_error or "")) for j in jobs])
 
 
 def _follow(settings: Settings, ids: list[str], timeout: float = 12 * 3600
@@ -70,13 +70,17 @@ def register(app: typer.Typer) -> None:
             help=f"Comma separated: {', '.join(names_of('render format'))}.")] = "mp4",
         destination: Annotated[list[str] | None, typer.Option(
             help=f"Where renders go, repeat for several: {destination_help()}.")] = None,
-        priority: Annotated[str, typer.Option(help="low, standard or rush.")] = "standard",
+        priority: Annotated[Priority, typer.Option(
+            help="Which renders run first.")] = Priority.STANDARD,
         profile: Annotated[str | None, typer.Option(
             help="youtube, reels, tiktok, square, master, web or preview (default: by ratio "
                  "and format).")
         ] = None,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the renders until they end.")] = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Render again while earlier renders are queued or running.")
+        ] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Render an edit session's timelines, check them (QC) and deliver them.
@@ -84,10 +88,13 @@ def register(app: typer.Typer) -> None:
         Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
         settings = get_settings()
         queued = queue_configured(settings)
-        with guarded():
+        with guarded(as_json=as_json):
+            session_id = resolve_id(session_id, "edit session")
             request = render_video_deliverables(
                 edit_session_id=session_id, destinations=destination, formats=formats,
-                priority=priority, profile=profile, settings=settings, enqueue_jobs=queued)
+                priority=priority.value, profile=profile, settings=settings,
+                enqueue_jobs=queued,
+                force=force)
             if not queued:
                 jobs = []
                 with RichProgress() as progress:
@@ -113,7 +120,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def renders(session_id: str, as_json: JsonOpt = False) -> None:
         """The render jobs of an edit session, in the order they run."""
-        with guarded():
+        with guarded(as_json=as_json):
+            session_id = resolve_id(session_id, "edit session")
             jobs = list_session_renders(session_id)
         emit({"edit_session_id": session_id, "jobs": jobs}, as_json=as_json,
              render=lambda: render_jobs_table(jobs, f"renders of {session_id}"))
@@ -121,8 +129,8 @@ def register(app: typer.Typer) -> None:
     @app.command("cancel-render")
     def cancel_render(job_id: str, as_json: JsonOpt = False) -> None:
         """Stop a queued or running render; its temporary files are removed."""
-        with guarded():
-            job = cancel_render_job(job_id)
+        with guarded(as_json=as_json):
+            job = cancel_render_job(resolve_id(job_id, "render job"))
         emit(job, as_json=as_json, render=lambda: render_jobs_table([job]))
 
     @app.command("retry-render")
@@ -130,7 +138,8 @@ def register(app: typer.Typer) -> None:
         """Run a failed or cancelled render again."""
         settings = get_settings()
         queued = queue_configured(settings)
-        with guarded():
+        with guarded(as_json=as_json):
+            job_id = resolve_id(job_id, "render job", settings=settings)
             job = retry_render_job(job_id, settings=settings, enqueue_job=queued)
             if not queued:
                 job = run_render_job_inline(job_id, settings=settings)

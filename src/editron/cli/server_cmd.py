@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from editron.cli.output import emit, guarded
+from editron.cli.output import emit, guarded, short_ids, table
 from editron.config import get_settings
 from editron.db.runtime import ready
 from editron.jobs.worker import start_embedded_worker
 from editron.services import tokens
+from editron.services.ids import resolve_id
 
 __all__ = ["register"]
 
@@ -24,7 +24,7 @@ tokens_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_he
 def create(name: Annotated[str, typer.Option("--name", help="Who or what uses it.")],
            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Make a token; it is printed once and only its hash is kept."""
-    with guarded():
+    with guarded(as_json=as_json):
         made = tokens.create_token(name=name, settings=get_settings())
     emit(made, as_json=as_json,
          render=lambda: console.print(f"token for {name} (shown once):\n{made.token}"))
@@ -32,25 +32,20 @@ def create(name: Annotated[str, typer.Option("--name", help="Who or what uses it
 
 @tokens_app.command("list")
 def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    with guarded():
+    with guarded(as_json=as_json):
         rows = [t.model_dump() for t in tokens.list_tokens(settings=get_settings())]
+        short = short_ids("API token", [str(r["id"]) for r in rows])
 
-    def render() -> None:
-        table = Table(title="API tokens")
-        for column in ("id", "name", "created", "last used", "revoked"):
-            table.add_column(column)
-        for r in rows:
-            table.add_row(str(r["id"]), str(r["name"]), str(r["created_at"])[:19],
-                          str(r["last_used_at"] or "-")[:19], str(r["revoked_at"] or "-")[:19])
-        console.print(table)
-
-    emit({"tokens": rows}, as_json=as_json, render=render)
+    emit({"tokens": rows}, as_json=as_json, render=lambda: table(
+        "API tokens", ("id", "name", "created", "last used", "revoked"),
+        [(short[str(r["id"])], r["name"], str(r["created_at"])[:19],
+          str(r["last_used_at"] or "-")[:19], str(r["revoked_at"] or "-")[:19]) for r in rows]))
 
 
 @tokens_app.command("revoke")
 def revoke(token_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    with guarded():
-        row = tokens.revoke_token(token_id, settings=get_settings())
+    with guarded(as_json=as_json):
+        row = tokens.revoke_token(resolve_id(token_id, "API token"), settings=get_settings())
         doc = {"id": row.id, "revoked_at": row.revoked_at}
     emit(doc, as_json=as_json, render=lambda: console.print(f"revoked {token_id}"))
 

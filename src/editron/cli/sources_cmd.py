@@ -6,12 +6,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from editron.cli.follow import queue_configured
-from editron.cli.output import EXIT_FAILED, emit, guarded
+from editron.cli.output import EXIT_FAILED, emit, guarded, short_ids, table
 from editron.config import get_settings
+from editron.domain.status import StorageTier
 from editron.services.dropbox_poll import PollResult, poll_all_active, poll_dropbox_source
+from editron.services.ids import resolve_id
 from editron.services.sources import (
     SourcePublic,
     add_dropbox_source,
@@ -27,15 +28,13 @@ console = Console()
 
 
 def _render_sources(rows: list[SourcePublic]) -> None:
-    table = Table(title="watched Dropbox folders")
-    for column in ("id", "folder", "account", "project", "tier", "active", "token",
-                   "last polled"):
-        table.add_column(column)
-    for s in rows:
-        table.add_row(s.id, s.folder_path, s.account_id or "-", s.project_id or "-",
-                      s.storage_tier, "yes" if s.active else "paused",
-                      "own" if s.has_token else "default", (s.last_polled_at or "never")[:19])
-    console.print(table)
+    short = short_ids("Dropbox source", [s.id for s in rows])
+    table("watched Dropbox folders", ("id", "folder", "account", "project", "tier", "active",
+                                      "token", "last polled"),
+          [(short[s.id], s.folder_path, s.account_id or "-", s.project_id or "-",
+            s.storage_tier, "yes" if s.active else "paused",
+            "own" if s.has_token else "default", (s.last_polled_at or "never")[:19])
+           for s in rows])
 
 
 def _render_polls(results: list[PollResult]) -> None:
@@ -61,19 +60,21 @@ def register(app: typer.Typer) -> None:
         project: Annotated[str | None, typer.Option("--project", help="Project id.")] = None,
         account: Annotated[str | None, typer.Option(
             "--account", help="Dropbox account id (dbid:...) the webhook names.")] = None,
-        tier: Annotated[str, typer.Option("--tier", help="hot, warm or cold.")] = "hot",
+        tier: Annotated[StorageTier, typer.Option(
+            "--tier", help="Storage tier of the batches it makes.")] = StorageTier.HOT,
         as_json: JsonOpt = False,
     ) -> None:
         """Watch a Dropbox folder (with EDITRON_DROPBOX_TOKEN); the first poll ingests it."""
-        with guarded():
+        with guarded(as_json=as_json):
+            project = resolve_id(project, "project") if project else None
             source = add_dropbox_source(folder_path=folder, project_id=project,
-                                        account_id=account, storage_tier=tier)
+                                        account_id=account, storage_tier=tier.value)
         emit(source, as_json=as_json, render=lambda: _render_sources([source]))
 
     @sources.command("list")
     def list_(as_json: JsonOpt = False) -> None:
         """List watched folders (tokens are never shown)."""
-        with guarded():
+        with guarded(as_json=as_json):
             rows = list_sources()
         emit({"sources": rows}, as_json=as_json, render=lambda: _render_sources(rows))
 
@@ -85,7 +86,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Look for new files now: on the queue when EDITRON_QUEUE_URL is set, else here."""
         settings = get_settings()
-        with guarded():
+        with guarded(as_json=as_json):
+            if source_id:
+                source_id = resolve_id(source_id, "Dropbox source", settings=settings)
             if queue_configured(settings):
                 ids = [source_id] if source_id else [
                     s.id for s in list_sources(settings=settings, active=True)]
@@ -105,13 +108,13 @@ def register(app: typer.Typer) -> None:
     @sources.command("pause")
     def pause(source_id: str, as_json: JsonOpt = False) -> None:
         """Stop watching a folder (webhooks and polls skip it)."""
-        with guarded():
-            source = set_source_active(source_id, False)
+        with guarded(as_json=as_json):
+            source = set_source_active(resolve_id(source_id, "Dropbox source"), False)
         emit(source, as_json=as_json, render=lambda: _render_sources([source]))
 
     @sources.command("resume")
     def resume(source_id: str, as_json: JsonOpt = False) -> None:
         """Watch a paused folder again."""
-        with guarded():
-            source = set_source_active(source_id, True)
+        with guarded(as_json=as_json):
+            source = set_source_active(resolve_id(source_id, "Dropbox source"), True)
         emit(source, as_json=as_json, render=lambda: _render_sources([source]))

@@ -20,8 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from editron.db.session import get_engine
-from editron.errors import DatabaseError
+from editron.db.session import get_engine, translate
+from editron.errors import DatabaseBusyError, DatabaseError
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -99,13 +99,20 @@ def _upgrade_postgresql(url: str) -> None:
 
 
 def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema revision (idempotent)."""
+    """Bring the database at ``url`` to the newest schema revision (idempotent). A database
+    already at the newest revision is only read, so a command is not held up by another
+    process writing."""
+    if current_revision(url) == head_revision():
+        return
     try:
         if make_url(url).get_backend_name() == "sqlite":
             _upgrade_sqlite(url)
         else:
             _upgrade_postgresql(url)
     except SQLAlchemyError as exc:
+        translated = translate(exc, url)
+        if isinstance(translated, DatabaseBusyError):
+            raise translated from exc
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DatabaseError(f"cannot migrate the database: {reason}", path=_safe(url)) from exc
 

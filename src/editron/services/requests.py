@@ -104,3 +104,5 @@ class RenderRequest(_Request):
     aspect_ratios: list[RatioName] | None = Field(
         default=None, min_length=1, max_length=3, examples=[["9:16"]],
         description="Render only these timelines; default: every one.")
+    force: bool = Field(default=False, description="Render again even while this session's "
+                        "earlier renders are still queued or running.")

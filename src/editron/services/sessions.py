@@ -37,12 +37,14 @@ ZIP_MEDIA_TYPE = "application/zip"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
-def list_edit_sessions_public(batch_id: str, *, limit: int = 50, offset: int = 0,
+def list_edit_sessions_public(batch_id: str | None, *, limit: int = 50, offset: int = 0,
                               settings: Settings | None = None) -> list[EditSessionPublic]:
-    """The batch's edit sessions, newest first; NotFoundError for an unknown batch."""
+    """The batch's edit sessions (every batch's with ``None``), newest first; NotFoundError
+    for an unknown batch."""
     settings = ready(settings)
     with db(settings) as session:
-        repos.batches.get_batch(session, batch_id)
+        if batch_id is not None:
+            repos.batches.get_batch(session, batch_id)
         return [EditSessionPublic.of(row) for row in
                 repos.edit_sessions.list_edit_sessions(session, batch_id=batch_id, limit=limit,
                                                        offset=offset)]

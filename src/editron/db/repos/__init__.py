@@ -15,6 +15,7 @@ from editron.db.repos import (
     feedback,
     files,
     job_runs,
+    lookup,
     projects,
     render_jobs,
     stats,
@@ -23,4 +24,4 @@ from editron.db.repos import (
 )
 
 __all__ = ["analyses", "batches", "dropbox_sources", "edit_sessions", "events", "feedback",
-           "files", "job_runs", "projects", "render_jobs", "stats", "tasks", "tokens"]
+           "files", "job_runs", "lookup", "projects", "render_jobs", "stats", "tasks", "tokens"]

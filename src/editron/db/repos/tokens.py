@@ -13,8 +13,8 @@ from editron.db.models import ApiToken
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise
 
-__all__ = ["TOKEN_PREFIX", "create_token", "hash_token", "list_tokens", "revoke_token",
-           "verify_token"]
+__all__ = ["TOKEN_PREFIX", "create_token", "get_token", "hash_token", "list_tokens",
+           "revoke_token", "verify_token"]
 
 TOKEN_PREFIX = "edt_"
 
@@ -51,6 +51,10 @@ def list_tokens(session: Session, *, include_revoked: bool = False) -> list[ApiT
     if not include_revoked:
         query = query.where(ApiToken.revoked_at.is_(None))
     return list(session.scalars(query.order_by(ApiToken.created_at, ApiToken.id)))
+
+
+def get_token(session: Session, token_id: str) -> ApiToken:
+    return get_or_raise(session, ApiToken, "API token", token_id)
 
 
 def revoke_token(session: Session, token_id: str) -> ApiToken:

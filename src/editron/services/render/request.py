@@ -62,9 +62,12 @@ def render_video_deliverables(
     ratios: Sequence[str] | None = None,
     settings: Settings | None = None,
     enqueue_jobs: bool = True,
+    force: bool = False,
 ) -> RenderRequestPublic:
     """Create the session's render jobs and put them on the queue (``enqueue_jobs``), or leave
-    them queued for the caller to run in-process with ``process_render_job``."""
+    them queued for the caller to run in-process with ``process_render_job``. A session whose
+    renders are still queued or running is refused unless ``force`` (a second request would
+    render and deliver the same files again)."""
     fmts = _formats(formats)
     rank = _priority(priority)
     settings = ready(settings)
@@ -78,6 +81,14 @@ def render_video_deliverables(
         if row.status == SessionStatus.ASSEMBLING or not row.timelines:
             raise InvalidStateError(f"edit session {edit_session_id} is {row.status}; it has "
                                     "no timelines to render yet")
+        active = [j for j in repos.render_jobs.list_render_jobs(session,
+                                                               edit_session_id=edit_session_id)
+                  if j.status in (JobStatus.QUEUED, JobStatus.RENDERING)]
+        if active and not force:
+            raise InvalidStateError(f"edit session {edit_session_id} has {len(active)} "
+                                    "render(s) queued or rendering; follow them with `editron "
+                                    f"renders {edit_session_id}`, or ask again with --force to "
+                                    "render a second set")
         timelines = [Timeline.from_dict(t) for t in row.timelines]
         if ratios:
             timelines = [t for t in timelines if t.aspect_ratio in set(ratios)]
