@@ -4,7 +4,7 @@ through a fake api/content host pair on loopback (tests/dropbox_api_server.py)."
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +25,7 @@ from tests.dropbox_api_server import ApiFault, FakeDropbox, dropbox_content_hash
 def test_delivering_twice_leaves_one_file_and_no_temporaries(tmp_path: Path,
                                                              settings: Settings) -> None:
     source = tmp_path / "render.mp4"
-    source.write_bytes(os.urandom(3_000_000))
+    source.write_bytes(random.Random(1).randbytes(3_000_000))
     out = tmp_path / "Deliveries"
     dest = parse_destination(out.as_uri(), settings=settings)
     first = dest.deliver(source, "gala-recap.mp4")
@@ -37,7 +37,7 @@ def test_delivering_twice_leaves_one_file_and_no_temporaries(tmp_path: Path,
 
 
 def test_a_reader_never_sees_a_partial_file_under_the_final_name(tmp_path: Path) -> None:
-    old, new = os.urandom(2_000_000), os.urandom(3_000_000)
+    old, new = random.Random(2).randbytes(2_000_000), random.Random(3).randbytes(3_000_000)
     complete = {hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()}
     out = tmp_path / "out"
     out.mkdir()
@@ -78,7 +78,7 @@ def test_a_reader_never_sees_a_partial_file_under_the_final_name(tmp_path: Path)
 
 
 def test_concurrent_deliveries_of_one_name_end_with_one_whole_file(tmp_path: Path) -> None:
-    versions = [os.urandom(1_000_000 + i) for i in range(4)]
+    versions = [random.Random(40 + i).randbytes(1_000_000 + i) for i in range(4)]
     sources = []
     for i, data in enumerate(versions):
         sources.append(tmp_path / f"render-{i}.mp4")
@@ -111,7 +111,7 @@ def _dropbox(fake: FakeDropbox, folder: str = "/Events/Gala", **options: Any) ->
 
 def _source(tmp_path: Path, size: int, name: str = "render.mp4") -> Path:
     path = tmp_path / name
-    path.write_bytes(os.urandom(size))
+    path.write_bytes(random.Random(f"{name}:{size}").randbytes(size))
     return path
 
 
@@ -166,7 +166,7 @@ def test_second_delivery_is_skipped_by_content_hash(tmp_path: Path, fake: FakeDr
     again = dest.deliver(source, "recap.mp4")
     assert again.skipped and again.bytes == 50_000
     assert [r.endpoint for r in fake.requests[before:]] == ["/2/files/get_metadata"]
-    source.write_bytes(os.urandom(50_000))  # a new cut replaces the old one
+    source.write_bytes(random.Random(6).randbytes(50_000))  # a new cut replaces the old one
     third = dest.deliver(source, "recap.mp4")
     assert not third.skipped
     assert fake.get("/Events/Gala/recap.mp4") == source.read_bytes()
