@@ -1,29 +1,40 @@
-"""Shared fixtures: an isolated Editron home per test, and test media generated once a session."""
+"""Shared fixtures: an isolated Editron home per test, and test media generated once a session.
+
+Under CI=true a skipped test fails (``tests/ci_strict.py``), and Hypothesis draws the same
+examples on every run; everywhere, Hypothesis has no deadline (a loaded two-core machine
+would miss it)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from editron.config import Settings, reset_settings
 from editron.db.session import dispose_engines
 from tests import media_factory as mf
+from tests.ci_strict import (  # noqa: F401  (hooks, found by name)
+    in_ci,
+    pytest_make_collect_report,
+    pytest_runtest_makereport,
+)
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = in_ci()
+
+hypothesis_settings.register_profile("editron", deadline=None)
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("editron"),
+                                     derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile("ci" if IN_CI else "editron")
 
 
 def require_service(available: bool, what: str) -> None:
-    """Skip with a visible reason locally; under CI a missing service is a failure."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is not reachable, and CI=true forbids skipping", pytrace=False)
-    pytest.skip(f"{what} is not reachable on localhost")
+    """Skip with a visible reason locally; under CI the skip is a failure (ci_strict)."""
+    if not available:
+        pytest.skip(f"{what} is not reachable on localhost")
 
 
 @pytest.fixture(autouse=True)
