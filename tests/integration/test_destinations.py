@@ -18,6 +18,7 @@ from editron.render.destinations import DeliveryError, parse_destination
 from editron.render.destinations.dropbox import DropboxFolder
 from editron.render.destinations.local import LocalFolder
 from tests.dropbox_api_server import ApiFault, FakeDropbox, dropbox_content_hash, serve_dropbox
+from tests.queue_backends import wait_for
 
 # Local folder
 
@@ -57,22 +58,24 @@ def test_a_reader_never_sees_a_partial_file_under_the_final_name(tmp_path: Path)
     def slow(done: int, total: int) -> None:
         time.sleep(0.002)  # keep the copy running while the reader looks
 
+    def reader_saw(digest: str) -> None:
+        """Wait until the reader has looked and found ``digest`` (not a fixed time)."""
+        wait_for(lambda: digest in seen, 60, what=f"the reader found {digest[:8]}")
+
     reader = threading.Thread(target=watch)
     reader.start()
     try:
-        time.sleep(0.02)
+        reader_saw("absent")
         LocalFolder(out, chunk_bytes=32 * 1024).deliver(source, "recap.mp4")  # nothing there
         (out / "old.tmp").write_bytes(old)
         (out / "old.tmp").replace(target)  # the old version appears whole, too
-        time.sleep(0.02)
+        reader_saw(hashlib.sha256(old).hexdigest())
         LocalFolder(out, chunk_bytes=32 * 1024).deliver(source, "recap.mp4", on_progress=slow)
-        time.sleep(0.02)
     finally:
         stop.set()
         reader.join()
     # Every read found either nothing, the whole old file or the whole new one.
     assert set(seen) <= complete | {"absent"}
-    assert hashlib.sha256(old).hexdigest() in seen  # the reader did look during the replace
     assert target.read_bytes() == new
     assert [p.name for p in out.iterdir()] == ["recap.mp4"]
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from editron.domain.timeline import Timeline
-from editron.errors import ProcessError
+from editron.errors import ProcessError, ProcessTimeoutError
 from editron.media.ffmpeg import ffmpeg_path
 from editron.render.graph import LIMITER_HEADROOM_DB, RenderSource, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
@@ -63,7 +63,12 @@ def measure_summary(timeline: Timeline, profile: RenderProfile, *,
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                               timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired as exc:
+        # The render job's time limit covers this measurement too: a timeout here is the
+        # job's timeout (not retried, reported as such), not a failed measurement.
+        raise ProcessTimeoutError(f"loudness measurement of {timeline.name}: ffmpeg timed out "
+                                  f"after {timeout:g} s and was stopped") from exc
+    except OSError as exc:
         raise ProcessError(f"loudness measurement of {timeline.name} failed: {exc}") from exc
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-10:])
