@@ -21,6 +21,7 @@ from tests.db_backends import (  # noqa: F401  (fixtures)
     database_url,
     empty_database_url,
     pg_database,
+    pg_template,
     sqlite_template,
 )
 from tests.queue_backends import wait_for
