@@ -7,6 +7,7 @@ would miss it)."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,11 +88,23 @@ class AnalysedEvent:
     footage: Path
 
 
+def _relocate(database: Path, old: str, new: str) -> None:
+    """Rewrite the absolute paths the database keeps (originals, proxies, analysis folders,
+    in plain and in JSON columns) from the master's home to the copy's."""
+    with sqlite3.connect(database) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for column in [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]:
+                conn.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?) '
+                             f'WHERE instr("{column}", ?) > 0', (old, new, old))
+
+
 @pytest.fixture(scope="session")
-def analysed_event(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
+def analysed_event_master(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
     """The sample event (three clips, speech, crowd bursts) at a small size, ingested and
-    analysed with speech once per session in its own Editron home, for the edit and render
-    tests. Read-only: tests make new edit sessions, never change the batch."""
+    analysed with speech once per session in an Editron home of its own. Never used as is:
+    ``analysed_event`` hands each test a copy."""
     from editron.demo import make_sample_event
     from editron.services.analyze import analyze_media_batch
     from editron.services.ingest import ingest_media_batch
@@ -103,4 +116,27 @@ def analysed_event(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
     batch = ingest_media_batch(source_url=str(footage), settings=settings)
     analyze_media_batch(batch_id=batch.batch_id, brief="Sponsors: Northwind Energy",
                         max_iterations=2, settings=settings)
+    dispose_engines()
+    # Fold the write-ahead log into the database file, so a copy of the home is complete.
+    with sqlite3.connect(settings.home_dir / "editron.db") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (root / "loudness-cache").mkdir()
     return AnalysedEvent(settings, batch.batch_id, footage)
+
+
+@pytest.fixture()
+def analysed_event(analysed_event_master: AnalysedEvent, tmp_path: Path) -> AnalysedEvent:
+    """The analysed sample event in a copy of its home made for this test (database, media,
+    renders and deliveries its own), so what one test writes (edit sessions, render jobs,
+    feedback, delivered files) no other test sees, whatever the order. Only the loudness
+    cache is shared: a plan is keyed by its program's content, so a warm cache saves time
+    and changes no result."""
+    master = analysed_event_master
+    home = tmp_path / "event-home"
+    shutil.copytree(master.settings.home_dir, home)
+    _relocate(home / "editron.db", f"{master.settings.home_dir}/", f"{home.resolve()}/")
+    cache = home / "cache" / "loudness"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.symlink_to(master.settings.home_dir.parent / "loudness-cache", target_is_directory=True)
+    return AnalysedEvent(Settings(home=home), master.batch_id, master.footage)
