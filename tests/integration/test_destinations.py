@@ -267,14 +267,16 @@ def test_parse_destination_delivers_through_env_configured_hosts(
 def test_an_unreachable_host_gives_up_after_the_attempts(tmp_path: Path) -> None:
     import socket
 
-    with socket.socket() as probe:  # a port nothing listens on
+    # Bound but not listening: connections are refused, and while the socket is held no other
+    # process can start listening on the port.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    waits: list[float] = []
-    dest = DropboxFolder("/x", token="t", api_host=closed, content_host=closed, max_attempts=2,
-                         sleep=waits.append)
-    with pytest.raises(DeliveryError, match="connection failed") as caught:
-        dest.deliver(_source(tmp_path, 10, name="gala-final.mp4"), "recap.mp4")
+        waits: list[float] = []
+        dest = DropboxFolder("/x", token="t", api_host=closed, content_host=closed,
+                             max_attempts=2, sleep=waits.append)
+        with pytest.raises(DeliveryError, match="connection failed") as caught:
+            dest.deliver(_source(tmp_path, 10, name="gala-final.mp4"), "recap.mp4")
     assert "gala-final.mp4" in str(caught.value) and len(waits) == 1
 
 
