@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
+# Tests run in a new random order each time (pytest-randomly); the header names the seed, and
+# PYTEST_ARGS=--randomly-seed=N runs that order again.
+RANDOM_ORDER := -p randomly
+# The default suite's line coverage may not drop below this (COV_FLOOR_NOTE).
+COV_FLOOR := 0
 
 .PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps clean
 
@@ -14,7 +19,8 @@ demo: setup
 test: setup
 	@$(VENV)/ruff check src tests benchmarks
 	@$(VENV)/mypy
-	@$(VENV)/pytest -m "not slow and not ml" $(PYTEST_ARGS)
+	@$(VENV)/pytest -m "not slow and not ml" $(RANDOM_ORDER) --cov --cov-report=term \
+	  --cov-fail-under=$(COV_FLOOR) $(PYTEST_ARGS)
 
 # The slow suite also covers the accurate (TransNetV2) shot mode, so it installs the ml extra
 # and runs the tests marked ml too.
@@ -23,7 +29,7 @@ setup-ml: setup
 	  { $(VENV)/pip install -q -e '.[ml]' && touch .venv/.editron-ml; }
 
 test-slow: setup-ml
-	@$(VENV)/pytest -m "slow or ml" $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
+	@$(VENV)/pytest -m "slow or ml" $(RANDOM_ORDER) $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
 
 test-all: test test-slow
 
