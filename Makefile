@@ -49,4 +49,4 @@ bench-deps: setup
 	@$(VENV)/pip install -q decorator 'proglog<=1.0.0'  # MoviePy's other dependencies
 
 clean:
-	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .editron out .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

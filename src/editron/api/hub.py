@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.exc import OperationalError
 
 from editron.config import Settings
 from editron.db.events import SETTLE_SECONDS, events_after, latest_event_id
@@ -21,6 +24,8 @@ __all__ = ["EventHub", "Filters"]
 
 POLL_SECONDS = 0.2
 BATCH = 1000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,22 @@ class EventHub:
             return latest_event_id(session)
 
     async def _poll(self) -> None:
+        down = False
         while True:
-            items = await asyncio.to_thread(read_events, self.settings, self.last_id)
+            try:
+                items = await asyncio.to_thread(read_events, self.settings, self.last_id)
+            except OperationalError as exc:
+                # An outage must not end live events for good (nor fail the server's
+                # shutdown with it): keep polling, and say so once per outage.
+                if not down:
+                    log.warning("event hub: cannot read the event log (%s); retrying",
+                                str(exc.orig).splitlines()[0] if exc.orig else exc)
+                down = True
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            if down:
+                log.info("event hub: reading the event log again")
+                down = False
             for item in items:
                 self.last_id = item["id"]
                 for queue in list(self._subscribers):
