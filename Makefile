@@ -5,8 +5,9 @@ PYTEST_ARGS ?=
 # Tests run in a new random order each time (pytest-randomly); the header names the seed, and
 # PYTEST_ARGS=--randomly-seed=N runs that order again.
 RANDOM_ORDER := -p randomly
-# The default suite's line coverage may not drop below this (COV_FLOOR_NOTE).
-COV_FLOOR := 0
+# The default suite's line coverage (of the test process; the CLI and worker processes it
+# starts are not measured) may not drop below this: 90.9 % when it was set, on 2026-12-02.
+COV_FLOOR := 90
 
 .PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps clean
 
