@@ -2,6 +2,12 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
+# Tests run in a new random order each time (pytest-randomly); the header names the seed, and
+# PYTEST_ARGS=--randomly-seed=N runs that order again.
+RANDOM_ORDER := -p randomly
+# The default suite's line coverage (of the test process; the CLI and worker processes it
+# starts are not measured) may not drop below this: 90.9 % when it was set, on 2026-12-02.
+COV_FLOOR := 90
 
 .PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps bench-sync-deps clean
 
@@ -14,7 +20,8 @@ demo: setup
 test: setup
 	@$(VENV)/ruff check src tests benchmarks
 	@$(VENV)/mypy
-	@$(VENV)/pytest -m "not slow and not ml" $(PYTEST_ARGS)
+	@$(VENV)/pytest -m "not slow and not ml" $(RANDOM_ORDER) --cov --cov-report=term \
+	  --cov-fail-under=$(COV_FLOOR) $(PYTEST_ARGS)
 
 # The slow suite also covers the accurate (TransNetV2) shot mode, so it installs the ml extra
 # and runs the tests marked ml too.
@@ -23,7 +30,7 @@ setup-ml: setup
 	  { $(VENV)/pip install -q -e '.[ml]' && touch .venv/.editron-ml; }
 
 test-slow: setup-ml
-	@$(VENV)/pytest -m "slow or ml" $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
+	@$(VENV)/pytest -m "slow or ml" $(RANDOM_ORDER) $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
 
 test-all: test test-slow
 
@@ -49,4 +56,4 @@ bench-sync-deps: setup
 	@benchmarks/sync_deps.sh
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

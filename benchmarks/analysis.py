@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.shots import score  # noqa: E402
 from tests.analysis_fixtures import make_event_audio  # noqa: E402
-from tests.media_factory import run_ffmpeg  # noqa: E402
+from tests.media_factory import X264, run_ffmpeg  # noqa: E402
 
 from editron.analysis.base import FileContext  # noqa: E402
 from editron.analysis.brief import parse_brief  # noqa: E402
@@ -59,7 +59,9 @@ def make_footage(minutes: float) -> Path:
             cheers.append((t + 6.0, 3.0, 0.6))
         t += 16.0
     audio = make_event_audio(WORK / "event.wav", seconds=seconds, speech=speech, cheers=cheers)
-    scenes = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.2", "cellauto=rule=110"]
+    # life and cellauto fill their first grid at random unless seeded: the footage (and so the
+    # figures measured on it) would change each time it is made.
+    scenes = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.2:seed=3", "cellauto=rule=110:seed=3"]
     inputs: list[str] = []
     each = seconds / SCENES
     for k in range(SCENES):
@@ -72,7 +74,7 @@ def make_footage(minutes: float) -> Path:
     graph += "".join(f"[v{k}]" for k in range(SCENES)) + f"concat=n={SCENES}:v=1:a=0[v]"
     partial = WORK / "partial.mp4"
     run_ffmpeg([*inputs, "-i", str(audio), "-filter_complex", graph, "-map", "[v]",
-                "-map", f"{SCENES}:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                "-map", f"{SCENES}:a", *X264, "-preset", "veryfast", "-crf", "23",
                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(partial)])
     shutil.move(partial, target)
     return target

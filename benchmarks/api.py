@@ -46,11 +46,13 @@ def free_port() -> int:
 
 
 async def sse_client(base: str, headers: dict[str, str], after: int, expected: int,
-                     received: list[int], errors: list[str], stop: asyncio.Event) -> None:
+                     received: list[int], errors: list[str], stop: asyncio.Event,
+                     connected: asyncio.Queue[None]) -> None:
     try:
         async with httpx.AsyncClient(timeout=None) as client, client.stream(
                 "GET", f"{base}/api/events", params={"job_id": "load", "after": after},
                 headers=headers) as response:
+            connected.put_nowait(None)  # the stream is open: this client is ready
             if response.status_code != 200:
                 errors.append(f"sse status {response.status_code}")
                 return
@@ -107,9 +109,17 @@ async def run(base: str, headers: dict[str, str], *, clients: int, seconds: floa
         for line in response.text.splitlines():
             if line.startswith("id:"):
                 after = int(line[3:].strip())
+    connected: asyncio.Queue[None] = asyncio.Queue()
     streams = [asyncio.create_task(sse_client(base, headers, after, events, received, errors,
-                                              stop)) for _ in range(clients)]
-    await asyncio.sleep(2.0)  # let every client connect before the first event
+                                              stop, connected)) for _ in range(clients)]
+    ready = 0
+    try:  # every client connected before the first event, not a fixed wait
+        async with asyncio.timeout(60):
+            while ready < clients:
+                await connected.get()
+                ready += 1
+    except TimeoutError:
+        errors.append(f"only {ready} of {clients} SSE clients connected within 60 s")
     writer = await asyncio.create_subprocess_exec(sys.executable, "-c", WRITER, str(events),
                                                   str(event_rate), env=env)
     await reader(base, headers, seconds, read_rate, latencies, errors)

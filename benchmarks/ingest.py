@@ -15,6 +15,8 @@ import argparse
 import hashlib
 import json
 import os
+import random
+import select
 import shutil
 import signal
 import subprocess
@@ -45,7 +47,7 @@ def make_file(path: Path, size: int) -> None:
     if path.exists() and path.stat().st_size == size:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    block = os.urandom(8 << 20)
+    block = random.Random(7).randbytes(8 << 20)  # seeded: the same payload on every machine
     with path.open("wb") as handle:
         left = size
         while left > 0:
@@ -100,15 +102,12 @@ def main() -> None:
     out = WORK / "out"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    port_file, log = WORK / "port", WORK / "server.log"
-    port_file.unlink(missing_ok=True)
+    log = WORK / "server.log"
     log.unlink(missing_ok=True)
     server = subprocess.Popen([sys.executable, str(HERE / "range_server.py"), str(source.parent),
-                               str(port_file), str(log)])
+                               str(log)], stdout=subprocess.PIPE, text=True)
     try:
-        while not port_file.exists() or not port_file.read_text():
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port_file.read_text()}/{source.name}"
+        url = f"http://127.0.0.1:{server_port(server)}/{source.name}"
         report = measure(url, out, size=size, chunk=chunk, repeat=args.repeat, log=log,
                          expected_sha256=file_sha256(source))
         if args.link_mb_per_s:
@@ -119,6 +118,17 @@ def main() -> None:
         server.wait(timeout=10)
         shutil.rmtree(out, ignore_errors=True)
     print(json.dumps(report, indent=2))
+
+
+def server_port(server: subprocess.Popen[str], timeout: float = 60.0) -> int:
+    """The port the range server printed once it was listening (its readiness signal)."""
+    assert server.stdout is not None
+    ready, _, _ = select.select([server.stdout], [], [], timeout)
+    line = server.stdout.readline() if ready else ""
+    if not line.strip().isdigit():
+        sys.exit(f"the range server did not report its port within {timeout:.0f} s "
+                 f"(exit code {server.poll()})")
+    return int(line)
 
 
 def measure(url: str, out: Path, *, size: int, chunk: int, repeat: int, log: Path,

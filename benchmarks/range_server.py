@@ -1,8 +1,9 @@
 """A fast loopback file server for the ingest benchmark: Range support, sendfile, and a log of
 the Range header and bytes sent per request (one JSON line each) for the resume measurement.
 
-Run as its own process (``python benchmarks/range_server.py ROOT PORTFILE LOG``) so it never
-shares a GIL with the client being measured.
+Run as its own process (``python benchmarks/range_server.py ROOT LOG``) so it never shares
+a GIL with the client being measured. It binds port 0 itself and, once listening, prints the
+port as its first line on stdout: the parent waits for that line, not for a fixed time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ PACE_STEP = 256 * 1024
 
 
 def main() -> None:
-    root, port_file, log_path = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    root, log_path = Path(sys.argv[1]), Path(sys.argv[2])
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -65,7 +66,7 @@ def main() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    port_file.write_text(str(server.server_address[1]))
+    print(server.server_address[1], flush=True)  # listening: the readiness signal
     try:
         server.serve_forever()
     finally:

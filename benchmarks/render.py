@@ -37,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tests.analysis_fixtures import make_event_audio  # noqa: E402
+from tests.media_factory import X264  # noqa: E402
 
 from editron.config import Settings  # noqa: E402
 from editron.domain.timeline import (  # noqa: E402
@@ -131,13 +132,14 @@ def make_recap_sources(seconds: int) -> list[Path]:
             inputs += ["-f", "lavfi", "-i", f"{src}{sep}size=1920x1080:rate=25,"
                        f"trim=duration={half},setpts=PTS-STARTPTS"]
         inputs += ["-f", "lavfi", "-i", f"sine=frequency={220 * (k + 1)}:sample_rate=48000",
-                   "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.08:sample_rate=48000"]
+                   "-f", "lavfi", "-i",
+                   "anoisesrc=color=pink:amplitude=0.08:sample_rate=48000:seed=3"]
         graph = ("[0:v]format=yuv420p,setsar=1[p0];[1:v]format=yuv420p,setsar=1[p1];"
                  "[p0][p1]concat=n=2:v=1:a=0[v];"
                  "[2:a][3:a]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0[a]")
         partial = target.with_suffix(".partial.mp4")
         ffmpeg([*inputs, "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-                "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                "-t", str(seconds), *X264, "-preset", "veryfast", "-crf", "23",
                 "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", str(partial)])
         partial.rename(target)
     return out
@@ -360,7 +362,7 @@ def make_event_footage(minutes: float, gop: int = CAMERA_GOP) -> list[Path]:
     each = round(total / files, 1)
     folder = WORK / f"event-{minutes:g}min" if gop == X264_DEFAULT_GOP else \
         WORK / f"event-{minutes:g}min-gop{gop}"
-    scenes = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.2:seed=3", "cellauto=rule=110",
+    scenes = ["testsrc2", "mandelbrot", "life=mold=10:ratio=0.2:seed=3", "cellauto=rule=110:seed=3",
               "smptehdbars", "testsrc"]
     out: list[Path] = []
     for f in range(files):
@@ -391,7 +393,7 @@ def make_event_footage(minutes: float, gop: int = CAMERA_GOP) -> list[Path]:
             graph += "".join(f"[v{k}]" for k in range(shots)) + f"concat=n={shots}:v=1:a=0[v]"
             partial = Path(tmp) / target.name
             ffmpeg([*inputs, "-i", str(audio), "-filter_complex", graph, "-map", "[v]",
-                    "-map", f"{shots}:a", "-c:v", "libx264", "-preset", "veryfast",
+                    "-map", f"{shots}:a", *X264, "-preset", "veryfast",
                     "-crf", "23", "-g", str(gop), "-pix_fmt", "yuv420p", "-c:a", "aac",
                     "-b:a", "160k", "-ar", "48000", "-ac", "2", "-shortest", str(partial)])
             shutil.move(partial, target)

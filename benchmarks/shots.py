@@ -33,7 +33,7 @@ from av.video.reformatter import VideoReformatter
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.media_factory import FFMPEG, run_ffmpeg  # noqa: E402
+from tests.media_factory import FFMPEG, X264, run_ffmpeg  # noqa: E402
 
 from editron.analysis.shots_fast import (  # noqa: E402
     _distance,
@@ -116,7 +116,7 @@ def build_set(clips: list[Path], *, shots: int = 24, seed: int = 5) -> tuple[Pat
     flashes = [rng.randrange(5, written - 5) for _ in range(4)]
     expr = "+".join(f"between(n,{f},{f + 1})" for f in flashes)
     run_ffmpeg(["-i", str(partial), "-vf", f"drawbox=color=white:t=fill:enable='{expr}'",
-                "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(target)])
+                "-an", *X264, "-preset", "veryfast", "-crf", "18", str(target)])
     partial.unlink()
     truth.sort()
     truth_file.write_text(json.dumps(truth))
@@ -172,7 +172,7 @@ class _Encoder:
         self.proc = subprocess.Popen(
             [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo",
              "-pix_fmt", "rgb24", "-s", f"{SIZE[0]}x{SIZE[1]}", "-r", str(FPS), "-i", "-",
-             "-c:v", "libx264", "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p",
+             *X264, "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p",
              str(self.path)], stdin=subprocess.PIPE)
         return self
 

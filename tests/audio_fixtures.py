@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from tests.media_factory import run_ffmpeg
+from tests.media_factory import X264, run_ffmpeg
 
 __all__ = ["RATE", "AudioTruth", "TrueWord", "event_audio", "mux_with_picture", "read_wav",
            "spoken_words", "write_wav"]
@@ -161,7 +161,7 @@ def mux_with_picture(audio: Path, path: Path, *, seconds: float, size: str = "32
                      fps: int = 25) -> Path:
     """The event audio under a lavfi test picture, as H.264 + AAC in MP4."""
     run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}:duration={seconds}",
-                "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
+                "-i", str(audio), "-map", "0:v", "-map", "1:a", *X264,
                 "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
                 "-shortest", str(path)])
     return path

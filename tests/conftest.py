@@ -1,29 +1,41 @@
-"""Shared fixtures: an isolated Editron home per test, and test media generated once a session."""
+"""Shared fixtures: an isolated Editron home per test, and test media generated once a session.
+
+Under CI=true a skipped test fails (``tests/ci_strict.py``), and Hypothesis draws the same
+examples on every run; everywhere, Hypothesis has no deadline (a loaded two-core machine
+would miss it)."""
 
 from __future__ import annotations
 
-import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from editron.config import Settings, reset_settings
 from editron.db.session import dispose_engines
 from tests import media_factory as mf
+from tests.ci_strict import (  # noqa: F401  (hooks, found by name)
+    in_ci,
+    pytest_make_collect_report,
+    pytest_runtest_makereport,
+)
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = in_ci()
+
+hypothesis_settings.register_profile("editron", deadline=None)
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("editron"),
+                                     derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile("ci" if IN_CI else "editron")
 
 
 def require_service(available: bool, what: str) -> None:
-    """Skip with a visible reason locally; under CI a missing service is a failure."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is not reachable, and CI=true forbids skipping", pytrace=False)
-    pytest.skip(f"{what} is not reachable on localhost")
+    """Skip with a visible reason locally; under CI the skip is a failure (ci_strict)."""
+    if not available:
+        pytest.skip(f"{what} is not reachable on localhost")
 
 
 @pytest.fixture(autouse=True)
@@ -76,11 +88,23 @@ class AnalysedEvent:
     footage: Path
 
 
+def _relocate(database: Path, old: str, new: str) -> None:
+    """Rewrite the absolute paths the database keeps (originals, proxies, analysis folders,
+    in plain and in JSON columns) from the master's home to the copy's."""
+    with sqlite3.connect(database) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for column in [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]:
+                conn.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?) '
+                             f'WHERE instr("{column}", ?) > 0', (old, new, old))
+
+
 @pytest.fixture(scope="session")
-def analysed_event(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
+def analysed_event_master(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
     """The sample event (three clips, speech, crowd bursts) at a small size, ingested and
-    analysed with speech once per session in its own Editron home, for the edit and render
-    tests. Read-only: tests make new edit sessions, never change the batch."""
+    analysed with speech once per session in an Editron home of its own. Never used as is:
+    ``analysed_event`` hands each test a copy."""
     from editron.demo import make_sample_event
     from editron.services.analyze import analyze_media_batch
     from editron.services.ingest import ingest_media_batch
@@ -92,4 +116,27 @@ def analysed_event(tmp_path_factory: pytest.TempPathFactory) -> AnalysedEvent:
     batch = ingest_media_batch(source_url=str(footage), settings=settings)
     analyze_media_batch(batch_id=batch.batch_id, brief="Sponsors: Northwind Energy",
                         max_iterations=2, settings=settings)
+    dispose_engines()
+    # Fold the write-ahead log into the database file, so a copy of the home is complete.
+    with sqlite3.connect(settings.home_dir / "editron.db") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (root / "loudness-cache").mkdir()
     return AnalysedEvent(settings, batch.batch_id, footage)
+
+
+@pytest.fixture()
+def analysed_event(analysed_event_master: AnalysedEvent, tmp_path: Path) -> AnalysedEvent:
+    """The analysed sample event in a copy of its home made for this test (database, media,
+    renders and deliveries its own), so what one test writes (edit sessions, render jobs,
+    feedback, delivered files) no other test sees, whatever the order. Only the loudness
+    cache is shared: a plan is keyed by its program's content, so a warm cache saves time
+    and changes no result."""
+    master = analysed_event_master
+    home = tmp_path / "event-home"
+    shutil.copytree(master.settings.home_dir, home)
+    _relocate(home / "editron.db", f"{master.settings.home_dir}/", f"{home.resolve()}/")
+    cache = home / "cache" / "loudness"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.symlink_to(master.settings.home_dir.parent / "loudness-cache", target_is_directory=True)
+    return AnalysedEvent(Settings(home=home), master.batch_id, master.footage)

@@ -4,8 +4,11 @@
 
 - SQLite: the schema is migrated once per session into a template file; each test gets its
   own fresh copy of that file (a copy costs far less than a migration).
-- PostgreSQL: one uniquely named database on 127.0.0.1:5432 per test session, migrated once,
-  truncated before each test, dropped at the end.
+- PostgreSQL: a uniquely named template database on 127.0.0.1:5432, migrated once per
+  session; each test gets its own database created from it (``CREATE DATABASE ... TEMPLATE``:
+  0.05 to 0.5 s, by load), dropped after the test. So a test sees no row another test
+  wrote, whatever the order; no lock a test left behind can hold up the next; and sessions
+  running at once never share a database.
 
 ``empty_database_url`` is a never-migrated database on each backend, for migration tests.
 An unreachable PostgreSQL skips with the reason shown, and fails when CI=true.
@@ -13,7 +16,7 @@ An unreachable PostgreSQL skips with the reason shown, and fails when CI=true.
 Use by importing the fixtures into a test module::
 
     from tests.db_backends import (  # noqa: F401
-        database_url, empty_database_url, pg_database, sqlite_template)
+        database_url, empty_database_url, pg_database, pg_template, sqlite_template)
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ import pytest
 
 from tests.conftest import require_service
 
-__all__ = ["PG_ADMIN_URL", "database_url", "empty_database_url", "pg_database",
-           "sqlite_template", "truncate_all"]
+__all__ = ["PG_ADMIN_URL", "database_url", "empty_database_url", "pg_database", "pg_template",
+           "sqlite_template"]
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres"
@@ -47,15 +50,16 @@ def _pg_reachable() -> bool:
         return False
 
 
-def _create_pg_database(prefix: str) -> tuple[str, str]:
-    """A new, uniquely named database; returns (name, url)."""
+def _create_pg_database(prefix: str, template: str | None = None) -> tuple[str, str]:
+    """A new, uniquely named database (a copy of ``template``, if given); returns (name, url)."""
     from sqlalchemy import create_engine, text
 
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
         admin.dispose()
     return name, f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
@@ -85,14 +89,27 @@ def _use(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """This session's migrated PostgreSQL database (its URL); dropped at the end."""
+def pg_template() -> Iterator[str]:
+    """This session's migrated PostgreSQL template database (its name); dropped at the end.
+    Nothing connects to it after the migration: PostgreSQL copies only an idle template."""
     require_service(_pg_reachable(), f"PostgreSQL ({PG_HOST}:{PG_PORT})")
     from editron.db.migrate import upgrade
+    from editron.db.session import dispose_engines
 
-    name, url = _create_pg_database("editron_test")
+    name, url = _create_pg_database("editron_tpl")
     try:
         upgrade(url)
+        dispose_engines()
+        yield name
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture()
+def pg_database(pg_template: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of this test's own (its URL), with no rows."""
+    name, url = _create_pg_database("editron_test", template=pg_template)
+    try:
         yield url
     finally:
         _drop_pg_database(name)
@@ -113,23 +130,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def truncate_all(url: str) -> None:
-    """Empty every table but the schema version, and restart the event ids.
-
-    DELETE, child tables first, rather than TRUNCATE: on tables this small it is ten times
-    faster, and this runs before every PostgreSQL test."""
-    from sqlalchemy import text
-
-    from editron.db import models  # noqa: F401  (every table on the metadata)
-    from editron.db.orm import Base
-    from editron.db.session import get_engine
-
-    with get_engine(url).begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(text(f'DELETE FROM "{table.name}"'))
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('events', 'id'), 1, false)"))
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> str:
@@ -140,7 +140,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         shutil.copyfile(template, path)
         return _use(f"sqlite:///{path}", monkeypatch)
     url: str = request.getfixturevalue("pg_database")
-    truncate_all(url)
     return _use(url, monkeypatch)
 
 

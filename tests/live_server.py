@@ -1,10 +1,13 @@
-"""A real uvicorn server for the API on a free loopback port, for tests that need HTTP."""
+"""A real uvicorn server for the API on loopback, for tests that need HTTP.
+
+The test binds the listening socket itself (port 0: the kernel picks a free port, and nobody
+can take it between choosing and binding) and hands it to uvicorn, then waits for uvicorn's
+own "started" signal rather than for a fixed time."""
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,24 +16,50 @@ import uvicorn
 from editron.api.app import create_app
 from editron.config import Settings
 
-__all__ = ["live_api"]
+__all__ = ["STARTUP_TIMEOUT", "live_api"]
+
+# Generous: app start-up imports and migrates, and a loaded two-core machine is slow at it.
+STARTUP_TIMEOUT = 60.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, with its start-up turned into an event a test can wait on."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.set()
 
 
 @contextmanager
 def live_api(settings: Settings) -> Iterator[str]:
     """Serve the app; yields its base URL and stops it afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     try:
+        _wait_until_ready(server, thread)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=STARTUP_TIMEOUT)
+        sock.close()
+
+
+def _wait_until_ready(server: _Server, thread: threading.Thread) -> None:
+    """Block until uvicorn has started; fail at once if its thread died on the way."""
+    waited = 0.0
+    while not server.ready.wait(0.1):
+        waited += 0.1
+        if not thread.is_alive():
+            raise RuntimeError("the API server stopped during start-up (see its log above)")
+        if waited >= STARTUP_TIMEOUT:
+            raise RuntimeError(f"the API server did not start within {STARTUP_TIMEOUT:.0f} s")

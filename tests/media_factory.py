@@ -1,6 +1,8 @@
 """Generate small test media with ffmpeg's lavfi sources, espeak-ng and sox.
 
-Every clip is made on demand by a session fixture; nothing binary is committed.
+Every clip is made on demand by a session fixture; nothing binary is committed. Every clip is
+fully specified (sources, sizes, rates, seeds, encoder threads), so making it twice gives the
+same pictures and sound (``tests/integration/test_fixtures_repeatable.py`` checks that).
 ``make_media_set`` builds the ingest set behind the ``media_dir`` fixture; ``MEDIA_SET``
 documents each file name (a stable contract: other tests rely on these names and facts).
 """
@@ -17,7 +19,10 @@ import imageio_ffmpeg
 __all__ = [
     "FFMPEG",
     "MEDIA_SET",
+    "X264",
+    "X264_THREADS",
     "make_audio_wav",
+    "make_busy_clip",
     "make_clip",
     "make_media_set",
     "make_rotated_clip",
@@ -30,10 +35,16 @@ __all__ = [
 
 FFMPEG = shutil.which("ffmpeg") or imageio_ffmpeg.get_ffmpeg_exe()
 
+# x264's pictures depend on its thread count, and its default is 1.5 x the machine's cores, so
+# a clip made on a bigger machine would differ. Every fixture encode names the count: 3 is what
+# x264 picks on the two-core reference machine, so the pictures the tests were tuned on stay.
+X264_THREADS = ["-threads", "3"]
+X264 = ["-c:v", "libx264", *X264_THREADS]
+
 VIDEO_ARGS = {
-    "mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
-    "mov": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
-    "mkv": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+    "mp4": [*X264, "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+    "mov": [*X264, "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+    "mkv": [*X264, "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
     "webm": ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"],
 }
 AUDIO_ARGS = {
@@ -108,6 +119,15 @@ def make_audio_wav(path: Path, *, seconds: float = 2.0, tone_hz: int = 330) -> P
         "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds}:sample_rate=48000",
         "-c:a", "pcm_s16le", str(path),
     ])
+    return path
+
+
+def make_busy_clip(path: Path, *, seconds: float = 6.0, size: str = "1920x1080") -> Path:
+    """Video that is hard to compress: a test picture under strong temporal noise (seeded),
+    encoded near-losslessly (CRF 16), so its bit rate is well above 15 Mbit/s at 1080p."""
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
+                "-vf", "noise=alls=40:allf=t:all_seed=123457", *X264, "-preset", "ultrafast",
+                "-crf", "16", "-pix_fmt", "yuv420p", str(path)])
     return path
 
 

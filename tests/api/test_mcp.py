@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,11 @@ def test_tools_over_the_sdk_client(immediate_queue: Settings, footage: Path) -> 
 
 def test_stdio_transport(tmp_path: Path) -> None:
     async def scenario() -> None:
-        params = StdioServerParameters(command=sys.executable, args=["-m", "editron", "mcp"])
+        # The SDK gives the server a minimal environment of its own unless told one; this
+        # test's (its EDITRON_HOME, PYTHONPATH) keeps the server off the working folder's
+        # .editron and on the code under test.
+        params = StdioServerParameters(command=sys.executable, args=["-m", "editron", "mcp"],
+                                       env=dict(os.environ))
         async with Client(params) as client:
             listed = await client.list_tools()
             assert {t.name for t in listed.tools} == EXPECTED

@@ -17,7 +17,14 @@ from editron.analysis.engine import analyze_files
 from editron.analysis.speech import WhisperTranscriber
 from editron.domain.analysis import AnalysisResult
 from editron.media.probe import probe
-from tests.analysis_fixtures import make_cut_clip, make_event_audio, make_event_clip, speak
+from tests.analysis_fixtures import (
+    make_cut_clip,
+    make_event_audio,
+    make_event_clip,
+    make_logo,
+    make_logo_clip,
+    speak,
+)
 from tests.media_factory import run_ffmpeg
 
 PHRASES = ["welcome everyone to the summit", "the keynote starts in five minutes",
@@ -172,29 +179,9 @@ def test_bad_files_are_reported_not_fatal(tmp_path: Path, media_dir: Path) -> No
     assert spools["portrait"].frame_shape[0] > spools["portrait"].frame_shape[1], "rotated"
 
 
-def _make_logo(path: Path) -> Path:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (240, 120), (250, 250, 250))
-    draw = ImageDraw.Draw(image)
-    rng = np.random.default_rng(11)
-    for _ in range(40):  # a busy, high-contrast mark: plenty of corners to match
-        x, y = rng.integers(0, 220), rng.integers(0, 100)
-        w, h = rng.integers(8, 40), rng.integers(8, 30)
-        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
-        draw.rectangle([int(x), int(y), int(x + w), int(y + h)], fill=colour, outline=(0, 0, 0))
-    draw.text((20, 50), "NORTHWIND", fill=(0, 0, 0))
-    image.save(path)
-    return path
-
-
 def test_sponsor_logo_found_on_screen(tmp_path: Path) -> None:
-    logo = _make_logo(tmp_path / "northwind.png")
-    clip = tmp_path / "logo.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", "gradients=size=640x360:rate=25:duration=10:speed=0.01",
-                "-i", str(logo), "-filter_complex",
-                "[1:v]scale=320:-1[l];[0:v][l]overlay=160:100:enable='between(t,4,7)'",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip)])
+    logo = make_logo(tmp_path / "northwind.png")
+    clip = make_logo_clip(tmp_path / "logo.mp4", logo)
     brief = parse_brief({"sponsor_logos": [str(logo)]})
     ctx = FileContext("logo", clip, probe(clip), brief, tmp_path / "w")
     result, _ = analyze_files([ctx], max_iterations=2, transcriber=None)

@@ -24,6 +24,7 @@ from editron.errors import DatabaseConflictError, InvalidStateError, NotFoundErr
 from tests.db_backends import (  # noqa: F401  (fixtures)
     database_url,
     pg_database,
+    pg_template,
     sqlite_template,
 )
 
@@ -251,9 +252,7 @@ def test_list_batches_filters_and_pages(url: str) -> None:
 def test_follower_does_not_skip_an_event_committed_late(pg_database: str) -> None:  # noqa: F811
     """On PostgreSQL ids are taken at insert: id N+1 can commit while N is still open."""
     from editron.db.session import get_sessionmaker
-    from tests.db_backends import truncate_all
 
-    truncate_all(pg_database)
     make = get_sessionmaker(pg_database)
     with make() as slow, make() as fast:
         late = append_event(slow, entity_type="batch", entity_id="a", event_type="slow")

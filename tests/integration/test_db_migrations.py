@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,10 @@ from tests.db_backends import (  # noqa: F401  (fixtures)
     database_url,
     empty_database_url,
     pg_database,
+    pg_template,
     sqlite_template,
 )
+from tests.queue_backends import wait_for
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:  # noqa: F811
@@ -83,11 +84,13 @@ def test_sqlite_foreign_keys_are_back_on_after_upgrade(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-# Each child waits for the go file, so both reach upgrade() at the same moment.
+# Each child says it is ready (its imports done) and waits for the go file, so both reach
+# upgrade() at the same moment.
 _CHILD = """
 import pathlib, sys, time
 from editron.db.migrate import current_revision, upgrade
 go = pathlib.Path(sys.argv[2])
+pathlib.Path(sys.argv[3]).touch()
 while not go.exists():
     time.sleep(0.005)
 upgrade(sys.argv[1])
@@ -100,10 +103,13 @@ def test_two_processes_upgrading_at_once(empty_database_url: str,  # noqa: F811
     url = empty_database_url
     assert current_revision(url) is None
     go = tmp_path / "go"
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD, url, str(go)],
+    ready = [tmp_path / f"ready-{k}" for k in range(2)]
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD, url, str(go), str(flag)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
-    time.sleep(0.3)  # let both import and reach the wait loop
+                for flag in ready]
+    wait_for(lambda: all(f.exists() for f in ready) or any(c.poll() is not None
+                                                           for c in children),
+             60, what="both children ready")
     go.touch()
     outcomes = [child.communicate(timeout=60) for child in children]
     for child, (out, err) in zip(children, outcomes, strict=True):

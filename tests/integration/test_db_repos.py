@@ -12,6 +12,7 @@ from editron.errors import InputError, InvalidStateError, NotFoundError
 from tests.db_backends import (  # noqa: F401  (fixtures)
     database_url,
     pg_database,
+    pg_template,
     sqlite_template,
 )
 
@@ -199,9 +200,6 @@ def test_render_job_status_progress_and_events(url: str) -> None:
 
 @pytest.mark.postgres
 def test_two_workers_claim_different_render_jobs(pg_database: str) -> None:  # noqa: F811
-    from tests.db_backends import truncate_all
-
-    truncate_all(pg_database)
     session_id = _edit_session(pg_database, _batch(pg_database))
     with session_scope(pg_database) as s:
         for _ in range(2):

@@ -16,7 +16,7 @@ from editron.errors import MediaError, ProcessCancelledError, ProcessError
 from editron.media.derivatives import make_derivatives
 from editron.media.ffmpeg import FfmpegProgress
 from editron.media.probe import probe
-from tests.media_factory import run_ffmpeg
+from tests.media_factory import make_busy_clip
 
 
 def _top_level_boxes(path: Path) -> list[str]:
@@ -111,10 +111,7 @@ def test_proxy_of_busy_footage_stays_a_proxy(tmp_path: Path) -> None:
     # original's rate (over 10 Mbit/s). The cap keeps it a proxy: small to store, cheap to
     # encode and to decode again for the analysis.
     seconds = 6
-    source = tmp_path / "busy.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=25:duration={seconds}",
-                "-vf", "noise=alls=40:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
-                "-crf", "16", "-pix_fmt", "yuv420p", str(source)])
+    source = make_busy_clip(tmp_path / "busy.mp4", seconds=seconds)
     made = make_derivatives(source, tmp_path / "out", probe(source), tier="hot")
     assert made.proxy is not None
     proxy_bits = made.proxy.stat().st_size * 8 / seconds

@@ -101,13 +101,15 @@ def test_errors_say_what_to_do(bucket: tuple[str, Any], endpoint: str, tmp_path:
     with pytest.raises(DeliveryError, match="bucket does not exist") as raised:
         missing.deliver(clip, "clip.mp4")
     assert not raised.value.transient and raised.value.path == str(clip)
-    with socket.socket() as sock:  # a port nobody listens on
+    # A port bound but not listening: connections to it are refused, and while the socket is
+    # held no other process can start listening there.
+    with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    down = S3Bucket(bucket[0], endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1,
-                    timeout_seconds=2)
-    with pytest.raises(DeliveryError, match="cannot reach the S3 endpoint") as raised:
-        down.deliver(clip, "clip.mp4")
+        down = S3Bucket(bucket[0], endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1,
+                        timeout_seconds=2)
+        with pytest.raises(DeliveryError, match="cannot reach the S3 endpoint") as raised:
+            down.deliver(clip, "clip.mp4")
     assert raised.value.transient
     with pytest.raises(InputError, match="plain file name"):
         S3Bucket(bucket[0], endpoint_url=endpoint).deliver(clip, "../up.mp4")

@@ -4,7 +4,7 @@ through a fake api/content host pair on loopback (tests/dropbox_api_server.py)."
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +19,7 @@ from editron.render.destinations import parse_destination
 from editron.render.destinations.dropbox import DropboxFolder
 from editron.render.destinations.local import LocalFolder
 from tests.dropbox_api_server import ApiFault, FakeDropbox, dropbox_content_hash, serve_dropbox
+from tests.queue_backends import wait_for
 
 # Local folder
 
@@ -26,7 +27,7 @@ from tests.dropbox_api_server import ApiFault, FakeDropbox, dropbox_content_hash
 def test_delivering_twice_leaves_one_file_and_no_temporaries(tmp_path: Path,
                                                              settings: Settings) -> None:
     source = tmp_path / "render.mp4"
-    source.write_bytes(os.urandom(3_000_000))
+    source.write_bytes(random.Random(1).randbytes(3_000_000))
     out = tmp_path / "Deliveries"
     dest = parse_destination(out.as_uri(), settings=settings)
     first = dest.deliver(source, "gala-recap.mp4")
@@ -38,7 +39,7 @@ def test_delivering_twice_leaves_one_file_and_no_temporaries(tmp_path: Path,
 
 
 def test_a_reader_never_sees_a_partial_file_under_the_final_name(tmp_path: Path) -> None:
-    old, new = os.urandom(2_000_000), os.urandom(3_000_000)
+    old, new = random.Random(2).randbytes(2_000_000), random.Random(3).randbytes(3_000_000)
     complete = {hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()}
     out = tmp_path / "out"
     out.mkdir()
@@ -58,28 +59,30 @@ def test_a_reader_never_sees_a_partial_file_under_the_final_name(tmp_path: Path)
     def slow(done: int, total: int) -> None:
         time.sleep(0.002)  # keep the copy running while the reader looks
 
+    def reader_saw(digest: str) -> None:
+        """Wait until the reader has looked and found ``digest`` (not a fixed time)."""
+        wait_for(lambda: digest in seen, 60, what=f"the reader found {digest[:8]}")
+
     reader = threading.Thread(target=watch)
     reader.start()
     try:
-        time.sleep(0.02)
+        reader_saw("absent")
         LocalFolder(out, chunk_bytes=32 * 1024).deliver(source, "recap.mp4")  # nothing there
         (out / "old.tmp").write_bytes(old)
         (out / "old.tmp").replace(target)  # the old version appears whole, too
-        time.sleep(0.02)
+        reader_saw(hashlib.sha256(old).hexdigest())
         LocalFolder(out, chunk_bytes=32 * 1024).deliver(source, "recap.mp4", on_progress=slow)
-        time.sleep(0.02)
     finally:
         stop.set()
         reader.join()
     # Every read found either nothing, the whole old file or the whole new one.
     assert set(seen) <= complete | {"absent"}
-    assert hashlib.sha256(old).hexdigest() in seen  # the reader did look during the replace
     assert target.read_bytes() == new
     assert [p.name for p in out.iterdir()] == ["recap.mp4"]
 
 
 def test_concurrent_deliveries_of_one_name_end_with_one_whole_file(tmp_path: Path) -> None:
-    versions = [os.urandom(1_000_000 + i) for i in range(4)]
+    versions = [random.Random(40 + i).randbytes(1_000_000 + i) for i in range(4)]
     sources = []
     for i, data in enumerate(versions):
         sources.append(tmp_path / f"render-{i}.mp4")
@@ -112,7 +115,7 @@ def _dropbox(fake: FakeDropbox, folder: str = "/Events/Gala", **options: Any) ->
 
 def _source(tmp_path: Path, size: int, name: str = "render.mp4") -> Path:
     path = tmp_path / name
-    path.write_bytes(os.urandom(size))
+    path.write_bytes(random.Random(f"{name}:{size}").randbytes(size))
     return path
 
 
@@ -167,7 +170,7 @@ def test_second_delivery_is_skipped_by_content_hash(tmp_path: Path, fake: FakeDr
     again = dest.deliver(source, "recap.mp4")
     assert again.skipped and again.bytes == 50_000
     assert [r.endpoint for r in fake.requests[before:]] == ["/2/files/get_metadata"]
-    source.write_bytes(os.urandom(50_000))  # a new cut replaces the old one
+    source.write_bytes(random.Random(6).randbytes(50_000))  # a new cut replaces the old one
     third = dest.deliver(source, "recap.mp4")
     assert not third.skipped
     assert fake.get("/Events/Gala/recap.mp4") == source.read_bytes()
@@ -265,14 +268,16 @@ def test_parse_destination_delivers_through_env_configured_hosts(
 def test_an_unreachable_host_gives_up_after_the_attempts(tmp_path: Path) -> None:
     import socket
 
-    with socket.socket() as probe:  # a port nothing listens on
+    # Bound but not listening: connections are refused, and while the socket is held no other
+    # process can start listening on the port.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    waits: list[float] = []
-    dest = DropboxFolder("/x", token="t", api_host=closed, content_host=closed, max_attempts=2,
-                         sleep=waits.append)
-    with pytest.raises(DeliveryError, match="connection failed") as caught:
-        dest.deliver(_source(tmp_path, 10, name="gala-final.mp4"), "recap.mp4")
+        waits: list[float] = []
+        dest = DropboxFolder("/x", token="t", api_host=closed, content_host=closed,
+                             max_attempts=2, sleep=waits.append)
+        with pytest.raises(DeliveryError, match="connection failed") as caught:
+            dest.deliver(_source(tmp_path, 10, name="gala-final.mp4"), "recap.mp4")
     assert "gala-final.mp4" in str(caught.value) and len(waits) == 1
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ TEST_HOST = "media.editron.test"
 def served(tmp_path: Path) -> tuple[Path, bytes]:
     root = tmp_path / "www"
     root.mkdir()
-    data = os.urandom(SIZE)
+    data = random.Random(1).randbytes(SIZE)
     (root / "big.bin").write_bytes(data)
     return root, data
 

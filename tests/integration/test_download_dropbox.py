@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -27,7 +27,7 @@ def _folder_zip(path: Path, members: dict[str, bytes]) -> None:
 
 def test_folder_link_arrives_as_zip_and_is_extracted(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    keynote, crowd = os.urandom(300_000), os.urandom(120_000)
+    keynote, crowd = random.Random(1).randbytes(300_000), random.Random(2).randbytes(120_000)
     root = tmp_path / "dropbox"
     # Dropbox answers a folder link with dl=1 by zipping the folder; the server plays that part.
     _folder_zip(root / "scl" / "fo" / "f0ld3r" / "Gala Night",
@@ -56,7 +56,7 @@ def test_folder_link_arrives_as_zip_and_is_extracted(tmp_path: Path,
 
 
 def test_file_link_downloads_the_file(tmp_path: Path) -> None:
-    data = os.urandom(200_000)
+    data = random.Random(3).randbytes(200_000)
     root = tmp_path / "dropbox"
     (root / "scl" / "fi" / "abc").mkdir(parents=True)
     (root / "scl" / "fi" / "abc" / "keynote.mov").write_bytes(data)

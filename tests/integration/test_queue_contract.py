@@ -214,7 +214,7 @@ def test_sigterm_hands_the_running_job_back(
     first = workers.start()
     wait_for(lambda: _lines(log) == ["started"], what="attempt started")
     first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=10) == 0, workers.logs()
+    assert first.wait(timeout=30) == 0, workers.logs()
     run = _run(queue_settings, job)
     assert (run.status, run.attempts) == ("queued", 0), "handed back without spending it"
     assert "shut down mid-job" in (run.last_error or "")
@@ -237,7 +237,7 @@ def test_sigint_lets_the_running_job_finish(
     with pytest.raises(subprocess.TimeoutExpired):
         proc.wait(timeout=0.5)  # still finishing the job
     release.touch()
-    assert proc.wait(timeout=10) == 0, workers.logs()
+    assert proc.wait(timeout=30) == 0, workers.logs()
     run = _run(queue_settings, job)
     assert (run.status, run.attempts) == ("done", 1)
     assert _lines(log) == ["started", "finished"]

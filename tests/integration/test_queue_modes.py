@@ -17,13 +17,15 @@ from editron.errors import QueueError
 from editron.jobs.app import enqueue
 from editron.jobs.recovery import recover_jobs
 from editron.jobs.worker import run_worker
-from tests import backends
+from tests import db_backends
 from tests.queue_backends import FAST_QUEUE_ENV, wait_for
 
-# The database contract's fixtures (SQLite file, PostgreSQL database), by assignment so
-# test parameters may reuse their names.
-database_url = backends.database_url
-postgres_server = backends.postgres_server
+# The database contract's fixtures (a migrated SQLite file, a PostgreSQL database of the
+# test's own), by assignment so test parameters may reuse their names.
+database_url = db_backends.database_url
+pg_database = db_backends.pg_database
+pg_template = db_backends.pg_template
+sqlite_template = db_backends.sqlite_template
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Settings:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from editron.domain.timeline import Clip, FrameRate, MediaInfo, Timeline
+from editron.errors import ProcessTimeoutError
 from editron.media.ffmpeg import run_ffmpeg
 from editron.render.graph import build_render_args
-from editron.render.loudness import measure_program, next_gain, plan_gain
+from editron.render.loudness import measure_program, measure_summary, next_gain, plan_gain
 from editron.render.profiles import profile_for
 from editron.render.qc import run_qc
 from editron.render.qc_parse import QcSpec
@@ -176,3 +177,12 @@ def test_a_program_whose_peaks_stay_under_the_ceiling_is_measured_once(
     assert "loudness" not in report.flags, report.checks
     assert report.integrated_lufs is not None
     assert abs(report.integrated_lufs - profile.loudness_target_lufs) <= 0.5
+
+
+def test_a_measurement_past_its_time_limit_is_a_timeout(
+        peaky: tuple[Timeline, dict[str, RenderSource]]) -> None:
+    """A render job's time limit covers its loudness measurement: running out of it there is
+    the job's timeout (not retried), whichever step the slow machine was on."""
+    tl, sources = peaky
+    with pytest.raises(ProcessTimeoutError, match=r"timed out after 0\.001 s"):
+        measure_summary(tl, profile_for("16:9", "mp4"), sources=sources, timeout=0.001)

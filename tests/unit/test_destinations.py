@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +60,7 @@ def test_empty_content_hashes_no_blocks() -> None:
 @pytest.mark.parametrize("size", [1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 12_345])
 @pytest.mark.parametrize("step", [1_000_003, BLOCK, 3 * BLOCK])
 def test_hasher_matches_reference_at_block_edges_for_any_chunking(size: int, step: int) -> None:
-    data = os.urandom(size)
+    data = random.Random(1).randbytes(size)
     hasher = DropboxContentHasher()
     for start in range(0, size, step):
         hasher.update(data[start:start + step])
@@ -68,7 +68,7 @@ def test_hasher_matches_reference_at_block_edges_for_any_chunking(size: int, ste
 
 
 def test_hexdigest_can_be_read_midway_and_hashing_goes_on() -> None:
-    data = os.urandom(BLOCK + 10)
+    data = random.Random(2).randbytes(BLOCK + 10)
     hasher = DropboxContentHasher()
     hasher.update(data[:5])
     assert hasher.hexdigest() == _reference_hash(data[:5])
@@ -77,7 +77,7 @@ def test_hexdigest_can_be_read_midway_and_hashing_goes_on() -> None:
 
 
 def test_content_hash_of_a_file(tmp_path: Path) -> None:
-    data = os.urandom(BLOCK + 777)
+    data = random.Random(3).randbytes(BLOCK + 777)
     (tmp_path / "cut.mp4").write_bytes(data)
     assert content_hash(tmp_path / "cut.mp4") == _reference_hash(data)
 
@@ -216,7 +216,7 @@ def test_same_bytes_compares_content_not_just_size(tmp_path: Path) -> None:
 
 def test_deliver_copies_then_skips_identical_bytes(tmp_path: Path) -> None:
     source = tmp_path / "cut.mp4"
-    source.write_bytes(os.urandom(100_000))
+    source.write_bytes(random.Random(4).randbytes(100_000))
     dest = LocalFolder(tmp_path / "out" / "nested", chunk_bytes=4096)
     seen: list[tuple[int, int]] = []
     first = dest.deliver(source, "Gala recap.mp4", on_progress=lambda d, t: seen.append((d, t)))
@@ -250,7 +250,7 @@ def test_a_failed_copy_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> N
     folder.mkdir()
     (folder / "recap.mp4").write_bytes(b"old version")
     source = tmp_path / "cut.mp4"
-    source.write_bytes(os.urandom(50_000))
+    source.write_bytes(random.Random(5).randbytes(50_000))
 
     def fail_midway(done: int, total: int) -> None:
         if done >= 8192:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_collect_local_walks_recursively(tmp_path: Path) -> None:
 
 
 def test_copy_hashes_during_the_copy(tmp_path: Path) -> None:
-    data = os.urandom(9 * 1024 * 1024 + 5)
+    data = random.Random(1).randbytes(9 * 1024 * 1024 + 5)
     source = tmp_path / "in.mp4"
     source.write_bytes(data)
     progress = _Recorder()

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from editron.config import Settings
+from editron.errors import DatabaseError
 from editron.services.events import latest_event_id, read_events
 
 __all__ = ["EventHub", "Filters", "read_items"]
 
 POLL_SECONDS = 0.2
 BATCH = 1000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,22 @@ class EventHub:
         return latest_event_id(self.settings)
 
     async def _poll(self) -> None:
+        down = False
         while True:
-            items = await asyncio.to_thread(read_items, self.settings, self.last_id)
+            try:
+                items = await asyncio.to_thread(read_items, self.settings, self.last_id)
+            except DatabaseError as exc:
+                # An outage must not end live events for good (nor fail the server's
+                # shutdown with it): keep polling, and say so once per outage.
+                if not down:
+                    log.warning("event hub: cannot read the event log (%s); retrying",
+                                exc.message)
+                down = True
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            if down:
+                log.info("event hub: reading the event log again")
+                down = False
             for item in items:
                 self.last_id = item["id"]
                 for queue in list(self._subscribers):

@@ -76,10 +76,19 @@ class FrameRate:
         return math.floor(_exact(seconds) * self.num / self.den + Fraction(1, 2))
 
     def frames_floor(self, seconds: float) -> int:
-        return math.floor(_exact(seconds) * self.num / self.den)
+        return math.floor(self._in_frames(seconds))
 
     def frames_ceil(self, seconds: float) -> int:
-        return math.ceil(_exact(seconds) * self.num / self.den)
+        return math.ceil(self._in_frames(seconds))
+
+    def _in_frames(self, seconds: float) -> Fraction:
+        """``seconds`` in frames, snapped onto a frame boundary it misses by under a millionth
+        of a frame: snapping the seconds alone is not enough far into a file, where a float's
+        rounding can land on a simpler fraction just short of the boundary (at 23.976 fps the
+        start of frame 8388607 floored to 8388606)."""
+        frames = _exact(seconds) * self.num / self.den
+        nearest = round(frames)
+        return Fraction(nearest) if abs(frames - nearest) < _SNAP_FRAMES else frames
 
     def seconds(self, frames: int) -> float:
         return frames * self.den / self.num
@@ -344,6 +353,9 @@ def _upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
 
 _UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_v1,
                                                                     2: _upgrade_v2}
+
+
+_SNAP_FRAMES = Fraction(1, 1_000_000)
 
 
 def _exact(seconds: float) -> Fraction:
