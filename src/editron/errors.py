@@ -111,6 +111,12 @@ class InvalidStateError(InputError):
     code = "invalid_state"
 
 
+class ReviewRequiredError(InvalidStateError):
+    """Rendering a cut nobody approved, without saying so."""
+
+    code = "review_required"
+
+
 class ConfigError(InputError):
     """A setting, or the home folder it names, cannot be used as configured."""
 

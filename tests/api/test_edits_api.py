@@ -14,7 +14,6 @@ from editron.api.app import create_app
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
-from editron.domain.status import SessionStatus
 from tests.conftest import AnalysedEvent
 
 Http = tuple[TestClient, dict[str, str]]
@@ -33,11 +32,6 @@ def event_client(analysed_event: AnalysedEvent) -> Iterator[Http]:
     yield from _client(analysed_event.settings.model_copy(update={"queue_url": "immediate://"}))
 
 
-@pytest.fixture()
-def empty_client(settings: Settings) -> Iterator[Http]:
-    yield from _client(settings.model_copy(update={"queue_url": "immediate://"}))
-
-
 def test_edit_session_over_http(event_client: Http, analysed_event: AnalysedEvent) -> None:
     http, auth = event_client
     batch_id = analysed_event.batch_id
@@ -47,13 +41,13 @@ def test_edit_session_over_http(event_client: Http, analysed_event: AnalysedEven
                      headers=auth)
     assert made.status_code == 202, made.text
     accepted = made.json()
-    assert accepted["status"] == "queued" and accepted["id"] == accepted["job_id"]
-    assert made.headers["Location"] == f"/api/batches/{batch_id}/edit-sessions"
-
-    listed = http.get(made.headers["Location"], params={"limit": 1}, headers=auth).json()
-    assert listed["limit"] == 1 and len(listed["items"]) == 1
-    session_id = listed["items"][0]["session_id"]
-    doc = http.get(f"/api/edit-sessions/{session_id}", headers=auth).json()
+    session_id = accepted["id"]
+    assert accepted["status"] == "queued" and accepted["job_id"] != session_id
+    assert made.headers["Location"] == f"/api/edit-sessions/{session_id}"
+    listed = http.get(f"/api/batches/{batch_id}/edit-sessions", params={"limit": 1},
+                      headers=auth).json()
+    assert listed["limit"] == 1 and [i["session_id"] for i in listed["items"]] == [session_id]
+    doc = http.get(made.headers["Location"], headers=auth).json()
     assert doc["status"] == "needsreview" and doc["deliverable_type"] == "social"
     assert sorted(t["aspect_ratio"] for t in doc["timelines"]) == ["16:9", "9:16"]
     assert all(t["duration"] <= 15.0 for t in doc["timelines"])
@@ -85,6 +79,8 @@ def test_edit_session_over_http(event_client: Http, analysed_event: AnalysedEven
                          json={"decision": "approve", "notes": "Lovely"}, headers=auth)
     assert approved.status_code == 201, approved.text
     assert approved.json()["session_status"] == "approved"
+    assert approved.json()["revision"] is None
+    assert approved.headers["Location"] == f"/api/edit-sessions/{session_id}/feedback"
     assert http.get(f"/api/edit-sessions/{session_id}", headers=auth).json()[
         "status"] == "approved"
     given = http.get(f"/api/edit-sessions/{session_id}/feedback", headers=auth).json()
@@ -119,43 +115,68 @@ def test_edit_errors_are_problems(event_client: Http, analysed_event: AnalysedEv
     assert bad_decision.status_code == 422
 
 
-def test_feedback_moves_the_session_and_teaches_the_project(empty_client: Http,
-                                                            settings: Settings) -> None:
-    http, auth = empty_client
-    project = http.post("/api/projects", json={"name": "Aurora Summit"}, headers=auth).json()
-    with db(ready(settings)) as session:
-        batch = repos.batches.create_batch(session, reference_name="Gala", source_url="/nowhere",
-                                           source_type="local", project_id=project["id"])
-        made = repos.edit_sessions.create_edit_session(session, batch_id=batch.id,
-                                                       deliverable_type="social",
-                                                       aspect_ratios=["9:16"])
-        repos.edit_sessions.set_session_status(session, made, SessionStatus.NEEDSREVIEW)
-        session_id = made.id
-    url = f"/api/edit-sessions/{session_id}/feedback"
-    revise = http.post(url, json={"decision": "revise", "notes": "Punchier",
-                                  "adjustments": {"style": "Energetic", "duration": 45,
-                                                  "captions": False, "music": "louder"}},
-                       headers=auth)
-    assert revise.status_code == 201, revise.text
-    assert revise.json()["session_status"] == "assembling"
-    assert revise.json()["adjustments"]["music"] == "louder"
-    learned = http.get(f"/api/projects/{project['id']}", headers=auth).json()["preferences"]
-    assert learned == {"deliverables": {"social": {"style": "energetic", "duration": 45.0,
-                                                   "captions": False}}}
-    # an assembling session cannot be approved; a later adjustment merges into what is known
+def test_a_review_makes_a_revision_and_the_gate_holds_renders(
+        event_client: Http, analysed_event: AnalysedEvent) -> None:
+    http, auth = event_client
+    batch_id = analysed_event.batch_id
+    project = http.post("/api/projects", json={"name": "Aurora Summit", "client_name": "NW"},
+                        headers=auth).json()
+    with db(analysed_event.settings) as session:
+        repos.batches.get_batch(session, batch_id).project_id = project["id"]
+    made = http.post(f"/api/batches/{batch_id}/edit-sessions",
+                     json={"deliverable_type": "social", "aspect_ratios": ["9:16"],
+                           "previews": False}, headers=auth).json()
+    first = made["id"]
+    renders = f"/api/edit-sessions/{first}/renders"
+    gated = http.post(renders, json={"profile": "preview"}, headers=auth)
+    assert gated.status_code == 409 and gated.json()["code"] == "review_required", gated.text
+    assert "--no-review" in gated.json()["detail"]
+
+    url = f"/api/edit-sessions/{first}/feedback"
+    review = http.post(url, json={"decision": "changes", "adjust": ["pace=faster"],
+                                  "notes": "no music, and make it purple"}, headers=auth)
+    assert review.status_code == 201, review.text
+    body = review.json()
+    revision = body["revision"]
+    assert revision["parent_id"] == first and revision["revision"] == 2
+    assert revision["status"] == "needsreview", "the queue (immediate) assembled it"
+    assert review.headers["Location"] == f"/api/edit-sessions/{revision['session_id']}"
+    assert body["adjustments"]["pace"] == 1.25 and body["adjustments"]["music"] is False
+    assert body["not_understood"] == ["make it purple"]
+    assert body["session_status"] == "superseded"
+    parent = http.get(f"/api/edit-sessions/{first}", headers=auth).json()
+    assert parent["status"] == "superseded" and parent["timelines"], "the parent stays"
+    doc = http.get(review.headers["Location"], headers=auth).json()
+    assert doc["parent_id"] == first and doc["revision"] == 2
+    assert {"key": "pace", "value": 1.25, "because": "asked for in this request"} in \
+        doc["applied_preferences"]
     assert http.post(url, json={"decision": "approve"}, headers=auth).status_code == 409
-    again = http.post(url, json={"decision": "reject", "adjustments": {"duration": 30}},
-                      headers=auth)
-    assert again.status_code == 201 and again.json()["session_status"] == "assembling"
-    learned = http.get(f"/api/projects/{project['id']}", headers=auth).json()["preferences"]
-    assert learned["deliverables"]["social"]["duration"] == 30.0
-    assert learned["deliverables"]["social"]["style"] == "energetic"
-    for adjustments in ({"duration": "long"}, {"captions": "no"}, {"style": "grungy"},
-                        {"variants": 99}):
-        bad = http.post(url, json={"decision": "reject", "adjustments": adjustments},
-                        headers=auth)
-        assert bad.status_code == 422, (adjustments, bad.text)
-    assert [f["decision"] for f in http.get(url, headers=auth).json()] == ["revise", "reject"]
-    board = {t["stage"]: t for t in http.get("/api/tasks", params={"batch_id": batch.id},
+    assert http.post(f"/api/edit-sessions/{first}/renders", json={},
+                     headers=auth).status_code == 409
+
+    for bad in ({"decision": "maybe"}, {"decision": "changes", "adjust": ["pace=warp"]},
+                {"decision": "changes", "drop": ["hm-nothere"]},
+                {"decision": "changes", "comments": [{"at": "99:00", "text": "dark"}]},
+                {"decision": "changes", "comments": [{"at": "soon", "text": "dark"}]},
+                {"decision": "changes", "adjustments": {"style": "energetic"}}):
+        refused = http.post(f"/api/edit-sessions/{revision['session_id']}/feedback",
+                            json=bad, headers=auth)
+        assert refused.status_code == 422, (bad, refused.text)
+    assert http.get(f"/api/edit-sessions/{revision['session_id']}", headers=auth).json()[
+        "status"] == "needsreview", "a refused review changes nothing"
+
+    assert http.patch(f"/api/projects/{project['id']}", json={"auto_approve": True},
+                      headers=auth).json()["auto_approve"] is True
+    waived = http.post(f"/api/edit-sessions/{revision['session_id']}/renders",
+                       json={"profile": "preview"}, headers=auth)
+    assert waived.status_code == 202, waived.text
+    memory = http.get(f"/api/projects/{project['id']}/memory", headers=auth).json()
+    assert memory["reviews"] == 1 and memory["metrics"]["decisions"] == 1
+    assert memory["metrics"]["revisions_per_deliverable"] == {"social": 1.0}
+    assert [p["key"] for p in memory["preferences"]["social"]] == ["pace", "music"]
+    forgot = http.post(f"/api/projects/{project['id']}/memory/reset", headers=auth).json()
+    assert forgot["reviews"] == 0 and forgot["preferences"] == {}
+    board = {t["stage"]: t for t in http.get("/api/tasks", params={"batch_id": batch_id},
                                              headers=auth).json()}
-    assert board["feedback"]["status"] == "done" and "reject" in board["feedback"]["detail"]
+    assert board["feedback"]["status"] == "in_progress" and "changes" in board[
+        "feedback"]["detail"]

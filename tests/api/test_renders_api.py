@@ -59,7 +59,7 @@ def test_render_over_http(event_client: Http, event_settings: Settings,
     folder = f"api-{uuid.uuid4().hex[:8]}"
     made = http.post(f"/api/edit-sessions/{session_id}/renders",
                      json={"profile": "preview", "destinations": [folder],
-                           "priority": "rush"}, headers=auth)
+                           "priority": "rush", "no_review": True}, headers=auth)
     assert made.status_code == 202, made.text
     assert made.headers["Location"] == f"/api/edit-sessions/{session_id}/renders"
     request = made.json()
@@ -92,7 +92,7 @@ def test_cancel_then_retry_over_http(event_client: Http, event_settings: Setting
     http, auth = event_client
     session_id = _social(event_settings, analysed_event.batch_id)
     waiting = render_video_deliverables(edit_session_id=session_id, profile="preview",
-                                        settings=event_settings, enqueue_jobs=False)
+                                        settings=event_settings, enqueue_jobs=False, no_review=True)
     job_id = waiting.render_job_ids[0]
     cancelled = http.post(f"/api/render-jobs/{job_id}/cancel", headers=auth)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"

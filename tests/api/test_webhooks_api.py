@@ -15,7 +15,7 @@ from sqlalchemy import select
 from editron.api.app import create_app
 from editron.config import Settings, reset_settings
 from editron.db import repos
-from editron.db.models import Event, JobRun
+from editron.db.models_ops import Event, JobRun
 from editron.db.runtime import db, ready
 from tests.dropbox_api_server import FakeDropbox, serve_dropbox
 

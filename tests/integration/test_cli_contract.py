@@ -91,7 +91,7 @@ def test_a_terminal_table_shows_the_short_id_that_cancel_render_takes(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     session = _social(analysed_event)
     request = render_video_deliverables(edit_session_id=session, settings=event_home,
-                                        enqueue_jobs=False)
+                                        enqueue_jobs=False, no_review=True)
     job = request.render_job_ids[0]
     monkeypatch.setattr(output, "is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "200")
@@ -122,7 +122,10 @@ def test_a_second_render_while_one_is_queued_needs_force(
     session = _social(analysed_event)
     monkeypatch.setenv("EDITRON_QUEUE_URL", "memory://")  # queued, never run here
     reset_settings()
-    code, out, _ = _run(["render", session, "--json"], capsys)
+    code, out, err = _run(["render", session, "--json"], capsys)
+    assert code == 2 and "--no-review" in err and json.loads(out)["error"]["code"] == \
+        "review_required"
+    code, out, _ = _run(["render", session, "--no-review", "--json"], capsys)
     assert code == 0 and len(json.loads(out)["jobs"]) == 1
     code, out, err = _run(["render", session, "--json"], capsys)
     assert code == 2 and "--force" in err and json.loads(out)["error"]["code"] == \

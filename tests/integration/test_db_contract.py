@@ -15,8 +15,8 @@ from editron.db.models import (
     MediaBatchAnalysis,
     MediaFile,
     RenderJob,
-    Task,
 )
+from editron.db.models_ops import Task
 from editron.db.repos.events import append_event, events_after
 from editron.db.session import session_scope
 from editron.domain.status import BatchStatus, Stage, TaskStatus

@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+from editron.db import models, models_ops  # noqa: F401  (every table on the metadata)
 from editron.db.migrate import current_revision, head_revision, upgrade
 from editron.db.orm import Base
 from editron.db.session import dispose_engines, get_engine
@@ -28,7 +29,7 @@ from tests.queue_backends import wait_for
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:  # noqa: F811
-    assert current_revision(database_url) == head_revision() == "0003"
+    assert current_revision(database_url) == head_revision() == "0004"
     with get_engine(database_url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)

@@ -221,16 +221,17 @@ def test_feedback_is_recorded_and_logged(url: str) -> None:
     session_id = _edit_session(url, _batch(url, project_id=project_id))
     with session_scope(url) as s:
         edit = repos.edit_sessions.get_edit_session(s, session_id)
-        repos.feedback.record_feedback(s, edit, decision="revise", notes="shorter open",
-                                       adjustments={"max_duration": 20})
+        repos.feedback.record_feedback(s, edit, decision="changes", notes="shorter open",
+                                       adjustments={"duration": 20})
         repos.feedback.record_feedback(s, edit, decision="approve")
     with session_scope(url) as s:
         rows = repos.feedback.list_feedback(s, project_id=project_id)
         assert [(f.decision, f.adjustments) for f in rows] == [
-            ("revise", {"max_duration": 20}), ("approve", {})]
+            ("changes", {"duration": 20}), ("approve", {})]
         assert repos.feedback.list_feedback(s, edit_session_id=session_id) == rows
         assert [e.payload for e in events_after(s, 0, entity_type="feedback")] == [
-            {"decision": "revise"}, {"decision": "approve"}]
+            {"decision": "changes", "revision_id": None},
+            {"decision": "approve", "revision_id": None}]
 
 
 def test_dropbox_source_token_never_reaches_the_log(url: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings, get_settings, reset_settings
-from editron.db.models import JobRun
+from editron.db.models_ops import JobRun
 from editron.db.runtime import ready
 from editron.db.session import session_scope
 from editron.jobs.recovery import Sweeper

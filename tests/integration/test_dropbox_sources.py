@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from editron.cli.main import app
 from editron.config import Settings, reset_settings
-from editron.db.models import Event, JobRun
+from editron.db.models_ops import Event, JobRun
 from editron.db.runtime import db
 from editron.errors import DropboxApiError, InvalidStateError, NotFoundError
 from editron.services.dropbox_poll import poll_all_active, poll_dropbox_source
@@ -196,5 +196,8 @@ def test_cli_sources_json(gala: FakeDropbox, monkeypatch: pytest.MonkeyPatch) ->
                  ["sources", "add", "/Events/../x"]):
         bad = runner.invoke(app, args)
         assert bad.exit_code == 2, (args, bad.output)
-        assert bad.stdout == ""
+        if "--json" in args:  # one JSON error document, nothing else
+            assert set(json.loads(bad.stdout)) == {"error"}, bad.stdout
+        else:
+            assert bad.stdout == ""
     assert TOKEN not in _everything_stored(Settings())

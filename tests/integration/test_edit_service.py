@@ -186,7 +186,8 @@ def test_cli_edit_and_render_through_the_queue(analysed_event: AnalysedEvent, tm
     assert session["status"] == "needsreview" and session["aspect_ratios"] == ["1:1"]
     out = tmp_path / "delivered"
     result = runner.invoke(app, ["render", session["session_id"], "--profile", "preview",
-                                 "--destination", str(out), "--wait", "--json"])
+                                 "--destination", str(out), "--wait", "--no-review",
+                                 "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [j["status"] for j in doc["jobs"]] == ["complete"]
@@ -205,10 +206,9 @@ def test_feedback_shapes_the_next_edit_for_that_client(analysed_event: AnalysedE
         first = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",
                                      aspect_ratios="16:9", settings=ev.settings)
         assert first.reference_style == "standard" and first.include_captions
-        record_editron_feedback(edit_session_id=first.session_id, decision="revise",
-                                notes="punchier, shorter, no captions",
-                                adjustments={"style": "energetic", "duration": 8,
-                                             "captions": False}, settings=ev.settings)
+        record_editron_feedback(edit_session_id=first.session_id, decision="changes",
+                                adjust=["style=energetic", "duration=8", "captions=off"],
+                                settings=ev.settings)
         second = generate_video_edits(batch_id=ev.batch_id, deliverable_type="social",
                                       aspect_ratios="16:9", settings=ev.settings)
         assert second.reference_style == "energetic"

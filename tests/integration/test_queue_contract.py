@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings
-from editron.db.models import JobRun
+from editron.db.models_ops import JobRun
 from editron.db.session import session_scope
 from editron.jobs.app import cancel_job, enqueue, get_huey, send_job
 from editron.jobs.worker import run_worker

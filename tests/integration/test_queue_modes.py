@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings, get_settings, reset_settings
-from editron.db.models import JobRun
+from editron.db.models_ops import JobRun
 from editron.db.repos import job_runs as runs
 from editron.db.runtime import ready
 from editron.db.session import session_scope

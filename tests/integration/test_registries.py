@@ -192,7 +192,7 @@ def test_each_plugin_runs_through_the_lane(plugins: None, settings: Settings,
     assert (out / "teaser_16x9.mp4").is_file()
     request = render_video_deliverables(edit_session_id=session.session_id,
                                         destinations="vault:show", settings=settings,
-                                        enqueue_jobs=False)
+                                        enqueue_jobs=False, no_review=True)
     job = process_render_job(request.render_job_ids[0], settings=settings)
     assert job.status == "complete" and job.output_urls == ["vault:show/teaser_16x9.mp4"]
     assert (VAULT["root"] / "show" / "teaser_16x9.mp4").stat().st_size > 0

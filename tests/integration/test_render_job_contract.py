@@ -53,7 +53,7 @@ def test_each_ratio_and_format_is_its_own_job_reading_the_originals_at_the_set_l
     monkeypatch.setattr(render_service, "build_render_args", spy)
     request = render_video_deliverables(edit_session_id=session_id, formats="mp4,mov",
                                         ratios=["1:1"], destinations=str(tmp_path / "out"),
-                                        settings=settings, enqueue_jobs=False)
+                                        settings=settings, enqueue_jobs=False, no_review=True)
     assert sorted((j.aspect_ratio, j.format) for j in request.jobs) == [
         ("1:1", "mov"), ("1:1", "mp4")]
     mp4 = next(j.id for j in request.jobs if j.format == "mp4")
@@ -78,7 +78,7 @@ def test_progress_events_carry_eta_and_fps_at_least_once_a_second(
     session_id = _session(ev, "social", "16:9")  # rendered at 1920x1080: several seconds
     request = render_video_deliverables(edit_session_id=session_id,
                                         destinations=str(tmp_path / "out"),
-                                        settings=ev.settings, enqueue_jobs=False)
+                                        settings=ev.settings, enqueue_jobs=False, no_review=True)
     job = process_render_job(request.render_job_ids[0], settings=ev.settings)
     assert job.status == "complete", job.last_error
     with session_scope(ev.settings.resolved_database_url) as s:
@@ -104,7 +104,7 @@ def test_a_render_over_its_time_limit_fails_and_delivers_nothing(
     session_id = _session(ev, "recap", "16:9")
     out = tmp_path / "out"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
-                                        settings=settings, enqueue_jobs=False)
+                                        settings=settings, enqueue_jobs=False, no_review=True)
     job = run_render_job_inline(request.render_job_ids[0], settings=settings)
     assert job.status == "failed"
     assert "timed out after 1 s" in (job.last_error or ""), job.last_error
@@ -125,7 +125,7 @@ def test_a_transient_delivery_failure_is_retried_by_the_worker(
     share.write_text("not mounted")
     out = share / "delivered"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
-                                        profile="preview", settings=settings)
+                                        profile="preview", settings=settings, no_review=True)
     job_id = request.render_job_ids[0]
     (tmp_path / "logs").mkdir()
     workers = WorkerProcesses(tmp_path / "logs")
@@ -161,7 +161,7 @@ def test_a_render_delivered_to_dropbox_records_its_url_once(
         for _ in range(2):  # the same render delivered twice
             request = render_video_deliverables(
                 edit_session_id=session_id, destinations=["dropbox:/Events/Gala"],
-                profile="preview", settings=ev.settings, enqueue_jobs=False)
+                profile="preview", settings=ev.settings, enqueue_jobs=False, no_review=True)
             job = run_render_job_inline(request.render_job_ids[0], settings=ev.settings)
             assert job.status == "complete", job.last_error
             urls.append(job.output_urls)

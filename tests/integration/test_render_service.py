@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from editron.db import repos
-from editron.db.models import JobRun
+from editron.db.models_ops import JobRun
 from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.domain.status import Stage
@@ -41,7 +41,7 @@ def test_render_checks_and_delivers_every_timeline(analysed_event: AnalysedEvent
     out = tmp_path / "delivered"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
                                         profile="preview", settings=ev.settings,
-                                        enqueue_jobs=False)
+                                        enqueue_jobs=False, no_review=True)
     assert get_edit_session(session_id, settings=ev.settings).status == "rendering"
     assert [j.status for j in request.jobs] == ["queued", "queued"]
     jobs = [process_render_job(j, settings=ev.settings) for j in request.render_job_ids]
@@ -69,7 +69,7 @@ def test_render_checks_and_delivers_every_timeline(analysed_event: AnalysedEvent
     # delivering the same render again leaves one file per name
     again = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
                                       profile="preview", ratios=["9:16"],
-                                      settings=ev.settings, enqueue_jobs=False)
+                                      settings=ev.settings, enqueue_jobs=False, no_review=True)
     job = run_render_job_inline(again.render_job_ids[0], settings=ev.settings)
     assert job.status == "complete"
     assert sorted(p.name for p in out.iterdir()) == ["social_16x9.mp4", "social_9x16.mp4"]
@@ -82,7 +82,7 @@ def test_cancel_stops_ffmpeg_and_leaves_nothing(analysed_event: AnalysedEvent,
     out = tmp_path / "delivered"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
                                         profile="preview", settings=ev.settings,
-                                        enqueue_jobs=False)
+                                        enqueue_jobs=False, no_review=True)
     job_id = request.render_job_ids[0]
     seen: list[float] = []
     done = threading.Event()
@@ -130,7 +130,7 @@ def test_qc_failure_fails_the_job_with_named_flags(analysed_event: AnalysedEvent
     monkeypatch.setattr(render_service, "qc_spec_for", one_second_short)
     request = render_video_deliverables(edit_session_id=session_id,
                                         destinations=str(tmp_path / "out"), profile="preview",
-                                        settings=ev.settings, enqueue_jobs=False)
+                                        settings=ev.settings, enqueue_jobs=False, no_review=True)
     job = run_render_job_inline(request.render_job_ids[0], settings=ev.settings)
     assert job.status == "failed" and "duration" in (job.last_error or "")
     assert job.qc["flags"] == ["duration"]
@@ -150,7 +150,8 @@ def test_render_bad_input(analysed_event: AnalysedEvent) -> None:
                             ({"destinations": "ftp://host/x"}, "ftp")):
         with pytest.raises(InputError, match=message):
             render_video_deliverables(edit_session_id=session_id, settings=ev.settings,
-                                      enqueue_jobs=False, **kwargs)  # type: ignore[arg-type]
+                                      enqueue_jobs=False, **kwargs,
+                                      no_review=True)  # type: ignore[arg-type]
 
 
 def test_preview_renders_every_timeline_from_the_proxies(analysed_event: AnalysedEvent
@@ -179,7 +180,7 @@ def test_killed_worker_leaves_no_partial_file_and_the_render_runs_again(
     settings = sqlite_queue_settings(ev.settings.home, tmp_path, monkeypatch)
     out = tmp_path / "delivered"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
-                                        profile="preview", settings=settings)
+                                        profile="preview", settings=settings, no_review=True)
     job_id = request.render_job_ids[0]
     (tmp_path / "logs").mkdir()
     workers = WorkerProcesses(tmp_path / "logs")
@@ -218,7 +219,7 @@ def test_rush_render_starts_before_queued_standard_and_low_work(
         request = render_video_deliverables(edit_session_id=session_id,
                                             destinations=str(tmp_path / priority),
                                             profile="preview", priority=priority,
-                                            settings=settings)
+                                            settings=settings, no_review=True)
         ids[priority] = request.render_job_ids[0]
     assert {get_render_job(i, settings=settings).status for i in ids.values()} == {"queued"}
     (tmp_path / "logs").mkdir()
@@ -263,7 +264,7 @@ def test_project_brand_pod_reaches_the_render(analysed_event: AnalysedEvent,
     out = tmp_path / "out"
     request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
                                         profile="preview", settings=ev.settings,
-                                        enqueue_jobs=False)
+                                        enqueue_jobs=False, no_review=True)
     job = run_render_job_inline(request.render_job_ids[0], settings=ev.settings)
     assert job.status == "complete", job.last_error
     with av.open(str(out / "social_16x9.mp4")) as container:

@@ -41,10 +41,11 @@ def read_brief(value: str | None) -> str | None:
 def render_analysis(doc: AnalysisPublic) -> None:
     console.print(doc.summary or "")
     names = {r["file_id"]: r["filename"] for r in doc.file_reports}
-    table("hero moments", ("#", "file", "start", "end", "confidence", "why"),
-          [(n, names.get(m["file_id"], m["file_id"]), f"{m['start']:.2f}", f"{m['end']:.2f}",
-            f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
-           for n, m in enumerate(doc.hero_moments[:15], start=1)])
+    table("hero moments (--drop/--keep ID in editron feedback)",
+          ("id", "file", "start", "end", "confidence", "why"),
+          [(m["moment_id"], names.get(m["file_id"], m["file_id"]), f"{m['start']:.2f}",
+            f"{m['end']:.2f}", f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
+           for m in doc.hero_moments[:15]])
     for report in doc.file_reports:
         if report["status"] != "analyzed":
             console.print(f"[yellow]{report['filename']}[/]: {report['status']} — "

@@ -12,7 +12,9 @@ from editron.cli.follow import queue_configured, wait_for_job
 from editron.cli.output import emit, guarded, table
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
+from editron.domain.feedback import Adjustments
 from editron.edit.exporters import EXPORTERS
+from editron.edit.timeline import parse_ratio
 from editron.errors import EditronError, InputError
 from editron.services.edit import (
     EditSessionPublic,
@@ -23,8 +25,7 @@ from editron.services.edit import (
 )
 from editron.services.ids import resolve_id
 from editron.services.package import export_package
-from editron.services.render import render_previews
-from editron.services.sessions import list_edit_sessions_public
+from editron.services.revisions import regenerate
 from editron.services.vocabulary import names_of
 from editron.story.deliverables import DELIVERABLES
 
@@ -36,13 +37,18 @@ StartTc = Annotated[str, typer.Option("--start-tc", help="Record timecode of the
 
 
 def render_session(doc: EditSessionPublic) -> None:
-    table(f"edit session {doc.session_id} ({doc.deliverable_type}, {doc.status})",
+    title = f"edit session {doc.session_id} ({doc.deliverable_type}, {doc.status}"
+    if doc.parent_id:
+        title += f", revision {doc.revision} of {doc.parent_id}"
+    table(title + ")",
           ("variant", "ratio", "size", "duration", "clips", "captions"),
           [(tl["variant"], tl["aspect_ratio"], f"{tl['width']}×{tl['height']}",
             f"{tl['duration']:.2f} s", len(tl["clips"]), len(tl["captions"]))
            for tl in doc.timelines])
     for key, path in doc.preview_paths.items():
         console.print(f"review preview {key}: {path}")
+    for pref in doc.applied_preferences:
+        console.print(f"applied: {pref['key']} = {pref['value']} — {pref['because']}")
     if doc.exports.get("folder"):
         console.print(f"timelines (OTIO, FCPXML, Premiere XML, EDL, captions): "
                       f"{doc.exports['folder']}")
@@ -54,22 +60,35 @@ def render_session(doc: EditSessionPublic) -> None:
 def run_edit(batch_id: str, *, deliverable: str, ratios: str | None, captions: bool | None,
              style: str | None, variants: int | None, duration: float | None,
              project: str | None = None, music: str | None = None,
-             start_tc: str | None = None) -> EditSessionPublic:
+             start_tc: str | None = None, previews: bool = False) -> EditSessionPublic:
     with RichProgress() as progress:
         return generate_video_edits(
             batch_id=batch_id, deliverable_type=deliverable, aspect_ratios=ratios,
             reference_style=style, include_captions=captions, imovie_project=project,
             variants=variants, duration=duration, music_path=music, start_tc=start_tc,
+            previews=previews,
             progress=lambda stage, done: progress.on_step(f"edit {deliverable}", done * 100,
                                                           100, detail=stage))
+
+
+def _by_hand(style: str | None, duration: float | None, captions: bool | None,
+             ratios: str | None) -> Adjustments:
+    """``edit --from`` options as the adjustments of the new revision."""
+    return Adjustments(style=style, duration=duration, captions=captions,
+                       ratios=tuple(parse_ratio(r) for r in ratios.split(",") if r.strip())
+                       if ratios else None)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def edit(
-        batch_id: str,
-        deliverable: Annotated[str, typer.Option(help="; ".join(
-            f"{d.name}: {d.summary}" for d in DELIVERABLES.values()) + ".")],
+        batch_id: Annotated[str | None, typer.Argument(
+            help="The analysed batch (an id or unique prefix); not with --from.")] = None,
+        deliverable: Annotated[str | None, typer.Option(help="; ".join(
+            f"{d.name}: {d.summary}" for d in DELIVERABLES.values()) + ".")] = None,
+        source: Annotated[str | None, typer.Option(
+            "--from", help="Make this edit session again as a new revision, with what the "
+                           "client's memory says now and the options given here.")] = None,
         ratios: Annotated[str | None, typer.Option(
             help=f"Aspect ratios, comma separated: {', '.join(names_of('aspect ratio'))}.")
                           ] = None,
@@ -95,35 +114,48 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Assemble an edit session: one timeline per variant and aspect ratio.
 
-        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set (then it prints the
+        job and the session id at once; --wait follows it)."""
         settings = get_settings()
+        queued = queue_configured(settings)
         with guarded(as_json=as_json):
-            batch_id = resolve_id(batch_id, "batch", settings=settings)
-            if queue_configured(settings):
-                job_id = request_edit(batch_id=batch_id, deliverable_type=deliverable,
-                                      aspect_ratios=ratios, reference_style=style,
-                                      include_captions=captions, imovie_project=project,
-                                      variants=variants, duration=duration, music_path=music,
-                                      start_tc=start_tc, settings=settings)
-                if not wait:
-                    emit({"job_id": job_id, "batch_id": batch_id, "status": "queued"},
-                         as_json=True)
+            if source is not None:
+                if batch_id is not None or deliverable is not None:
+                    raise InputError("--from SESSION makes that session again; leave out the "
+                                     "batch and --deliverable")
+                with console.status("assembling the revision…"):
+                    made = regenerate(resolve_id(source, "edit session", settings=settings),
+                                      adjustments=_by_hand(style, duration, captions, ratios),
+                                      settings=settings)
+                if queued and not wait:
+                    emit(made, as_json=True)
                     return
-                outcome = wait_for_job(settings, job_id)
-                sessions = list_edit_sessions_public(batch_id, limit=1, settings=settings)
-                if outcome != "done" or not sessions:
-                    raise EditronError(f"edit job {job_id} {outcome}; see `editron status "
-                                       f"{batch_id}`")
-                doc = sessions[0]
+                if queued:
+                    wait_for_job(settings, made.job_id or "")
+                doc = get_edit_session(made.session_id, settings=settings)
+            elif batch_id is None or deliverable is None:
+                raise InputError("name the batch and --deliverable, or --from SESSION")
+            elif queued:
+                batch_id = resolve_id(batch_id, "batch", settings=settings)
+                job = request_edit(batch_id=batch_id, deliverable_type=deliverable,
+                                   aspect_ratios=ratios, reference_style=style,
+                                   include_captions=captions, imovie_project=project,
+                                   variants=variants, duration=duration, music_path=music,
+                                   start_tc=start_tc, previews=preview, settings=settings)
+                if not wait:
+                    emit(job, as_json=True)
+                    return
+                outcome = wait_for_job(settings, job.job_id)
+                doc = get_edit_session(job.session_id, settings=settings)
+                if outcome != "done":
+                    raise EditronError(f"edit job {job.job_id} {outcome}; see `editron "
+                                       f"session {job.session_id}`")
             else:
+                batch_id = resolve_id(batch_id, "batch", settings=settings)
                 doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios,
                                captions=captions, style=style, variants=variants,
                                duration=duration, project=project, music=music,
-                               start_tc=start_tc)
-            if preview:
-                with console.status("rendering review previews…"):
-                    render_previews(doc.session_id)
-                doc = get_edit_session(doc.session_id)
+                               start_tc=start_tc, previews=preview)
         emit(doc, as_json=as_json, render=lambda: render_session(doc))
 
     @app.command()

@@ -81,6 +81,8 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(
             "--force", help="Render again while earlier renders are queued or running.")
         ] = False,
+        no_review: Annotated[bool, typer.Option(
+            "--no-review", help="Render a session nobody approved.")] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Render an edit session's timelines, check them (QC) and deliver them.
@@ -93,8 +95,7 @@ def register(app: typer.Typer) -> None:
             request = render_video_deliverables(
                 edit_session_id=session_id, destinations=destination, formats=formats,
                 priority=priority.value, profile=profile, settings=settings,
-                enqueue_jobs=queued,
-                force=force)
+                enqueue_jobs=queued, force=force, no_review=no_review)
             if not queued:
                 jobs = []
                 with RichProgress() as progress:

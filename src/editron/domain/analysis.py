@@ -6,6 +6,7 @@ These are the contract between ``analysis`` (which produces them) and ``story``/
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "SponsorMoment",
     "TranscriptSegment",
     "Word",
+    "moment_id",
 ]
 
 ANALYSIS_SCHEMA_VERSION = 1
@@ -128,6 +130,17 @@ class HeroMoment:
     tags: tuple[str, ...] = ()
     score: float = 0.0
     thumbnail: str | None = None
+
+    @property
+    def moment_id(self) -> str:
+        return moment_id(self.file_id, self.start, self.end)
+
+
+def moment_id(file_id: str, start: float, end: float) -> str:
+    """A hero moment's name people can type (``hm-1a2b3c4d``, pure): the same footage span
+    gets the same id in every analysis of it."""
+    key = f"{file_id}@{float(start):.3f}-{float(end):.3f}".encode()
+    return "hm-" + hashlib.sha1(key, usedforsecurity=False).hexdigest()[:8]
 
 
 @dataclass(frozen=True, slots=True)

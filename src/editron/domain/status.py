@@ -45,6 +45,7 @@ class SessionStatus(StrEnum):
     RENDERING = "rendering"
     COMPLETE = "complete"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # a review asked for changes: a revision took its place
 
 
 class JobStatus(StrEnum):
@@ -106,17 +107,21 @@ BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
 
 
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
-    # A "revise" decision sends a session in review back to assembly.
     SessionStatus.ASSEMBLING: frozenset({SessionStatus.NEEDSREVIEW, SessionStatus.FAILED}),
+    # A review approves a session, or asks for changes: a revision then supersedes it.
     SessionStatus.NEEDSREVIEW: frozenset(
-        {SessionStatus.APPROVED, SessionStatus.ASSEMBLING, SessionStatus.FAILED}
+        {SessionStatus.APPROVED, SessionStatus.SUPERSEDED, SessionStatus.FAILED}
     ),
-    SessionStatus.APPROVED: frozenset({SessionStatus.RENDERING, SessionStatus.FAILED}),
+    SessionStatus.APPROVED: frozenset(
+        {SessionStatus.RENDERING, SessionStatus.SUPERSEDED, SessionStatus.FAILED}),
     SessionStatus.RENDERING: frozenset({SessionStatus.COMPLETE, SessionStatus.FAILED}),
-    # A finished session can be rendered again (new formats, destinations).
-    SessionStatus.COMPLETE: frozenset({SessionStatus.RENDERING, SessionStatus.FAILED}),
-    # A failed session is assembled again, or its failed renders are retried.
-    SessionStatus.FAILED: frozenset({SessionStatus.ASSEMBLING, SessionStatus.RENDERING}),
+    # A finished session can be rendered again (new formats, destinations), or revised.
+    SessionStatus.COMPLETE: frozenset(
+        {SessionStatus.RENDERING, SessionStatus.SUPERSEDED, SessionStatus.FAILED}),
+    # A failed session is assembled again, its failed renders retried, or revised.
+    SessionStatus.FAILED: frozenset(
+        {SessionStatus.ASSEMBLING, SessionStatus.RENDERING, SessionStatus.SUPERSEDED}),
+    SessionStatus.SUPERSEDED: frozenset(),
 }
 
 JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {

@@ -23,14 +23,20 @@ from editron.errors import EditronError, NotFoundError
 from editron.services.analyze import get_analysis, latest_analysis, request_analysis
 from editron.services.board import list_tasks
 from editron.services.edit import generate_video_edits, get_edit_session, request_edit
-from editron.services.feedback import record_editron_feedback
+from editron.services.feedback import give_feedback
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.render import (
     RenderJobPublic,
     list_session_renders,
     render_video_deliverables,
 )
-from editron.services.requests import AnalysisRequest, EditRequest, IngestRequest, RenderRequest
+from editron.services.requests import (
+    AnalysisRequest,
+    EditRequest,
+    FeedbackRequest,
+    IngestRequest,
+    RenderRequest,
+)
 from editron.services.sessions import list_edit_sessions_public, network_destinations
 from editron.services.vocabulary import destination_help, names_of
 from editron.story.deliverables import DELIVERABLES
@@ -46,7 +52,8 @@ INSTRUCTIONS = (
     "'ready' -> analyze_media_batch(batch_id, brief) -> poll until 'analyzed' -> "
     "generate_video_edits(batch_id, deliverable_type) -> poll get_pipeline_status until the "
     "edit session is 'needsreview' -> read editron://edit-sessions/{session_id} -> "
-    "record_editron_feedback(approve) or render_video_deliverables(edit_session_id) -> poll "
+    "record_editron_feedback(decision='approve'; 'changes' makes a new revision to review) -> "
+    "render_video_deliverables(edit_session_id) -> poll "
     "until its render jobs are 'complete'. Ids are UUIDs returned by earlier calls."
 )
 
@@ -122,9 +129,10 @@ def build_server(settings: Settings | None = None) -> MCPServer:
         options: dict[str, Any] = {"batch_id": batch_id, **request.model_dump(),
                                    "settings": settings}
         if settings.queue_url:  # a queue was asked for: workers assemble, like the CLI
-            return {"batch_id": batch_id, "job_id": request_edit(**options), "status": "queued"}
+            return request_edit(**options).model_dump(mode="json")
         made = generate_video_edits(**options)
         return {"batch_id": batch_id, "session_id": made.session_id, "status": made.status,
+                "applied_preferences": made.applied_preferences,
                 "timelines": [{"variant": t["variant"], "aspect_ratio": t["aspect_ratio"],
                                "duration": t["duration"]} for t in made.timelines]}
 
@@ -134,7 +142,7 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                   "timeline per variant and aspect ratio, with every export written beside it "
                   f"({', '.join(names_of('export format'))}). Deliverables — {kinds}. "
                   "Queued when a job queue is configured "
-                  "(returns job_id; the session appears in get_pipeline_status), otherwise "
+                  "(returns job_id and the session_id it is assembling), otherwise "
                   "run now (returns session_id). Example: batch_id='<uuid>', "
                   "deliverable_type='social', aspect_ratios=['9:16'], "
                   "reference_style='energetic'.")
@@ -156,23 +164,19 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                   "'dropbox:/Events/Aurora'], priority='rush'. Returns the render job ids; "
                   "follow them in get_pipeline_status.")
 
-    @server.tool(name="record_editron_feedback",
-                 description="Record the client's decision on an edit session: 'approve' "
-                             "(ready to render), 'revise' (back to assembly) or 'reject'. "
-                             "Adjustments style, duration (s), captions and variants are "
-                             "remembered by the batch's project for that deliverable. Example: "
-                             "edit_session_id='<uuid>', decision='revise', notes='Shorter', "
-                             "adjustments={'style': 'energetic', 'duration': 45}.")
-    @_tool_errors
-    def record_editron_feedback_tool(
-        edit_session_id: str,
-        decision: Literal["approve", "revise", "reject"],
-        notes: str | None = None,
-        adjustments: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        return record_editron_feedback(edit_session_id=edit_session_id, decision=decision,
-                                       notes=notes, adjustments=adjustments,
-                                       settings=settings).model_dump(mode="json")
+    def review(request: FeedbackRequest, edit_session_id: str) -> dict[str, Any]:
+        return give_feedback(edit_session_id, request, settings=settings).model_dump(mode="json")
+
+    _request_tool(server, "record_editron_feedback", FeedbackRequest, ("edit_session_id",),
+                  review, "Record the client's review of an edit session. 'approve' lets it "
+                  "be rendered; 'changes' and 'reject' make a new revision with the review "
+                  "applied (returned as revision.session_id; a rejected cut's moments are "
+                  "left out too). adjust takes key=value items (pace=faster, duration=45, "
+                  "captions=off, music=off, style=energetic); drop/keep take hero moment ids "
+                  "or FILE_ID@START-END; comments are {at: '00:12.4', text: 'too dark'}; "
+                  "notes are read for the same requests and what was understood is echoed "
+                  "back. The project remembers every review for its next edits. Example: "
+                  "edit_session_id='<uuid>', decision='changes', notes='too slow, no music'.")
 
     @server.tool(description="List media batches, newest first. Example: status='ready', "
                              "limit=10.")

@@ -22,6 +22,7 @@ from editron.db import repos
 from editron.db.models import MediaBatchAnalysis
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
+from editron.domain.analysis import moment_id
 from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
 from editron.errors import EditronError, InputError, InvalidStateError
@@ -73,7 +74,9 @@ class AnalysisPublic(BaseModel):
         return cls(analysis_id=row.id, batch_id=row.batch_id, status=row.status,
                    passes_completed=row.passes_completed, summary=row.summary,
                    shots=row.shots, transcript=row.transcript, energy_curve=row.energy_curve,
-                   crowd_peaks=row.crowd_peaks, hero_moments=row.hero_moments,
+                   crowd_peaks=row.crowd_peaks,
+                   hero_moments=[{"moment_id": moment_id(m["file_id"], m["start"], m["end"]),
+                                  **m} for m in row.hero_moments],
                    sponsor_moments=row.sponsor_moments,
                    deliverable_targets=row.deliverable_targets, file_reports=row.file_reports,
                    artifacts_path=row.artifacts_path)

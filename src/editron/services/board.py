@@ -66,7 +66,7 @@ def next_step(batch: BatchPublic, sessions: list[SessionSummary]) -> str:
         return f"`editron analyze {bid}` (add --brief @brief.txt to name sponsors)"
     if batch.status == "analyzing":
         return f"the analysis is running; follow it with `editron status {bid}`"
-    live = [s for s in sessions if s.status not in ("complete", "failed")]
+    live = [s for s in sessions if s.status not in ("complete", "failed", "superseded")]
     if not sessions or (not live and all(s.status == "failed" for s in sessions)):
         return f"`editron edit {bid} --deliverable recap` (or highlight, social)"
     session = live[0] if live else sessions[0]
@@ -75,6 +75,7 @@ def next_step(batch: BatchPublic, sessions: list[SessionSummary]) -> str:
         "assembling": f"the {session.deliverable_type} is being assembled; `editron session "
                       f"{sid}` shows it",
         "needsreview": f"review the {session.deliverable_type} (`editron session {sid}`), then "
+                       f"`editron feedback {sid} --decision approve` (or changes) and "
                        f"`editron render {sid}`",
         "approved": f"`editron render {sid}`",
         "rendering": f"the renders are running; `editron renders {sid}` shows them",

@@ -1,9 +1,12 @@
-"""Tiers 2 and 3: ``generate_video_edits`` — blueprints from the latest analysis, one timeline
-per variant and aspect ratio, stored on an ``edit_sessions`` row with every timeline export
-written beside it; ``export_session`` writes one format on demand.
+"""Tiers 2 and 3: ``generate_video_edits`` — an edit session for one deliverable of an
+analysed batch, one timeline per variant and aspect ratio with every export written beside
+it; ``request_edit`` queues the same work; ``export_session`` writes one format on demand.
 
-The session folder is ``<batch>/edits/<session id>/`` and each file in it is named
-``<deliverable>[-<variant>]_<ratio as 16x9>.<ext>``, the same names ``editron run`` delivers.
+A session is created first (``assembling``, with its request stored) and then assembled
+(``edit_assemble``), so a queued edit has its session id at once and a retried job assembles
+the same session again. The session folder is ``<batch>/edits/<session id>/`` and each file in
+it is named ``<deliverable>[-<variant>]_<ratio as 16x9>.<ext>``, the names ``editron run``
+delivers.
 """
 
 from __future__ import annotations
@@ -12,142 +15,65 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from editron.config import Settings
 from editron.db import repos
-from editron.db.models import EditSession, MediaFile
-from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
-from editron.domain.analysis import Brief
-from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
-from editron.domain.timecode import DEFAULT_START, parse_timecode
-from editron.domain.timeline import BrandPod, MediaInfo, Timeline
+from editron.domain.feedback import Adjustments
+from editron.domain.status import BatchStatus, SessionStatus, Stage, TaskStatus
+from editron.domain.timecode import parse_timecode
+from editron.domain.timeline import Timeline
 from editron.edit.exporters import PathMode, export_timeline, get_exporter
-from editron.edit.music import detect_beats
-from editron.edit.timeline import build_timelines, parse_ratio
-from editron.errors import EditronError, InputError, InvalidStateError
+from editron.edit.timeline import parse_ratio
+from editron.errors import InputError, InvalidStateError
 from editron.jobs.app import enqueue
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
-from editron.services.timeline_exports import (
-    deliverable_filename,
-    write_exports,
-)
-from editron.story.blueprints import build_blueprints
+from editron.services.edit_assemble import assemble_session
+from editron.services.edit_public import EditSessionPublic, EditSpec
+from editron.services.timeline_exports import deliverable_filename
 from editron.story.deliverables import get_deliverable
-from editron.story.styles import default_brand, get_style
+from editron.story.styles import get_style
 
 __all__ = [
     "DEFAULT_RATIOS",
+    "EDIT_OPERATION",
     "EditSessionPublic",
+    "EditSpec",
+    "QueuedEdit",
+    "create_session_row",
     "deliverable_filename",
     "export_session",
     "generate_video_edits",
     "get_edit_session",
+    "make_spec",
+    "prepare_edit",
+    "queue_assembly",
     "request_edit",
     "session_timelines",
 ]
 
 log = logging.getLogger(__name__)
 EDIT_OPERATION = "generate_video_edits"
-
-
-class EditJob(JobPayload):
-    """The queued assembly of one edit session (the request, validated when queued)."""
-
-    batch_id: str
-    deliverable_type: str
-    aspect_ratios: list[str] | None = None
-    reference_style: str | None = None
-    include_captions: bool | None = None
-    imovie_project: str | None = None
-    variants: int | None = None
-    duration: float | None = None
-    music_path: str | None = None
-    start_tc: str | None = None
 DEFAULT_RATIOS = ("16:9", "9:16", "1:1")
-class EditSessionPublic(BaseModel):
-    """The ``editron edit --json`` document (DESIGN.md CLI contract)."""
+
+
+class AssembleJob(JobPayload):
+    """The queued assembly of one edit session (its request is stored on the session)."""
 
     session_id: str
+
+
+class QueuedEdit(BaseModel):
+    """An edit put on the queue: its session exists already (``assembling``)."""
+
+    job_id: str
+    session_id: str
     batch_id: str
-    analysis_id: str | None
-    status: str
-    deliverable_type: str
-    aspect_ratios: list[str]
-    variants: int
-    reference_style: str | None
-    include_captions: bool
-    imovie_project: str | None
-    timelines: list[dict[str, Any]]
-    exports: dict[str, Any]
-    preview_paths: dict[str, Any]
-    last_error: str | None
-
-    @classmethod
-    def of(cls, row: EditSession) -> EditSessionPublic:
-        return cls(session_id=row.id, batch_id=row.batch_id, analysis_id=row.analysis_id,
-                   status=row.status, deliverable_type=row.deliverable_type,
-                   aspect_ratios=list(row.aspect_ratios), variants=row.variants,
-                   reference_style=row.reference_style,
-                   include_captions=row.include_captions, imovie_project=row.imovie_project,
-                   timelines=[_timeline_summary(Timeline.from_dict(t)) for t in row.timelines],
-                   exports=dict(row.exports), preview_paths=dict(row.preview_paths),
-                   last_error=row.last_error)
-
-
-def _timeline_summary(tl: Timeline) -> dict[str, Any]:
-    """Seconds for people and scripts; the frame-exact document stays in the database."""
-    rate = tl.rate
-
-    def crop(c: Any) -> dict[str, Any]:
-        return {"keyframes": [{"t": round(rate.seconds(k.frame), 3), "x": round(k.x, 1),
-                               "y": round(k.y, 1), "w": round(k.w, 1), "h": round(k.h, 1)}
-                              for k in c.crop],
-                "pad_blur": c.pad_blur, "max_step_px": round(c.max_crop_step, 2)}
-
-    return {
-        "variant": tl.variant, "aspect_ratio": tl.aspect_ratio, "width": tl.width,
-        "height": tl.height, "rate": str(rate), "duration": round(tl.duration, 3),
-        "duration_frames": tl.duration_frames, "style": tl.style,
-        "clips": [{"file_id": c.file_id, "source_start": round(rate.seconds(c.source_start), 3),
-                   "source_end": round(rate.seconds(c.source_end), 3),
-                   "record_start": round(rate.seconds(c.record_start), 3),
-                   "transition": c.transition_in.kind, "crop": crop(c)} for c in tl.clips],
-        "captions": [{"start": round(rate.seconds(c.start), 3),
-                      "end": round(rate.seconds(c.end), 3), "text": c.text}
-                     for c in tl.captions],
-    }
-
-
-def _media_info(row: MediaFile, order: int) -> MediaInfo:
-    path = row.storage_path or ""
-    if not path or not Path(path).exists():
-        raise InvalidStateError(f"{row.filename}: the original is not in local storage; "
-                                "bring the batch back to the hot tier before editing")
-    return MediaInfo(file_id=row.id, path=path, duration=row.duration_seconds or 0.0,
-                     fps=row.fps or 25.0, width=row.width or 1920, height=row.height or 1080,
-                     has_audio=row.has_audio, is_vfr=row.is_vfr, order=order,
-                     timecode=row.timecode, audio_channels=row.audio_channels or 2)
-
-
-def _brand(project_brand: dict[str, Any] | None) -> BrandPod:
-    known = set(BrandPod.__dataclass_fields__)
-    overrides = {k: v for k, v in (project_brand or {}).items() if k in known and v is not None}
-    for key in ("logo_path", "font_path"):
-        if key in overrides and not Path(str(overrides[key])).expanduser().is_file():
-            raise InputError(f"the project's brand {key} {overrides[key]!r} does not exist; "
-                             "fix it with the project settings", path=str(overrides[key]))
-    return default_brand(**overrides)
-
-
-def _learned(preferences: dict[str, Any] | None, deliverable: str) -> dict[str, Any]:
-    """What feedback taught the project about this deliverable (empty when nothing)."""
-    found = ((preferences or {}).get("deliverables") or {}).get(deliverable) or {}
-    return dict(found) if isinstance(found, dict) else {}
+    status: str = "queued"
 
 
 def _ratios(aspect_ratios: Sequence[str] | str | None) -> list[str]:
@@ -157,12 +83,14 @@ def _ratios(aspect_ratios: Sequence[str] | str | None) -> list[str]:
     return list(dict.fromkeys(ratios)) or list(DEFAULT_RATIOS)
 
 
-def _check_request(deliverable_type: str, aspect_ratios: Sequence[str] | str | None,
-                   reference_style: str | None, variants: int | None, duration: float | None,
-                   music_path: str | None) -> list[str]:
-    """Refuse bad input before anything is stored or queued; the parsed aspect ratios."""
-    get_deliverable(deliverable_type)
-    ratios = _ratios(aspect_ratios)
+def make_spec(*, deliverable_type: str, aspect_ratios: Sequence[str] | str | None = None,
+              reference_style: str | None = None, include_captions: bool | None = None,
+              imovie_project: str | None = None, variants: int | None = None,
+              duration: float | None = None, music_path: str | None = None,
+              start_tc: str | None = None, adjustments: Adjustments | None = None,
+              previews: bool = False) -> EditSpec:
+    """The request checked and normalised before anything is stored or queued."""
+    kind = get_deliverable(deliverable_type)
     if reference_style is not None:
         get_style(reference_style)
     if variants is not None and not 1 <= variants <= 10:
@@ -171,14 +99,45 @@ def _check_request(deliverable_type: str, aspect_ratios: Sequence[str] | str | N
         raise InputError("duration must be between 1 and 600 seconds")
     if music_path and not Path(music_path).expanduser().is_file():
         raise InputError(f"music bed {music_path}: no such file", path=music_path)
-    return ratios
+    if start_tc:
+        parse_timecode(start_tc)
+    return EditSpec(deliverable_type=kind.name, aspect_ratios=_ratios(aspect_ratios),
+                    reference_style=reference_style, include_captions=include_captions,
+                    imovie_project=imovie_project, variants=variants, duration=duration,
+                    music_path=str(Path(music_path).expanduser().resolve()) if music_path
+                    else None, start_tc=start_tc, previews=previews,
+                    adjustments=(adjustments or Adjustments()).to_dict())
 
 
-def _chronology(files: list[MediaFile]) -> list[MediaFile]:
-    """Capture time when every file has one, else the name (cameras number their files)."""
-    if files and all(f.creation_time for f in files):
-        return sorted(files, key=lambda f: (f.creation_time or "", f.relative_path))
-    return sorted(files, key=lambda f: f.relative_path)
+def create_session_row(session: Session, batch_id: str, spec: EditSpec, *,
+                       parent_id: str | None = None, revision: int = 1) -> str:
+    """The session row for ``spec`` (``assembling``), in the caller's transaction; the batch
+    must be analysed."""
+    batch = repos.batches.get_batch(session, batch_id)
+    if batch.status != BatchStatus.ANALYZED:
+        raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first "
+                                f"(editron analyze {batch_id})")
+    analysis = repos.analyses.latest_analysis(session, batch_id, status="complete")
+    if analysis is None:
+        raise InvalidStateError(f"batch {batch_id} has no complete analysis")
+    row = repos.edit_sessions.create_edit_session(
+        session, batch_id=batch_id, deliverable_type=spec.deliverable_type,
+        aspect_ratios=spec.aspect_ratios, analysis_id=analysis.id,
+        reference_style=spec.reference_style,
+        include_captions=spec.include_captions is not False,
+        imovie_project=spec.imovie_project or batch.reference_name,
+        variants=spec.variants or get_deliverable(spec.deliverable_type).variants,
+        parent_id=parent_id, revision=revision, request=spec.model_dump())
+    repos.tasks.ensure_tasks(session, batch)
+    repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
+                         detail=f"assembling {spec.deliverable_type} r{revision}")
+    return row.id
+
+
+def prepare_edit(batch_id: str, spec: EditSpec, *, settings: Settings) -> str:
+    """A new session for ``spec``, ready to assemble; its id."""
+    with bind(batch_id=batch_id), db(settings) as session:
+        return create_session_row(session, batch_id, spec)
 
 
 def generate_video_edits(
@@ -193,106 +152,54 @@ def generate_video_edits(
     duration: float | None = None,
     music_path: str | None = None,
     start_tc: str | None = None,
+    adjustments: Adjustments | None = None,
+    previews: bool = False,
     settings: Settings | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> EditSessionPublic:
     """Assemble an edit session for one deliverable of an analysed batch, now.
 
-    Arguments left out (``None``) come from what the project learned from feedback on earlier
-    edits of this deliverable (``project.preferences["deliverables"][deliverable_type]``:
-    style, duration, captions, variants), then from the defaults. ``start_tc`` is the record
-    timecode every export starts at (default ``01:00:00:00``)."""
-    ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
-                            duration, music_path)
-    if start_tc:
-        parse_timecode(start_tc)
-    music = Path(music_path).expanduser().resolve() if music_path else None
+    Options left out (``None``) come from the client's memory of earlier reviews, then from
+    the defaults; the brief comes first of all (``story.choices``), and every preference that
+    shaped the cut is cited on the session (``applied_preferences``). ``start_tc`` is the
+    record timecode every export starts at (default ``01:00:00:00``); ``previews`` renders
+    the review previews once assembled."""
+    spec = make_spec(deliverable_type=deliverable_type, aspect_ratios=aspect_ratios,
+                     reference_style=reference_style, include_captions=include_captions,
+                     imovie_project=imovie_project, variants=variants, duration=duration,
+                     music_path=music_path, start_tc=start_tc, adjustments=adjustments,
+                     previews=previews)
     settings = ready(settings)
-    notify = progress or (lambda _stage, _fraction: None)
-    with bind(batch_id=batch_id), db(settings) as session:
-        batch = repos.batches.get_batch(session, batch_id)
-        if batch.status != BatchStatus.ANALYZED:
-            raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first "
-                                    f"(editron analyze {batch_id})")
-        analysis_row = repos.analyses.latest_analysis(session, batch_id, status="complete")
-        if analysis_row is None:
-            raise InvalidStateError(f"batch {batch_id} has no complete analysis")
-        files = [f for f in batch.files if f.status == FileStatus.READY and f.has_video]
-        media = {f.id: _media_info(f, i) for i, f in enumerate(_chronology(files))}
-        brand = _brand(batch.project.brand if batch.project is not None else None)
-        learned = _learned(batch.project.preferences if batch.project is not None else None,
-                           deliverable_type)
-        style = get_style(reference_style if reference_style is not None
-                          else learned.get("style"))
-        if include_captions is None:
-            include_captions = bool(learned.get("captions", True))
-        if variants is None and learned.get("variants") is not None:
-            variants = int(learned["variants"])
-        if duration is None and learned.get("duration") is not None:
-            duration = float(learned["duration"])
-        analysis = repos.analyses.load_document(analysis_row)
-        brief = Brief.from_dict(analysis_row.brief or {})
-        project_name = imovie_project or batch.reference_name
-        row = repos.edit_sessions.create_edit_session(
-            session, batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
-            analysis_id=analysis_row.id, reference_style=style.name,
-            include_captions=include_captions, imovie_project=project_name,
-            variants=variants or get_deliverable(deliverable_type).variants)
-        repos.tasks.ensure_tasks(session, batch)
-        repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.IN_PROGRESS,
-                             detail=f"assembling {deliverable_type}")
-        session_id, revision = row.id, int(getattr(row, "revision", None) or 1)
-    folder = settings.batch_dir(batch_id) / "edits" / session_id
-    try:
-        notify("blueprints", 0.0)
-        blueprints = build_blueprints(analysis, brief, deliverable=deliverable_type,
-                                      variants=variants, duration=duration, style=style,
-                                      media=media)
-        beats: list[float] = []
-        if music is not None:
-            beats = detect_beats(music)
-        timelines: list[Timeline] = []
-        for i, blueprint in enumerate(blueprints):
-            notify("timelines", i / max(1, len(blueprints)))
-            timelines += build_timelines(
-                blueprint, aspect_ratios=ratios, analysis=analysis, media=media, style=style,
-                brand=brand, include_captions=include_captions, project_name=project_name,
-                music_path=str(music) if music else None, music_beats=beats,
-                start_timecode=start_tc or DEFAULT_START, revision=revision)
-        notify("exports", 0.0)
-        exports = write_exports(folder, timelines, variants=len(blueprints))
-    except EditronError as exc:
-        _fail(settings, session_id, batch_id, exc.message)
-        raise
-    except Exception as exc:
-        _fail(settings, session_id, batch_id, f"{type(exc).__name__}: {exc}")
-        raise
-    with db(settings) as session:
-        row = repos.edit_sessions.get_edit_session(session, session_id)
-        repos.edit_sessions.update_edit_session(session, row,
-                                                timelines=[t.to_dict() for t in timelines],
-                                                exports=exports, variants=len(blueprints))
-        repos.edit_sessions.set_session_status(session, row, SessionStatus.NEEDSREVIEW)
-        repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.DONE,
-                             detail=f"{deliverable_type}: {len(blueprints)} variant(s) × "
-                             f"{len(ratios)} ratio(s) ready for review")
-        append_event(session, entity_type="edit_session", entity_id=session_id,
-                     event_type="edit_session.assembled", batch_id=batch_id,
-                     session_id=session_id,
-                     payload={"timelines": len(timelines),
-                              "durations": sorted({round(t.duration, 3) for t in timelines}),
-                              "notes": [n for b in blueprints for n in b.notes]})
-        notify("done", 1.0)
-        return EditSessionPublic.of(row)
+    session_id = prepare_edit(batch_id, spec, settings=settings)
+    return assemble_session(session_id, settings=settings, progress=progress)
 
 
-def _fail(settings: Settings, session_id: str, batch_id: str, reason: str) -> None:
-    with db(settings) as session:
-        row = repos.edit_sessions.get_edit_session(session, session_id)
-        repos.edit_sessions.set_session_status(session, row, SessionStatus.FAILED,
-                                               last_error=reason)
-        repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.FAILED, detail=reason)
-    log.error("edit session %s failed: %s", session_id, reason)
+def request_edit(*, batch_id: str, deliverable_type: str,
+                 aspect_ratios: Sequence[str] | str | None = None,
+                 reference_style: str | None = None, include_captions: bool | None = None,
+                 imovie_project: str | None = None, variants: int | None = None,
+                 duration: float | None = None, music_path: str | None = None,
+                 start_tc: str | None = None, previews: bool = False,
+                 settings: Settings | None = None) -> QueuedEdit:
+    """Validate now, create the session, assemble it on the queue."""
+    spec = make_spec(deliverable_type=deliverable_type, aspect_ratios=aspect_ratios,
+                     reference_style=reference_style, include_captions=include_captions,
+                     imovie_project=imovie_project, variants=variants, duration=duration,
+                     music_path=music_path, start_tc=start_tc, previews=previews)
+    settings = ready(settings)
+    session_id = prepare_edit(batch_id, spec, settings=settings)
+    return queue_assembly(session_id, batch_id, settings=settings)
+
+
+def queue_assembly(session_id: str, batch_id: str, *, settings: Settings) -> QueuedEdit:
+    job_id = enqueue(EDIT_OPERATION, AssembleJob(session_id=session_id), settings=settings,
+                     entity_type="edit_session", entity_id=session_id)
+    return QueuedEdit(job_id=job_id, session_id=session_id, batch_id=batch_id)
+
+
+@operation(EDIT_OPERATION, AssembleJob)
+def _run_assembly(job: AssembleJob, settings: Settings) -> None:
+    assemble_session(job.session_id, settings=settings)
 
 
 def get_edit_session(session_id: str, *, settings: Settings | None = None
@@ -350,38 +257,3 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
         tmp.replace(target)
         targets.append(target)
     return targets
-
-
-def request_edit(*, batch_id: str, deliverable_type: str,
-                 aspect_ratios: Sequence[str] | str | None = None,
-                 reference_style: str | None = None, include_captions: bool | None = None,
-                 imovie_project: str | None = None, variants: int | None = None,
-                 duration: float | None = None, music_path: str | None = None,
-                 start_tc: str | None = None, settings: Settings | None = None) -> str:
-    """Validate now, assemble on the queue; returns the job id (the session id arrives in the
-    job's ``edit_session.created`` event and in ``GET /api/batches/{id}/edit-sessions``)."""
-    ratios = _check_request(deliverable_type, aspect_ratios, reference_style, variants,
-                            duration, music_path)
-    if start_tc:
-        parse_timecode(start_tc)
-    settings = ready(settings)
-    with db(settings) as session:
-        batch = repos.batches.get_batch(session, batch_id)
-        if batch.status != BatchStatus.ANALYZED:
-            raise InvalidStateError(f"batch {batch_id} is {batch.status}; analyse it first")
-    job = EditJob(batch_id=batch_id, deliverable_type=deliverable_type, aspect_ratios=ratios,
-                  reference_style=reference_style, include_captions=include_captions,
-                  imovie_project=imovie_project, variants=variants, duration=duration,
-                  music_path=music_path, start_tc=start_tc)
-    return enqueue(EDIT_OPERATION, job, settings=settings, entity_type="batch",
-                   entity_id=batch_id)
-
-
-@operation(EDIT_OPERATION, EditJob)
-def _run_edit(job: EditJob, settings: Settings) -> None:
-    generate_video_edits(
-        batch_id=job.batch_id, deliverable_type=job.deliverable_type,
-        aspect_ratios=job.aspect_ratios, reference_style=job.reference_style,
-        include_captions=job.include_captions, imovie_project=job.imovie_project,
-        variants=job.variants, duration=job.duration, music_path=job.music_path,
-        start_tc=job.start_tc, settings=settings)

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from editron.config import Settings
 from editron.db import repos
-from editron.db.models import Event
+from editron.db.models_ops import Event
 from editron.db.repos.events import SETTLE_SECONDS
 from editron.db.runtime import db
 from editron.errors import NotFoundError

@@ -1,32 +1,46 @@
-"""Tier 5: a client's decision on an edit session, and what Editron learns from it.
+"""Tier 5: a client's decision on an edit session, and what it changes.
 
-``approve`` moves a session in review to ``approved``; ``revise`` sends it back to assembly
-where the status machine allows; ``reject`` is recorded and changes no status. Adjustments
-(``{"style": "energetic", "duration": 45, "captions": false}``) are kept with the decision and,
-when the batch belongs to a project, folded into the project's preferences for that
-deliverable: ``project.preferences["deliverables"]["social"] == {"style": "energetic", ...}``.
+``approve`` lets the session be rendered. ``changes`` and ``reject`` make a new revision of
+it with the review applied (``services.revisions``): the typed adjustments, the moments to
+drop and keep, the timecoded comments mapped to the source moment under them, and what the
+free-text notes were understood to ask for (echoed back; what was not understood is kept as
+a note and said so). A rejected cut's own moments are also left out of its revision. Every
+review is kept, and the project's memory (``services.memory``) reads the whole history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, cast, get_args
+from collections.abc import Sequence
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from editron.config import Settings
 from editron.db import repos
 from editron.db.models import Feedback
-from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
-from editron.domain.status import SessionStatus, Stage, TaskStatus, can_transition
+from editron.domain.analysis import HeroMoment
+from editron.domain.feedback import Adjustments, Comment
+from editron.domain.status import SessionStatus, Stage, TaskStatus
+from editron.domain.timeline import Timeline
 from editron.errors import InputError, InvalidStateError
-from editron.story.styles import get_style
+from editron.services.memory import with_checksums
+from editron.services.requests import FeedbackRequest
+from editron.services.revisions import RevisionPublic, assemble_or_queue, start_revision
+from editron.story.notes import (
+    Reading,
+    map_comment,
+    parse_adjustments,
+    parse_moment,
+    parse_time,
+    read_notes,
+)
 
-__all__ = ["DECISIONS", "FeedbackPublic", "list_feedback_public", "preference_updates",
-           "record_editron_feedback"]
+__all__ = ["DECISIONS", "FeedbackPublic", "FeedbackResult", "give_feedback",
+           "list_feedback_public", "record_editron_feedback"]
 
-DECISIONS: tuple[str, ...] = get_args(repos.feedback.Decision)
+DECISIONS: tuple[str, ...] = ("approve", "changes", "reject")
+_ALIASES = {"revise": "changes", "approved": "approve", "rejected": "reject"}
 
 
 class FeedbackPublic(BaseModel):
@@ -36,6 +50,8 @@ class FeedbackPublic(BaseModel):
     decision: str
     notes: str | None
     adjustments: dict[str, Any]
+    reading: dict[str, Any] = Field(default_factory=dict)
+    revision_id: str | None = None
     created_at: str
     session_status: str
 
@@ -43,75 +59,109 @@ class FeedbackPublic(BaseModel):
     def of(cls, row: Feedback, session_status: str) -> FeedbackPublic:
         return cls(id=row.id, edit_session_id=row.edit_session_id, project_id=row.project_id,
                    decision=row.decision, notes=row.notes, adjustments=dict(row.adjustments),
+                   reading=dict(row.reading or {}), revision_id=row.revision_id,
                    created_at=row.created_at, session_status=session_status)
 
 
-def preference_updates(adjustments: Mapping[str, Any]) -> dict[str, Any]:
-    """The adjustments a project remembers, checked; other keys stay on the feedback only."""
-    prefs: dict[str, Any] = {}
-    if "style" in adjustments:
-        prefs["style"] = get_style(str(adjustments["style"])).name
-    if "duration" in adjustments:
-        value = adjustments["duration"]
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not 1 <= value <= 600:
-            raise InputError("adjustments.duration must be a number of seconds, 1 to 600")
-        prefs["duration"] = float(value)
-    if "captions" in adjustments:
-        if not isinstance(adjustments["captions"], bool):
-            raise InputError("adjustments.captions must be true or false")
-        prefs["captions"] = adjustments["captions"]
-    if "variants" in adjustments:
-        value = adjustments["variants"]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-            raise InputError("adjustments.variants must be a whole number, 1 to 10")
-        prefs["variants"] = value
-    return prefs
+class FeedbackResult(BaseModel):
+    """The ``editron feedback --json`` document."""
+
+    feedback_id: str
+    decision: str
+    revision: RevisionPublic | None = Field(description="The new session a changes or "
+                                            "reject decision made, else null")
+    session_status: str
+    adjustments: dict[str, Any]
+    understood: list[str] = Field(description="What the notes were read as asking for")
+    not_understood: list[str] = Field(description="Parts of the notes kept as a note only")
+
+
+def _decision(text: str) -> str:
+    choice = _ALIASES.get(text.strip().lower(), text.strip().lower())
+    if choice not in DECISIONS:
+        raise InputError(f"unknown decision {text!r}; use {', '.join(DECISIONS)}")
+    return choice
+
+
+def _read(*, adjust: Sequence[str], drop: Sequence[str], keep: Sequence[str],
+          comments: Sequence[tuple[str, str]], notes: str | None, timeline: Timeline | None,
+          moments: Sequence[HeroMoment]) -> Reading:
+    """Everything the review asks for, as one set of adjustments."""
+    asked = parse_adjustments(adjust)
+    spans = Adjustments(drop=tuple(parse_moment(m, moments) for m in drop),
+                        keep=tuple(parse_moment(m, moments) for m in keep))
+    mapped = []
+    for at, text in comments:
+        if timeline is None:
+            raise InputError("this session has no timeline to place a comment on")
+        mapped.append(map_comment(timeline, Comment(parse_time(at), text)))
+    reading = read_notes(notes or "", timeline=timeline, moments=moments,
+                         duration=timeline.duration if timeline else None)
+    reading.adjustments = asked.merge(spans).merge(
+        Adjustments(comments=tuple(mapped))).merge(reading.adjustments)
+    return reading
 
 
 def record_editron_feedback(*, edit_session_id: str, decision: str, notes: str | None = None,
-                            adjustments: Mapping[str, Any] | None = None,
-                            settings: Settings | None = None) -> FeedbackPublic:
-    """Store the decision and act on it (see the module docstring)."""
-    choice = decision.strip().lower()
-    if choice not in DECISIONS:
-        raise InputError(f"unknown decision {decision!r}; use {', '.join(DECISIONS)}")
-    adjustments = dict(adjustments or {})
-    prefs = preference_updates(adjustments)
+                            adjust: Sequence[str] = (), drop: Sequence[str] = (),
+                            keep: Sequence[str] = (),
+                            comments: Sequence[tuple[str, str]] = (),
+                            settings: Settings | None = None) -> FeedbackResult:
+    """Store the review and act on it (see the module docstring)."""
+    choice = _decision(decision)
     settings = ready(settings)
     with db(settings) as session:
         row = repos.edit_sessions.get_edit_session(session, edit_session_id)
-        current = SessionStatus(row.status)
-        if current in (SessionStatus.ASSEMBLING, SessionStatus.FAILED) and choice == "approve":
-            raise InvalidStateError(f"edit session {edit_session_id} is {current.value}; only "
-                                    "an assembled session can be approved")
-        feedback = repos.feedback.record_feedback(session, row,
-                                                  decision=cast(repos.feedback.Decision, choice),
-                                                  notes=notes, adjustments=adjustments)
-        if choice == "approve" and current == SessionStatus.NEEDSREVIEW:
-            repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
-        elif choice == "revise" and can_transition(current, SessionStatus.ASSEMBLING):
-            repos.edit_sessions.set_session_status(session, row, SessionStatus.ASSEMBLING)
-        batch = row.batch
-        repos.tasks.ensure_tasks(session, batch)
-        repos.tasks.set_task(session, batch.id, Stage.FEEDBACK,
-                             TaskStatus.IN_PROGRESS if choice == "revise" else TaskStatus.DONE,
-                             detail=f"{row.deliverable_type}: {choice}"
-                             + (f" — {notes[:200]}" if notes else ""))
-        if prefs and batch.project is not None:
-            project = batch.project
-            preferences = dict(project.preferences or {})
-            deliverables = dict(preferences.get("deliverables") or {})
-            learned = {**dict(deliverables.get(row.deliverable_type) or {}), **prefs}
-            deliverables[row.deliverable_type] = learned
-            preferences["deliverables"] = deliverables
-            repos.projects.update_project(session, project, preferences=preferences)
-            append_event(session, entity_type="project", entity_id=project.id,
-                         event_type="project.preferences_updated", project_id=project.id,
-                         batch_id=batch.id, session_id=row.id,
-                         payload={"deliverable": row.deliverable_type, "preferences": learned,
-                                  "feedback_id": feedback.id})
-        return FeedbackPublic.of(feedback, row.status)
+        status = SessionStatus(row.status)
+        if status == SessionStatus.ASSEMBLING:
+            raise InvalidStateError(f"edit session {edit_session_id} is still being "
+                                    "assembled; review it once it is ready")
+        if choice == "approve" and status in (SessionStatus.FAILED, SessionStatus.SUPERSEDED):
+            raise InvalidStateError(f"edit session {edit_session_id} is {status.value}; "
+                                    "approve its newest revision (editron sessions lists it)")
+        analysis = repos.analyses.get_analysis(session, row.analysis_id) \
+            if row.analysis_id else None
+        moments = repos.analyses.load_document(analysis).hero_moments if analysis else []
+        timelines = [Timeline.from_dict(t) for t in row.timelines]
+        timeline = next((t for t in timelines if t.aspect_ratio == "16:9"),
+                        timelines[0] if timelines else None)
+        reading = _read(adjust=adjust, drop=drop, keep=keep, comments=comments, notes=notes,
+                        timeline=timeline, moments=moments)
+        reading.adjustments = with_checksums(session, reading.adjustments)
+        revision = None
+        if choice == "approve":
+            if status == SessionStatus.NEEDSREVIEW:
+                repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
+        else:
+            revision = start_revision(session, row, reading.adjustments,
+                                      reject=choice == "reject")
+        feedback = repos.feedback.record_feedback(
+            session, row, decision=choice, notes=notes,  # type: ignore[arg-type]
+            adjustments=reading.adjustments.to_dict(),
+            reading={"understood": reading.understood,
+                     "not_understood": reading.not_understood},
+            revision_id=revision.session_id if revision else None)
+        repos.tasks.ensure_tasks(session, row.batch)
+        repos.tasks.set_task(session, row.batch_id, Stage.FEEDBACK,
+                             TaskStatus.DONE if choice == "approve" else TaskStatus.IN_PROGRESS,
+                             detail=f"{row.deliverable_type} r{row.revision}: {choice}"
+                                    + (f" — {notes[:200]}" if notes else ""))
+        batch_id, feedback_id, session_status = row.batch_id, feedback.id, row.status
+    if revision is not None:
+        revision = assemble_or_queue(revision, batch_id, settings=settings)
+    return FeedbackResult(feedback_id=feedback_id, decision=choice, revision=revision,
+                          session_status=session_status,
+                          adjustments=reading.adjustments.to_dict(),
+                          understood=reading.understood, not_understood=reading.not_understood)
+
+
+def give_feedback(edit_session_id: str, request: FeedbackRequest, *,
+                  settings: Settings | None = None) -> FeedbackResult:
+    """``record_editron_feedback`` for a front end's request body."""
+    return record_editron_feedback(
+        edit_session_id=edit_session_id, decision=request.decision, notes=request.notes,
+        adjust=request.adjust, drop=request.drop, keep=request.keep,
+        comments=[(c.at, c.text) for c in request.comments], settings=settings)
 
 
 def list_feedback_public(edit_session_id: str, *, settings: Settings | None = None

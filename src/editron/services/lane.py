@@ -81,6 +81,7 @@ class LaneResult:
                 "sessions": [{"session_id": s.session_id, "deliverable": s.deliverable_type,
                               "status": s.status, "variants": s.variants}
                              for s in self.sessions],
+                "reviewed": False,  # unattended: rendered without anyone's approval
                 "deliverables": self.deliverables(), "stage_seconds": self.stage_seconds,
                 "out_dir": self.out_dir, "ok": self.ok}
 
@@ -135,7 +136,8 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
     started = time.monotonic()
     requests = [render_video_deliverables(edit_session_id=s.session_id, destinations=str(out),
                                           formats=list(formats), settings=settings,
-                                          enqueue_jobs=False) for s in result.sessions]
+                                          enqueue_jobs=False, no_review=True)
+                for s in result.sessions]
     job_ids = [j for r in requests for j in r.render_job_ids]
     for n, job_id in enumerate(job_ids):
         def progress(percent: float, n: int = n) -> None:

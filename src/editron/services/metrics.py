@@ -11,6 +11,7 @@ from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.status import JobStatus
+from editron.services.memory import ProjectMetrics, project_metrics
 
 __all__ = ["render_metrics", "stage_durations"]
 
@@ -31,6 +32,7 @@ def render_metrics(*, settings: Settings | None = None) -> str:
     settings = ready(settings)
     with db(settings) as session:
         counts = repos.stats.pipeline_counts(session, stage_events=STAGE_EVENTS_SCANNED)
+        projects = project_metrics(session)
     batches, jobs, files = counts.batches, counts.jobs, counts.files
     analyses, renders, reports = counts.analyses, counts.renders, counts.finished_renders
     stages = stage_durations(counts.stage_changes)
@@ -61,7 +63,36 @@ def render_metrics(*, settings: Settings | None = None) -> str:
     lines += _family("editron_render_output_seconds_total", "counter",
                      "Seconds of video rendered by completed render jobs (QC-measured).",
                      [({}, rendered)])
+    lines += _project_families(projects)
     return "\n".join(lines) + "\n"
+
+
+def _project_families(projects: dict[str, tuple[str, ProjectMetrics]]) -> list[str]:
+    """Review metrics per project (pure)."""
+    def label(pid: str, name: str) -> dict[str, str]:
+        return {"project": pid, "name": _escape(name)}
+
+    lines = _family("editron_project_decisions", "gauge", "Review decisions per project.",
+                    [(label(p, n), m.decisions) for p, (n, m) in projects.items()])
+    lines += _family("editron_project_acceptance_ratio", "gauge",
+                     "Approvals of all review decisions, per project.",
+                     [(label(p, n), m.acceptance_rate) for p, (n, m) in projects.items()
+                      if m.acceptance_rate is not None])
+    lines += _family("editron_project_revisions_per_deliverable", "gauge",
+                     "Revisions made per cut line (mean), per project and deliverable.",
+                     [(label(p, n) | {"deliverable": d}, v)
+                      for p, (n, m) in projects.items()
+                      for d, v in m.revisions_per_deliverable.items()])
+    lines += _family("editron_project_seconds_to_approval", "gauge",
+                     "Mean seconds from a cut line's first cut to its approval, per project.",
+                     [(label(p, n), m.seconds_to_approval) for p, (n, m) in projects.items()
+                      if m.seconds_to_approval is not None])
+    return lines
+
+
+def _escape(text: str) -> str:
+    """A Prometheus label value: backslash, quote and newline escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def stage_durations(changes: Iterable[tuple[str, str, dict[str, object]]]

@@ -1,7 +1,10 @@
-"""Projects: a client's home for batches, brand and learned preferences."""
+"""Projects: a client's home for batches, brand pod, review settings and creative memory
+(``services.memory``)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -9,9 +12,15 @@ from pydantic import BaseModel, ConfigDict
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.domain.timeline import BrandPod
 from editron.errors import InputError
 
-__all__ = ["ProjectPublic", "create_project", "get_project", "list_projects"]
+__all__ = ["BRAND_KEYS", "ProjectPublic", "check_brand", "create_project", "get_project",
+           "list_projects", "update_project"]
+
+BRAND_KEYS: tuple[str, ...] = tuple(f.name for f in fields(BrandPod))
+LOGO_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 class ProjectPublic(BaseModel):
@@ -22,18 +31,78 @@ class ProjectPublic(BaseModel):
     client_name: str | None
     brand: dict[str, Any]
     preferences: dict[str, Any]
+    auto_approve: bool
     created_at: str
 
 
+def check_brand(brand: dict[str, Any]) -> dict[str, Any]:
+    """The brand pod checked key by key (pure): known keys, ``#RRGGBB`` colours, a logo
+    corner, an opacity in 0–1, card seconds in 0–10, text for the cards. ``None`` removes a
+    key."""
+    out: dict[str, Any] = {}
+    for key, value in brand.items():
+        if key not in BRAND_KEYS:
+            raise InputError(f"brand key {key!r} is unknown; use {', '.join(BRAND_KEYS)}")
+        if value is None:
+            out[key] = None
+        elif key.endswith("_color"):
+            if not isinstance(value, str) or not _COLOUR.match(value):
+                raise InputError(f"brand {key} {value!r}: write a colour as #RRGGBB")
+            out[key] = value.upper()
+        elif key == "logo_position":
+            if value not in LOGO_POSITIONS:
+                raise InputError(f"brand logo_position {value!r}: use "
+                                 f"{', '.join(LOGO_POSITIONS)}")
+            out[key] = value
+        elif key in ("logo_opacity", "card_seconds"):
+            number = _number(key, value)
+            top = 1.0 if key == "logo_opacity" else 10.0
+            if not 0.0 <= number <= top:
+                raise InputError(f"brand {key} {value!r}: a number from 0 to {top:g}")
+            out[key] = number
+        else:
+            if not isinstance(value, str) or len(value) > 500:
+                raise InputError(f"brand {key}: text of at most 500 characters")
+            out[key] = value
+    return out
+
+
+def _number(key: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"brand {key} {value!r}: a number") from None
+
+
 def create_project(*, name: str, client_name: str | None = None,
-                   brand: dict[str, Any] | None = None,
+                   brand: dict[str, Any] | None = None, auto_approve: bool = False,
                    settings: Settings | None = None) -> ProjectPublic:
     if not name.strip():
         raise InputError("a project needs a name")
+    pod = {k: v for k, v in check_brand(brand or {}).items() if v is not None}
     settings = ready(settings)
     with db(settings) as session:
         row = repos.projects.create_project(session, name=name.strip(), client_name=client_name,
-                                            brand=brand)
+                                            brand=pod, auto_approve=auto_approve)
+        return ProjectPublic.model_validate(row)
+
+
+def update_project(project_id: str, *, name: str | None = None,
+                   client_name: str | None = None, brand: dict[str, Any] | None = None,
+                   auto_approve: bool | None = None,
+                   settings: Settings | None = None) -> ProjectPublic:
+    """Change what is given; ``brand`` keys are merged into the pod (``None`` removes one)."""
+    if name is not None and not name.strip():
+        raise InputError("a project needs a name")
+    changes = check_brand(brand or {})
+    settings = ready(settings)
+    with db(settings) as session:
+        row = repos.projects.get_project(session, project_id)
+        pod = {k: v for k, v in {**(row.brand or {}), **changes}.items() if v is not None}
+        repos.projects.update_project(session, row, name=name.strip() if name else None,
+                                      client_name=client_name,
+                                      brand=pod if brand is not None else None,
+                                      auto_approve=auto_approve)
         return ProjectPublic.model_validate(row)
 
 

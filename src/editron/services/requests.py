@@ -19,7 +19,8 @@ from editron.services.vocabulary import (
     StyleName,
 )
 
-__all__ = ["AnalysisRequest", "EditRequest", "IngestRequest", "RenderRequest", "Tier"]
+__all__ = ["AnalysisRequest", "CommentRequest", "EditRequest", "FeedbackRequest", "IngestRequest",
+           "RenderRequest", "Tier"]
 
 Tier = Literal["hot", "warm", "cold"]
 Timecode = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$")]
@@ -87,6 +88,8 @@ class EditRequest(_Request):
                                    description="Seconds; default: the deliverable's length.")
     start_tc: Timecode | None = Field(default=None, examples=["01:00:00:00"],
                                       description="Record timecode of the first frame.")
+    previews: bool = Field(default=True, description="Render a small review preview of "
+                           "each timeline once it is assembled.")
 
 
 class RenderRequest(_Request):
@@ -106,3 +109,36 @@ class RenderRequest(_Request):
         description="Render only these timelines; default: every one.")
     force: bool = Field(default=False, description="Render again even while this session's "
                         "earlier renders are still queued or running.")
+    no_review: bool = Field(default=False, description="Render a session nobody approved "
+                            "(the project's auto-approve setting does the same for all).")
+
+
+class CommentRequest(_Request):
+    at: str = Field(min_length=1, max_length=20, examples=["00:12.4"],
+                    description="A time of the deliverable: seconds, MM:SS.s or H:MM:SS.s.")
+    text: str = Field(min_length=1, max_length=2000, examples=["too dark"])
+
+
+class FeedbackRequest(_Request):
+    """A review of an edit session (``editron feedback``,
+    ``POST /api/edit-sessions/{id}/feedback``). ``changes`` and ``reject`` make a new
+    revision with the review applied; ``approve`` lets the session be rendered."""
+
+    decision: Literal["approve", "changes", "reject"] = Field(examples=["changes"])
+    notes: str | None = Field(default=None, max_length=10_000,
+                              examples=["Too slow, drop the speech at 0:12, no music."],
+                              description="Free text; what is understood is echoed back.")
+    adjust: list[str] = Field(
+        default_factory=list, max_length=20, examples=[["pace=faster", "duration=45"]],
+        description="key=value: pace (faster, slower, faster:2 or a factor), duration (s), "
+                    "ratios (16:9,9:16), captions (on/off), caption_style (standard, "
+                    "karaoke), style (a preset), music (on/off), transitions (cut, "
+                    "crossfade, dip_to_black).")
+    drop: list[str] = Field(default_factory=list, max_length=50, examples=[["hm-3fa2c1d0"]],
+                            description="Moments never to show again: a hero moment's id or "
+                                        "FILE_ID@START-END in seconds of that file.")
+    keep: list[str] = Field(default_factory=list, max_length=50,
+                            examples=[["f1a2b3c4@12.0-15.5"]],
+                            description="Moments to always include when they fit.")
+    comments: list[CommentRequest] = Field(default_factory=list, max_length=100,
+                                           description="Notes at times of the deliverable.")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from editron.config import Settings, get_settings
 from editron.db import repos
-from editron.db.models import DropboxSource
+from editron.db.models_ops import DropboxSource
 from editron.db.runtime import db, ready
 from editron.domain.status import StorageTier
 from editron.dropbox.webhook import check_signature, notified_accounts

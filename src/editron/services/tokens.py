@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from editron.config import Settings
 from editron.db import repos
-from editron.db.models import ApiToken
+from editron.db.models_ops import ApiToken
 from editron.db.runtime import db, ready
 
 __all__ = ["NewToken", "TokenPublic", "authenticate", "create_token", "list_tokens",

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from editron.domain.analysis import AnalysisResult, Brief
+from editron.domain.feedback import SourceSpan
 from editron.domain.timeline import Blueprint, BlueprintMoment, FrameRate, MediaInfo, StylePreset
 from editron.errors import InputError
 from editron.story.cuts import FileCuts, file_cuts
@@ -116,18 +117,28 @@ def plan_for(deliverable: Deliverable, brief: Brief, *, rate: FrameRate,
 
 def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str,
                      variants: int | None = None, duration: float | None = None,
-                     style: StylePreset, media: Mapping[str, MediaInfo]) -> list[Blueprint]:
-    """Blueprints for one deliverable, by its registered builder."""
+                     style: StylePreset, media: Mapping[str, MediaInfo],
+                     drop: Sequence[SourceSpan] = (), keep: Sequence[SourceSpan] = ()
+                     ) -> list[Blueprint]:
+    """Blueprints for one deliverable, by its registered builder. ``drop`` spans are never
+    shown (nor grown into); ``keep`` spans are pulled in first, like must-use moments."""
     kind = get_deliverable(deliverable)
     if not media:
         raise InputError("no media to edit")
     rate = timeline_rate(media)
     plan = plan_for(kind, brief, rate=rate, variants=variants, duration=duration)
-    cuts = {fid: file_cuts(analysis, m, rate, avoid=brief.must_avoid) for fid, m in media.items()}
+    cuts = {fid: _without(file_cuts(analysis, m, rate, avoid=brief.must_avoid), fid, drop)
+            for fid, m in media.items()}
     pace = (rate.frames(style.min_shot_seconds), rate.frames(style.max_shot_seconds))
     material = StoryMaterial(media, rate, cuts, pace,
-                             _candidates(analysis, brief, media, cuts, pace))
+                             _candidates(analysis, brief, media, cuts, pace, keep))
     return kind.build(material, plan)
+
+
+def _without(fc: FileCuts, file_id: str, drop: Sequence[SourceSpan]) -> FileCuts:
+    spans = tuple((fc.rate.frames(d.start), fc.rate.frames(d.end))
+                  for d in drop if d.file_id == file_id)
+    return replace(fc, blocked=fc.blocked + spans) if spans else fc
 
 
 def _recap_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
@@ -153,8 +164,11 @@ def _highlight_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[B
 
 
 def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, MediaInfo],
-                cuts: Mapping[str, FileCuts], pace: tuple[int, int]) -> list[_Candidate]:
-    raw: list[tuple[str, float, float, float, tuple[str, ...], str, bool]] = []
+                cuts: Mapping[str, FileCuts], pace: tuple[int, int],
+                keep: Sequence[SourceSpan] = ()) -> list[_Candidate]:
+    raw: list[tuple[str, float, float, float, tuple[str, ...], str, bool]] = [
+        (k.file_id, k.start, k.end, 2.0, ("kept by the client",),
+         f"keep:{k.file_id}@{k.start:.3f}", True) for k in keep]
     for h in analysis.hero_moments:
         score = 1.0 + max(h.score, h.confidence)
         key = f"hero:{h.file_id}@{h.start:.3f}"
@@ -186,7 +200,7 @@ def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, Medi
         if any(term in haystack for term in avoid) or any(
                 fitted[0] < b and fitted[1] > a for a, b in fc.blocked):
             continue
-        must = any(term in haystack for term in must_use)
+        must = key.startswith("keep:") or any(term in haystack for term in must_use)
         if must and not speech_led and text:
             # a must-use line is heard whole: re-cut the moment around its sentences
             again = fc.fit(fitted[0], fitted[1], min_frames=pace[0], max_frames=pace[1],

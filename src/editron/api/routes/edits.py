@@ -33,14 +33,17 @@ class EditSessionList(BaseModel):
 @router.post("/batches/{batch_id}/edit-sessions", status_code=202, response_model=Accepted)
 def create_edit_session(batch_id: str, body: EditRequest, response: Response,
                         settings: SettingsDep, _: Authorized) -> Accepted:
-    job_id = request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
+    """The session exists at once (``assembling``); Location is where it becomes
+    ``needsreview``."""
+    queued = request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
                           aspect_ratios=body.aspect_ratios,
                           reference_style=body.reference_style,
                           include_captions=body.include_captions,
                           imovie_project=body.imovie_project, variants=body.variants,
-                          duration=body.duration, start_tc=body.start_tc, settings=settings)
-    response.headers["Location"] = f"/api/batches/{batch_id}/edit-sessions"
-    return Accepted(id=job_id, status="queued", job_id=job_id)
+                          duration=body.duration, start_tc=body.start_tc,
+                          previews=body.previews, settings=settings)
+    response.headers["Location"] = f"/api/edit-sessions/{queued.session_id}"
+    return Accepted(id=queued.session_id, status="queued", job_id=queued.job_id)
 
 
 @router.get("/batches/{batch_id}/edit-sessions", response_model=EditSessionList)

@@ -1,19 +1,21 @@
-"""/api/projects and a batch's files."""
+"""/api/projects (create, list, read, update, and the creative memory) and a batch's files."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from editron.api.deps import Authorized, SettingsDep
 from editron.services.ingest import get_batch
+from editron.services.memory import MemoryPublic, reset_memory, show_memory
 from editron.services.projects import (
     ProjectPublic,
     create_project,
     get_project,
     list_projects,
+    update_project,
 )
 from editron.services.schemas import FilePublic
 
@@ -22,18 +24,38 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["projects"])
 
 
+BRAND_HELP = ("The brand pod: primary_color, accent_color, outline_color (#RRGGBB), "
+              "logo_path, logo_position, logo_opacity, title_card, lower_third, outro_card, "
+              "card_seconds, font_path, font_name.")
+
+
 class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200, examples=["Aurora Summit 2026"])
     client_name: str | None = Field(default=None, max_length=200, examples=["Northwind"])
-    brand: dict[str, Any] = Field(default_factory=dict,
-                                  examples=[{"colours": ["#0a2540", "#ffb400"]}])
+    brand: dict[str, Any] = Field(default_factory=dict, description=BRAND_HELP,
+                                  examples=[{"primary_color": "#0A2540",
+                                             "title_card": "Aurora Summit"}])
+    auto_approve: bool = Field(default=False, description="Render edits without a review.")
+
+
+class ProjectUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    client_name: str | None = Field(default=None, max_length=200)
+    brand: dict[str, Any] | None = Field(default=None, description=BRAND_HELP + " Keys are "
+                                         "merged into the pod; null removes one.",
+                                         examples=[{"accent_color": "#FFB400"}])
+    auto_approve: bool | None = None
 
 
 @router.post("/projects", status_code=201, response_model=ProjectPublic)
 def make_project(body: ProjectCreate, response: Response, settings: SettingsDep,
                  _: Authorized) -> ProjectPublic:
     project = create_project(name=body.name, client_name=body.client_name, brand=body.brand,
-                             settings=settings)
+                             auto_approve=body.auto_approve, settings=settings)
     response.headers["Location"] = f"/api/projects/{project.id}"
     return project
 
@@ -48,6 +70,25 @@ def projects(settings: SettingsDep, _: Authorized,
 @router.get("/projects/{project_id}", response_model=ProjectPublic)
 def project(project_id: str, settings: SettingsDep, _: Authorized) -> ProjectPublic:
     return get_project(project_id, settings=settings)
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectPublic)
+def change_project(project_id: str, body: ProjectUpdate, settings: SettingsDep,
+                   _: Authorized) -> ProjectPublic:
+    return update_project(project_id, name=body.name, client_name=body.client_name,
+                          brand=body.brand, auto_approve=body.auto_approve, settings=settings)
+
+
+@router.get("/projects/{project_id}/memory", response_model=MemoryPublic)
+def memory(project_id: str, settings: SettingsDep, _: Authorized) -> MemoryPublic:
+    """What the project's reviews add up to per deliverable, and its review metrics."""
+    return show_memory(project_id, settings=settings)
+
+
+@router.post("/projects/{project_id}/memory/reset", response_model=MemoryPublic)
+def forget(project_id: str, settings: SettingsDep, _: Authorized) -> MemoryPublic:
+    """Start the memory afresh; the reviews stay recorded."""
+    return reset_memory(project_id, settings=settings)
 
 
 @router.get("/batches/{batch_id}/files", response_model=list[FilePublic])

@@ -32,7 +32,8 @@ def create_renders(session_id: str, body: RenderRequest, response: Response,
         edit_session_id=session_id,
         destinations=network_destinations(body.destinations, settings=settings),
         formats=body.formats, priority=body.priority, profile=body.profile,
-        ratios=body.aspect_ratios, force=body.force, settings=settings)
+        ratios=body.aspect_ratios, force=body.force, no_review=body.no_review,
+        settings=settings)
     response.headers["Location"] = f"/api/edit-sessions/{session_id}/renders"
     return request
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from editron.db import models  # noqa: F401  (every table on the metadata)
+from editron.db import models, models_ops  # noqa: F401  (every table on the metadata)
 from editron.db.orm import Base
 
 target_metadata = Base.metadata

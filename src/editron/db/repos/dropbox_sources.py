@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import DropboxSource
+from editron.db.models_ops import DropboxSource
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise
 from editron.db.repos.events import append_event

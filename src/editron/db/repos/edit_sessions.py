@@ -33,11 +33,14 @@ def _project_of(session: Session, batch_id: str) -> str | None:
 def create_edit_session(session: Session, *, batch_id: str, deliverable_type: str,
                         aspect_ratios: Sequence[str], analysis_id: str | None = None,
                         reference_style: str | None = None, include_captions: bool = True,
-                        imovie_project: str | None = None, variants: int = 1) -> EditSession:
+                        imovie_project: str | None = None, variants: int = 1,
+                        parent_id: str | None = None, revision: int = 1,
+                        request: dict[str, Any] | None = None) -> EditSession:
     row = EditSession(batch_id=batch_id, analysis_id=analysis_id,
                       deliverable_type=deliverable_type, aspect_ratios=list(aspect_ratios),
                       reference_style=reference_style, include_captions=include_captions,
-                      imovie_project=imovie_project, variants=variants,
+                      imovie_project=imovie_project, variants=variants, parent_id=parent_id,
+                      revision=revision, request=dict(request or {}),
                       status=SessionStatus.ASSEMBLING.value)
     session.add(row)
     session.flush()
@@ -45,7 +48,8 @@ def create_edit_session(session: Session, *, batch_id: str, deliverable_type: st
                  event_type="edit_session.created", batch_id=batch_id,
                  project_id=_project_of(session, batch_id),
                  payload={"status": row.status, "deliverable_type": deliverable_type,
-                          "aspect_ratios": list(aspect_ratios), "variants": variants})
+                          "aspect_ratios": list(aspect_ratios), "variants": variants,
+                          "parent_id": parent_id, "revision": revision})
     return row
 
 
@@ -55,12 +59,17 @@ def get_edit_session(session: Session, session_id: str) -> EditSession:
 
 def list_edit_sessions(session: Session, *, batch_id: str | None = None,
                        status: SessionStatus | None = None, limit: int = 50,
-                       offset: int = 0) -> list[EditSession]:
-    """Newest first."""
+                       offset: int = 0, batch_ids: Sequence[str] | None = None,
+                       parent_id: str | None = None) -> list[EditSession]:
+    """Newest first; filtered by batch (or any of ``batch_ids``), status or parent."""
     limit, offset = page_bounds(limit, offset)
     query = select(EditSession)
     if batch_id is not None:
         query = query.where(EditSession.batch_id == batch_id)
+    if batch_ids is not None:
+        query = query.where(EditSession.batch_id.in_(list(batch_ids)))
+    if parent_id is not None:
+        query = query.where(EditSession.parent_id == parent_id)
     if status is not None:
         query = query.where(EditSession.status == status.value)
     query = query.order_by(EditSession.created_at.desc(), EditSession.id.desc())

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from editron.db.models import Event
+from editron.db.models_ops import Event
 
 __all__ = [
     "SECRET_MARKERS",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from editron.db.models import JobRun
+from editron.db.models_ops import JobRun
 from editron.db.orm import utcnow
 from editron.db.repos.base import set_status
 from editron.db.repos.events import append_event

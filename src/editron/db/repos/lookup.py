@@ -9,17 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from editron.db.models import (
-    ApiToken,
-    DropboxSource,
     EditSession,
     Feedback,
-    JobRun,
     MediaBatch,
     MediaBatchAnalysis,
     MediaFile,
     Project,
     RenderJob,
 )
+from editron.db.models_ops import ApiToken, DropboxSource, JobRun
 
 __all__ = ["KINDS", "ids_with_prefix", "longest_shared_prefix"]
 

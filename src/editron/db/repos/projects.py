@@ -17,9 +17,10 @@ __all__ = ["create_project", "get_project", "list_projects", "update_project"]
 
 def create_project(session: Session, *, name: str, client_name: str | None = None,
                    brand: dict[str, Any] | None = None,
-                   preferences: dict[str, Any] | None = None) -> Project:
+                   preferences: dict[str, Any] | None = None,
+                   auto_approve: bool = False) -> Project:
     project = Project(name=name, client_name=client_name, brand=brand or {},
-                      preferences=preferences or {})
+                      preferences=preferences or {}, auto_approve=auto_approve)
     session.add(project)
     session.flush()
     append_event(session, entity_type="project", entity_id=project.id,
@@ -39,7 +40,8 @@ def list_projects(session: Session, *, limit: int = 100, offset: int = 0) -> lis
 
 def update_project(session: Session, project: Project, *, name: str | None = None,
                    client_name: str | None = None, brand: dict[str, Any] | None = None,
-                   preferences: dict[str, Any] | None = None) -> Project:
+                   preferences: dict[str, Any] | None = None,
+                   auto_approve: bool | None = None) -> Project:
     """Replace the given fields; JSON fields are replaced whole (assign a new dict so the
     change is detected)."""
     if name is not None:
@@ -50,6 +52,11 @@ def update_project(session: Session, project: Project, *, name: str | None = Non
         project.brand = dict(brand)
     if preferences is not None:
         project.preferences = dict(preferences)
+    if auto_approve is not None:
+        project.auto_approve = auto_approve
     project.updated_at = utcnow()
     session.flush()
+    append_event(session, entity_type="project", entity_id=project.id,
+                 event_type="project.updated", payload={"name": project.name},
+                 project_id=project.id)
     return project

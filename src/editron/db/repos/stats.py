@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from editron.db.models import Event, JobRun, MediaBatch, MediaBatchAnalysis, MediaFile, RenderJob
+from editron.db.models import MediaBatch, MediaBatchAnalysis, MediaFile, RenderJob
+from editron.db.models_ops import Event, JobRun
 from editron.domain.status import JobStatus
 
 __all__ = ["PipelineCounts", "pipeline_counts"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import MediaBatch, Task
+from editron.db.models import MediaBatch
+from editron.db.models_ops import Task
 from editron.db.orm import utcnow
 from editron.db.repos.base import set_status
 from editron.db.repos.events import append_event

@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from editron.db.models import ApiToken
+from editron.db.models_ops import ApiToken
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise
 

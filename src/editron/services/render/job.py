@@ -42,7 +42,6 @@ from editron.render.profiles import RenderProfile, codec_names, profile_for
 from editron.render.qc import QcReport, run_qc
 from editron.render.qc_parse import QcSpec, read_black_log
 from editron.render.segments import RenderSource
-from editron.services.edit import deliverable_filename
 from editron.services.render.public import (
     RENDER_OPERATION,
     RenderJobPublic,
@@ -51,6 +50,7 @@ from editron.services.render.public import (
     get_render_job,
 )
 from editron.services.render.settle import fail_job, give_up_render_job, settle_session
+from editron.services.timeline_exports import deliverable_filename
 
 __all__ = ["TRANSIENT_RENDER_ERRORS", "process_render_job", "qc_spec_for", "run_render_job_inline",
            "sources_for"]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from editron.config import Settings
@@ -16,8 +18,8 @@ from editron.media.probe import declared_start, probe
 from editron.render.graph import build_render_args
 from editron.render.profiles import profile_for
 from editron.render.segments import RenderSource
-from editron.services.edit import deliverable_filename
 from editron.services.render.job import sources_for
+from editron.services.timeline_exports import deliverable_filename
 
 __all__ = ["render_previews"]
 
@@ -34,36 +36,50 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
         folder = settings.batch_dir(edit.batch_id) / "edits" / session_id / "previews"
         variants = edit.variants
     folder.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, str] = {}
-    for tl in timelines:
-        sources = sources_for(tl)
-        for file_id, src in list(sources.items()):
-            proxy = proxies.get(file_id)
-            if proxy and Path(proxy).is_file():
-                p = probe(Path(proxy))
-                sources[file_id] = RenderSource(Path(proxy), p.width or src.width,
-                                                p.height or src.height, src.has_audio,
-                                                declared_start(Path(proxy)))
-        profile = profile_for(tl.aspect_ratio, "mp4", "preview")
-        name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio, "mp4",
-                                    variants=variants)
-        part = folder / f".{name}.part.mp4"
-        captions = None
-        if tl.captions:
-            captions = folder / f".{name}.ass"
-            captions.write_text(str(export_timeline(tl, "ass")), encoding="utf-8")
-        try:
-            run_ffmpeg(build_render_args(tl, profile, sources=sources, output=part,
-                                         captions_ass=captions),
-                       duration=tl.duration, should_cancel=should_cancel,
-                       timeout=settings.render_timeout_seconds, label="preview", path=part)
-            part.replace(folder / name)
-        finally:
-            part.unlink(missing_ok=True)
-            if captions is not None:
-                captions.unlink(missing_ok=True)
-        paths[f"{tl.aspect_ratio} v{tl.variant}"] = str(folder / name)
+
+    def one(tl: Timeline) -> tuple[str, str]:
+        return f"{tl.aspect_ratio} v{tl.variant}", str(_preview(
+            tl, proxies, folder, variants=variants, settings=settings,
+            should_cancel=should_cancel))
+
+    # Each preview's ffmpeg keeps about one core busy (a 360p ultrafast encode is cheap; the
+    # graph is mostly serial), so the timelines render side by side, one per core.
+    workers = max(1, min(len(timelines), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preview") as pool:
+        paths = dict(pool.map(one, timelines))
     with db(settings) as session:
         edit = repos.edit_sessions.get_edit_session(session, session_id)
         repos.edit_sessions.update_edit_session(session, edit, preview_paths=paths)
     return paths
+
+
+def _preview(tl: Timeline, proxies: dict[str, str | None], folder: Path, *, variants: int,
+             settings: Settings, should_cancel: Callable[[], bool] | None) -> Path:
+    """One timeline's preview, written whole or not at all."""
+    sources = sources_for(tl)
+    for file_id, src in list(sources.items()):
+        proxy = proxies.get(file_id)
+        if proxy and Path(proxy).is_file():
+            p = probe(Path(proxy))
+            sources[file_id] = RenderSource(Path(proxy), p.width or src.width,
+                                            p.height or src.height, src.has_audio,
+                                            declared_start(Path(proxy)))
+    profile = profile_for(tl.aspect_ratio, "mp4", "preview")
+    name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio, "mp4",
+                                variants=variants)
+    part = folder / f".{name}.part.mp4"
+    captions = None
+    if tl.captions:
+        captions = folder / f".{name}.ass"
+        captions.write_text(str(export_timeline(tl, "ass")), encoding="utf-8")
+    try:
+        run_ffmpeg(build_render_args(tl, profile, sources=sources, output=part,
+                                     captions_ass=captions),
+                   duration=tl.duration, should_cancel=should_cancel,
+                   timeout=settings.render_timeout_seconds, label="preview", path=part)
+        part.replace(folder / name)
+    finally:
+        part.unlink(missing_ok=True)
+        if captions is not None:
+            captions.unlink(missing_ok=True)
+    return folder / name

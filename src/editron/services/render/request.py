@@ -11,10 +11,7 @@ from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.status import JobStatus, Priority, SessionStatus, Stage, TaskStatus
 from editron.domain.timeline import Timeline
-from editron.errors import (
-    InputError,
-    InvalidStateError,
-)
+from editron.errors import InputError, InvalidStateError, ReviewRequiredError
 from editron.jobs.app import enqueue
 from editron.logs import bind
 from editron.render.destinations import parse_destination
@@ -63,11 +60,14 @@ def render_video_deliverables(
     settings: Settings | None = None,
     enqueue_jobs: bool = True,
     force: bool = False,
+    no_review: bool = False,
 ) -> RenderRequestPublic:
     """Create the session's render jobs and put them on the queue (``enqueue_jobs``), or leave
-    them queued for the caller to run in-process with ``process_render_job``. A session whose
-    renders are still queued or running is refused unless ``force`` (a second request would
-    render and deliver the same files again)."""
+    them queued for the caller to run in-process with ``process_render_job``.
+
+    A session nobody approved is refused unless ``no_review`` or its project auto-approves
+    (the approval gate). A session whose renders are still queued or running is refused
+    unless ``force`` (a second request would render and deliver the same files again)."""
     fmts = _formats(formats)
     rank = _priority(priority)
     settings = ready(settings)
@@ -81,6 +81,9 @@ def render_video_deliverables(
         if row.status == SessionStatus.ASSEMBLING or not row.timelines:
             raise InvalidStateError(f"edit session {edit_session_id} is {row.status}; it has "
                                     "no timelines to render yet")
+        if row.status == SessionStatus.SUPERSEDED:
+            raise InvalidStateError(f"edit session {edit_session_id} was revised; render its "
+                                    "newest revision (editron sessions lists it)")
         active = [j for j in repos.render_jobs.list_render_jobs(session,
                                                                edit_session_id=edit_session_id)
                   if j.status in (JobStatus.QUEUED, JobStatus.RENDERING)]
@@ -95,6 +98,13 @@ def render_video_deliverables(
         for tl in timelines:  # unknown profile names and mov/mp4 mismatches fail here
             for fmt in fmts:
                 profile_for(tl.aspect_ratio, fmt, profile)
+        project = row.batch.project
+        if row.status == SessionStatus.NEEDSREVIEW and not no_review and not (
+                project is not None and project.auto_approve):
+            raise ReviewRequiredError(
+                f"edit session {edit_session_id} has not been approved; review it and run "
+                f"`editron feedback {edit_session_id} --decision approve`, or render it "
+                "unreviewed with --no-review")
         if row.status == SessionStatus.NEEDSREVIEW:
             repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
         if row.status != SessionStatus.RENDERING:
