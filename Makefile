@@ -9,7 +9,7 @@ RANDOM_ORDER := -p randomly
 # starts are not measured) may not drop below this: 90.9 % when it was set, on 2026-12-02.
 COV_FLOOR := 90
 
-.PHONY: setup setup-ml demo test test-slow test-all lint typecheck bench-deps bench-sync-deps clean
+.PHONY: setup setup-ml demo test test-slow test-all lint typecheck audit lock bench-deps bench-sync-deps clean
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,20 @@ test: setup
 	@$(VENV)/mypy
 	@$(VENV)/pytest -m "not slow and not ml" $(RANDOM_ORDER) --cov --cov-report=term \
 	  --cov-fail-under=$(COV_FLOOR) $(PYTEST_ARGS)
+
+# Known vulnerabilities in the locked versions (scripts/audit_lock.py says how it reaches the
+# advisories from this network; about a minute, one request per package). CI runs it.
+audit: setup
+	@$(VENV)/python scripts/audit_lock.py requirements.lock
+
+# Regenerate requirements.lock from pyproject.toml (the default dependencies and the dev extra,
+# not the ml extra: torch comes from the machine's own wheel). Pins that still satisfy
+# pyproject.toml are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the newest.
+LOCK_ARGS ?=
+lock:
+	@$(VENV)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS) \
+	  -o requirements.lock pyproject.toml
 
 # The slow suite also covers the accurate (TransNetV2) shot mode, so it installs the ml extra
 # and runs the tests marked ml too.

@@ -23,11 +23,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv" >&2
   "$PYTHON" -m venv .venv
 fi
+# The versions come from requirements.lock (every package pinned with its hashes), so every
+# fresh machine gets the same ones; the project itself is installed on top without touching
+# them. `make lock` regenerates the lock after a change to pyproject.toml's dependencies.
 stamp=.venv/.editron-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing Python packages into .venv" >&2
-  .venv/bin/python -m pip install -q --upgrade pip >&2
-  .venv/bin/python -m pip install -q -e '.[dev]' >&2
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python packages into .venv from requirements.lock" >&2
+  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock >&2
+  .venv/bin/python -m pip install -q --no-deps -e . >&2
   touch "$stamp"
 fi
 echo "setup: ready (.venv/bin/editron)" >&2

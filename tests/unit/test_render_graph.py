@@ -195,10 +195,10 @@ def test_each_clip_is_padded_and_trimmed_to_its_exact_length() -> None:
 
 def test_audio_is_cut_to_exact_samples_and_silent_clips_use_anullsrc() -> None:
     graph = graph_of(build(make_timeline()))
-    assert "[3:a]asetpts=PTS-STARTPTS,aresample=48000" in graph  # clip a's sound input
-    assert "[4:a]asetpts=PTS-STARTPTS,aresample=48000" in graph  # clip b's
+    assert "[3:a:0]asetpts=PTS-STARTPTS,aresample=48000" in graph  # clip a's sound input
+    assert "[4:a:0]asetpts=PTS-STARTPTS,aresample=48000" in graph  # clip b's
     assert "atrim=end_sample=96000" in graph and "atrim=end_sample=76800" in graph
-    assert "anullsrc=r=48000:cl=stereo" in graph and "[5:a]" not in graph
+    assert "anullsrc=r=48000:cl=stereo" in graph and "[5:a" not in graph
     loud = find_filter(graph, "loudnorm")
     assert loud == [f"loudnorm=I={SOCIAL_LUFS:g}:TP=-1:LRA=11"]
     assert "atrim=end_sample=220800" in graph  # 115 frames at 25 fps

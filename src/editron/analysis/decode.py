@@ -44,6 +44,7 @@ from editron.analysis.base import (
     VideoAnalyser,
 )
 from editron.errors import MediaError
+from editron.media.streams import choose_audio
 
 __all__ = ["ANALYSIS_WIDTH", "AUDIO_RATE", "SKIP_NONREF_ABOVE", "SMALL_RGB", "FileSpool",
            "decode_pass", "skips_nonref"]
@@ -146,7 +147,10 @@ def decode_pass(
         raise MediaError(f"cannot open for analysis: {exc}", path=name) from exc
     with container:
         videos = list(container.streams.video)[:1]
-        audios = list(container.streams.audio)[:1]
+        # The audio stream the probe chose (a proxy has only that one): a scratch track
+        # first in the file must not become the analysed sound.
+        choice = choose_audio(list(container.streams.audio))
+        audios = [container.streams.audio[choice.index]] if choice is not None else []
         for stream in (*videos, *audios):
             stream.codec_context.thread_type = "AUTO"
         skip = skips_nonref(context, every_frame=small_rgb)

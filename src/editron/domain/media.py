@@ -43,6 +43,15 @@ class MediaProbe:
     creation_time: str | None = None
     timecode: str | None = None
     bit_rate: int | None = None
+    # The audio stream used (``media.streams.choose_audio``): its position among the file's
+    # audio streams, how many there are, and why it was chosen. ``audio`` describes it.
+    audio_stream: int = 0
+    audio_streams: int = 0
+    audio_choice: str = ""
+    # The picture's colour tags, by ffmpeg's names (``smpte2084`` and ``arib-std-b67`` are HDR).
+    color_transfer: str | None = None
+    color_primaries: str | None = None
+    color_matrix: str | None = None
 
     @property
     def resolution(self) -> str | None:

@@ -7,7 +7,9 @@ can highlight it. A caption never crosses a cut: it lies inside the clip its wor
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ __all__ = [
     "MAX_LINES",
     "READING_CPS",
     "build_captions",
+    "plain_line",
     "safe_area",
     "to_ass",
     "to_srt",
@@ -130,23 +133,45 @@ def _clock(rate: FrameRate, frame: int, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
+def plain_line(text: str) -> str:
+    """One caption line as every caption format can carry it: control characters (NUL,
+    escapes, lone surrogates) dropped, every run of whitespace, line breaks included, made one
+    space, the ends trimmed. A raw line break or blank line inside a cue would end it early in
+    SRT and VTT and break an ASS event line (found by tests/fuzz/test_fuzz_captions.py);
+    format characters (right-to-left marks, joiners in emoji) are kept."""
+    kept = "".join(ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return " ".join(kept.split())
+
+
+def _cue_lines(c: Caption) -> list[str]:
+    return [line for line in (plain_line(raw) for raw in c.lines) if line]
+
+
 def to_srt(timeline: Timeline) -> str:
+    """SubRip; a caption with no printable text is left out (an empty cue ends the file for
+    some readers)."""
+    cues = [(c, lines) for c in timeline.captions if (lines := _cue_lines(c))]
     blocks = [f"{i}\n{_clock(timeline.rate, c.start, ',')} --> "
-              f"{_clock(timeline.rate, c.end, ',')}\n{c.text}\n"
-              for i, c in enumerate(timeline.captions, start=1)]
+              f"{_clock(timeline.rate, c.end, ',')}\n" + "\n".join(lines) + "\n"
+              for i, (c, lines) in enumerate(cues, start=1)]
     return "\n".join(blocks)
 
 
 def to_vtt(timeline: Timeline) -> str:
+    """WebVTT; cue text is markup there, so ``&``, ``<`` and ``>`` are written as character
+    references (which also keeps ``-->`` out of a cue)."""
     out = ["WEBVTT", ""]
-    for i, c in enumerate(timeline.captions, start=1):
+    cues = [(c, lines) for c in timeline.captions if (lines := _cue_lines(c))]
+    for i, (c, lines) in enumerate(cues, start=1):
         x, _, w, _ = c.box
         line = round(100 * (c.box[1] + c.box[3]) / max(timeline.height, 1))
         pos = round(100 * (x + w / 2) / max(timeline.width, 1))
         size = round(100 * w / max(timeline.width, 1))
         out += [str(i), f"{_clock(timeline.rate, c.start, '.')} --> "
                 f"{_clock(timeline.rate, c.end, '.')} line:{line}% position:{pos}% "
-                f"size:{size}% align:center", c.text, ""]
+                f"size:{size}% align:center",
+                *(html.escape(text, quote=False) for text in lines), ""]
     return "\n".join(out)
 
 
@@ -191,7 +216,9 @@ def to_ass(timeline: Timeline, brand: BrandPod, *, font_name: str) -> str:
     rate = timeline.rate
     for c in timeline.captions:
         text = _karaoke_text(c, rate) if c.style == "karaoke" and c.words else \
-            "\\N".join(_escape(line) for line in c.lines)
+            "\\N".join(_escape(line) for line in _cue_lines(c))
+        if not text:
+            continue
         lines.append(f"Dialogue: 0,{_ass_time(rate, c.start)},{_ass_time(rate, c.end)},"
                      f"Default,,0,0,0,,{text}")
     return "\n".join(lines) + "\n"
@@ -220,6 +247,14 @@ def _cs(rate: FrameRate, frames: int) -> int:
     return max(1, round(rate.exact(frames) * 100))
 
 
+# After a backslash: libass reads \\N, \\n and \\h as breaks and spaces, and has no escape
+# for the backslash itself ("\\\\N" is a backslash and a line break), so a word joiner
+# (zero-width, invisible) keeps every backslash literal.
+_WORD_JOINER = "\u2060"
+
+
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")")
+    """Text for an ASS event: one plain line, braces (override blocks) made parentheses."""
+    return (plain_line(text).replace("\\", "\\" + _WORD_JOINER)
+            .replace("{", "(").replace("}", ")"))
 

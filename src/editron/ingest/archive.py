@@ -10,10 +10,13 @@ listed. Media members are hashed during the copy.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import shutil
 import stat
+import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -28,6 +31,12 @@ from editron.ingest.mediatypes import is_archive_name, is_media_name
 __all__ = ["ExtractResult", "extract", "is_archive_name", "safe_member_path"]
 
 CHUNK = 1024 * 1024
+# What zipfile, tarfile and their decompressors raise on damaged input besides their own
+# error classes (found by tests/fuzz/test_fuzz_archive.py): an empty member name
+# (IndexError), a bad deflate stream (zlib.error), a mangled header field (ValueError,
+# struct.error, OverflowError, UnicodeError). All of them mean "damaged archive".
+_DAMAGED = (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, RuntimeError, ValueError,
+            LookupError, OverflowError, struct.error, zlib.error, lzma.LZMAError)
 
 
 @dataclass(slots=True)
@@ -67,7 +76,7 @@ def _zip_members(zf: zipfile.ZipFile, archive: str) -> list[tuple[_Member, zipfi
                      or stat.S_ISSOCK(mode)):
             raise ArchiveError(f"member {info.filename!r} is a device or pipe; refusing the "
                                "archive", path=archive)
-        out.append((_Member(name, "dir" if info.is_dir() else "file"), info))
+        out.append((_Member(name, "dir" if info.filename.endswith("/") else "file"), info))
     return out
 
 
@@ -130,7 +139,7 @@ def _open_archive(path: Path) -> Iterator[tuple[str, zipfile.ZipFile | tarfile.T
             with tarfile.open(path, mode="r:*") as tf:
                 yield "tar", tf
             return
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+    except _DAMAGED as exc:
         raise ArchiveError(f"damaged archive: {exc}", path=name) from exc
     raise ArchiveError("not a zip or tar archive", path=name)
 
@@ -172,7 +181,7 @@ def extract(path: Path, dest_dir: Path, *, settings: Settings, checksum: bool = 
     except ArchiveError:
         _remove(created, dest_dir)
         raise
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, RuntimeError) as exc:
+    except _DAMAGED as exc:
         _remove(created, dest_dir)
         raise ArchiveError(f"damaged archive: {exc}", path=str(path)) from exc
     return result
@@ -189,7 +198,8 @@ def _member_reader(handle: zipfile.ZipFile | tarfile.TarFile,
 
 def _remove(created: list[Path], dest_dir: Path) -> None:
     for item in created:
-        item.unlink(missing_ok=True)
+        with suppress(OSError, ValueError):  # the name that failed may not be writable at all
+            item.unlink(missing_ok=True)
     # Drop folders the extraction made and left empty.
     if dest_dir.is_dir():
         for folder in sorted((p for p in dest_dir.rglob("*") if p.is_dir()), reverse=True):

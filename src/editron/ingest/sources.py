@@ -24,6 +24,28 @@ DROPBOX_HOSTS = frozenset({"dropbox.com", "www.dropbox.com", "dl.dropbox.com",
 DEFAULT_DROPBOX_CONTENT_HOST = "https://www.dropbox.com"
 # "name:" with a name of two or more letters; one letter is a Windows drive ("C:").
 _SCHEME_ONLY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NAME_BYTES = 255  # the longest file name Linux, macOS and Windows file systems all take
+
+
+def _is_path(text: str) -> bool:
+    try:
+        return Path(text).expanduser().exists()
+    except (OSError, RuntimeError, ValueError):  # too long; "~nosuchuser"; "~\0"
+        return False
+
+
+def _download_name(raw: str, fallback: str) -> str:
+    """One plain file name from the last segment of a URL's path, percent-decoded: the
+    download is saved as ``downloads/<name>``, so a ``%2F``, ``..`` or control character in
+    it could place it anywhere (found by tests/fuzz/test_fuzz_sources.py)."""
+    name = _CONTROL.sub("", unquote(raw)).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name in ("", ".", ".."):
+        name = fallback
+    while len(name.encode()) > _NAME_BYTES:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:-1] + dot + ext) if dot and len(ext) < 16 and stem else name[:-1]
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +63,16 @@ class SourceSpec:
 def _local(path: Path, original: str) -> SourceSpec:
     try:
         path = path.expanduser()
-    except RuntimeError:  # "~someone" for a user this machine does not know
+    except (RuntimeError, ValueError):  # "~someone" this machine does not know; "~\0"
         raise UnsupportedSourceError(
             f"{original}: cannot expand the home directory in this path; give an absolute path"
         ) from None
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long for the file system, a loop of links...
+        raise UnsupportedSourceError(f"{original}: cannot use this path: "
+                                     f"{exc.strerror or exc}") from None
+    if not exists:
         raise UnsupportedSourceError(
             f"{original}: no such file or folder; give an existing path or an http(s):// or "
             "Dropbox link"
@@ -70,14 +97,16 @@ def normalise_dropbox_link(
         len(segments) >= 4 and segments[:2] == ["scl", "fi"]
     )
     if is_file_link:
-        kind, name = SourceKind.DROPBOX_FILE, unquote(segments[-1])
+        kind, name = SourceKind.DROPBOX_FILE, _download_name(segments[-1], "dropbox")
     elif len(segments) >= 3 and segments[0] == "scl" and segments[1] == "fo":
         kind = SourceKind.DROPBOX_FOLDER
-        name = (unquote(segments[-1]) if len(segments) >= 4 else segments[2]) + ".zip"
+        name = _download_name(segments[-1] if len(segments) >= 4 else segments[2],
+                              "dropbox") + ".zip"
     elif len(segments) >= 3 and segments[0] == "sh":
         # Links made before 2023 (/sh/<id>/<key>[/<name>]) still work and still zip the folder.
         kind = SourceKind.DROPBOX_FOLDER
-        name = (unquote(segments[3]) if len(segments) >= 4 else segments[1]) + ".zip"
+        name = _download_name(segments[3] if len(segments) >= 4 else segments[1],
+                              "dropbox") + ".zip"
     else:
         raise UnsupportedSourceError(
             f"{url}: not a Dropbox shared link; expected /s/…, /scl/fi/…, /scl/fo/… or /sh/… "
@@ -96,13 +125,24 @@ def normalise_dropbox_link(
 
 
 def parse_source(source: str, *, dropbox_content_host: str | None = None) -> SourceSpec:
-    """Validate ``source`` and say what it is, or raise ``UnsupportedSourceError``."""
+    """Validate ``source`` and say what it is, or raise ``UnsupportedSourceError`` with a
+    one-line reason (control characters in the source are shown escaped)."""
+    try:
+        return _parse(source, dropbox_content_host)
+    except UnsupportedSourceError as exc:
+        if not _CONTROL.search(exc.message):
+            raise
+        shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", exc.message)
+        raise UnsupportedSourceError(shown, path=exc.path) from None
+
+
+def _parse(source: str, dropbox_content_host: str | None) -> SourceSpec:
     text = source.strip()
     if not text:
         raise UnsupportedSourceError("no source given: pass a path, a URL or a Dropbox link")
     if "://" not in text:
         scheme_like = _SCHEME_ONLY.match(text)
-        if scheme_like and not Path(text).expanduser().exists():
+        if scheme_like and not _is_path(text):
             # mailto:, s3:bucket... are URLs without "//", not missing files.
             raise UnsupportedSourceError(
                 f"{text}: unsupported scheme {scheme_like.group(1).lower()!r}; use a local "
@@ -131,9 +171,11 @@ def parse_source(source: str, *, dropbox_content_host: str | None = None) -> Sou
         raise UnsupportedSourceError(f"{text}: malformed URL ({exc})") from exc
     if not host or any(c.isspace() for c in text):
         raise UnsupportedSourceError(f"{text}: malformed URL: no host name")
+    if _CONTROL.search(text):
+        raise UnsupportedSourceError(f"{text}: malformed URL: it holds control characters")
     if host.lower() in DROPBOX_HOSTS:
         content_host = dropbox_content_host or get_settings().dropbox_content_host
         kind, direct, name = normalise_dropbox_link(text, content_host=content_host)
         return SourceSpec(kind, direct, PurePosixPath(name).stem or "dropbox", name)
-    name = unquote(PurePosixPath(parts.path).name) or "download"
+    name = _download_name(PurePosixPath(parts.path).name, "download")
     return SourceSpec(SourceKind.HTTP, text, PurePosixPath(name).stem or host, name)

@@ -25,6 +25,11 @@ sources already smaller keep their size (never upscaled), and the shrink average
 the display rotation while decoding, so the proxy is stored upright (rotation 0) with the
 same display size and aspect as the source.
 
+Several audio streams: the one the probe chose (``MediaProbe.audio_stream``, see
+``media.streams.choose_audio``) is the proxy's sound and the waveform. HDR footage (PQ or
+HLG) is tone-mapped to SDR BT.709 first (``media.colour``), so the proxy, poster and sprite
+look as the delivery will, and the analysis sees the contrast a viewer sees.
+
 Sprite sheet: one tile every ``interval`` whole seconds, chosen so there are at most 100
 tiles, in a grid of up to 10 columns; ``sprite.json`` describes it (``SpriteGrid.as_dict``).
 Tile ``k`` (row-major) shows the source at ``k * interval`` seconds.
@@ -43,6 +48,7 @@ from typing import Any
 from editron.domain.media import MediaProbe
 from editron.domain.status import StorageTier
 from editron.errors import InputError, MediaError, ProcessError
+from editron.media.colour import tonemap_filters, tonemap_method
 from editron.media.ffmpeg import CancelCheck, ProgressCallback, run_ffmpeg
 from editron.media.waveform import PEAK_SAMPLE_RATE, peaks_document, read_pcm_s16le
 
@@ -178,8 +184,11 @@ def _poster_frame(probe: MediaProbe) -> int:
 AUDIO_PROXY_ARGS = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
 
 
-def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan) -> list[str]:
-    """The ffmpeg arguments (without the binary) producing every planned output at once."""
+def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan, *,
+                          tonemap: str = "zscale") -> list[str]:
+    """The ffmpeg arguments (without the binary) producing every planned output at once;
+    ``tonemap`` names the method for an HDR source (``media.colour.tonemap_filters``)."""
+    audio = f"0:a:{probe.audio_stream}"
     graph: list[str] = []
     outputs: list[list[str]] = []
     video_outputs = [p for p in (plan.proxy if probe.has_video else None, plan.poster,
@@ -190,7 +199,11 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
         # With a proxy, the full-size frames are scaled once, to the proxy's size, and the
         # poster and sprite are made from those (both are smaller than the proxy).
         shrink = f"{_proxy_scale()},format=yuv420p," if plan.proxy is not None else ""
-        graph.append(f"[0:v:0]{shrink}{fork}")
+        sdr = "".join(f"{f}," for f in tonemap_filters(probe.color_transfer or "",
+                                                       method=tonemap,
+                                                       matrix=probe.color_matrix,
+                                                       primaries=probe.color_primaries))
+        graph.append(f"[0:v:0]{sdr}{shrink}{fork}")
         free = iter(branches)
         if plan.proxy is not None:
             graph.append(f"[{next(free)}]null[proxy]")
@@ -198,7 +211,7 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
                    "-crf", "23", "-maxrate", PROXY_MAXRATE, "-bufsize", PROXY_BUFSIZE,
                    "-g", "48"]
             if probe.has_audio:
-                out += ["-map", "0:a:0", *AUDIO_PROXY_ARGS]
+                out += ["-map", audio, *AUDIO_PROXY_ARGS]
             outputs.append([*out, "-movflags", "+faststart", str(plan.proxy)])
         if plan.poster is not None:
             side = POSTER_MAX_SIDE
@@ -219,10 +232,10 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan)
             outputs.append(["-map", "[sprite]", "-frames:v", "1", "-q:v", "4",
                             "-update", "1", str(plan.sprite)])
     elif plan.proxy is not None and probe.has_audio:
-        outputs.append(["-map", "0:a:0", "-vn", *AUDIO_PROXY_ARGS, "-movflags", "+faststart",
+        outputs.append(["-map", audio, "-vn", *AUDIO_PROXY_ARGS, "-movflags", "+faststart",
                         str(plan.proxy)])
     if plan.pcm is not None:
-        graph.append(f"[0:a:0]aresample={PEAK_SAMPLE_RATE},"
+        graph.append(f"[{audio}]aresample={PEAK_SAMPLE_RATE},"
                      "aformat=sample_fmts=s16:channel_layouts=mono[pcm]")
         outputs.append(["-map", "[pcm]", "-f", "s16le", "-c:a", "pcm_s16le", str(plan.pcm)])
     if not outputs:
@@ -252,7 +265,8 @@ def make_derivatives(
     every error names ``source``. Partial outputs are removed on failure.
     """
     plan = plan_derivatives(probe, out_dir, tier=tier)
-    args = build_derivative_args(source, probe, plan)
+    args = build_derivative_args(source, probe, plan,
+                                 tonemap=tonemap_method() if probe.color_transfer else "zscale")
     if not args:
         return Derivatives()
     out_dir.mkdir(parents=True, exist_ok=True)

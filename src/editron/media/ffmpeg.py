@@ -27,7 +27,9 @@ __all__ = [
     "FfmpegProgress",
     "ProgressCallback",
     "ffmpeg_command",
+    "ffmpeg_filters",
     "ffmpeg_path",
+    "has_filter",
     "parse_progress_block",
     "run_ffmpeg",
 ]
@@ -46,6 +48,28 @@ def ffmpeg_path() -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_filters() -> frozenset[str]:
+    """The names of the filters this ffmpeg build has (``ffmpeg -filters``); builds differ
+    (zscale needs libzimg, drawtext libfreetype, ass libass)."""
+    try:
+        listing = subprocess.run([ffmpeg_path(), "-hide_banner", "-filters"],
+                                 capture_output=True, text=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    names = set()
+    for line in listing.splitlines():
+        parts = line.split()
+        # " TS zscale  V->V  Apply resizing..." after the legend and the "---" rule.
+        if len(parts) >= 3 and "->" in parts[2]:
+            names.add(parts[1])
+    return frozenset(names)
+
+
+def has_filter(name: str) -> bool:
+    return name in ffmpeg_filters()
 
 
 @dataclass(frozen=True, slots=True)

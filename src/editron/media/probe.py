@@ -26,6 +26,7 @@ import av
 from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.errors import ProbeError
 from editron.media.integrity import looks_like_media, structural_problem
+from editron.media.streams import channels_of, choose_audio, has_disposition, video_colour
 
 __all__ = ["declared_start", "is_variable_frame_rate", "normalise_rotation", "probe",
            "rotated_size"]
@@ -144,16 +145,18 @@ def _describe(container: Any, path: Path, size: int) -> MediaProbe:
         raise ProbeError("truncated or corrupt: no playable duration", path=name)
     meta = dict(container.metadata)
     audio_info = None
-    if audios:
-        first_audio = audios[0]
-        _decode_start(container, first_audio, name)
-        audio_info = AudioStreamInfo(codec=first_audio.codec_context.name,
-                                     channels=first_audio.channels or 0,
-                                     sample_rate=first_audio.sample_rate or 0)
-    primary = videos[0] if videos else audios[0]
+    choice = choose_audio(audios)
+    chosen = [audios[choice.index]] if choice is not None else []
+    if chosen:
+        audio = chosen[0]
+        _decode_start(container, audio, name)
+        audio_info = AudioStreamInfo(codec=audio.codec_context.name,
+                                     channels=channels_of(audio),
+                                     sample_rate=getattr(audio, "sample_rate", 0) or 0)
+    primary = videos[0] if videos else chosen[0]
     _check_index(primary, size, name)
-    _check_tail(container, primary, [*videos[:1], *audios[:1]], duration, name)
-    tags = [meta, *(dict(s.metadata) for s in (*videos[:1], *audios[:1]))]
+    _check_tail(container, primary, [*videos[:1], *chosen], duration, name)
+    tags = [meta, *(dict(s.metadata) for s in (*videos[:1], *chosen))]
     common: dict[str, Any] = {
         "container": container.format.name,
         "duration_seconds": round(duration, 6),
@@ -163,6 +166,9 @@ def _describe(container: Any, path: Path, size: int) -> MediaProbe:
         "timecode": _tag([*tags, *(dict(s.metadata) for s in container.streams.data)],
                          names=("timecode",)),
         "bit_rate": container.bit_rate or None,
+        "audio_stream": choice.index if choice else 0,
+        "audio_streams": len(audios),
+        "audio_choice": choice.reason if choice else "",
     }
     if not videos:
         return MediaProbe(has_video=False, **common)
@@ -173,9 +179,11 @@ def _describe(container: Any, path: Path, size: int) -> MediaProbe:
     windows = _timestamp_windows(container, video, duration)
     is_vfr = any(is_variable_frame_rate(window) for window in windows)
     fps = _fps(video, windows[0])
+    colour = video_colour(video)
     return MediaProbe(
         has_video=True, codec=video.codec_context.name, width=width, height=height,
-        rotation=rotation, fps=fps, is_vfr=is_vfr,
+        rotation=rotation, fps=fps, is_vfr=is_vfr, color_transfer=colour.transfer,
+        color_primaries=colour.primaries, color_matrix=colour.matrix,
         frame_count=_frame_count(video, windows, duration, fps, is_vfr), **common,
     )
 
@@ -190,8 +198,7 @@ def _tag(sources: Sequence[dict[str, Any]], *, names: Sequence[str]) -> str | No
 
 
 def _is_cover_art(stream: Any) -> bool:
-    disposition = getattr(stream, "disposition", None)
-    return bool(disposition is not None and "attached_pic" in str(disposition).lower())
+    return has_disposition(stream, "attached_pic")
 
 
 def _duration(container: Any, videos: list[Any], audios: list[Any]) -> float:

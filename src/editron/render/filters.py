@@ -3,7 +3,10 @@ one clip, the brand layer and the audio, each as a ``[in]filter,filter[out]`` st
 
 Every option value goes through ``escape_value``: once for the filter's own ``key=value:...``
 parser and once for the filtergraph parser, so paths and text with ``:``, ``,``, ``'``, ``[``
-or ``\\`` survive (ffmpeg's "Notes on filtergraph escaping").
+or ``\\`` survive (ffmpeg's "Notes on filtergraph escaping"). Both parsers also trim
+whitespace at the ends of a value, so leading and trailing spaces and line breaks are escaped
+too, and NUL, which no command-line argument can hold, is dropped (both found by
+tests/fuzz/test_fuzz_filtergraph.py, which reads every value back through ffmpeg).
 """
 
 from __future__ import annotations
@@ -29,13 +32,19 @@ __all__ = [
 
 _LEVEL_OPTION = re.compile(r"([\\':])")
 _LEVEL_GRAPH = re.compile(r"([\\'\[\],;])")
+# av_get_token skips these before a value and trims them after it, unless escaped.
+_EDGE_SPACE = re.compile(r"^[ \n\t\r]+|[ \n\t\r]+$")
 _BLUR_DOWNSCALE = 4  # blur a quarter-size copy: the same look at a sixteenth of the cost
 
 
 def escape_value(value: object) -> str:
     """``value`` escaped for a filter option inside a ``-filter_complex`` graph."""
-    once = _LEVEL_OPTION.sub(r"\\\1", str(value))
-    return _LEVEL_GRAPH.sub(r"\\\1", once)
+    once = _edges(_LEVEL_OPTION.sub(r"\\\1", str(value).replace("\x00", "")))
+    return _edges(_LEVEL_GRAPH.sub(r"\\\1", once))
+
+
+def _edges(text: str) -> str:
+    return _EDGE_SPACE.sub(lambda m: "".join("\\" + ch for ch in m.group()), text)
 
 
 def filter_spec(name: str, options: Mapping[str, object] | None = None) -> str:

@@ -65,7 +65,7 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
         audio_in = None
         if clip_has_audio(seg, src, timeline):
             audio_args += ["-vn", *window, "-i", str(src.path)]
-            audio_in, next_input = f"{next_input}:a", next_input + 1
+            audio_in, next_input = f"{next_input}:a:{src.audio_stream}", next_input + 1
         graph.append(clip_audio(seg, audio_in, timeline, profile.audio_rate))
         audio.append(f"a{seg.index}")
     args += audio_args

@@ -3,6 +3,7 @@ cards, and the burned captions (pure)."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from editron.domain.timeline import LOGO_WIDTH_SHARE, LOWER_THIRD_SECONDS, BrandPod, FrameRate
@@ -18,14 +19,12 @@ from editron.story.styles import bundled_font_path
 __all__ = [
     "brand_cards",
     "burned_captions",
+    "card_text",
     "ffmpeg_colour",
     "logo_overlay",
     "overlay_format",
     "text_card",
 ]
-
-
-
 
 
 
@@ -64,19 +63,32 @@ def brand_cards(brand: BrandPod, rate: FrameRate, total: int, profile: RenderPro
     over the last ``card_seconds``; ``n`` is the program's frame, so cards never move a cut."""
     card = min(rate.frames(brand.card_seconds), total)
     short = min(profile.width, profile.height)
+    title, lower, outro = (card_text(t) for t in (brand.title_card, brand.lower_third,
+                                                  brand.outro_card))
     out: list[str] = []
-    if brand.title_card:
-        out.append(text_card(brand, brand.title_card, round(short * 0.09), brand.primary_color,
+    if title:
+        out.append(text_card(brand, title, round(short * 0.09), brand.primary_color,
                          "(w-text_w)/2", "(h-text_h)/2", 0, card - 1))
-    if brand.lower_third:
-        start = card if brand.title_card else 0
+    if lower:
+        start = card if title else 0
         end = min(total, start + rate.frames(LOWER_THIRD_SECONDS)) - 1
-        out.append(text_card(brand, brand.lower_third, round(short * 0.05), brand.accent_color,
+        out.append(text_card(brand, lower, round(short * 0.05), brand.accent_color,
                          "w*0.06", "h*0.64", start, end))
-    if brand.outro_card:
-        out.append(text_card(brand, brand.outro_card, round(short * 0.08), brand.primary_color,
+    if outro:
+        out.append(text_card(brand, outro, round(short * 0.08), brand.primary_color,
                          "(w-text_w)/2", "(h-text_h)/2", total - card, total - 1))
     return out
+
+
+def card_text(text: str | None) -> str:
+    """A card's text as drawtext can draw it: line breaks kept (drawtext breaks lines there,
+    a title may want two), tabs made spaces, other control characters dropped (NUL cannot be
+    passed to ffmpeg at all); empty when nothing printable is left, and then no card is
+    drawn (drawtext refuses empty text). Found by tests/fuzz/test_fuzz_filtergraph.py."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    kept = "".join(ch for ch in lines
+                   if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return kept if kept.strip() else ""
 
 
 def text_card(brand: BrandPod, text: str, size: int, colour: str, x: str, y: str,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from editron.domain.timeline import FrameRate, Timeline
+from editron.media.colour import tonemap_filters
 from editron.render.filters import (
     crop_filter,
     filter_spec,
@@ -34,6 +35,9 @@ def clip_video(seg: Segment, src: RenderSource, timeline: Timeline,
                        scale_y=src.height / info.height, src_w=src.width, src_h=src.height)
     if crop is not None:
         head.append(crop)
+    # After the crop, so only the pixels kept are tone-mapped (HDR sources only).
+    head += tonemap_filters(src.transfer or "", method=src.tonemap, matrix=src.matrix,
+                            primaries=src.primaries)
     tail = ["tpad=stop_mode=clone:stop=-1", f"trim=end_frame={seg.frames}",
             "setpts=PTS-STARTPTS"]
     if seg.fade_in:

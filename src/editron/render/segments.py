@@ -43,6 +43,15 @@ class RenderSource:
     # seconds of a render that opens each source twice per cut. ffmpeg only learns the start
     # time from that probe, so the seek adds it here. None: probe as usual.
     start_seconds: float | None = None
+    # The audio stream to read (position among the file's audio streams,
+    # ``media.streams.choose_audio``) and the picture's colour tags: an HDR transfer
+    # (``smpte2084``, ``arib-std-b67``) is tone-mapped to SDR by ``tonemap`` (a method of
+    # ``media.colour.tonemap_filters``).
+    audio_stream: int = 0
+    transfer: str | None = None
+    primaries: str | None = None
+    matrix: str | None = None
+    tonemap: str = "zscale"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.feedback import Adjustments
-from editron.domain.status import BatchStatus, SessionStatus, Stage, TaskStatus
+from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
 from editron.domain.timecode import parse_timecode
 from editron.domain.timeline import Timeline
 from editron.edit.exporters import PathMode, export_timeline, get_exporter
@@ -32,7 +32,7 @@ from editron.errors import InputError, InvalidStateError
 from editron.jobs.app import enqueue
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
-from editron.services.edit_assemble import assemble_session
+from editron.services.edit_assemble import assemble_session, no_picture_reason
 from editron.services.edit_public import EditSessionPublic, EditSpec
 from editron.services.timeline_exports import deliverable_filename
 from editron.story.deliverables import get_deliverable
@@ -120,6 +120,8 @@ def create_session_row(session: Session, batch_id: str, spec: EditSpec, *,
     analysis = repos.analyses.latest_analysis(session, batch_id, status="complete")
     if analysis is None:
         raise InvalidStateError(f"batch {batch_id} has no complete analysis")
+    if not any(f.status == FileStatus.READY and f.has_video for f in batch.files):
+        raise InputError(no_picture_reason(batch.files))
     row = repos.edit_sessions.create_edit_session(
         session, batch_id=batch_id, deliverable_type=spec.deliverable_type,
         aspect_ratios=spec.aspect_ratios, analysis_id=analysis.id,

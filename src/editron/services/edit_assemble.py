@@ -7,7 +7,7 @@ same request; a session already assembled is left as it is."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from editron.story.blueprints import build_blueprints
 from editron.story.choices import EditChoices, choose
 from editron.story.styles import default_brand
 
-__all__ = ["assemble_session"]
+__all__ = ["assemble_session", "no_picture_reason"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
@@ -56,6 +56,15 @@ def _chronology(files: list[MediaFile]) -> list[MediaFile]:
     if files and all(f.creation_time for f in files):
         return sorted(files, key=lambda f: (f.creation_time or "", f.relative_path))
     return sorted(files, key=lambda f: f.relative_path)
+
+
+def no_picture_reason(files: Sequence[MediaFile]) -> str:
+    """Why nothing can be cut, file by file: audio-only files give sound but no picture."""
+    sound = [f.relative_path for f in files if f.status == FileStatus.READY and not f.has_video]
+    if sound:
+        return ("no file in this batch has a picture to cut: " + ", ".join(sound[:5])
+                + (" has" if len(sound) == 1 else " have") + " audio only; add video footage")
+    return "no media to edit: no file in this batch is ready"
 
 
 def _brand(project_brand: dict[str, Any] | None) -> BrandPod:
@@ -88,6 +97,8 @@ class _Inputs:
 
     def __init__(self, batch: MediaBatch, spec: EditSpec, revision: int) -> None:
         files = [f for f in batch.files if f.status == FileStatus.READY and f.has_video]
+        if not files:
+            raise InputError(no_picture_reason(batch.files))
         self.files = files
         self.media: Mapping[str, MediaInfo] = {
             f.id: _media_info(f, i) for i, f in enumerate(_chronology(files))}

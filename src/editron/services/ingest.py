@@ -29,6 +29,7 @@ from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.derivatives import make_derivatives
 from editron.media.probe import probe
+from editron.media.streams import probe_notes
 from editron.services.schemas import BatchPublic
 from editron.services.staging import stage_source
 
@@ -202,6 +203,7 @@ def _ingest_one(settings: Settings, batch_id: str, item: StagedFile, *, tier: St
             item.path.unlink(missing_ok=True)
         note = ({"note": "kept locally: an archive member cannot be fetched from the source "
                          "on its own"} if tier is StorageTier.COLD and not remote else {})
+        note.update(probe_notes(info))  # the audio stream used, an HDR source's tone-mapping
         row = repos.files.add_file(
             session, batch, status=(FileStatus.REMOTE if remote else FileStatus.READY).value,
             storage_path=None if remote else str(item.path), file_metadata=note,

@@ -38,10 +38,16 @@ class FilePublic(BaseModel):
     poster_path: str | None = None
     sprite_path: str | None = None
     waveform_path: str | None = None
+    notes: dict[str, Any] = Field(default_factory=dict, description=(
+        "what the probe chose or found: the audio stream used when there are several "
+        "(audio_stream: index, count, reason), an HDR source tone-mapped to SDR (hdr)"))
 
     @classmethod
     def of(cls, row: MediaFile) -> FilePublic:
-        return cls.model_validate(row)
+        public = cls.model_validate(row)
+        meta = row.file_metadata or {}
+        public.notes = {k: meta[k] for k in ("audio_stream", "hdr") if k in meta}
+        return public
 
 
 class FileError(BaseModel):

@@ -33,8 +33,10 @@ from editron.errors import (
 )
 from editron.jobs.registry import operation
 from editron.logs import bind
+from editron.media.colour import tonemap_method
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
 from editron.media.probe import declared_start
+from editron.media.streams import source_facts
 from editron.render.destinations import parse_destination
 from editron.render.graph import build_render_args
 from editron.render.loudness import plan_loudness_cached
@@ -93,8 +95,12 @@ def sources_for(timeline: Timeline) -> dict[str, RenderSource]:
         if not path.is_file():
             raise InvalidStateError(f"{path.name}: the original is missing from storage "
                                     f"({path}); ingest the footage again", path=str(path))
+        facts = source_facts(path)
         out[file_id] = RenderSource(path, info.width, info.height, info.has_audio,
-                                    declared_start(path))
+                                    declared_start(path), audio_stream=facts.audio_stream,
+                                    transfer=facts.transfer, primaries=facts.primaries,
+                                    matrix=facts.matrix,
+                                    tonemap=tonemap_method() if facts.transfer else "zscale")
     return out
 
 
