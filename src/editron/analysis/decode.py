@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -146,47 +146,15 @@ def decode_pass(
     except av.error.FFmpegError as exc:
         raise MediaError(f"cannot open for analysis: {exc}", path=name) from exc
     with container:
-        videos = list(container.streams.video)[:1]
-        # The audio stream the probe chose (a proxy has only that one): a scratch track
-        # first in the file must not become the analysed sound.
-        choice = choose_audio(list(container.streams.audio))
-        audios = [container.streams.audio[choice.index]] if choice is not None else []
-        for stream in (*videos, *audios):
-            stream.codec_context.thread_type = "AUTO"
-        skip = skips_nonref(context, every_frame=small_rgb)
-        for stream in videos:
-            # Deblocking and spec-exact rounding only polish the picture for the eye.
-            stream.codec_context.options = {"skip_loop_filter": "all", "flags2": "+fast"}
-            if skip:
-                stream.codec_context.skip_frame = "NONREF"
-        fps = context.probe.fps or (float(videos[0].average_rate) if videos and
-                                    videos[0].average_rate else 25.0)
-        video = videos[0] if video_analysers and videos else None
-        audio = audios[0] if audios else None
-        rotation = 0 if context.proxy is not None else context.probe.rotation  # upright proxy
-        size = (16, 9)
-        if video is not None:
-            w, h = _display_size(video.codec_context.width, video.codec_context.height, rotation)
-            size = (ANALYSIS_WIDTH, max(2, round(ANALYSIS_WIDTH * h / max(w, 1) / 2) * 2))
-        need_rgb = any(a.NEEDS_RGB for a in video_analysers) or small_rgb
-        scaler = VideoReformatter()  # one for the file: it caches its swscale context
+        video, audio, skip = _choose_streams(container, context, small_rgb=small_rgb,
+                                             want_video=bool(video_analysers))
+        feed = _VideoFeed.open(context, video, video_analysers, skip=skip, small_rgb=small_rgb,
+                               progress=progress) if video is not None else None
         resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
         audio_file = (work / "audio16k.f32").open("wb") if audio is not None else None
-        frames_file = (work / "frames.u8").open("wb") if video is not None else None
-        small_file = (work / "frames48.u8").open("wb") if video is not None and small_rgb \
-            else None
-        small_count = 0
-        first_t: float | None = None
-        last_index = -1
-        frame_times: list[float] = []
         state = _AudioState()
-        next_spool = 0.0
-        index = 0
-        duration = max(context.probe.duration_seconds, 0.001)
-        last_report = -1.0
-        streams = [s for s in (video, audio) if s is not None]
         try:
-            for packet in container.demux(*streams):
+            for packet in container.demux(*[s for s in (video, audio) if s is not None]):
                 try:
                     decoded = packet.decode()
                 except av.error.FFmpegError as exc:
@@ -195,42 +163,8 @@ def decode_pass(
                                 packet.pts, exc)
                     continue
                 for frame in decoded:
-                    if isinstance(frame, av.VideoFrame):
-                        t = float(frame.time or 0.0)
-                        if first_t is None:
-                            first_t = t
-                        if skip:  # the true frame number, since skipped frames leave gaps
-                            index = max(last_index + 1, round((t - first_t) * fps))
-                        last_index = index
-                        scaled_w, scaled_h = (size[1], size[0]) if rotation % 180 == 90 \
-                            else size
-                        rgb = None
-                        if need_rgb:  # one scaling for both: grey is derived from colour
-                            rgb = _rotate(scaler.reformat(frame, width=scaled_w,
-                                                          height=scaled_h,
-                                                          format="rgb24").to_ndarray(),
-                                          rotation)
-                            gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
-                        else:
-                            gray = _rotate(scaler.reformat(frame, width=scaled_w,
-                                                           height=scaled_h,
-                                                           format="gray").to_ndarray(),
-                                           rotation)
-                        if small_file is not None and rgb is not None:
-                            small_file.write(cv2.resize(rgb, SMALL_RGB,
-                                                        interpolation=cv2.INTER_AREA).tobytes())
-                            small_count += 1
-                        sample = FrameSample(index, t, gray, rgb)
-                        for analyser in video_analysers:
-                            analyser.on_frame(sample)
-                        if frames_file is not None and t >= next_spool:
-                            frames_file.write(gray.tobytes())
-                            frame_times.append(t)
-                            next_spool = t + 1.0 / SPOOL_FPS
-                        index += 1
-                        if progress is not None and t - last_report >= 1.0:
-                            last_report = t
-                            progress(min(1.0, t / duration))
+                    if isinstance(frame, av.VideoFrame) and feed is not None:
+                        feed.push(frame)
                     elif isinstance(frame, av.AudioFrame):
                         for out in resampler.resample(frame):
                             state.push(out.to_ndarray().reshape(-1).astype(np.float32),
@@ -242,21 +176,123 @@ def decode_pass(
         finally:
             if audio_file is not None:
                 audio_file.close()
-            if frames_file is not None:
-                frames_file.close()
-            if small_file is not None:
-                small_file.close()
+            if feed is not None:
+                feed.close()
     if progress is not None:
         progress(1.0)
     return FileSpool(
         audio_path=work / "audio16k.f32" if audio is not None else None,
         audio_seconds=state.total / AUDIO_RATE,
-        frames_path=work / "frames.u8" if video is not None else None,
-        frame_times=tuple(frame_times),
-        frame_shape=(size[1], size[0]),
-        small_rgb_path=work / "frames48.u8" if small_file is not None else None,
-        small_rgb_count=small_count,
+        frames_path=work / "frames.u8" if feed is not None else None,
+        frame_times=tuple(feed.frame_times) if feed is not None else (),
+        frame_shape=(feed.size[1], feed.size[0]) if feed is not None else (9, 16),
+        small_rgb_path=work / "frames48.u8" if feed is not None and feed.small_file else None,
+        small_rgb_count=feed.small_count if feed is not None else 0,
     )
+
+
+def _choose_streams(container: Any, context: FileContext, *, small_rgb: bool,
+                    want_video: bool) -> tuple[Any, Any, bool]:
+    """The first video stream (when a video analyser wants it) and the audio stream the probe
+    chose (a proxy has only that one: a scratch track first in the file must not become the
+    analysed sound), with their decoders set for speed; and whether only reference frames
+    are decoded."""
+    videos = list(container.streams.video)[:1]
+    choice = choose_audio(list(container.streams.audio))
+    audios = [container.streams.audio[choice.index]] if choice is not None else []
+    for stream in (*videos, *audios):
+        stream.codec_context.thread_type = "AUTO"
+    skip = skips_nonref(context, every_frame=small_rgb)
+    for stream in videos:
+        # Deblocking and spec-exact rounding only polish the picture for the eye.
+        stream.codec_context.options = {"skip_loop_filter": "all", "flags2": "+fast"}
+        if skip:
+            stream.codec_context.skip_frame = "NONREF"
+    return (videos[0] if want_video and videos else None, audios[0] if audios else None,
+            skip)
+
+
+@dataclass(slots=True)
+class _VideoFeed:
+    """Scales each decoded frame once, feeds it to the video analysers and spools what pass
+    2 reads (grey frames a few times a second; every frame small in RGB on request)."""
+
+    analysers: Sequence[VideoAnalyser]
+    size: tuple[int, int]  # analysis width, height (upright)
+    rotation: int
+    fps: float
+    skip: bool
+    need_rgb: bool
+    duration: float
+    frames_file: Any
+    small_file: Any
+    progress: Callable[[float], None] | None
+    scaler: VideoReformatter = field(default_factory=VideoReformatter)  # caches swscale
+    frame_times: list[float] = field(default_factory=list)
+    small_count: int = 0
+    first_t: float | None = None
+    last_index: int = -1
+    index: int = 0
+    next_spool: float = 0.0
+    last_report: float = -1.0
+
+    @classmethod
+    def open(cls, context: FileContext, video: Any, analysers: Sequence[VideoAnalyser], *,
+             skip: bool, small_rgb: bool,
+             progress: Callable[[float], None] | None) -> _VideoFeed:
+        rotation = 0 if context.proxy is not None else context.probe.rotation  # upright proxy
+        w, h = _display_size(video.codec_context.width, video.codec_context.height, rotation)
+        size = (ANALYSIS_WIDTH, max(2, round(ANALYSIS_WIDTH * h / max(w, 1) / 2) * 2))
+        fps = context.probe.fps or (float(video.average_rate) if video.average_rate else 25.0)
+        work = context.work_dir
+        return cls(analysers=analysers, size=size, rotation=rotation, fps=fps, skip=skip,
+                   need_rgb=any(a.NEEDS_RGB for a in analysers) or small_rgb,
+                   duration=max(context.probe.duration_seconds, 0.001),
+                   frames_file=(work / "frames.u8").open("wb"),
+                   small_file=(work / "frames48.u8").open("wb") if small_rgb else None,
+                   progress=progress)
+
+    def push(self, frame: av.VideoFrame) -> None:
+        t = float(frame.time or 0.0)
+        if self.first_t is None:
+            self.first_t = t
+        if self.skip:  # the true frame number, since skipped frames leave gaps
+            self.index = max(self.last_index + 1, round((t - self.first_t) * self.fps))
+        self.last_index = self.index
+        gray, rgb = self._scale(frame)
+        if self.small_file is not None and rgb is not None:
+            self.small_file.write(cv2.resize(rgb, SMALL_RGB,
+                                             interpolation=cv2.INTER_AREA).tobytes())
+            self.small_count += 1
+        sample = FrameSample(self.index, t, gray, rgb)
+        for analyser in self.analysers:
+            analyser.on_frame(sample)
+        if t >= self.next_spool:
+            self.frames_file.write(gray.tobytes())
+            self.frame_times.append(t)
+            self.next_spool = t + 1.0 / SPOOL_FPS
+        self.index += 1
+        if self.progress is not None and t - self.last_report >= 1.0:
+            self.last_report = t
+            self.progress(min(1.0, t / self.duration))
+
+    def _scale(self, frame: av.VideoFrame
+               ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None]:
+        """Grey (and RGB when an analyser needs colour) at the analysis size, upright; one
+        scaling for both, grey being derived from colour."""
+        w, h = (self.size[1], self.size[0]) if self.rotation % 180 == 90 else self.size
+        if not self.need_rgb:
+            return _rotate(self.scaler.reformat(frame, width=w, height=h,
+                                                format="gray").to_ndarray(),
+                           self.rotation), None
+        rgb = _rotate(self.scaler.reformat(frame, width=w, height=h,
+                                           format="rgb24").to_ndarray(), self.rotation)
+        return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8), rgb
+
+    def close(self) -> None:
+        self.frames_file.close()
+        if self.small_file is not None:
+            self.small_file.close()
 
 
 class _AudioState:

@@ -191,46 +191,8 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan,
     audio = f"0:a:{probe.audio_stream}"
     graph: list[str] = []
     outputs: list[list[str]] = []
-    video_outputs = [p for p in (plan.proxy if probe.has_video else None, plan.poster,
-                                 plan.sprite) if p is not None]
-    if probe.has_video and video_outputs:
-        branches = [f"v{i}" for i in range(len(video_outputs))]
-        fork = f"split={len(branches)}" + "".join(f"[{b}]" for b in branches)
-        # With a proxy, the full-size frames are scaled once, to the proxy's size, and the
-        # poster and sprite are made from those (both are smaller than the proxy).
-        shrink = f"{_proxy_scale()},format=yuv420p," if plan.proxy is not None else ""
-        sdr = "".join(f"{f}," for f in tonemap_filters(probe.color_transfer or "",
-                                                       method=tonemap,
-                                                       matrix=probe.color_matrix,
-                                                       primaries=probe.color_primaries))
-        graph.append(f"[0:v:0]{sdr}{shrink}{fork}")
-        free = iter(branches)
-        if plan.proxy is not None:
-            graph.append(f"[{next(free)}]null[proxy]")
-            out = ["-map", "[proxy]", "-c:v", "libx264", "-preset", PROXY_PRESET,
-                   "-crf", "23", "-maxrate", PROXY_MAXRATE, "-bufsize", PROXY_BUFSIZE,
-                   "-g", "48"]
-            if probe.has_audio:
-                out += ["-map", audio, *AUDIO_PROXY_ARGS]
-            outputs.append([*out, "-movflags", "+faststart", str(plan.proxy)])
-        if plan.poster is not None:
-            side = POSTER_MAX_SIDE
-            # end_frame: the branch stops at the poster frame instead of scaling every
-            # later frame for an output that is already written (a tenth of the pass).
-            first = _poster_frame(probe)
-            graph.append(f"[{next(free)}]trim=start_frame={first}:end_frame={first + 1},"
-                         f"setpts=PTS-STARTPTS,scale='min({side},iw)':'min({side},ih)'"
-                         ":force_original_aspect_ratio=decrease:force_divisible_by=2,"
-                         "format=yuvj420p[poster]")
-            outputs.append(["-map", "[poster]", "-frames:v", "1", "-q:v", "3",
-                            "-update", "1", str(plan.poster)])
-        if plan.sprite is not None and plan.sprite_grid is not None:
-            g = plan.sprite_grid
-            graph.append(f"[{next(free)}]fps=1/{g.interval:g},"
-                         f"scale={g.tile_width}:{g.tile_height},setsar=1,"
-                         f"tile={g.columns}x{g.rows},format=yuvj420p[sprite]")
-            outputs.append(["-map", "[sprite]", "-frames:v", "1", "-q:v", "4",
-                            "-update", "1", str(plan.sprite)])
+    if probe.has_video:
+        _video_outputs(probe, plan, audio, tonemap, graph, outputs)
     elif plan.proxy is not None and probe.has_audio:
         outputs.append(["-map", audio, "-vn", *AUDIO_PROXY_ARGS, "-movflags", "+faststart",
                         str(plan.proxy)])
@@ -246,6 +208,52 @@ def build_derivative_args(source: Path, probe: MediaProbe, plan: DerivativePlan,
     for out in outputs:
         args += out
     return args
+
+
+def _video_outputs(probe: MediaProbe, plan: DerivativePlan, audio: str, tonemap: str,
+                   graph: list[str], outputs: list[list[str]]) -> None:
+    """Append the filter chains and output options of the proxy, poster and sprite: one
+    decode of the picture, tone-mapped once, split to each."""
+    video_outputs = [p for p in (plan.proxy, plan.poster, plan.sprite) if p is not None]
+    if not video_outputs:
+        return
+    branches = [f"v{i}" for i in range(len(video_outputs))]
+    fork = f"split={len(branches)}" + "".join(f"[{b}]" for b in branches)
+    # With a proxy, the full-size frames are scaled once, to the proxy's size, and the
+    # poster and sprite are made from those (both are smaller than the proxy).
+    shrink = f"{_proxy_scale()},format=yuv420p," if plan.proxy is not None else ""
+    sdr = "".join(f"{f}," for f in tonemap_filters(probe.color_transfer or "",
+                                                   method=tonemap,
+                                                   matrix=probe.color_matrix,
+                                                   primaries=probe.color_primaries))
+    graph.append(f"[0:v:0]{sdr}{shrink}{fork}")
+    free = iter(branches)
+    if plan.proxy is not None:
+        graph.append(f"[{next(free)}]null[proxy]")
+        out = ["-map", "[proxy]", "-c:v", "libx264", "-preset", PROXY_PRESET,
+               "-crf", "23", "-maxrate", PROXY_MAXRATE, "-bufsize", PROXY_BUFSIZE,
+               "-g", "48"]
+        if probe.has_audio:
+            out += ["-map", audio, *AUDIO_PROXY_ARGS]
+        outputs.append([*out, "-movflags", "+faststart", str(plan.proxy)])
+    if plan.poster is not None:
+        side = POSTER_MAX_SIDE
+        # end_frame: the branch stops at the poster frame instead of scaling every
+        # later frame for an output that is already written (a tenth of the pass).
+        first = _poster_frame(probe)
+        graph.append(f"[{next(free)}]trim=start_frame={first}:end_frame={first + 1},"
+                     f"setpts=PTS-STARTPTS,scale='min({side},iw)':'min({side},ih)'"
+                     ":force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                     "format=yuvj420p[poster]")
+        outputs.append(["-map", "[poster]", "-frames:v", "1", "-q:v", "3",
+                        "-update", "1", str(plan.poster)])
+    if plan.sprite is not None and plan.sprite_grid is not None:
+        g = plan.sprite_grid
+        graph.append(f"[{next(free)}]fps=1/{g.interval:g},"
+                     f"scale={g.tile_width}:{g.tile_height},setsar=1,"
+                     f"tile={g.columns}x{g.rows},format=yuvj420p[sprite]")
+        outputs.append(["-map", "[sprite]", "-frames:v", "1", "-q:v", "4",
+                        "-update", "1", str(plan.sprite)])
 
 
 def make_derivatives(

@@ -11,7 +11,8 @@ audio is cut identically, mixed with the ducked music bed and normalised to the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from editron.domain.timeline import Timeline
@@ -25,7 +26,7 @@ from editron.render.graph_overlays import brand_cards, burned_captions, logo_ove
 from editron.render.graph_video import clip_video, input_window, join_video
 from editron.render.profiles import RenderProfile
 from editron.render.qc_parse import black_tap
-from editron.render.segments import RenderSource, samples_at, segments_of
+from editron.render.segments import RenderSource, Segment, samples_at, segments_of
 
 __all__ = ["build_render_args"]
 
@@ -45,66 +46,98 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
     single-pass ``loudnorm`` estimates as it goes, which misses peaky programs by a few LU."""
     segments = segments_of(timeline)
     rate = timeline.rate
-    args: list[str] = []  # the runner adds -y and the progress pipe
-    graph: list[str] = []
-    audio: list[str] = []
-    # Each clip's picture and sound are read through separate inputs (-an / -vn). With one
-    # input for both, the audio chain (cheap, and run ahead by the muxer and the limiter's
-    # lookahead) makes ffmpeg decode the video of later clips long before the video concat
-    # wants it, and those frames wait in memory: gigabytes for a recap of two dozen cuts.
+    build = _Build()  # the runner adds -y and the progress pipe
+    audio = _clip_inputs(build, segments, sources, timeline, profile)
+    total = timeline.duration_frames
+    video = join_video(segments, rate, build.graph)
+    build.graph.append(statement([video], ["tpad=stop_mode=clone:stop=-1",
+                                           f"trim=end_frame={total}", "setpts=PTS-STARTPTS"],
+                                 "prog"))
+    video = _branding(build, timeline, profile, "prog", captions_ass)
+    finished = filter_spec("format", {"pix_fmts": profile.pix_fmt})
+    if black_log is None:
+        build.graph.append(statement([video], [finished], "vout"))
+    else:
+        build.graph.append(f"[{video}]{finished},split[vout][vqc]")
+        build.graph.append(f"[vqc]{black_tap(black_log)}")
+    total_samples = samples_at(total, rate, profile.audio_rate)
+    build.graph.append(statement(audio, [f"concat=n={len(audio)}:v=0:a=1"], "aprog"))
+    sound = "aprog"
+    if timeline.music is not None:
+        build.args += ["-stream_loop", "-1", "-i", timeline.music.path]
+        build.graph += music_bed(timeline, f"{build.take_input()}:a", sound, total_samples,
+                                 profile.audio_rate)
+        sound = "amixed"
+    build.graph.append(statement([sound], loudness_chain(profile, total_samples, gain_db),
+                                 "aout"))
+    return [*build.args, "-filter_complex", ";".join(build.graph),
+            *_output_args(profile, output)]
+
+
+@dataclass(slots=True)
+class _Build:
+    """The inputs and filter statements gathered so far, and the next input's index."""
+
+    args: list[str] = field(default_factory=list)
+    graph: list[str] = field(default_factory=list)
+    next_input: int = 0
+
+    def take_input(self) -> int:
+        index, self.next_input = self.next_input, self.next_input + 1
+        return index
+
+
+def _clip_inputs(build: _Build, segments: Sequence[Segment],
+                 sources: Mapping[str, RenderSource], timeline: Timeline,
+                 profile: RenderProfile) -> list[str]:
+    """Each clip's inputs and its picture and sound chains; the audio labels, in order.
+
+    Each clip's picture and sound are read through separate inputs (-an / -vn). With one
+    input for both, the audio chain (cheap, and run ahead by the muxer and the limiter's
+    lookahead) makes ffmpeg decode the video of later clips long before the video concat
+    wants it, and those frames wait in memory: gigabytes for a recap of two dozen cuts."""
     audio_args: list[str] = []
-    next_input = len(segments)
+    audio: list[str] = []
+    build.next_input = len(segments)
     for seg in segments:
         clip = seg.clip
         if clip.file_id not in sources:
             raise InputError(f"no source file for {clip.file_id!r} (clip {clip.name or seg.index})")
         src = sources[clip.file_id]
-        window = input_window(seg, rate, src)
-        args += ["-an", *window, "-i", str(src.path)]
-        graph += clip_video(seg, src, timeline, profile)
+        window = input_window(seg, timeline.rate, src)
+        build.args += ["-an", *window, "-i", str(src.path)]
+        build.graph += clip_video(seg, src, timeline, profile)
         audio_in = None
         if clip_has_audio(seg, src, timeline):
             audio_args += ["-vn", *window, "-i", str(src.path)]
-            audio_in, next_input = f"{next_input}:a:{src.audio_stream}", next_input + 1
-        graph.append(clip_audio(seg, audio_in, timeline, profile.audio_rate))
+            audio_in = f"{build.take_input()}:a:{src.audio_stream}"
+        build.graph.append(clip_audio(seg, audio_in, timeline, profile.audio_rate))
         audio.append(f"a{seg.index}")
-    args += audio_args
-    total = timeline.duration_frames
-    video = join_video(segments, rate, graph)
-    graph.append(statement([video], ["tpad=stop_mode=clone:stop=-1",
-                                     f"trim=end_frame={total}", "setpts=PTS-STARTPTS"], "prog"))
-    video = "prog"
+    build.args += audio_args
+    return audio
+
+
+def _branding(build: _Build, timeline: Timeline, profile: RenderProfile, video: str,
+              captions_ass: Path | None) -> str:
+    """Logo, brand cards and burned captions over the programme; the label of the result."""
     brand = timeline.brand
     if brand is not None and brand.logo_path:
         # One decoded frame, scaled once: overlay repeats the last logo frame to the end
         # (eof_action=repeat), where -loop 1 would decode and scale the image every frame.
-        args += ["-i", brand.logo_path]
-        graph += logo_overlay(brand, profile, video, f"{next_input}:v", "logo_on")
-        video, next_input = "logo_on", next_input + 1
+        build.args += ["-i", brand.logo_path]
+        build.graph += logo_overlay(brand, profile, video, f"{build.take_input()}:v",
+                                    "logo_on")
+        video = "logo_on"
     if brand is not None:
-        cards = brand_cards(brand, rate, total, profile)
+        cards = brand_cards(brand, timeline.rate, timeline.duration_frames, profile)
         if cards:
-            graph.append(statement([video], cards, "cards_on"))
+            build.graph.append(statement([video], cards, "cards_on"))
             video = "cards_on"
     if captions_ass is not None:
-        graph.append(statement([video], [burned_captions(captions_ass, brand)], "captions_on"))
+        build.graph.append(statement([video], [burned_captions(captions_ass, brand)],
+                                     "captions_on"))
         video = "captions_on"
-    finished = filter_spec("format", {"pix_fmts": profile.pix_fmt})
-    if black_log is None:
-        graph.append(statement([video], [finished], "vout"))
-    else:
-        graph.append(f"[{video}]{finished},split[vout][vqc]")
-        graph.append(f"[vqc]{black_tap(black_log)}")
-    total_samples = samples_at(total, rate, profile.audio_rate)
-    graph.append(statement(audio, [f"concat=n={len(audio)}:v=0:a=1"], "aprog"))
-    sound = "aprog"
-    if timeline.music is not None:
-        args += ["-stream_loop", "-1", "-i", timeline.music.path]
-        graph += music_bed(timeline, f"{next_input}:a", sound, total_samples, profile.audio_rate)
-        sound = "amixed"
-    graph.append(statement([sound], loudness_chain(profile, total_samples, gain_db), "aout"))
-    args += ["-filter_complex", ";".join(graph)]
-    return args + _output_args(profile, output)
+    return video
 
 
 def _output_args(profile: RenderProfile, output: Path) -> list[str]:

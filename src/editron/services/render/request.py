@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session
+
 from editron.config import Settings
 from editron.db import repos
+from editron.db.models import EditSession
 from editron.db.runtime import db, ready
 from editron.domain.status import JobStatus, Priority, SessionStatus, Stage, TaskStatus
 from editron.domain.timeline import Timeline
@@ -78,37 +81,14 @@ def render_video_deliverables(
         parse_destination(target, settings=settings)
     with bind(session_id=edit_session_id), db(settings) as session:
         row = repos.edit_sessions.get_edit_session(session, edit_session_id)
-        if row.status == SessionStatus.ASSEMBLING or not row.timelines:
-            raise InvalidStateError(f"edit session {edit_session_id} is {row.status}; it has "
-                                    "no timelines to render yet")
-        if row.status == SessionStatus.SUPERSEDED:
-            raise InvalidStateError(f"edit session {edit_session_id} was revised; render its "
-                                    "newest revision (editron sessions lists it)")
-        active = [j for j in repos.render_jobs.list_render_jobs(session,
-                                                               edit_session_id=edit_session_id)
-                  if j.status in (JobStatus.QUEUED, JobStatus.RENDERING)]
-        if active and not force:
-            raise InvalidStateError(f"edit session {edit_session_id} has {len(active)} "
-                                    "render(s) queued or rendering; follow them with `editron "
-                                    f"renders {edit_session_id}`, or ask again with --force to "
-                                    "render a second set")
+        _check_renderable(session, row, force=force)
         timelines = [Timeline.from_dict(t) for t in row.timelines]
         if ratios:
             timelines = [t for t in timelines if t.aspect_ratio in set(ratios)]
         for tl in timelines:  # unknown profile names and mov/mp4 mismatches fail here
             for fmt in fmts:
                 profile_for(tl.aspect_ratio, fmt, profile)
-        project = row.batch.project
-        if row.status == SessionStatus.NEEDSREVIEW and not no_review and not (
-                project is not None and project.auto_approve):
-            raise ReviewRequiredError(
-                f"edit session {edit_session_id} has not been approved; review it and run "
-                f"`editron feedback {edit_session_id} --decision approve`, or render it "
-                "unreviewed with --no-review")
-        if row.status == SessionStatus.NEEDSREVIEW:
-            repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
-        if row.status != SessionStatus.RENDERING:
-            repos.edit_sessions.set_session_status(session, row, SessionStatus.RENDERING)
+        _pass_review_gate(session, row, no_review=no_review)
         jobs = [repos.render_jobs.create_render_job(session, edit_session_id=edit_session_id,
                                                     aspect_ratio=tl.aspect_ratio, format=fmt,
                                                     profile=profile or "", variant=tl.variant,
@@ -123,6 +103,40 @@ def render_video_deliverables(
             enqueue(RENDER_OPERATION, RenderJobRun(render_job_id=job_id), settings=settings,
                     priority=rank.value, entity_type="render_job", entity_id=job_id)
     return _request(settings, edit_session_id, ids)
+
+
+def _check_renderable(session: Session, row: EditSession, *, force: bool) -> None:
+    """Refuse a session with nothing to render, a superseded revision, or one whose renders
+    are still running (unless ``force``)."""
+    if row.status == SessionStatus.ASSEMBLING or not row.timelines:
+        raise InvalidStateError(f"edit session {row.id} is {row.status}; it has "
+                                "no timelines to render yet")
+    if row.status == SessionStatus.SUPERSEDED:
+        raise InvalidStateError(f"edit session {row.id} was revised; render its "
+                                "newest revision (editron sessions lists it)")
+    active = [j for j in repos.render_jobs.list_render_jobs(session, edit_session_id=row.id)
+              if j.status in (JobStatus.QUEUED, JobStatus.RENDERING)]
+    if active and not force:
+        raise InvalidStateError(f"edit session {row.id} has {len(active)} "
+                                "render(s) queued or rendering; follow them with `editron "
+                                f"renders {row.id}`, or ask again with --force to "
+                                "render a second set")
+
+
+def _pass_review_gate(session: Session, row: EditSession, *, no_review: bool) -> None:
+    """The approval gate: a session nobody approved renders only with ``no_review`` or when
+    its project auto-approves; either way it moves on to ``rendering``."""
+    project = row.batch.project
+    if row.status == SessionStatus.NEEDSREVIEW and not no_review and not (
+            project is not None and project.auto_approve):
+        raise ReviewRequiredError(
+            f"edit session {row.id} has not been approved; review it and run "
+            f"`editron feedback {row.id} --decision approve`, or render it "
+            "unreviewed with --no-review")
+    if row.status == SessionStatus.NEEDSREVIEW:
+        repos.edit_sessions.set_session_status(session, row, SessionStatus.APPROVED)
+    if row.status != SessionStatus.RENDERING:
+        repos.edit_sessions.set_session_status(session, row, SessionStatus.RENDERING)
 
 
 def _request(settings: Settings, session_id: str, ids: Sequence[str]) -> RenderRequestPublic:
