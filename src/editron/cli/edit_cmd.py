@@ -11,13 +11,14 @@ from rich.console import Console
 from editron.cli.follow import queue_configured, wait_for_job
 from editron.cli.output import emit, guarded, table
 from editron.cli.progress import RichProgress
-from editron.config import get_settings
+from editron.config import Settings, get_settings
 from editron.domain.feedback import Adjustments
 from editron.edit.exporters import EXPORTERS
 from editron.edit.timeline import parse_ratio
 from editron.errors import EditronError, InputError
 from editron.services.edit import (
     EditSessionPublic,
+    QueuedEdit,
     export_session,
     generate_video_edits,
     get_edit_session,
@@ -79,6 +80,34 @@ def _by_hand(style: str | None, duration: float | None, captions: bool | None,
                        if ratios else None)
 
 
+def _revise_by_hand(settings: Settings, source: str, adjustments: Adjustments, *,
+                    wait: bool) -> EditSessionPublic | None:
+    """``edit --from``: the new revision's session, or None once a queued job was printed."""
+    with console.status("assembling the revision…"):
+        made = regenerate(resolve_id(source, "edit session", settings=settings),
+                          adjustments=adjustments, settings=settings)
+    if queue_configured(settings) and not wait:
+        emit(made, as_json=True)
+        return None
+    if queue_configured(settings):
+        wait_for_job(settings, made.job_id or "")
+    return get_edit_session(made.session_id, settings=settings)
+
+
+def _follow_edit(settings: Settings, job: QueuedEdit, *,
+                 wait: bool) -> EditSessionPublic | None:
+    """A queued edit: printed at once, or followed until assembled (``--wait``)."""
+    if not wait:
+        emit(job, as_json=True)
+        return None
+    outcome = wait_for_job(settings, job.job_id)
+    doc = get_edit_session(job.session_id, settings=settings)
+    if outcome != "done":
+        raise EditronError(f"edit job {job.job_id} {outcome}; see `editron "
+                           f"session {job.session_id}`")
+    return doc
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def edit(
@@ -123,39 +152,26 @@ def register(app: typer.Typer) -> None:
                 if batch_id is not None or deliverable is not None:
                     raise InputError("--from SESSION makes that session again; leave out the "
                                      "batch and --deliverable")
-                with console.status("assembling the revision…"):
-                    made = regenerate(resolve_id(source, "edit session", settings=settings),
-                                      adjustments=_by_hand(style, duration, captions, ratios),
-                                      settings=settings)
-                if queued and not wait:
-                    emit(made, as_json=True)
-                    return
-                if queued:
-                    wait_for_job(settings, made.job_id or "")
-                doc = get_edit_session(made.session_id, settings=settings)
+                doc = _revise_by_hand(settings, source, _by_hand(style, duration, captions,
+                                                                 ratios), wait=wait)
             elif batch_id is None or deliverable is None:
                 raise InputError("name the batch and --deliverable, or --from SESSION")
             elif queued:
-                batch_id = resolve_id(batch_id, "batch", settings=settings)
-                job = request_edit(batch_id=batch_id, deliverable_type=deliverable,
-                                   aspect_ratios=ratios, reference_style=style,
-                                   include_captions=captions, imovie_project=project,
-                                   variants=variants, duration=duration, music_path=music,
-                                   start_tc=start_tc, previews=preview, settings=settings)
-                if not wait:
-                    emit(job, as_json=True)
-                    return
-                outcome = wait_for_job(settings, job.job_id)
-                doc = get_edit_session(job.session_id, settings=settings)
-                if outcome != "done":
-                    raise EditronError(f"edit job {job.job_id} {outcome}; see `editron "
-                                       f"session {job.session_id}`")
+                job = request_edit(batch_id=resolve_id(batch_id, "batch", settings=settings),
+                                   deliverable_type=deliverable, aspect_ratios=ratios,
+                                   reference_style=style, include_captions=captions,
+                                   imovie_project=project, variants=variants,
+                                   duration=duration, music_path=music, start_tc=start_tc,
+                                   previews=preview, settings=settings)
+                doc = _follow_edit(settings, job, wait=wait)
             else:
                 batch_id = resolve_id(batch_id, "batch", settings=settings)
                 doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios,
                                captions=captions, style=style, variants=variants,
                                duration=duration, project=project, music=music,
                                start_tc=start_tc, previews=preview)
+            if doc is None:  # queued and not waited for: the job was printed
+                return
         emit(doc, as_json=as_json, render=lambda: render_session(doc))
 
     @app.command()
