@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from editron.errors import ConfigError
 
@@ -103,11 +103,27 @@ class Settings(BaseSettings):
 
     # HTTP API: browser origins allowed to call it (CORS stays off when empty)
     cors_origins: list[str] = Field(default_factory=list)
+    # Host headers /mcp answers (DNS-rebinding protection), comma-separated; "name:*" allows any
+    # port. Empty: the loopback names and the host `editron serve` binds.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Largest request body any route reads (413 above it, checked before the body is read);
+    # the Dropbox webhook has its own, smaller limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Failed authentications one client address may make per window before it gets 429.
+    auth_failures_allowed: int = Field(default=10, ge=1)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0)
 
     # Logging
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     debug: bool = False
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     @property
     def home_dir(self) -> Path:

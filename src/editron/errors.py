@@ -12,7 +12,9 @@ statuses with one table (``api/errors.py``)::
     │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
     │   ├── ConfigError               a setting or the home folder cannot be used as given
     │   ├── ExportUnavailableError    this export format cannot express this timeline (its rate)
-    │   └── WebhookSignatureError     a webhook whose signature is missing or wrong (HTTP 403)
+    │   ├── WebhookSignatureError     a webhook whose signature is missing or wrong (HTTP 403)
+    │   ├── MissingScopeError         the API token lacks the scope this needs (HTTP 403)
+    │   └── RateLimitedError          too many failed authentications from one address (429)
     ├── NotFoundError                 no entity with that id (exit 2, HTTP 404)
     ├── LimitExceededError            batch, archive or body larger than allowed (HTTP 413)
     ├── IngestError                   a batch could not be brought in
@@ -56,6 +58,7 @@ __all__ = [
     "InvalidStateError",
     "LimitExceededError",
     "MediaError",
+    "MissingScopeError",
     "NotFoundError",
     "ProbeError",
     "ProcessCancelledError",
@@ -63,6 +66,7 @@ __all__ = [
     "ProcessTimeoutError",
     "QcFailedError",
     "QueueError",
+    "RateLimitedError",
     "UnsafeURLError",
     "UnsupportedSourceError",
     "WebhookSignatureError",
@@ -134,6 +138,22 @@ class WebhookSignatureError(InputError):
     """A webhook whose ``X-Dropbox-Signature`` is missing or wrong (the API answers 403)."""
 
     code = "bad_signature"
+
+
+class MissingScopeError(InputError):
+    """An API token without the scope a route or tool needs (the API answers 403)."""
+
+    code = "missing_scope"
+
+
+class RateLimitedError(InputError):
+    """A client address that failed authentication too often lately (the API answers 429)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFoundError(EditronError):

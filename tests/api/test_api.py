@@ -13,6 +13,7 @@ from editron.api.app import create_app
 from editron.config import Settings, reset_settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.domain.access import ALL_SCOPES
 
 
 @pytest.fixture()
@@ -21,7 +22,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[s
     reset_settings()
     settings = ready(Settings())
     with db(settings) as session:
-        _, token = repos.tokens.create_token(session, name="tests")
+        _, token = repos.tokens.create_token(session, name="tests", scopes=ALL_SCOPES)
     with TestClient(create_app(settings)) as test_client:
         yield test_client, {"Authorization": f"Bearer {token}"}
 
@@ -101,7 +102,7 @@ def test_live_events_from_another_process_arrive(tmp_path: Path) -> None:
 
     settings = ready(Settings())
     with db(settings) as session:
-        _, token = repos.tokens.create_token(session, name="sse")
+        _, token = repos.tokens.create_token(session, name="sse", scopes=ALL_SCOPES)
     with live_api(settings) as base:
         writer = ("from editron.config import Settings\n"
                   "from editron.db.repos.events import append_event\n"

@@ -14,6 +14,7 @@ from editron.api.app import create_app
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.domain.access import ALL_SCOPES
 from tests.conftest import AnalysedEvent
 
 Http = tuple[TestClient, dict[str, str]]
@@ -22,7 +23,7 @@ Http = tuple[TestClient, dict[str, str]]
 def _client(settings: Settings) -> Iterator[Http]:
     settings = ready(settings)
     with db(settings) as session:
-        _, token = repos.tokens.create_token(session, name="edit-tests")
+        _, token = repos.tokens.create_token(session, name="edit-tests", scopes=ALL_SCOPES)
     with TestClient(create_app(settings, with_mcp=False)) as http:
         yield http, {"Authorization": f"Bearer {token}"}
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from editron.cli.main import app
 from editron.config import Settings, reset_settings
+from editron.domain.access import ALL_SCOPES
 from editron.mcp.server import build_server
 
 EXPECTED = {"ingest_media_batch", "analyze_media_batch", "get_pipeline_status",
@@ -107,7 +108,7 @@ def test_streamable_http_at_mcp_needs_a_token(immediate_queue: Settings) -> None
 
     settings = ready(immediate_queue)
     with db(settings) as session:
-        _, token = repos.tokens.create_token(session, name="mcp-http")
+        _, token = repos.tokens.create_token(session, name="mcp-http", scopes=ALL_SCOPES)
     with live_api(settings) as base:
         url = f"{base}/mcp/"
         refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})

@@ -16,6 +16,7 @@ from editron.api.app import create_app
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.domain.access import ALL_SCOPES
 from editron.errors import InputError
 from editron.services.edit import generate_video_edits
 from editron.services.render import render_video_deliverables
@@ -33,7 +34,7 @@ def event_settings(analysed_event: AnalysedEvent) -> Settings:
 @pytest.fixture()
 def event_client(event_settings: Settings) -> Iterator[Http]:
     with db(event_settings) as session:
-        _, token = repos.tokens.create_token(session, name="render-tests")
+        _, token = repos.tokens.create_token(session, name="render-tests", scopes=ALL_SCOPES)
     with TestClient(create_app(event_settings, with_mcp=False)) as http:
         yield http, {"Authorization": f"Bearer {token}"}
 

@@ -17,6 +17,7 @@ from editron.api.app import create_app
 from editron.config import Settings, reset_settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.domain.access import ALL_SCOPES
 
 
 def test_api_never_errors_and_keeps_its_spec(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,7 +25,7 @@ def test_api_never_errors_and_keeps_its_spec(monkeypatch: pytest.MonkeyPatch) ->
     reset_settings()
     app_settings = ready(Settings())
     with db(app_settings) as session:
-        _, token = repos.tokens.create_token(session, name="fuzz")
+        _, token = repos.tokens.create_token(session, name="fuzz", scopes=ALL_SCOPES)
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(app_settings))
     auth = {"Authorization": f"Bearer {token}"}
     tested = []

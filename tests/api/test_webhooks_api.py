@@ -17,6 +17,7 @@ from editron.config import Settings, reset_settings
 from editron.db import repos
 from editron.db.models_ops import Event, JobRun
 from editron.db.runtime import db, ready
+from editron.domain.access import ALL_SCOPES
 from tests.dropbox_api_server import FakeDropbox, serve_dropbox
 
 SECRET = "webhook-app-secret"
@@ -36,7 +37,7 @@ def _client(monkeypatch: pytest.MonkeyPatch, queue_url: str,
     reset_settings()
     settings = ready(Settings())
     with db(settings) as session:
-        _, token = repos.tokens.create_token(session, name="tests")
+        _, token = repos.tokens.create_token(session, name="tests", scopes=ALL_SCOPES)
     with TestClient(create_app(settings, with_mcp=False)) as test_client:
         yield test_client, {"Authorization": f"Bearer {token}"}, settings
 

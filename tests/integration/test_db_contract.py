@@ -19,6 +19,7 @@ from editron.db.models import (
 from editron.db.models_ops import Task
 from editron.db.repos.events import append_event, events_after
 from editron.db.session import session_scope
+from editron.domain.access import ALL_SCOPES
 from editron.domain.status import BatchStatus, Stage, TaskStatus
 from editron.errors import DatabaseConflictError, InvalidStateError, NotFoundError
 from tests.db_backends import (  # noqa: F401  (fixtures)
@@ -205,7 +206,7 @@ def test_concurrent_appends_get_increasing_ids(url: str) -> None:
 
 def test_tokens_are_stored_hashed(url: str) -> None:
     with session_scope(url) as s:
-        row, plain = repos.tokens.create_token(s, name="ci")
+        row, plain = repos.tokens.create_token(s, name="ci", scopes=ALL_SCOPES)
         token_id = row.id
         assert plain not in row.token_hash and len(row.token_hash) == 64
     with session_scope(url) as s:

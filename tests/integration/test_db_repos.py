@@ -7,6 +7,7 @@ import pytest
 from editron.db import repos
 from editron.db.repos.events import events_after
 from editron.db.session import get_sessionmaker, session_scope
+from editron.domain.access import ALL_SCOPES
 from editron.domain.status import FileStatus, JobStatus, Priority, SessionStatus
 from editron.errors import InputError, InvalidStateError, NotFoundError
 from tests.db_backends import (  # noqa: F401  (fixtures)
@@ -263,8 +264,8 @@ def test_projects_and_tokens(url: str) -> None:
         project = repos.projects.create_project(s, name="Client", brand={"color": "#f00"})
         repos.projects.update_project(s, project, preferences={"pace": "fast"})
         project_id = project.id
-        _, live = repos.tokens.create_token(s, name="live")
-        dead_row, _ = repos.tokens.create_token(s, name="dead")
+        _, live = repos.tokens.create_token(s, name="live", scopes=ALL_SCOPES)
+        dead_row, _ = repos.tokens.create_token(s, name="dead", scopes=ALL_SCOPES)
         repos.tokens.revoke_token(s, dead_row.id)
     with session_scope(url) as s:
         project = repos.projects.get_project(s, project_id)

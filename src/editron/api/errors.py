@@ -21,10 +21,12 @@ from editron.errors import (
     InvalidStateError,
     LimitExceededError,
     MediaError,
+    MissingScopeError,
     NotFoundError,
     ProcessError,
     QcFailedError,
     QueueError,
+    RateLimitedError,
     WebhookSignatureError,
 )
 
@@ -76,6 +78,8 @@ HTTP_STATUS: dict[type[EditronError], tuple[int, str]] = {
     InputError: (422, "Invalid input"),
     InvalidStateError: (409, "Conflict"),
     WebhookSignatureError: (403, "Forbidden"),
+    MissingScopeError: (403, "Forbidden"),
+    RateLimitedError: (429, "Too many requests"),
     NotFoundError: (404, "Not found"),
     LimitExceededError: (413, "Too large"),
     IngestError: (422, "Cannot ingest"),
@@ -104,13 +108,18 @@ def install_error_handlers(app: FastAPI) -> None:
         status, title = status_for(exc)
         if status >= 500:
             log.warning("%s answered %d: %s", type(exc).__name__, status, exc)
-        return problem(status, title, str(exc), code=exc.code)
+        response = problem(status, title, str(exc), code=exc.code)
+        if isinstance(exc, RateLimitedError):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        titles = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}
+        titles = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
+                  413: "Too large"}
+        codes = {401: "unauthorized", 413: LimitExceededError.code}
         response = problem(exc.status_code, titles.get(exc.status_code, "Error"),
-                           str(exc.detail))
+                           str(exc.detail), code=codes.get(exc.status_code))
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response

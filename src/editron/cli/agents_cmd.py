@@ -18,10 +18,13 @@ def register(app: typer.Typer) -> None:
     @app.command("mcp")
     def mcp_stdio() -> None:
         """Serve Editron's tools to an AI agent over MCP on stdin/stdout."""
+        import anyio
+
         from editron.mcp.server import build_server
+        from editron.mcp.stdio import run_stdio
 
         with guarded():
-            build_server().run("stdio")
+            anyio.run(run_stdio, build_server())
 
     @app.command()
     def tools(

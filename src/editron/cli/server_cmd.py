@@ -22,12 +22,16 @@ tokens_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_he
 
 @tokens_app.command("create")
 def create(name: Annotated[str, typer.Option("--name", help="Who or what uses it.")],
+           scope: Annotated[list[str] | None, typer.Option(
+               "--scope", help="read, operate or admin; repeat for several "
+                               "(default: read and operate).")] = None,
            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Make a token; it is printed once and only its hash is kept."""
     with guarded(as_json=as_json):
-        made = tokens.create_token(name=name, settings=get_settings())
+        made = tokens.create_token(name=name, scopes=scope, settings=get_settings())
     emit(made, as_json=as_json,
-         render=lambda: console.print(f"token for {name} (shown once):\n{made.token}"))
+         render=lambda: console.print(f"token for {name} ({', '.join(made.scopes)}; shown "
+                                      f"once):\n{made.token}"))
 
 
 @tokens_app.command("list")
@@ -37,8 +41,8 @@ def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         short = short_ids("API token", [str(r["id"]) for r in rows])
 
     emit({"tokens": rows}, as_json=as_json, render=lambda: table(
-        "API tokens", ("id", "name", "created", "last used", "revoked"),
-        [(short[str(r["id"])], r["name"], str(r["created_at"])[:19],
+        "API tokens", ("id", "name", "scopes", "created", "last used", "revoked"),
+        [(short[str(r["id"])], r["name"], ",".join(r["scopes"]), str(r["created_at"])[:19],
           str(r["last_used_at"] or "-")[:19], str(r["revoked_at"] or "-")[:19]) for r in rows]))
 
 
@@ -68,7 +72,8 @@ def register(app: typer.Typer) -> None:
             settings = ready(get_settings())
             worker = start_embedded_worker(settings, workers=workers) if workers else None
             try:
-                uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+                uvicorn.run(create_app(settings, bind_host=host), host=host, port=port,
+                            log_level="info")
             finally:
                 if worker is not None:
                     worker.stop()

@@ -104,6 +104,9 @@ class ApiToken(Base):
     created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
     last_used_at: Mapped[str | None] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32))
+    # The scope names (editron.domain.access) this token holds; migration 0005 gave every
+    # token made before scopes existed all of them.
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class JobRun(Base):

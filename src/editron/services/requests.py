@@ -42,9 +42,11 @@ class IngestRequest(_Request):
                                        examples=["Aurora Summit day 1"],
                                        description="A name for the batch; default: the "
                                                    "source's own name.")
-    storage_tier: Tier = Field(default="hot", description="hot keeps originals and proxies; "
-                               "warm keeps originals; cold leaves originals at the source.")
-    checksum_required: bool = Field(default=True, description="SHA-256 every file.")
+    storage_tier: Tier = Field(default="hot", examples=["warm"],
+        description="hot keeps originals and proxies; "
+                    "warm keeps originals; cold leaves originals at the source.")
+    checksum_required: bool = Field(default=True, examples=[True],
+        description="SHA-256 every file.")
     project_id: str | None = Field(default=None, examples=["4f1c9a2e"],
                                    description="The client project the batch belongs to.")
 
@@ -59,8 +61,9 @@ class AnalysisRequest(_Request):
         default=None, examples=[["recap", "social"]],
         description="The deliverables to plan for; default: every registered one.")
     model_hint: Literal["fast", "accurate"] | None = Field(
-        default=None, description="accurate: TransNetV2 checks the fast shot detector's "
-                                  "unsure calls (the ml extra).")
+        default=None, examples=["fast"],
+        description="accurate: TransNetV2 checks the fast shot detector's unsure calls (the "
+                    "ml extra).")
     max_iterations: int = Field(default=3, ge=1, le=3, examples=[3],
                                 description="Analysis passes: 1 decode, 2 spool, 3 refine.")
     analysers: list[AnalyserName] | None = Field(
@@ -78,8 +81,9 @@ class EditRequest(_Request):
         description="Default: 16:9, 9:16 and 1:1.")
     reference_style: StyleName | None = Field(default=None, examples=["energetic"],
                                               description="The style preset.")
-    include_captions: bool | None = Field(default=None, description="Default: what the "
-                                          "project learned from feedback, else on.")
+    include_captions: bool | None = Field(default=None, examples=[True],
+        description="Default: what the "
+                    "project learned from feedback, else on.")
     imovie_project: str | None = Field(default=None, max_length=200,
                                        examples=["Aurora Summit recap"],
                                        description="Project name in the exported timelines.")
@@ -88,8 +92,9 @@ class EditRequest(_Request):
                                    description="Seconds; default: the deliverable's length.")
     start_tc: Timecode | None = Field(default=None, examples=["01:00:00:00"],
                                       description="Record timecode of the first frame.")
-    previews: bool = Field(default=True, description="Render a small review preview of "
-                           "each timeline once it is assembled.")
+    previews: bool = Field(default=True, examples=[True],
+        description="Render a small review preview of "
+                    "each timeline once it is assembled.")
 
 
 class RenderRequest(_Request):
@@ -107,10 +112,12 @@ class RenderRequest(_Request):
     aspect_ratios: list[RatioName] | None = Field(
         default=None, min_length=1, max_length=3, examples=[["9:16"]],
         description="Render only these timelines; default: every one.")
-    force: bool = Field(default=False, description="Render again even while this session's "
-                        "earlier renders are still queued or running.")
-    no_review: bool = Field(default=False, description="Render a session nobody approved "
-                            "(the project's auto-approve setting does the same for all).")
+    force: bool = Field(default=False, examples=[False],
+        description="Render again even while this session's "
+                    "earlier renders are still queued or running.")
+    no_review: bool = Field(default=False, examples=[False],
+        description="Render a session nobody approved "
+                    "(the project's auto-approve setting does the same for all).")
 
 
 class CommentRequest(_Request):
@@ -141,4 +148,5 @@ class FeedbackRequest(_Request):
                             examples=[["f1a2b3c4@12.0-15.5"]],
                             description="Moments to always include when they fit.")
     comments: list[CommentRequest] = Field(default_factory=list, max_length=100,
+                                           examples=[[{"at": "00:12.4", "text": "too dark"}]],
                                            description="Notes at times of the deliverable.")

@@ -3,15 +3,19 @@ and checked on every request."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
 
 from editron.config import Settings
 from editron.db import repos
 from editron.db.models_ops import ApiToken
 from editron.db.runtime import db, ready
+from editron.domain.access import ALL_SCOPES, DEFAULT_SCOPES, Scope
+from editron.errors import InputError
 
 __all__ = ["NewToken", "TokenPublic", "authenticate", "create_token", "list_tokens",
-           "revoke_token"]
+           "parse_scopes", "revoke_token"]
 
 
 class TokenPublic(BaseModel):
@@ -22,11 +26,14 @@ class TokenPublic(BaseModel):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+    scopes: list[Scope] = Field(description="What the token may do: read, operate, admin",
+                                examples=[["read", "operate"]])
 
     @classmethod
     def of(cls, row: ApiToken) -> TokenPublic:
         return cls(id=row.id, name=row.name, created_at=row.created_at,
-                   last_used_at=row.last_used_at, revoked_at=row.revoked_at)
+                   last_used_at=row.last_used_at, revoked_at=row.revoked_at,
+                   scopes=[Scope(s) for s in row.scopes if s in set(ALL_SCOPES)])
 
 
 class NewToken(TokenPublic):
@@ -35,10 +42,24 @@ class NewToken(TokenPublic):
     token: str
 
 
-def create_token(*, name: str, settings: Settings | None = None) -> NewToken:
+def parse_scopes(names: Iterable[str] | None) -> tuple[Scope, ...]:
+    """The scopes named (``None`` or nothing: :data:`DEFAULT_SCOPES`); an unknown name is an
+    InputError that lists the known ones (pure)."""
+    chosen = [n.strip().lower() for n in (names or ()) if n.strip()]
+    unknown = sorted({n for n in chosen if n not in set(ALL_SCOPES)})
+    if unknown:
+        raise InputError(f"unknown scope {', '.join(map(repr, unknown))}: use "
+                         f"{', '.join(ALL_SCOPES)} (repeat --scope for several)")
+    return tuple(Scope(n) for n in dict.fromkeys(chosen)) if chosen else DEFAULT_SCOPES
+
+
+def create_token(*, name: str, scopes: Iterable[str] | None = None,
+                 settings: Settings | None = None) -> NewToken:
+    """A token holding ``scopes`` (default: read and operate)."""
+    granted = parse_scopes(scopes)
     settings = ready(settings)
     with db(settings) as session:
-        row, plain = repos.tokens.create_token(session, name=name)
+        row, plain = repos.tokens.create_token(session, name=name, scopes=granted)
         return NewToken(token=plain, **TokenPublic.of(row).model_dump())
 
 

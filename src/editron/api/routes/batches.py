@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from editron.api.deps import Authorized, SettingsDep
+from editron.api.deps import Operator, Reader, SettingsDep
 from editron.services.analyze import AnalysisPublic, get_analysis, request_analysis
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.requests import AnalysisRequest, IngestRequest
@@ -32,7 +32,9 @@ class BatchList(BaseModel):
 
 @router.post("/batches", status_code=202, response_model=Accepted)
 def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
-                 _: Authorized) -> Accepted:
+                 _: Operator) -> Accepted:
+    """Start ingesting a batch from an http(s) URL or a Dropbox shared link; the ingest runs on
+    the queue. Location is the batch, whose status goes queued, downloading, ready."""
     batch = ingest_media_batch(source_url=body.source_url, reference_name=body.reference_name,
                                storage_tier=body.storage_tier,
                                checksum_required=body.checksum_required,
@@ -42,25 +44,28 @@ def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
 
 
 @router.get("/batches", response_model=BatchList)
-def batches(settings: SettingsDep, _: Authorized,
+def batches(settings: SettingsDep, _: Reader,
             status: Annotated[str | None, Query(pattern="^(queued|downloading|ready|analyzing|"
                                                         "analyzed|failed)$")] = None,
             project_id: str | None = None,
             limit: Annotated[int, Query(ge=1, le=500)] = 50,
             offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> BatchList:
+    """Batches, newest first, a page at a time, filtered by status or project."""
     items = list_batches(settings=settings, status=status, project_id=project_id, limit=limit,
                          offset=offset)
     return BatchList(items=items, limit=limit, offset=offset)
 
 
 @router.get("/batches/{batch_id}", response_model=BatchPublic)
-def batch(batch_id: str, settings: SettingsDep, _: Authorized) -> BatchPublic:
+def batch(batch_id: str, settings: SettingsDep, _: Reader) -> BatchPublic:
+    """One batch: status, files, errors, duplicates and skipped files."""
     return get_batch(batch_id, settings=settings)
 
 
 @router.post("/batches/{batch_id}/analyses", status_code=202, response_model=Accepted)
 def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: SettingsDep,
-            _: Authorized) -> Accepted:
+            _: Operator) -> Accepted:
+    """Queue the analysis of a ready batch; Location is the batch, which becomes analyzed."""
     job_id = request_analysis(batch_id=batch_id, brief=body.brief, scope=body.scope,
                               model_hint=body.model_hint, max_iterations=body.max_iterations,
                               analysers=body.analysers, settings=settings)
@@ -69,5 +74,6 @@ def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: 
 
 
 @router.get("/analyses/{analysis_id}", response_model=AnalysisPublic)
-def analysis(analysis_id: str, settings: SettingsDep, _: Authorized) -> AnalysisPublic:
+def analysis(analysis_id: str, settings: SettingsDep, _: Reader) -> AnalysisPublic:
+    """One analysis: shots, transcript, energy, hero and sponsor moments, deliverable targets."""
     return get_analysis(analysis_id, settings=settings)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from editron.api.deps import Authorized, SettingsDep
+from editron.api.deps import Operator, Reader, SettingsDep
 from editron.api.routes.batches import Accepted
 from editron.edit.exporters import EXPORTERS
 from editron.services.edit import EditSessionPublic, get_edit_session, request_edit
@@ -32,7 +32,7 @@ class EditSessionList(BaseModel):
 
 @router.post("/batches/{batch_id}/edit-sessions", status_code=202, response_model=Accepted)
 def create_edit_session(batch_id: str, body: EditRequest, response: Response,
-                        settings: SettingsDep, _: Authorized) -> Accepted:
+                        settings: SettingsDep, _: Operator) -> Accepted:
     """The session exists at once (``assembling``); Location is where it becomes
     ``needsreview``."""
     queued = request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
@@ -47,15 +47,17 @@ def create_edit_session(batch_id: str, body: EditRequest, response: Response,
 
 
 @router.get("/batches/{batch_id}/edit-sessions", response_model=EditSessionList)
-def edit_sessions(batch_id: str, settings: SettingsDep, _: Authorized,
+def edit_sessions(batch_id: str, settings: SettingsDep, _: Reader,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> EditSessionList:
+    """A batch's edit sessions, newest first, a page at a time."""
     items = list_edit_sessions_public(batch_id, limit=limit, offset=offset, settings=settings)
     return EditSessionList(items=items, limit=limit, offset=offset)
 
 
 @router.get("/edit-sessions/{session_id}", response_model=EditSessionPublic)
-def edit_session(session_id: str, settings: SettingsDep, _: Authorized) -> EditSessionPublic:
+def edit_session(session_id: str, settings: SettingsDep, _: Reader) -> EditSessionPublic:
+    """One edit session: its timelines, exports, previews and revision."""
     return get_edit_session(session_id, settings=settings)
 
 
@@ -74,12 +76,14 @@ EXPORT_PATH = "/api/edit-sessions/{session_id}/exports/{format}"
                                             "timeline when several match",
                              "content": download_types()}})
 def export(session_id: str, fmt: Annotated[ExportFormatName, Path(alias="format")],
-           settings: SettingsDep, _: Authorized,
+           settings: SettingsDep, _: Reader,
            ratio: Annotated[RatioName | None, Query(description="One aspect ratio")] = None,
            variant: Annotated[int | None, Query(ge=1, le=10)] = None,
            paths: Annotated[Literal["absolute", "relative"], Query(
                description="relative: media paths relative to the session's export folder")]
            = "absolute") -> Response:
+    """Download one export of a session (FCPXML, EDL, OTIO, ...); several matching timelines come
+    as a zip."""
     download = export_session_download(session_id=session_id, fmt=fmt, ratio=ratio,
                                        variant=variant, path_mode=paths, settings=settings)
     return Response(download.content, media_type=download.media_type,

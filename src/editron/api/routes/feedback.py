@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from editron.api.deps import Authorized, SettingsDep
+from editron.api.deps import Operator, Reader, SettingsDep
 from editron.services.feedback import (
     FeedbackPublic,
     FeedbackResult,
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["feedback"])
 @router.post("/edit-sessions/{session_id}/feedback", status_code=201,
              response_model=FeedbackResult)
 def create_feedback(session_id: str, body: FeedbackRequest, response: Response,
-                    settings: SettingsDep, _: Authorized) -> FeedbackResult:
+                    settings: SettingsDep, _: Operator) -> FeedbackResult:
     """Location is the new revision when the review made one, else the session's reviews."""
     result = give_feedback(session_id, body, settings=settings)
     response.headers["Location"] = (f"/api/edit-sessions/{result.revision.session_id}"
@@ -32,5 +32,6 @@ def create_feedback(session_id: str, body: FeedbackRequest, response: Response,
 
 
 @router.get("/edit-sessions/{session_id}/feedback", response_model=list[FeedbackPublic])
-def feedback(session_id: str, settings: SettingsDep, _: Authorized) -> list[FeedbackPublic]:
+def feedback(session_id: str, settings: SettingsDep, _: Reader) -> list[FeedbackPublic]:
+    """The reviews recorded for a session, oldest first."""
     return list_feedback_public(session_id, settings=settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from editron.api.deps import Authorized, SettingsDep
+from editron.api.deps import Reader, SettingsDep
 from editron.services.metrics import render_metrics
 
 __all__ = ["router"]
@@ -14,5 +14,7 @@ router = APIRouter(tags=["system"])
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-def metrics(settings: SettingsDep, _: Authorized) -> str:
+def metrics(settings: SettingsDep, _: Reader) -> str:
+    """The pipeline's state (batches, sessions and jobs by status, queue depth) in the Prometheus
+    text format."""
     return render_metrics(settings=settings)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from editron.api.deps import Authorized, SettingsDep
+from editron.api.deps import Operator, Reader, SettingsDep
 from editron.services.render import (
     RenderJobPublic,
     RenderRequestPublic,
@@ -27,7 +27,8 @@ router = APIRouter(prefix="/api", tags=["renders"])
 @router.post("/edit-sessions/{session_id}/renders", status_code=202,
              response_model=RenderRequestPublic)
 def create_renders(session_id: str, body: RenderRequest, response: Response,
-                   settings: SettingsDep, _: Authorized) -> RenderRequestPublic:
+                   settings: SettingsDep, _: Operator) -> RenderRequestPublic:
+    """Queue the renders of a session, one job per timeline and format; Location lists them."""
     request = render_video_deliverables(
         edit_session_id=session_id,
         destinations=network_destinations(body.destinations, settings=settings),
@@ -39,23 +40,27 @@ def create_renders(session_id: str, body: RenderRequest, response: Response,
 
 
 @router.get("/edit-sessions/{session_id}/renders", response_model=list[RenderJobPublic])
-def renders(session_id: str, settings: SettingsDep, _: Authorized) -> list[RenderJobPublic]:
+def renders(session_id: str, settings: SettingsDep, _: Reader) -> list[RenderJobPublic]:
+    """A session's render jobs with progress, QC and outputs."""
     return list_session_renders(session_id, settings=settings)
 
 
 @router.get("/render-jobs/{job_id}", response_model=RenderJobPublic)
-def render_job(job_id: str, settings: SettingsDep, _: Authorized) -> RenderJobPublic:
+def render_job(job_id: str, settings: SettingsDep, _: Reader) -> RenderJobPublic:
+    """One render job: progress, QC result, outputs and last error."""
     return get_render_job(job_id, settings=settings)
 
 
 @router.post("/render-jobs/{job_id}/cancel", response_model=RenderJobPublic)
-def cancel(job_id: str, settings: SettingsDep, _: Authorized) -> RenderJobPublic:
+def cancel(job_id: str, settings: SettingsDep, _: Operator) -> RenderJobPublic:
+    """Cancel a queued or running render job (its ffmpeg is stopped)."""
     return cancel_render_job(job_id, settings=settings)
 
 
 @router.post("/render-jobs/{job_id}/retry", status_code=202, response_model=RenderJobPublic)
 def retry(job_id: str, response: Response, settings: SettingsDep,
-          _: Authorized) -> RenderJobPublic:
+          _: Operator) -> RenderJobPublic:
+    """Queue a failed or cancelled render job again; Location is the job."""
     job = retry_render_job(job_id, settings=settings, enqueue_job=True)
     response.headers["Location"] = f"/api/render-jobs/{job_id}"
     return job

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from editron.api.deps import Authorized, SettingsDep
+from editron.api.deps import Admin, Operator, Reader, SettingsDep
 from editron.services.sources import (
     SourcePublic,
     add_dropbox_source,
@@ -23,14 +23,15 @@ router = APIRouter(prefix="/api", tags=["sources"])
 
 class SourceCreate(BaseModel):
     folder_path: str = Field(min_length=1, max_length=1024, examples=["/Events/Gala 2026"])
-    project_id: str | None = None
+    project_id: str | None = Field(default=None, examples=["4f1c9a2e"])
     account_id: str | None = Field(default=None, max_length=128,
                                    examples=["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"])
     access_token: str | None = Field(
         default=None, max_length=4096, json_schema_extra={"writeOnly": True},
+        examples=["sl.u.AFexampleToken"],
         description="this folder's own Dropbox token; stored, never returned "
                     "(default: EDITRON_DROPBOX_TOKEN)")
-    storage_tier: str = Field(default="hot", pattern="^(hot|warm|cold)$")
+    storage_tier: str = Field(default="hot", examples=["hot"], pattern="^(hot|warm|cold)$")
 
 
 class SourceList(BaseModel):
@@ -45,7 +46,9 @@ class PollAccepted(BaseModel):
 
 @router.post("/sources", status_code=201, response_model=SourcePublic)
 def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
-                  _: Authorized) -> SourcePublic:
+                  _: Admin) -> SourcePublic:
+    """Watch a Dropbox folder: new media there becomes batches. A token given here is stored and
+    never returned. Location is the source."""
     source = add_dropbox_source(folder_path=body.folder_path, project_id=body.project_id,
                                 account_id=body.account_id, access_token=body.access_token,
                                 storage_tier=body.storage_tier, settings=settings)
@@ -54,18 +57,23 @@ def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
 
 
 @router.get("/sources", response_model=SourceList)
-def sources(settings: SettingsDep, _: Authorized, active: bool | None = None,
+def sources(settings: SettingsDep, _: Reader, active: bool | None = None,
             project_id: Annotated[str | None, Query(max_length=64)] = None) -> SourceList:
+    """Watched Dropbox folders, filtered by project or activity."""
     return SourceList(items=list_sources(settings=settings, active=active,
                                          project_id=project_id))
 
 
 @router.get("/sources/{source_id}", response_model=SourcePublic)
-def source(source_id: str, settings: SettingsDep, _: Authorized) -> SourcePublic:
+def source(source_id: str, settings: SettingsDep, _: Reader) -> SourcePublic:
+    """One watched Dropbox folder, without its token."""
     return get_source(source_id, settings=settings)
 
 
 @router.post("/sources/{source_id}/poll", status_code=202, response_model=PollAccepted)
-def poll(source_id: str, settings: SettingsDep, _: Authorized) -> PollAccepted:
+def poll(source_id: str, response: Response, settings: SettingsDep,
+         _: Operator) -> PollAccepted:
+    """Queue a poll of a watched folder now; Location is the source."""
     job_id = request_poll(source_id, settings=settings)
+    response.headers["Location"] = f"/api/sources/{source_id}"
     return PollAccepted(id=source_id, status="queued", job_id=job_id)

@@ -56,7 +56,10 @@ def dropbox_challenge(challenge: Annotated[str, Query(max_length=1024)]) -> Plai
                         422: ERROR_RESPONSES[422]})
 async def dropbox_notification(
         request: Request, settings: SettingsDep,
-        x_dropbox_signature: Annotated[str | None, Header(max_length=256)] = None,
+        x_dropbox_signature: Annotated[str | None, Header(
+            max_length=256, description="HMAC-SHA256 of the raw body with the app secret, hex",
+            examples=["1f3b5c1d0e9a7b2c4d6e8f00112233445566778899aabbccddeeff0011223344"])
+        ] = None,
 ) -> WebhookAccepted | JSONResponse:
     """A change in a watched account: queue a poll of each active source it concerns."""
     body = await request.body()

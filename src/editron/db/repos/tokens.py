@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from editron.db.models_ops import ApiToken
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise
+from editron.domain.access import ALL_SCOPES
 
 __all__ = ["TOKEN_PREFIX", "create_token", "get_token", "hash_token", "list_tokens",
            "revoke_token", "verify_token"]
@@ -24,10 +26,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, name: str) -> tuple[ApiToken, str]:
-    """A new token; the plain value is returned once and only its hash is stored."""
+def _canonical(scopes: Iterable[str]) -> list[str]:
+    """The scopes once each, in the order read, operate, admin, known names only (pure)."""
+    wanted = {str(s) for s in scopes}
+    return [s.value for s in ALL_SCOPES if s.value in wanted]
+
+
+def create_token(session: Session, *, name: str, scopes: Iterable[str]
+                 ) -> tuple[ApiToken, str]:
+    """A new token holding ``scopes``; the plain value is returned once and only its hash is
+    stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=hash_token(plain))
+    row = ApiToken(name=name, token_hash=hash_token(plain), scopes=_canonical(scopes))
     session.add(row)
     session.flush()
     return row, plain
