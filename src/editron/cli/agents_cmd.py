@@ -18,13 +18,10 @@ def register(app: typer.Typer) -> None:
     @app.command("mcp")
     def mcp_stdio() -> None:
         """Serve Editron's tools to an AI agent over MCP on stdin/stdout."""
-        import anyio
-
-        from editron.mcp.server import build_server
-        from editron.mcp.stdio import run_stdio
+        from editron.mcp.server import serve_stdio
 
         with guarded():
-            anyio.run(run_stdio, build_server())
+            serve_stdio()
 
     @app.command()
     def tools(

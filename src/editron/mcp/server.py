@@ -20,6 +20,7 @@ from editron import __version__
 from editron.config import Settings, get_settings
 from editron.db.runtime import ready
 from editron.errors import EditronError, NotFoundError
+from editron.mcp.stdio import run_stdio
 from editron.services.analyze import get_analysis, latest_analysis, request_analysis
 from editron.services.board import list_tasks
 from editron.services.edit import generate_video_edits, get_edit_session, request_edit
@@ -41,7 +42,7 @@ from editron.services.sessions import list_edit_sessions_public, network_destina
 from editron.services.vocabulary import destination_help, names_of
 from editron.story.deliverables import DELIVERABLES
 
-__all__ = ["build_server", "mcp_tools", "openai_tools"]
+__all__ = ["build_server", "mcp_tools", "openai_tools", "serve_stdio"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -264,3 +265,11 @@ def openai_tools(server: MCPServer) -> list[dict[str, Any]]:
              "function": {"name": t["name"], "description": t.get("description", ""),
                           "parameters": t["inputSchema"]}}
             for t in mcp_tools(server)]
+
+
+def serve_stdio(settings: Settings | None = None) -> None:
+    """Serve the tools on stdin/stdout until stdin closes (``editron mcp``); a line that is
+    not JSON-RPC gets a JSON-RPC error and the next line is read."""
+    import anyio
+
+    anyio.run(run_stdio, build_server(settings))
