@@ -6,6 +6,7 @@ analysis document, ``analyze --json``, the report), placed by hand with ``editro
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from editron.cli.main import app
 from editron.config import Settings
 from editron.services.analyze import analyze_media_batch
+from editron.services.edit import generate_video_edits, session_timelines
 from editron.services.ingest import ingest_media_batch
 from tests.multicam_fixtures import Camera, record, sound_field, write_camera_file
 
@@ -83,3 +85,39 @@ def test_analysis_syncs_the_batch_and_a_hand_placement_survives_reanalysis(
     again = analyze_media_batch(batch_id=batch.batch_id, max_iterations=1, settings=settings)
     kept = _by_name(again.sync, again.file_reports)["broll"]
     assert kept["event_offset"] == 12.5 and kept["method"] == "manual"
+
+
+def _event_seconds(sync: dict[str, dict], file_id: str, frame: int, fps: float) -> float:
+    row = sync[file_id]
+    return row["event_offset"] + frame / fps / (1 + row["drift_ppm"] * 1e-6)
+
+
+def test_synced_batch_merges_moments_and_no_deliverable_shows_one_event_time_twice(
+        event_folder: Path, settings: Settings) -> None:
+    batch = ingest_media_batch(source_url=str(event_folder), settings=settings)
+    doc = analyze_media_batch(batch_id=batch.batch_id, max_iterations=1, settings=settings)
+    merged = [m for m in doc.event_moments if len(m["angles"]) >= 2]
+    assert merged, doc.event_moments  # the crowd bursts all three cameras heard
+    for m in merged:
+        assert m["event_end"] > m["event_start"] and m["best"] in {
+            a["file_id"] for a in m["angles"]}
+        assert len({a["file_id"] for a in m["angles"]}) == len(m["angles"])
+    sync = {r["file_id"]: r for r in doc.sync}
+    heroes = [(h["file_id"], h["start"], h["end"]) for h in doc.hero_moments
+              if sync[h["file_id"]]["event_offset"] is not None]
+    events = [(_event_seconds(sync, f, 0, 1) + s, _event_seconds(sync, f, 0, 1) + e)
+              for f, s, e in heroes]
+    for (a0, a1), (b0, b1) in combinations(events, 2):  # top moments: each event time once
+        assert min(a1, b1) - max(a0, b0) <= 0, (events, heroes)
+    for deliverable in ("recap", "highlight", "social"):
+        session = generate_video_edits(batch_id=batch.batch_id, deliverable_type=deliverable,
+                                       settings=settings)
+        _, timelines = session_timelines(session.session_id, settings=settings)
+        for tl in timelines:
+            fps = tl.rate.fps
+            spans = [(_event_seconds(sync, c.file_id, c.source_start, fps),
+                      _event_seconds(sync, c.file_id, c.source_end, fps))
+                     for c in tl.clips if sync[c.file_id]["event_offset"] is not None]
+            longest = max((c.transition_in.frames for c in tl.clips), default=0) / fps
+            for (a0, a1), (b0, b1) in combinations(spans, 2):
+                assert min(a1, b1) - max(a0, b0) <= longest + 1 / fps, (deliverable, spans)

@@ -23,7 +23,8 @@ from editron.domain.sync import (
     manual_offsets,
     with_manual_offsets,
 )
-from editron.domain.timeline import Blueprint, MediaInfo
+from editron.domain.timeline import Blueprint, Clip, MediaInfo
+from editron.edit.timeline import build_timelines
 from editron.story.blueprints import build_blueprints
 from editron.story.multicam import (
     Angle,
@@ -148,3 +149,33 @@ def test_the_recap_follows_the_event_clock_across_cameras() -> None:
     starts = [s for _, s, _ in _event_spans(bp, analysis)]
     assert len({m.file_id for m in bp.moments}) > 1 and starts == sorted(starts)
 
+
+
+def test_each_ratio_takes_its_best_angle_at_the_same_event_time() -> None:
+    analysis, media = _synced_event()
+    looks = {"f1": (0.02, 400.0), "f2": (0.45, 150.0), "f3": (0.02, 40.0)}
+    analysis = replace(analysis, shot_signals=[
+        replace(s, sharpness=looks[s.file_id][1], faces=1, face_boxes=(FaceBox(
+            s.start, looks[s.file_id][0], 0.3, 0.1, 0.2),), motion_center=None)
+        for s in analysis.shot_signals])
+    bp = build_blueprints(analysis, media=media, brief=Brief(), deliverable="recap",
+                          style=get_style(None))[0]
+    wide, tall = build_timelines(bp, aspect_ratios=["16:9", "9:16"], analysis=analysis,
+                                 media=media, style=get_style(None), include_captions=False)
+
+    def event_starts(clips: tuple[Clip, ...]) -> list[float]:
+        out = []
+        for c in clips:
+            span = event_span_of(analysis.sync, c.file_id, bp.rate.fps)
+            assert span is not None
+            out.append(span.seconds(c.source_start))
+        return out
+
+    # the same moments, to the frame (another camera's frame grid sits off this one's)
+    assert event_starts(wide.clips) == pytest.approx(event_starts(tall.clips),
+                                                     abs=1 / bp.rate.fps)
+    assert {c.file_id for c in wide.clips} <= {"f1", "f2", "f3"}
+    assert [c.duration for c in wide.clips] == [c.duration for c in tall.clips]
+    assert sum(c.file_id == "f1" for c in wide.clips) > sum(c.file_id == "f1"
+                                                             for c in tall.clips)
+    assert sum(c.file_id == "f2" for c in tall.clips) > len(tall.clips) // 2

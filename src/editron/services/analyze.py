@@ -34,6 +34,7 @@ from editron.logs import bind
 from editron.media.probe import probe as probe_media
 from editron.services.media_access import local_media_path
 from editron.story.deliverables import parse_deliverables
+from editron.story.multicam import merge_moments
 
 __all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "latest_analysis",
            "request_analysis", "sync_rows"]
@@ -72,6 +73,9 @@ class AnalysisPublic(BaseModel):
     # Where each file sits on the event clock: {file_id, event_offset (None: unsynced),
     # confidence, drift_ppm, group, method, reason, detail}; empty before schema 2.
     sync: list[dict[str, Any]] = []
+    # What several synced cameras caught at once, merged: {kind, event_start, event_end,
+    # angles: [{file_id, start, end, quality, reason}], best, reason}, strongest first.
+    event_moments: list[dict[str, Any]] = []
     artifacts_path: str | None
 
     @classmethod
@@ -84,7 +88,15 @@ class AnalysisPublic(BaseModel):
                                   **m} for m in row.hero_moments],
                    sponsor_moments=row.sponsor_moments,
                    deliverable_targets=row.deliverable_targets, file_reports=row.file_reports,
-                   sync=sync_rows(row.sync), artifacts_path=row.artifacts_path)
+                   sync=sync_rows(row.sync), event_moments=_event_moments(row),
+                   artifacts_path=row.artifacts_path)
+
+
+def _event_moments(row: MediaBatchAnalysis) -> list[dict[str, Any]]:
+    if not row.sync or row.status != "complete":
+        return []
+    merged = merge_moments(repos.analyses.load_document(row))
+    return [m.to_dict() for m in merged if len(m.angles) > 1][:100]
 
 
 _SYNC_KEYS = ("file_id", "event_offset", "confidence", "drift_ppm", "group", "method",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from editron.domain.analysis import AnalysisResult, HeroMoment, ShotSignals
 from editron.domain.sync import FileSync, SyncResult
 
-__all__ = ["Angle", "EventSpan", "MergedMoment", "angle_quality", "best_angle",
+__all__ = ["Angle", "EventSpan", "MergedMoment", "angle_for_ratio", "angle_quality", "best_angle",
            "distinct_hero_moments", "event_order", "event_overlap", "event_span_of",
            "event_walls", "file_clocks", "merge_moments"]
 
@@ -257,3 +257,30 @@ def event_order(clip: Placed, order: int) -> tuple[int, float]:
     if clock is None:
         return (order, start / 1000.0)
     return (clock.group_order, clock.seconds(start))
+
+
+def angle_for_ratio(clip: Placed, duration_frames: int, analysis: AnalysisResult,
+                    files: Mapping[str, tuple[float, float]], ratio: str
+                    ) -> tuple[str, int, str] | None:
+    """The best angle of a clip for ``ratio`` among the synced files (``files``: id to fps
+    and seconds) that cover its whole event span: (file id, its start frame, why), or
+    ``None`` to keep the clip's own file."""
+    clock, own, start, end = clip
+    if clock is None or analysis.sync is None:
+        return None
+    ev0 = clock.seconds(start)
+    angles = [Angle(own, start / clock.fps, end / clock.fps, 0.0)]
+    frames = {own: start}
+    for fid, (fps, seconds) in files.items():
+        other = event_span_of(analysis.sync, fid, fps)
+        if fid == own or other is None or other.group != clock.group:
+            continue
+        first = other.frame(ev0)
+        if first < 0 or first + duration_frames > int(seconds * fps):
+            continue
+        frames[fid] = first
+        angles.append(Angle(fid, first / fps, (first + duration_frames) / fps, 0.0))
+    if len(angles) < 2:
+        return None
+    best, why = best_angle(analysis.shot_signals, angles, ratio)
+    return best.file_id, frames[best.file_id], why
