@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import combinations
 
+import opentimelineio as otio
 import pytest
 
 from editron.domain.analysis import (
@@ -23,7 +24,8 @@ from editron.domain.sync import (
     manual_offsets,
     with_manual_offsets,
 )
-from editron.domain.timeline import Blueprint, Clip, MediaInfo
+from editron.domain.timeline import Blueprint, Clip, MediaInfo, Timeline
+from editron.edit.exporters.otio import OtioExporter
 from editron.edit.timeline import build_timelines
 from editron.story.blueprints import build_blueprints
 from editron.story.multicam import (
@@ -179,3 +181,34 @@ def test_each_ratio_takes_its_best_angle_at_the_same_event_time() -> None:
     assert sum(c.file_id == "f1" for c in wide.clips) > sum(c.file_id == "f1"
                                                              for c in tall.clips)
     assert sum(c.file_id == "f2" for c in tall.clips) > len(tall.clips) // 2
+
+
+def test_otio_stacks_the_other_angles_on_disabled_synced_tracks() -> None:
+    analysis, media = _synced_event()
+    bp = build_blueprints(analysis, media=media, brief=Brief(), deliverable="recap",
+                          style=get_style(None))[0]
+    tl = build_timelines(bp, aspect_ratios=["16:9"], analysis=analysis, media=media,
+                         style=get_style(None), include_captions=False)[0]
+    assert any(c.angles for c in tl.clips)
+    assert Timeline.from_dict(tl.to_dict()) == tl
+    read = otio.adapters.read_from_string(OtioExporter().export(tl), "otio_json")
+    main = read.video_tracks()[0]
+    angles = [t for t in read.video_tracks()[1:] if t.name.startswith("V")]
+    assert angles and all(not t.enabled for t in angles) and main.enabled
+    fps = tl.rate.fps
+    for track in angles:
+        assert track.duration() == main.duration()  # stacked clip under clip
+        for above, below in zip(main, track, strict=True):
+            assert above.range_in_parent() == below.range_in_parent()
+            if isinstance(below, otio.schema.Gap):
+                continue
+            a_id = above.metadata["editron"]["file_id"]
+            b_id = below.metadata["editron"]["file_id"]
+            a_span = event_span_of(analysis.sync, a_id, fps)
+            b_span = event_span_of(analysis.sync, b_id, fps)
+            assert a_span is not None and b_span is not None and a_id != b_id
+            tc_a = above.media_reference.available_range.start_time.value
+            tc_b = below.media_reference.available_range.start_time.value
+            start_a = int(above.source_range.start_time.value - tc_a)
+            start_b = int(below.source_range.start_time.value - tc_b)
+            assert abs(a_span.seconds(start_a) - b_span.seconds(start_b)) <= 1 / fps

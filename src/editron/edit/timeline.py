@@ -105,7 +105,8 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
         tl = Timeline(
             name=project_name, deliverable=blueprint.deliverable, variant=blueprint.variant,
             aspect_ratio=key, width=width, height=height, rate=rate, clips=clips,
-            media={fid: media[fid] for fid in dict.fromkeys(c.file_id for c in clips)},
+            media={fid: media[fid] for fid in dict.fromkeys(
+                [c.file_id for c in clips] + [f for c in clips for f, _ in c.angles])},
             captions=captions, style=style.name, brand=brand, music=music,
             start_timecode=start_timecode, revision=revision,
         )
@@ -126,12 +127,14 @@ def _best_angles(clips: Sequence[Clip], analysis: AnalysisResult,
     for c in clips:
         pick = angle_for_ratio((clocks.get(c.file_id), c.file_id, c.source_start,
                                 c.source_end), c.duration, analysis, files, ratio)
-        if pick is None or pick[0] == c.file_id:
+        if pick is None:
             out.append(c)
             continue
-        log.info("%s: angle %s over %s (%s)", ratio, pick[0], c.file_id, pick[2])
+        if pick[0] != c.file_id:
+            log.info("%s: angle %s over %s (%s)", ratio, pick[0], c.file_id, pick[2])
         out.append(replace(c, file_id=pick[0], source_start=pick[1],
-                           source_end=pick[1] + c.duration, audio=media[pick[0]].has_audio))
+                           source_end=pick[1] + c.duration, audio=media[pick[0]].has_audio,
+                           angles=pick[3]))
     return out
 
 

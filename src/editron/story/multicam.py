@@ -261,10 +261,10 @@ def event_order(clip: Placed, order: int) -> tuple[int, float]:
 
 def angle_for_ratio(clip: Placed, duration_frames: int, analysis: AnalysisResult,
                     files: Mapping[str, tuple[float, float]], ratio: str
-                    ) -> tuple[str, int, str] | None:
+                    ) -> tuple[str, int, str, tuple[tuple[str, int], ...]] | None:
     """The best angle of a clip for ``ratio`` among the synced files (``files``: id to fps
-    and seconds) that cover its whole event span: (file id, its start frame, why), or
-    ``None`` to keep the clip's own file."""
+    and seconds) that cover its whole event span: (file id, its start frame, why, the other
+    angles as (file id, start frame)), or ``None`` when no other camera covers it."""
     clock, own, start, end = clip
     if clock is None or analysis.sync is None:
         return None
@@ -283,4 +283,5 @@ def angle_for_ratio(clip: Placed, duration_frames: int, analysis: AnalysisResult
     if len(angles) < 2:
         return None
     best, why = best_angle(analysis.shot_signals, angles, ratio)
-    return best.file_id, frames[best.file_id], why
+    others = tuple((f, first) for f, first in frames.items() if f != best.file_id)
+    return best.file_id, frames[best.file_id], why, others
