@@ -14,6 +14,7 @@ from editron.domain.analysis import (
     AnalysisResult,
     Brief,
     FaceBox,
+    HeroMoment,
     ShotSignals,
 )
 from editron.domain.sync import (
@@ -212,3 +213,12 @@ def test_otio_stacks_the_other_angles_on_disabled_synced_tracks() -> None:
             start_a = int(above.source_range.start_time.value - tc_a)
             start_b = int(below.source_range.start_time.value - tc_b)
             assert abs(a_span.seconds(start_a) - b_span.seconds(start_b)) <= 1 / fps
+
+
+def test_one_cameras_own_overlapping_moments_are_not_merged() -> None:
+    heroes = [HeroMoment("solo", 1.0, 5.0, 0.9, ("cheer",)),
+              HeroMoment("solo", 4.0, 8.0, 0.8, ("speech",))]
+    analysis = AnalysisResult(passes_completed=1, hero_moments=heroes, sync=SyncResult(
+        files=[FileSync("solo", 0.0, 1.0, group=0, reference="solo",
+                        method=SyncMethod.ONLY_FILE)]))
+    assert distinct_hero_moments(analysis) == heroes

@@ -12,7 +12,7 @@ Must-use terms from the brief pull matching moments in first; must-avoid terms d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from editron.domain.analysis import AnalysisResult, Brief
 from editron.domain.feedback import SourceSpan
@@ -79,6 +79,7 @@ class StoryMaterial:
     cuts: dict[str, FileCuts]
     pace: tuple[int, int]  # shortest and longest clip, in frames
     pool: list[_Candidate]
+    clocks: Mapping[str, EventSpan] = field(default_factory=dict)  # synced files' clocks
 
     def chronological(self, deliverable: str, target: int) -> Blueprint:
         """The recap shape: in event order, covering every quarter and every file with a good
@@ -95,11 +96,15 @@ class StoryMaterial:
         """This material minus what ``used`` shows: later variants neither reuse its moments
         nor grow their edges into its footage."""
         keys = {m.key for m in used.moments}
-        pool = [c for c in self.pool if c.key not in keys and not _overlaps_any(c, used.moments)]
+        shown = [(self.clocks.get(m.file_id), m.file_id, m.source_start, m.source_end)
+                 for m in used.moments]  # another camera's view of them is used too
+        pool = [c for c in self.pool if c.key not in keys and not _overlaps_any(c, used.moments)
+                and not any(event_overlap(c.placed, u) > 0 for u in shown)]
         cuts = {fid: replace(fc, blocked=fc.blocked + tuple(
-            (m.source_start, m.source_end) for m in used.moments if m.file_id == fid))
+            (m.source_start, m.source_end) for m in used.moments if m.file_id == fid)
+            + tuple(event_walls((self.clocks.get(fid), fid, 0, 0), shown)))
             for fid, fc in self.cuts.items()}
-        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool)
+        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool, self.clocks)
 
 
 def plan_for(deliverable: Deliverable, brief: Brief, *, rate: FrameRate,
@@ -136,8 +141,9 @@ def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str
     cuts = {fid: _without(file_cuts(analysis, m, rate, avoid=brief.must_avoid), fid, drop)
             for fid, m in media.items()}
     pace = (rate.frames(style.min_shot_seconds), rate.frames(style.max_shot_seconds))
-    material = StoryMaterial(media, rate, cuts, pace,
-                             _candidates(analysis, brief, media, cuts, pace, keep))
+    pool = _candidates(analysis, brief, media, cuts, pace, keep)
+    material = StoryMaterial(media, rate, cuts, pace, pool,
+                             {c.file_id: c.clock for c in pool if c.clock is not None})
     return kind.build(material, plan)
 
 

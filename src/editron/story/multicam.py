@@ -188,9 +188,11 @@ def merge_moments(analysis: AnalysisResult, *, ratio: str = "16:9") -> list[Merg
             if item is not None and run and item[0] < max(r[1] for r in run):
                 run.append(item)
                 continue
-            if run:
-                out.append(_moment(kind, min(r[0] for r in run), max(r[1] for r in run),
-                                   group, [r[3] for r in run], max(r[2] for r in run),
+            # one camera's own overlapping moments stay apart: only other cameras merge
+            parts = [run] if len({r[3].file_id for r in run}) > 1 else [[r] for r in run]
+            for part in parts:
+                out.append(_moment(kind, min(r[0] for r in part), max(r[1] for r in part),
+                                   group, [r[3] for r in part], max(r[2] for r in part),
                                    analysis, ratio))
             run = [item] if item is not None else []
     out.sort(key=lambda m: (-m.score, m.event_start if m.event_start is not None else 0.0))
