@@ -1,7 +1,7 @@
 """Sample event footage the project makes itself, so a newcomer sees the whole lane offline.
 
 Several clips of a fictional "Aurora Summit": a keynote speaker (espeak-ng) naming the sponsor,
-crowd cheers (sox pink noise with an envelope) at known times, and varied moving pictures from
+crowd cheers (seeded pink noise with an envelope) at known times, and varied moving pictures from
 ffmpeg's lavfi sources with hard cuts between them.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,12 +87,22 @@ def _video_source(name: str, size: str, fps: int, seconds: float) -> str:
     return template.format(size=size, fps=fps) + f",trim=duration={seconds:.3f},setpts=PTS-STARTPTS"
 
 
+def _noise(path: Path, colour: str, seconds: float, amplitude: float, seed: int,
+           shape: str = "") -> None:
+    """Seeded noise (the same every run) as a 48 kHz mono WAV, through ``shape`` filters."""
+    source = f"anoisesrc=d={seconds}:c={colour}:r=48000:a={amplitude}:s={seed % 2**31}"
+    _run([ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+          source + ("," + shape if shape else ""), "-c:a", "pcm_s16le", str(path)])
+
+
 def _make_audio(clip: SampleClip, work: Path) -> Path:
     """Room tone + speech + crowd bursts, mixed to one 48 kHz stereo WAV."""
-    espeak, sox = _require("espeak-ng"), _require("sox")
+    espeak = _require("espeak-ng")
+    # Each clip's noise has a seed of its own: were the room tone and the cheers the same
+    # waveform in every clip, the clips would share sound and sync as one take.
+    seed = zlib.crc32(clip.name.encode())
     bed = work / "bed.wav"
-    _run([sox, "-R", "-n", "-r", "48000", "-c", "1", str(bed), "synth", f"{clip.seconds}",
-          "brownnoise", "vol", "0.02"])
+    _noise(bed, "brown", clip.seconds, 0.02, seed)
     layers = [bed]
     delays = [0.0]
     if clip.speech:
@@ -101,10 +112,9 @@ def _make_audio(clip: SampleClip, work: Path) -> Path:
         delays.append(clip.speech_at)
     for i, (start, length) in enumerate(clip.cheers):
         cheer = work / f"cheer{i}.wav"
-        _run([sox, "-R", "-n", "-r", "48000", "-c", "1", str(cheer), "synth", f"{length}",
-              "pinknoise",
-              "fade", "q", f"{length * 0.25:.2f}", f"{length}", f"{length * 0.4:.2f}",
-              "vol", "0.6"])
+        _noise(cheer, "pink", length, 0.6, seed + 1 + i,
+               f"afade=t=in:curve=qsin:d={length * 0.25:.2f},"
+               f"afade=t=out:curve=qsin:st={length * 0.6:.2f}:d={length * 0.4:.2f}")
         layers.append(cheer)
         delays.append(start)
     out = work / "mix.wav"

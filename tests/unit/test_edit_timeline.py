@@ -111,8 +111,12 @@ def test_timeline_document_round_trips_and_upgrades() -> None:
     ev = make_event(files=2, seconds=30.0, fps=23.976)
     tl = _timelines(ev, music_path="/m/bed.wav", music_beats=[1.0, 2.0])[1]
     doc = tl.to_dict()
-    assert doc["schema_version"] == 3 and doc["rate"] == {"num": 24000, "den": 1001}
+    assert doc["schema_version"] == 4 and doc["rate"] == {"num": 24000, "den": 1001}
     assert Timeline.from_dict(doc) == tl
+    # v3 had no camera angles
+    v3 = {**doc, "schema_version": 3,
+          "clips": [{k: v for k, v in c.items() if k != "angles"} for c in doc["clips"]]}
+    assert Timeline.from_dict(v3) == tl
     # v2 had no record start, revision or per-file timecode and channels
     v2 = {k: v for k, v in doc.items() if k not in ("start_timecode", "revision")}
     v2.update(schema_version=2, media={k: {f: x for f, x in m.items()

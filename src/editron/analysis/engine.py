@@ -7,6 +7,9 @@ Pass 2: the expensive analysers on the spool pass 1 wrote, focused on those wind
         fast detector's unsure calls) when ``model_hint="accurate"`` and the ml extra is
         installed.
 Pass 3: hero-moment boundaries refined to shot cuts and word gaps.
+Then sync: the files that share sound are put on one event clock (``sync.py``), from the
+        16 kHz audio pass 1 spooled, so each file is still decoded once; placements made by
+        hand (``manual``) are laid over it.
 A file that fails is reported and skipped; the batch goes on.
 
 A file's pass 2 needs only its own pass 1, so it runs on a worker thread while pass 1 reads
@@ -21,7 +24,7 @@ import importlib
 import logging
 import pkgutil
 import shutil
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -45,8 +48,10 @@ from editron.analysis.decode import FileSpool, decode_pass
 from editron.analysis.focus import focus_windows
 from editron.analysis.refine import refine_window
 from editron.analysis.scoring import score_hero_moments
+from editron.analysis.sync import sync_batch
 from editron.domain.analysis import AnalysisResult, EnergyPoint, FileReport
 from editron.errors import EditronError, InputError
+from editron.story.multicam import distinct_hero_moments
 
 __all__ = ["Progress", "analyze_files", "selected_analysers"]
 
@@ -182,10 +187,12 @@ def _normalise_energy(findings: Sequence[FileFindings]) -> list[EnergyPoint]:
 
 def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
                   transcriber: Transcriber | None = None, progress: Progress | None = None,
-                  keep_spool: bool = False, analysers: Collection[str] | None = None
+                  keep_spool: bool = False, analysers: Collection[str] | None = None,
+                  manual_sync: Mapping[str, float] | None = None
                   ) -> tuple[AnalysisResult, dict[str, FileSpool]]:
-    """Analyse every file with every registered analyser (or only ``analysers``); returns the
-    result and each file's spool (for thumbnails)."""
+    """Analyse every file with every registered analyser (or only ``analysers``) and sync the
+    batch (``manual_sync``: event offsets set by hand, kept); returns the result and each
+    file's spool (for thumbnails)."""
     if not 1 <= max_iterations <= 3:
         raise ValueError("max_iterations must be 1, 2 or 3")
     wanted = None if analysers is None else set(analysers)
@@ -224,6 +231,9 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
                                       "partial" if messages else "analyzed", messages))
         if not keep_spool and ctx.file_id not in findings:
             shutil.rmtree(ctx.work_dir, ignore_errors=True)
+    if progress is not None:
+        progress("sync: placing the files on the event clock", 1.0)
+    sync = sync_batch(contexts, spools, manual_sync)
     ordered = list(findings.values())
     result = AnalysisResult(
         passes_completed=passes,
@@ -236,7 +246,10 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
         hero_moments=moments,
         sponsor_moments=[m for f in ordered for m in f.sponsor_moments],
         file_reports=reports,
+        sync=sync,
     )
+    # Of a moment several synced cameras caught, the top moments list the best angle once.
+    result.hero_moments = distinct_hero_moments(result)
     result.summary = _summary(result, len(contexts))
     return result, spools
 
@@ -249,6 +262,11 @@ def _summary(result: AnalysisResult, file_count: int) -> str:
              f"{len(result.crowd_peaks)} crowd reactions",
              f"{len(result.sponsor_moments)} sponsor/keyword mentions",
              f"{len(result.hero_moments)} hero moments"]
+    if result.sync is not None and len(result.sync.files) > 1:
+        groups = result.sync.groups()
+        synced = sum(len(g) for g in groups.values())
+        parts.append(f"{synced} of {len(result.sync.files)} file(s) on "
+                     f"{len(groups)} event clock(s)")
     if result.hero_moments:
         top = result.hero_moments[0]
         parts.append(f"top moment: {top.reasons[0]}")

@@ -18,7 +18,8 @@ from editron.analysis.decode import FileSpool
 from editron.analysis.scoring import mmss
 from editron.domain.analysis import AnalysisResult, Brief
 
-__all__ = ["plot_energy", "srt_time", "transcript_markdown", "transcript_text", "write_report"]
+__all__ = ["plot_energy", "srt_time", "sync_markdown", "transcript_markdown", "transcript_text",
+           "write_report"]
 
 PLOT_SIZE = (1200, 300)
 
@@ -106,13 +107,30 @@ def _thumbnail(spool: FileSpool | None, t: float, path: Path) -> str | None:
     return path.name
 
 
+def sync_markdown(result: AnalysisResult, names: Mapping[str, str]) -> list[str]:
+    """The "Event clock" section: where each file sits, or why it is not synced."""
+    if result.sync is None or len(result.sync.files) < 2:
+        return []
+    lines = ["## Event clock", "", "| file | event offset | confidence | drift | how |",
+             "| --- | --- | --- | --- | --- |"]
+    for f in result.sync.files:
+        name = names.get(f.file_id, f.file_id)
+        if f.event_offset is None:
+            lines.append(f"| {name} | not synced | | | {f.reason}: {f.detail} |")
+        else:
+            lines.append(f"| {name} | {f.event_offset:.4f} s (group {f.group}) | "
+                         f"{f.confidence:.2f} | {f.drift_ppm:+.1f} ppm | {f.method} |")
+    return [*lines, ""]
+
+
 def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
                  targets: Sequence[dict[str, Any]], names: Mapping[str, str],
                  spools: Mapping[str, FileSpool], top: int = 10) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     document = {**brief_document(brief, targets), "summary": result.summary,
                 "hero_moments": result.to_dict()["hero_moments"][:top],
-                "sponsor_moments": result.to_dict()["sponsor_moments"]}
+                "sponsor_moments": result.to_dict()["sponsor_moments"],
+                "sync": result.sync.to_dict()["files"] if result.sync is not None else []}
     (folder / "brief.json").write_text(json.dumps(document, indent=2))
     plot = plot_energy(result, names, folder / "energy.png")
     lines = [brief_markdown(brief, targets), "## Summary", "", result.summary, "",
@@ -126,6 +144,7 @@ def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
         if thumb:
             lines += [f"![moment {rank}]({thumb})", ""]
         lines += [f"- {reason}" for reason in m.reasons] + [""]
+    lines += sync_markdown(result, names)
     reports = [r for r in result.file_reports if r.status != "analyzed"]
     if reports:
         lines += ["## Files with problems", ""]

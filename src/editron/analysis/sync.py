@@ -28,6 +28,7 @@ from itertools import combinations
 
 import numpy as np
 
+from editron.analysis.base import FileContext
 from editron.analysis.decode import AUDIO_RATE, FileSpool
 from editron.analysis.sync_pair import (
     PreparedSource,
@@ -37,9 +38,17 @@ from editron.analysis.sync_pair import (
     prepare,
 )
 from editron.analysis.sync_signal import F64
-from editron.domain.sync import FileSync, SyncMethod, SyncPair, SyncResult, UnsyncedReason
+from editron.domain.sync import (
+    FileSync,
+    SyncMethod,
+    SyncPair,
+    SyncResult,
+    UnsyncedReason,
+    with_manual_offsets,
+)
 
-__all__ = ["SyncSettings", "SyncSource", "place_files", "source_from_spool", "sync_files"]
+__all__ = ["SyncSettings", "SyncSource", "place_files", "source_from_spool", "sync_batch",
+           "sync_files"]
 
 
 def source_from_spool(file_id: str, spool: FileSpool, *, timecode: str | None = None,
@@ -50,6 +59,18 @@ def source_from_spool(file_id: str, spool: FileSpool, *, timecode: str | None = 
         return SyncSource(file_id, empty, AUDIO_RATE, 0.0, timecode, fps)
     audio = np.memmap(spool.audio_path, dtype=np.float32, mode="r")
     return SyncSource(file_id, audio, AUDIO_RATE, spool.audio_seconds, timecode, fps)
+
+
+def sync_batch(contexts: Sequence[FileContext], spools: Mapping[str, FileSpool],
+               manual: Mapping[str, float] | None = None) -> SyncResult:
+    """The batch's files that were decoded, synced from the audio their decode pass spooled
+    (no second decode), then the placements made by hand laid over the result."""
+    sources = [source_from_spool(ctx.file_id, spools[ctx.file_id],
+                                 timecode=ctx.probe.timecode, fps=ctx.probe.fps)
+               for ctx in contexts if ctx.file_id in spools]
+    result = sync_files(sources)
+    keep = {k: v for k, v in (manual or {}).items() if result.for_file(k) is not None}
+    return with_manual_offsets(result, keep) if keep else result
 
 
 def sync_files(sources: Sequence[SyncSource], settings: SyncSettings | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,7 +22,7 @@ from editron.services.analyze import (
 from editron.services.ids import resolve_id
 from editron.services.vocabulary import names_of
 
-__all__ = ["read_brief", "register", "render_analysis", "run_analysis"]
+__all__ = ["read_brief", "register", "render_analysis", "render_sync", "run_analysis"]
 
 console = Console()
 
@@ -46,12 +46,23 @@ def render_analysis(doc: AnalysisPublic) -> None:
           [(m["moment_id"], names.get(m["file_id"], m["file_id"]), f"{m['start']:.2f}",
             f"{m['end']:.2f}", f"{m['confidence']:.2f}", "; ".join(m["reasons"]))
            for m in doc.hero_moments[:15]])
+    if len(doc.sync) > 1:
+        render_sync(doc.sync, names)
     for report in doc.file_reports:
         if report["status"] != "analyzed":
             console.print(f"[yellow]{report['filename']}[/]: {report['status']} — "
                           + "; ".join(report["messages"]))
     if doc.artifacts_path:
         console.print(f"brief, plot and thumbnails: {doc.artifacts_path}")
+
+
+def render_sync(rows: list[dict[str, Any]], names: dict[str, str]) -> None:
+    table("event clock (editron sync BATCH --offset FILE_ID=SECONDS to place one by hand)",
+          ("file", "event offset", "confidence", "drift ppm", "how"),
+          [(names.get(r["file_id"], r["file_id"]),
+            "not synced" if r["event_offset"] is None else f"{r['event_offset']:.4f}",
+            f"{r['confidence']:.2f}", f"{r['drift_ppm']:+.1f}",
+            r["method"] or f"{r['reason']}: {r['detail']}") for r in rows])
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -30,6 +30,7 @@ from editron.cli import (
     review_cmd,
     server_cmd,
     sources_cmd,
+    sync_cmd,
 )
 from editron.cli.output import EXIT_BAD_INPUT, OPTIONS
 from editron.config import get_settings
@@ -86,8 +87,8 @@ def build_app() -> typer.Typer:
                  else (log_level or settings.log_level).upper())
         configure_logging(fmt=settings.log_format, level=level)
 
-    for module in (batches_cmd, analyze_cmd, edit_cmd, review_cmd, render_cmd, find_cmd,
-                   server_cmd, agents_cmd, ops_cmd, sources_cmd):
+    for module in (batches_cmd, analyze_cmd, sync_cmd, edit_cmd, review_cmd, render_cmd,
+                   find_cmd, server_cmd, agents_cmd, ops_cmd, sources_cmd):
         module.register(app)
     return app
 

@@ -183,6 +183,8 @@ class MediaBatchAnalysis(Base):
                                                     server_default=text("'[]'"))
     audio_segments: Mapped[list[Any]] = mapped_column(JSON, default=list,
                                                       server_default=text("'[]'"))
+    # ``domain.sync.SyncResult`` (schema 2 on); NULL for analyses stored before it.
+    sync: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     deliverable_targets: Mapped[list[Any]] = mapped_column(JSON, default=list)
     file_reports: Mapped[list[Any]] = mapped_column(JSON, default=list)
     artifacts_path: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from editron.domain.sync import SyncResult
+
 __all__ = [
     "ANALYSIS_SCHEMA_VERSION",
     "AnalysisResult",
@@ -28,7 +30,8 @@ __all__ = [
     "moment_id",
 ]
 
-ANALYSIS_SCHEMA_VERSION = 1
+# 2: ``sync`` (where each file sits on the event clock); a version 1 document has none.
+ANALYSIS_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,7 @@ class AnalysisResult:
     hero_moments: list[HeroMoment] = field(default_factory=list)
     sponsor_moments: list[SponsorMoment] = field(default_factory=list)
     file_reports: list[FileReport] = field(default_factory=list)
+    sync: SyncResult | None = None  # None: analysed before sync existed (schema 1)
     summary: str = ""
     schema_version: int = ANALYSIS_SCHEMA_VERSION
 
@@ -233,6 +237,7 @@ class AnalysisResult:
                 FileReport(**{**f, "messages": tuple(f["messages"])})
                 for f in data.get("file_reports", [])
             ],
+            sync=SyncResult.from_dict(data["sync"]) if data.get("sync") else None,
             summary=data.get("summary", ""),
             schema_version=ANALYSIS_SCHEMA_VERSION,
         )

@@ -15,12 +15,13 @@ two hours, many frames), so each file carries ``drift_ppm`` and the mapping::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 __all__ = ["SYNC_SCHEMA_VERSION", "FileSync", "SyncMethod", "SyncPair", "SyncResult",
-           "UnsyncedReason"]
+           "UnsyncedReason", "manual_offsets", "with_manual_offsets"]
 
 SYNC_SCHEMA_VERSION = 1
 
@@ -133,3 +134,43 @@ class SyncResult:
             files.append(FileSync(**{**f, "method": method, "reason": reason}))
         pairs = [SyncPair(**p) for p in data.get("pairs", [])]
         return cls(files=files, pairs=pairs)
+
+
+def manual_offsets(result: SyncResult | None) -> dict[str, float]:
+    """The placements made by hand in ``result`` (file id to event offset), to carry over."""
+    if result is None:
+        return {}
+    return {f.file_id: f.event_offset for f in result.files
+            if f.method is SyncMethod.MANUAL and f.event_offset is not None}
+
+
+def with_manual_offsets(result: SyncResult, offsets: Mapping[str, float]) -> SyncResult:
+    """``result`` with each file of ``offsets`` placed by hand at that event offset (pure).
+
+    A file already in a group keeps its group, reference and drift; an unsynced one joins the
+    largest group (group 0), or starts one of its own when nothing is synced. ValueError for a
+    file id the result does not have, or an offset that is not a finite number."""
+    known = {f.file_id for f in result.files}
+    unknown = sorted(set(offsets) - known)
+    if unknown:
+        raise ValueError(f"no file {', '.join(unknown)} in this batch's sync; files: "
+                         f"{', '.join(sorted(known)) or 'none'}")
+    groups = result.groups()
+    files = []
+    for f in result.files:
+        if f.file_id not in offsets:
+            files.append(f)
+            continue
+        value = float(offsets[f.file_id])
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"the offset of {f.file_id} must be a number of seconds")
+        if f.group is not None:
+            group, reference = f.group, f.reference
+        elif groups:
+            group, reference = 0, groups[0][0].reference
+        else:
+            group, reference = 0, f.file_id
+        files.append(replace(f, event_offset=round(value, 7), confidence=1.0, group=group,
+                             reference=reference, method=SyncMethod.MANUAL, reason=None,
+                             detail="placed by hand (editron sync --offset)"))
+    return SyncResult(files=files, pairs=list(result.pairs))

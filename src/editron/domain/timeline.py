@@ -35,7 +35,7 @@ __all__ = [
     "Transition",
 ]
 
-TIMELINE_SCHEMA_VERSION = 3
+TIMELINE_SCHEMA_VERSION = 4  # 4: each clip's other synced camera angles (``Clip.angles``)
 
 # Editors expect NTSC rates as exact fractions; a float 29.97 drifts by a frame every ~33 s.
 _NTSC = {23.976: (24000, 1001), 29.97: (30000, 1001), 59.94: (60000, 1001),
@@ -214,6 +214,9 @@ class Clip:
     pad_blur: bool = False  # subject too wide for the crop: letterbox over a blurred copy
     max_crop_step: float = 0.0  # largest per-frame move of the crop window, pixels
     audio: bool = True
+    # The other synced cameras' view of the same event time: (file id, source start frame),
+    # each as long as the clip. Exports stack them so an editor can switch angles.
+    angles: tuple[tuple[str, int], ...] = ()
 
     @property
     def duration(self) -> int:
@@ -304,7 +307,8 @@ class Timeline:
 
         def clip(c: Mapping[str, Any]) -> Clip:
             return Clip(**{**c, "transition_in": Transition(**c["transition_in"]),
-                           "crop": tuple(CropKeyframe(**k) for k in c.get("crop", ()))})
+                           "crop": tuple(CropKeyframe(**k) for k in c.get("crop", ())),
+                           "angles": tuple((str(f), int(s)) for f, s in c.get("angles", ()))})
 
         def caption(c: Mapping[str, Any]) -> Caption:
             return Caption(**{**c, "lines": tuple(c["lines"]), "box": tuple(c["box"]),
@@ -351,8 +355,17 @@ def _upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _upgrade_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 had no camera angles: every clip is its one camera."""
+    out = dict(doc)
+    out["clips"] = [{"angles": [], **c} for c in out.get("clips", [])]
+    out["schema_version"] = 4
+    return out
+
+
 _UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_v1,
-                                                                    2: _upgrade_v2}
+                                                                    2: _upgrade_v2,
+                                                                    3: _upgrade_v3}
 
 
 _SNAP_FRAMES = Fraction(1, 1_000_000)

@@ -5,6 +5,7 @@ and an optional music bed with ducking under speech.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -27,8 +28,10 @@ from editron.edit.music import plan_ducking, snap_to_beats
 from editron.edit.reframe import plan_reframe
 from editron.errors import InputError
 from editron.story.cuts import file_cuts
+from editron.story.multicam import angle_for_ratio, file_clocks
 
 __all__ = ["ASPECT_RATIOS", "build_timelines", "parse_ratio"]
+log = logging.getLogger(__name__)
 
 ASPECT_RATIOS: dict[str, tuple[int, int]] = {
     "16:9": (1920, 1080),
@@ -86,7 +89,7 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
         key = parse_ratio(ratio)
         width, height = ASPECT_RATIOS[key]
         clips = tuple(_reframed(c, analysis, media[c.file_id], rate, width, height)
-                      for c in base)
+                      for c in _best_angles(base, analysis, media, rate, key))
         box = safe_area(key, width, height)
         captions = (build_captions(clips, analysis.transcript, rate=rate,
                                    style=style.caption_style, box=box)
@@ -102,12 +105,36 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
         tl = Timeline(
             name=project_name, deliverable=blueprint.deliverable, variant=blueprint.variant,
             aspect_ratio=key, width=width, height=height, rate=rate, clips=clips,
-            media={fid: media[fid] for fid in dict.fromkeys(c.file_id for c in clips)},
+            media={fid: media[fid] for fid in dict.fromkeys(
+                [c.file_id for c in clips] + [f for c in clips for f, _ in c.angles])},
             captions=captions, style=style.name, brand=brand, music=music,
             start_timecode=start_timecode, revision=revision,
         )
         out.append(replace(tl, clips=tuple(replace(c, name=clip_label(tl, c))
                                            for c in tl.clips)))
+    return out
+
+
+def _best_angles(clips: Sequence[Clip], analysis: AnalysisResult,
+                 media: Mapping[str, MediaInfo], rate: FrameRate, ratio: str) -> list[Clip]:
+    """Each clip from the synced camera with the best picture for ``ratio`` at its event time
+    (``story.multicam``): the 9:16 cut may take another angle than the 16:9."""
+    if analysis.sync is None:
+        return list(clips)
+    clocks = file_clocks(analysis.sync, {}, {f: rate.fps for f in media})
+    files = {f: (rate.fps, m.duration) for f, m in media.items() if f in clocks}
+    out = []
+    for c in clips:
+        pick = angle_for_ratio((clocks.get(c.file_id), c.file_id, c.source_start,
+                                c.source_end), c.duration, analysis, files, ratio)
+        if pick is None:
+            out.append(c)
+            continue
+        if pick[0] != c.file_id:
+            log.info("%s: angle %s over %s (%s)", ratio, pick[0], c.file_id, pick[2])
+        out.append(replace(c, file_id=pick[0], source_start=pick[1],
+                           source_end=pick[1] + c.duration, audio=media[pick[0]].has_audio,
+                           angles=pick[3]))
     return out
 
 

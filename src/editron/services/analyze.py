@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from editron.analysis.base import FileContext, Transcriber
 from editron.analysis.brief import deliverable_targets, parse_brief
@@ -25,6 +26,7 @@ from editron.db.runtime import db, ready
 from editron.domain.analysis import moment_id
 from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
+from editron.domain.sync import SyncResult, manual_offsets
 from editron.errors import EditronError, InputError, InvalidStateError
 from editron.jobs.app import enqueue
 from editron.jobs.registry import JobPayload, operation
@@ -32,9 +34,10 @@ from editron.logs import bind
 from editron.media.probe import probe as probe_media
 from editron.services.media_access import local_media_path
 from editron.story.deliverables import parse_deliverables
+from editron.story.multicam import merge_moments
 
 __all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "latest_analysis",
-           "request_analysis"]
+           "request_analysis", "sync_rows"]
 
 log = logging.getLogger(__name__)
 ANALYZE_OPERATION = "analyze_media_batch"
@@ -67,6 +70,12 @@ class AnalysisPublic(BaseModel):
     sponsor_moments: list[dict[str, Any]]
     deliverable_targets: list[dict[str, Any]]
     file_reports: list[dict[str, Any]]
+    # Where each file sits on the event clock: {file_id, event_offset (None: unsynced),
+    # confidence, drift_ppm, group, method, reason, detail}; empty before schema 2.
+    sync: list[dict[str, Any]] = []
+    # What several synced cameras caught at once, merged: {kind, event_start, event_end,
+    # angles: [{file_id, start, end, quality, reason}], best, reason}, strongest first.
+    event_moments: list[dict[str, Any]] = []
     artifacts_path: str | None
 
     @classmethod
@@ -79,7 +88,26 @@ class AnalysisPublic(BaseModel):
                                   **m} for m in row.hero_moments],
                    sponsor_moments=row.sponsor_moments,
                    deliverable_targets=row.deliverable_targets, file_reports=row.file_reports,
+                   sync=sync_rows(row.sync), event_moments=_event_moments(row),
                    artifacts_path=row.artifacts_path)
+
+
+def _event_moments(row: MediaBatchAnalysis) -> list[dict[str, Any]]:
+    if not row.sync or row.status != "complete":
+        return []
+    merged = merge_moments(repos.analyses.load_document(row))
+    return [m.to_dict() for m in merged if len(m.angles) > 1][:100]
+
+
+_SYNC_KEYS = ("file_id", "event_offset", "confidence", "drift_ppm", "group", "method",
+              "reason", "detail")
+
+
+def sync_rows(stored: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The public ``sync`` list of a stored sync document (pairs left out)."""
+    if not stored:
+        return []
+    return [{k: f.get(k) for k in _SYNC_KEYS} for f in stored.get("files", [])]
 
 
 def _probe_of(row: Any) -> MediaProbe:
@@ -158,6 +186,7 @@ def analyze_media_batch(
                                              scope=targets_scope, model_hint=model_hint,
                                              max_iterations=max_iterations)
         analysis_id = row.id
+        manual = _manual_sync(session, batch_id)
         files = [(f.id, f.relative_path, _probe_of(f), f.proxy_path) for f in batch.files
                  if f.status in (FileStatus.READY, FileStatus.REMOTE)]
     work = settings.batch_dir(batch_id) / "scratch" / analysis_id
@@ -173,7 +202,7 @@ def analyze_media_batch(
                                              threads=settings.whisper_threads)
         result, spools = analyze_files(contexts, max_iterations=max_iterations,
                                        transcriber=transcriber, progress=progress,
-                                       analysers=analysers)
+                                       analysers=analysers, manual_sync=manual)
         targets = deliverable_targets(targets_scope, parsed)
         names = {file_id: name for file_id, name, _, _ in files}
         write_report(folder, result=result, brief=parsed, targets=targets, names=names,
@@ -202,6 +231,14 @@ def analyze_media_batch(
                      payload={"passes_completed": result.passes_completed,
                               "hero_moments": len(result.hero_moments)})
         return AnalysisPublic.of(row)
+
+
+def _manual_sync(session: Session, batch_id: str) -> dict[str, float]:
+    """The event offsets set by hand on the batch's last complete analysis, kept by the next."""
+    previous = repos.analyses.latest_analysis(session, batch_id, status="complete")
+    if previous is None or not previous.sync:
+        return {}
+    return manual_offsets(SyncResult.from_dict(previous.sync))
 
 
 def _fail(settings: Settings, batch_id: str, analysis_id: str, reason: str) -> None:

@@ -20,7 +20,7 @@ from editron.services.vocabulary import (
 )
 
 __all__ = ["AnalysisRequest", "CommentRequest", "EditRequest", "FeedbackRequest", "IngestRequest",
-           "RenderRequest", "Tier"]
+           "RenderRequest", "SyncRequest", "Tier"]
 
 Tier = Literal["hot", "warm", "cold"]
 Timecode = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}:\d{2}[:;]\d{2,3}$")]
@@ -118,6 +118,16 @@ class RenderRequest(_Request):
     no_review: bool = Field(default=False, examples=[False],
         description="Render a session nobody approved "
                     "(the project's auto-approve setting does the same for all).")
+
+
+class SyncRequest(_Request):
+    """Place files on the event clock by hand (``editron sync``): each file id (or a unique
+    prefix, or its file name) to the event seconds where its first sample sits. Kept by every
+    later analysis of the batch; the next edit follows it."""
+
+    offsets: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)],
+                  Annotated[float, Field(ge=-86_400, le=86_400, allow_inf_nan=False)]] = Field(
+        default_factory=dict, examples=[{"3f2a9c1e": 12.48}])
 
 
 class CommentRequest(_Request):

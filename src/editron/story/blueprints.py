@@ -12,7 +12,7 @@ Must-use terms from the brief pull matching moments in first; must-avoid terms d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from editron.domain.analysis import AnalysisResult, Brief
 from editron.domain.feedback import SourceSpan
@@ -25,6 +25,7 @@ from editron.story.deliverables import (
     get_deliverable,
     register_deliverable,
 )
+from editron.story.multicam import EventSpan, event_order, event_overlap, event_walls, file_clocks
 
 __all__ = ["StoryMaterial", "build_blueprints", "plan_for", "timeline_rate"]
 
@@ -43,10 +44,15 @@ class _Candidate:
     must: bool = False
     good: bool = False
     speech: bool = False
+    clock: EventSpan | None = None  # its file's place on the event clock (multi-camera)
 
     @property
     def frames(self) -> int:
         return self.end - self.start
+
+    @property
+    def placed(self) -> tuple[EventSpan | None, str, int, int]:
+        return (self.clock, self.file_id, self.start, self.end)
 
 
 def timeline_rate(media: Mapping[str, MediaInfo]) -> FrameRate:
@@ -73,6 +79,7 @@ class StoryMaterial:
     cuts: dict[str, FileCuts]
     pace: tuple[int, int]  # shortest and longest clip, in frames
     pool: list[_Candidate]
+    clocks: Mapping[str, EventSpan] = field(default_factory=dict)  # synced files' clocks
 
     def chronological(self, deliverable: str, target: int) -> Blueprint:
         """The recap shape: in event order, covering every quarter and every file with a good
@@ -89,11 +96,15 @@ class StoryMaterial:
         """This material minus what ``used`` shows: later variants neither reuse its moments
         nor grow their edges into its footage."""
         keys = {m.key for m in used.moments}
-        pool = [c for c in self.pool if c.key not in keys and not _overlaps_any(c, used.moments)]
+        shown = [(self.clocks.get(m.file_id), m.file_id, m.source_start, m.source_end)
+                 for m in used.moments]  # another camera's view of them is used too
+        pool = [c for c in self.pool if c.key not in keys and not _overlaps_any(c, used.moments)
+                and not any(event_overlap(c.placed, u) > 0 for u in shown)]
         cuts = {fid: replace(fc, blocked=fc.blocked + tuple(
-            (m.source_start, m.source_end) for m in used.moments if m.file_id == fid))
+            (m.source_start, m.source_end) for m in used.moments if m.file_id == fid)
+            + tuple(event_walls((self.clocks.get(fid), fid, 0, 0), shown)))
             for fid, fc in self.cuts.items()}
-        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool)
+        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool, self.clocks)
 
 
 def plan_for(deliverable: Deliverable, brief: Brief, *, rate: FrameRate,
@@ -130,8 +141,9 @@ def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str
     cuts = {fid: _without(file_cuts(analysis, m, rate, avoid=brief.must_avoid), fid, drop)
             for fid, m in media.items()}
     pace = (rate.frames(style.min_shot_seconds), rate.frames(style.max_shot_seconds))
-    material = StoryMaterial(media, rate, cuts, pace,
-                             _candidates(analysis, brief, media, cuts, pace, keep))
+    pool = _candidates(analysis, brief, media, cuts, pace, keep)
+    material = StoryMaterial(media, rate, cuts, pace, pool,
+                             {c.file_id: c.clock for c in pool if c.clock is not None})
     return kind.build(material, plan)
 
 
@@ -183,6 +195,8 @@ def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, Medi
         raw.append((s.file_id, s.start, s.end, score, ("shot",), f"shot:{s.file_id}@{s.start:.3f}",
                     False))
     out: list[_Candidate] = []
+    clocks = file_clocks(analysis.sync, {f: m.order for f, m in media.items()},
+                         {f: fc.rate.fps for f, fc in cuts.items()})
     must_use = [t.lower() for t in brief.must_use if t.strip()]
     avoid = [t.lower() for t in brief.must_avoid if t.strip()]
     for fid, start, end, score, reasons, key, good in raw:
@@ -211,7 +225,7 @@ def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, Medi
                 text = _text(analysis, fid, fc.rate.seconds(fitted[0]),
                              fc.rate.seconds(fitted[1]))
         out.append(_Candidate(fid, fitted[0], fitted[1], score + (10.0 if must else 0.0),
-                              reasons, key, text, must, good, speech_led))
+                              reasons, key, text, must, good, speech_led, clocks.get(fid)))
     order = {fid: m.order for fid, m in media.items()}
     out.sort(key=lambda c: (-c.score, order.get(c.file_id, 0), c.start))
     return out
@@ -229,6 +243,9 @@ def _overlaps(c: _Candidate, fid: str, start: int, end: int) -> bool:
 
 
 def _overlaps_any(c: _Candidate, chosen: Sequence[BlueprintMoment | _Candidate]) -> bool:
+    # another camera's clip of the same event time counts as the same footage
+    if any(event_overlap(c.placed, m.placed) > 0 for m in chosen if isinstance(m, _Candidate)):
+        return True
     return any(_overlaps(c, m.file_id, m.source_start if isinstance(m, BlueprintMoment)
                          else m.start, m.source_end if isinstance(m, BlueprintMoment) else m.end)
                for m in chosen)
@@ -273,7 +290,7 @@ def _recap(pool: list[_Candidate], media: Mapping[str, MediaInfo],
         if sum(x.frames for x in chosen) >= target:
             break
         _take(chosen, c, target, slack)
-    chosen.sort(key=lambda c: (order.get(c.file_id, 0), c.file_id, c.start))
+    chosen.sort(key=lambda c: (*event_order(c.placed, order.get(c.file_id, 0)), c.file_id))
     notes = _settle(chosen, cuts, target, pace)
     return _blueprint(deliverable, 1, rate, target, chosen, notes)
 
@@ -326,7 +343,8 @@ def _settle(chosen: list[_Candidate], cuts: Mapping[str, FileCuts], target: int,
 def _move(c: _Candidate, delta: int, chosen: list[_Candidate], fc: FileCuts,
           min_frames: int, limit: int) -> None:
     others = [o for o in chosen if o is not c and o.file_id == c.file_id]
-    walls = [(o.start, o.end) for o in others] + list(fc.blocked)
+    walls = [(o.start, o.end) for o in others] + list(fc.blocked) + event_walls(
+        c.placed, [o.placed for o in chosen if o is not c])
     hi_end = min([fc.media_frames, *[a for a, _ in walls if a >= c.end]])
     lo_start = max([0, *[b for _, b in walls if b <= c.start]])
     if delta > 0:

@@ -1,8 +1,9 @@
-"""/api/batches: ingest (202, runs on the queue), list, get; analyses of a batch."""
+"""/api/batches: ingest (202, runs on the queue), list, get; analyses of a batch; its event
+clock (sync)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -10,8 +11,9 @@ from pydantic import BaseModel
 from editron.api.deps import Operator, Reader, SettingsDep
 from editron.services.analyze import AnalysisPublic, get_analysis, request_analysis
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
-from editron.services.requests import AnalysisRequest, IngestRequest
+from editron.services.requests import AnalysisRequest, IngestRequest, SyncRequest
 from editron.services.schemas import BatchPublic
+from editron.services.sync import batch_sync, set_sync_offsets
 
 __all__ = ["router"]
 
@@ -77,3 +79,23 @@ def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: 
 def analysis(analysis_id: str, settings: SettingsDep, _: Reader) -> AnalysisPublic:
     """One analysis: shots, transcript, energy, hero and sponsor moments, deliverable targets."""
     return get_analysis(analysis_id, settings=settings)
+
+
+class SyncPublic(BaseModel):
+    batch_id: str
+    sync: list[dict[str, Any]]
+
+
+@router.get("/batches/{batch_id}/sync", response_model=SyncPublic)
+def sync(batch_id: str, settings: SettingsDep, _: Reader) -> SyncPublic:
+    """Where each file of the batch sits on the event clock (null for a file that shares no
+    sound), and whether it was placed by sound, by timecode or by hand."""
+    return SyncPublic(batch_id=batch_id, sync=batch_sync(batch_id, settings=settings))
+
+
+@router.post("/batches/{batch_id}/sync", response_model=SyncPublic)
+def place(batch_id: str, body: SyncRequest, settings: SettingsDep, _: Operator
+          ) -> SyncPublic:
+    """Place files on the event clock by hand (kept by later analyses)."""
+    return SyncPublic(batch_id=batch_id, sync=set_sync_offsets(batch_id, body,
+                                                               settings=settings))

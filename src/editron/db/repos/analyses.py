@@ -73,7 +73,7 @@ def latest_analysis(session: Session, batch_id: str, *,
 # reader that wants only the shots does not load the transcript; these two functions are the
 # only way in and out, so the parts never drift from the document's version.
 _DOCUMENT_PARTS = ("shots", "shot_signals", "transcript", "energy_curve", "crowd_peaks",
-                   "audio_segments", "hero_moments", "sponsor_moments", "file_reports")
+                   "audio_segments", "hero_moments", "sponsor_moments", "file_reports", "sync")
 
 
 def store_document(session: Session, row: MediaBatchAnalysis, result: AnalysisResult, *,

@@ -2,15 +2,19 @@
 EDL exports), written as ``.otio`` JSON.
 
 Video on V1, the same clips with the same source ranges and references on A1 (linked by a
-shared ``link_id`` in the metadata), the music bed on A2. Every time is a ``RationalTime`` at
-the timeline rate (24000/1001 for 23.976), so no editor has to guess. The timeline starts at
-its record timecode (``global_start_time``); each media reference's available range starts at
-its file's timecode, and each clip's source range is in that timecode (``conform``).
+shared ``link_id`` in the metadata), the music bed on A2. A multi-camera cut adds, after them,
+one disabled video track per other camera angle ("V2 angle 2", ...): under each clip the same
+event time from another synced camera (or a gap), so an editor can switch angles in place.
+Every time is a ``RationalTime`` at the timeline rate (24000/1001 for 23.976), so no editor
+has to guess. The timeline starts at its record timecode (``global_start_time``); each media
+reference's available range starts at its file's timecode, and each clip's source range is
+in that timecode (``conform``).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import ClassVar
 
 import opentimelineio as otio
@@ -71,6 +75,7 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
     out.tracks.append(video)
     if audio:
         out.tracks.append(sound)
+    out.tracks.extend(_angle_tracks(timeline, path_mode, relative_to))
     if music and timeline.music is not None and timeline.duration_frames > 0:
         bed = otio.schema.Track(name="A2", kind=otio.schema.TrackKind.Audio)
         bed.append(otio.schema.Clip(
@@ -84,6 +89,33 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
                                   "beats": list(timeline.music.beats)}}))
         out.tracks.append(bed)
     return out
+
+
+def _angle_tracks(timeline: Timeline, path_mode: PathMode, relative_to: str | None
+                  ) -> list[otio.schema.Track]:
+    rate = timeline.rate
+    tracks = []
+    for k in range(max((len(c.angles) for c in timeline.clips), default=0)):
+        track = otio.schema.Track(name=f"V{k + 2} angle {k + 2}",
+                                  kind=otio.schema.TrackKind.Video)
+        track.enabled = False  # stacked for switching, not composited over V1
+        for clip in timeline.clips:
+            if len(clip.angles) <= k:
+                track.append(otio.schema.Gap(source_range=_range(0, clip.duration, rate)))
+                continue
+            file_id, start = clip.angles[k]
+            info = timeline.media[file_id]
+            tc = source_offset(info, rate)
+            track.append(otio.schema.Clip(
+                name=f"{Path(info.path).stem} angle", source_range=_range(
+                    tc + start, clip.duration, rate),
+                media_reference=otio.schema.ExternalReference(
+                    target_url=media_url(info, path_mode=path_mode, relative_to=relative_to,
+                                         timeline=timeline),
+                    available_range=_range(tc, rate.frames_floor(info.duration), rate)),
+                metadata={"editron": {"file_id": file_id, "angle_of": clip.file_id}}))
+        tracks.append(track)
+    return tracks
 
 
 @register
