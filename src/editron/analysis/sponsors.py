@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from editron.analysis.base import FileFindings, PassTwo, SpoolAnalyser, Window, register
+from editron.analysis.names import brief_names
 from editron.domain.analysis import SponsorMoment, TranscriptSegment, Word
 
 __all__ = ["MentionFinder", "find_mentions", "phonetic_key"]
@@ -109,6 +110,6 @@ class MentionFinder(SpoolAnalyser):
 
     def analyse(self, findings: FileFindings, job: PassTwo) -> None:
         brief = job.context.brief
-        found = find_mentions(findings.transcript, [*brief.sponsors, *brief.must_use])
+        found = find_mentions(findings.transcript, brief_names(brief))
         findings.sponsor_moments.extend(found)
         findings.windows.extend(Window(m.start - 2, m.end + 2, "mention") for m in found)
