@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from editron.analysis.brief import parse_brief
-from editron.analysis.names import MAX_HINT_NAMES, brief_names, recognition_hints
+from editron.analysis.names import MAX_HINT_NAMES, brief_names, edit_distance, recognition_hints
 from editron.analysis.speech import SpeechWindow, transcribe_windows
 from editron.analysis.sponsors import find_mentions
 from editron.domain.analysis import Brief, TranscriptSegment, Word
@@ -58,3 +58,13 @@ def test_mentions_matched_by_sound_and_spelling_with_time_and_confidence() -> No
     assert 0.8 <= found["Zentrix"].confidence <= 1.0
     assert found["Aurora"].matched_text == "Arora"
     assert found["Aurora"].start == pytest.approx(3.4)
+
+
+def test_a_name_one_sound_apart_is_heard_with_lower_confidence() -> None:
+    words = tuple(Word(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(
+        ["brought", "to", "you", "by", "Nantrix", "and", "an", "error"]))
+    seg = TranscriptSegment("f1", 0.0, 4.0, " ".join(w.word for w in words), words)
+    found = find_mentions([seg], ["Zentrix", "Aurora"])
+    assert [(m.name, m.matched_text, m.confidence) for m in found] == [
+        ("Zentrix", "Nantrix", 0.75)], "one sound apart counts; 'error' is not 'Aurora'"
+    assert edit_distance("kitten", "sitting") == 3

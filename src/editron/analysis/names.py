@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from editron.domain.analysis import Brief
 
-__all__ = ["MAX_HINT_NAMES", "RecognitionHints", "brief_names", "recognition_hints"]
+__all__ = ["MAX_HINT_NAMES", "RecognitionHints", "brief_names", "edit_distance",
+           "recognition_hints"]
 
 MAX_HINT_NAMES = 24  # Whisper's prompt holds ~224 tokens; names past this add noise
 
@@ -47,3 +48,13 @@ def recognition_hints(names: Sequence[str]) -> RecognitionHints:
         return RecognitionHints((), None, None)
     prompt = "Tonight's programme, with " + ", ".join(picked) + "."
     return RecognitionHints(picked, " ".join(picked), prompt)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions and substitutions cost 1)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
