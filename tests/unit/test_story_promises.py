@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from editron.analysis.report import _passed_over
 from editron.domain.analysis import Brief, EnergyPoint, HeroMoment, TranscriptSegment, Word
 from editron.domain.feedback import Adjustments, Preferences
 from editron.domain.timeline import Blueprint, FrameRate
 from editron.edit.timeline import build_timelines
+from editron.services.edit_public import _timeline_summary
 from editron.story.blueprints import build_blueprints
 from editron.story.choices import choose
 from editron.story.promises import peak_of
@@ -149,3 +151,14 @@ def test_every_moment_says_why_and_why_not_its_neighbours() -> None:
                             style=STYLE, brand=default_brand())
     assert [c.why for c in tl.clips] == [m.why for m in bp.moments]
     assert type(tl).from_dict(tl.to_dict()).clips[0].why == tl.clips[0].why
+
+
+def test_edit_json_and_the_analysis_report_show_the_reasons() -> None:
+    ev = make_event(files=2, seconds=40.0)
+    (bp,) = _build(ev, "recap")
+    (tl,) = build_timelines(bp, aspect_ratios=["9:16"], analysis=ev.analysis, media=ev.media,
+                            style=STYLE, brand=default_brand())
+    clips = _timeline_summary(tl)["clips"]
+    assert clips[0]["why"] == list(bp.moments[0].why) and clips[0]["why"][0].startswith("chosen")
+    lines = _passed_over(ev.analysis, {"f1": "a.mp4", "f2": "b.mp4"}, top=2)
+    assert lines[0] == "## Not chosen" and "below #2" in lines[2] and "score" in lines[2]
