@@ -146,7 +146,7 @@ class _RecordingTranscriber:
         self.calls = 0
         self.threads: set[str] = set()
 
-    def transcribe(self, audio: npt.NDArray[np.float32]
+    def transcribe(self, audio: npt.NDArray[np.float32], hints: object = None
                    ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
         self.calls += 1
         self.threads.add(threading.current_thread().name)

@@ -42,9 +42,10 @@ class BurstTranscriber:
         self.heard_seconds = 0.0
         self.calls = 0
 
-    def transcribe(self, audio: F32) -> tuple[list[tuple[float, float, str, list[Word]]],
-                                              str | None]:
+    def transcribe(self, audio: F32, hints: object = None
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
         self.calls += 1
+        self.hints = hints
         self.heard_seconds += audio.size / RATE
         hop = RATE // 100
         frames = audio[: audio.size // hop * hop].reshape(-1, hop)

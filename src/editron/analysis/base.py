@@ -22,6 +22,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from editron.analysis.names import RecognitionHints
 from editron.domain.analysis import (
     AudioSegment,
     Brief,
@@ -153,9 +154,10 @@ class AudioAnalyser(Analyser):
 
 
 class Transcriber(Protocol):
-    def transcribe(self, audio: F32Array
+    def transcribe(self, audio: F32Array, hints: RecognitionHints | None = None
                    ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
-        """Segments (start, end, text, words) with times in seconds of ``audio``, language."""
+        """Segments (start, end, text, words) with times in seconds of ``audio``, language;
+        ``hints`` name what the brief needs heard (hotwords and a prompt)."""
         ...
 
 

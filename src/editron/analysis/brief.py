@@ -22,13 +22,15 @@ __all__ = ["BRIEF_SCHEMA_VERSION", "brief_document", "brief_markdown",
            "deliverable_targets", "parse_brief", "parse_scope"]
 
 BRIEF_SCHEMA_VERSION = 1
-LIST_FIELDS = ("must_use", "sponsors", "must_avoid", "sponsor_logos")
+LIST_FIELDS = ("must_use", "sponsors", "must_avoid", "sponsor_logos", "products", "speakers")
 
 _KEYS = {
     "must_use": "must_use", "must use": "must_use", "keywords": "must_use",
     "sponsors": "sponsors", "sponsor": "sponsors",
     "must_avoid": "must_avoid", "must avoid": "must_avoid", "avoid": "must_avoid",
     "tone": "tone", "logos": "sponsor_logos", "sponsor_logos": "sponsor_logos",
+    "products": "products", "product": "products", "speakers": "speakers",
+    "speaker": "speakers", "names": "speakers",
 }
 
 
@@ -87,7 +89,7 @@ def _read_prose(brief: Brief, body: str) -> None:
 
 
 def _dedupe(brief: Brief) -> None:
-    for name in ("must_use", "sponsors", "must_avoid"):
+    for name in ("must_use", "sponsors", "must_avoid", "products", "speakers"):
         seen: dict[str, str] = {}
         for item in getattr(brief, name):
             if item:
@@ -165,6 +167,7 @@ def brief_markdown(brief: Brief, targets: Sequence[dict[str, Any]]) -> str:
     if brief.text:
         lines += [brief.text, ""]
     for title, items in (("Must use", brief.must_use), ("Sponsors", brief.sponsors),
+                         ("Products", brief.products), ("Speakers", brief.speakers),
                          ("Must avoid", brief.must_avoid)):
         if items:
             lines += [f"**{title}:** " + ", ".join(items), ""]

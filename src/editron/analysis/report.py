@@ -123,6 +123,21 @@ def sync_markdown(result: AnalysisResult, names: Mapping[str, str]) -> list[str]
     return [*lines, ""]
 
 
+def _passed_over(result: AnalysisResult, names: Mapping[str, str], top: int) -> list[str]:
+    """The moments ranked just below the top ones, and why they are not in it."""
+    chosen, rest = result.hero_moments[:top], result.hero_moments[top:top + 5]
+    if not chosen or not rest:
+        return []
+    floor = chosen[-1]
+    lines = ["## Not chosen", ""]
+    for m in rest:
+        lines.append(f"- {names.get(m.file_id, m.file_id)} {mmss(m.start)}–{mmss(m.end)}: "
+                     f"score {m.score:.2f}, confidence {m.confidence:.2f} — below #{top} "
+                     f"({floor.score:.2f}, {floor.confidence:.2f}); "
+                     + "; ".join(m.reasons or ("no reason scored",)))
+    return [*lines, ""]
+
+
 def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
                  targets: Sequence[dict[str, Any]], names: Mapping[str, str],
                  spools: Mapping[str, FileSpool], top: int = 10) -> dict[str, str]:
@@ -143,7 +158,10 @@ def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
         lines.append("")
         if thumb:
             lines += [f"![moment {rank}]({thumb})", ""]
-        lines += [f"- {reason}" for reason in m.reasons] + [""]
+        lines += [f"- {reason}" for reason in m.reasons]
+        lines += [f"- score {m.score:.2f}, confidence {m.confidence:.2f}"
+                  + (f", tags {', '.join(m.tags)}" if m.tags else ""), ""]
+    lines += _passed_over(result, names, top)
     lines += sync_markdown(result, names)
     reports = [r for r in result.file_reports if r.status != "analyzed"]
     if reports:

@@ -29,6 +29,7 @@ from editron.analysis.base import (
     Window,
     register,
 )
+from editron.analysis.names import RecognitionHints, brief_names, recognition_hints
 from editron.config import Settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
 from editron.errors import MediaError
@@ -40,6 +41,7 @@ __all__ = ["SpeechAnalyser", "SpeechWindow", "WhisperTranscriber",
 RATE = 16_000
 PAD_SECONDS = 1.0  # labels are per second: a phrase may start mid-second
 MERGE_GAP_SECONDS = 1.0
+HINTED_BEAM = 5  # with names to hear, a wider beam lets the hotwords win (names benchmark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +93,18 @@ class WhisperTranscriber:
                                      path=str(self.model_path)) from exc
             return self._models[key]
 
-    def transcribe(self, audio: npt.NDArray[np.float32]
+    def transcribe(self, audio: npt.NDArray[np.float32], hints: RecognitionHints | None = None
                    ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
         model = self._model()
-        english_only = "en" in self.model_path.name or model.model.is_multilingual is False
+        # the model says whether it is English-only; its folder's name does not
+        english_only = model.model.is_multilingual is False
         try:
             segments, info = model.transcribe(
                 audio, language="en" if english_only else None, word_timestamps=True,
-                vad_filter=True, beam_size=1, condition_on_previous_text=False)
+                vad_filter=True, beam_size=HINTED_BEAM if hints and hints.names else 1,
+                condition_on_previous_text=False,
+                hotwords=hints.hotwords if hints else None,
+                initial_prompt=hints.initial_prompt if hints else None)
             out = []
             for seg in segments:  # a generator: decoding happens while iterating
                 words = [Word(w.word.strip(), round(float(w.start), 3),
@@ -223,15 +229,15 @@ def snap_to_voicing(words: list[Word], audio: npt.NDArray[np.float32]) -> list[W
 
 
 def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
-                       windows: Sequence[SpeechWindow], transcriber: Transcriber
-                       ) -> list[TranscriptSegment]:
+                       windows: Sequence[SpeechWindow], transcriber: Transcriber,
+                       hints: RecognitionHints | None = None) -> list[TranscriptSegment]:
     out: list[TranscriptSegment] = []
     for window in windows:
         a, b = int(window.start * RATE), int(window.end * RATE)
         chunk = audio[a:b]
         if chunk.size < RATE // 4:
             continue
-        segments, language = transcriber.transcribe(chunk)
+        segments, language = transcriber.transcribe(chunk, hints)
         for start, end, text, raw_words in segments:
             if not text:
                 continue
@@ -267,8 +273,9 @@ class SpeechAnalyser(SpoolAnalyser):
         assert job.transcriber is not None  # applies() said so
         audio = job.spool.audio()
         windows = speech_windows(findings.audio_segments, findings.duration)
+        hints = recognition_hints(brief_names(job.context.brief))
         findings.transcript.extend(transcribe_windows(findings.file_id, audio, windows,
-                                                      job.transcriber))
+                                                      job.transcriber, hints))
         findings.transcript.sort(key=lambda seg: seg.start)
 
 

@@ -3,7 +3,8 @@
 "Northwind" may come back as "North Wind", "Northwin" or "Nor wind": we compare the name with
 every run of 1-3 consecutive words, joined without spaces, on letters only (normalised text),
 and accept a close fuzzy match (difflib ratio >= 0.8) or, for names of five letters or more,
-an equal phonetic key with a looser ratio. The time comes from the matched words' timings.
+an equal phonetic key with a looser ratio, or a key one edit apart with a fairly close
+spelling (confidence 0.75). The time comes from the matched words' timings.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from editron.analysis.base import FileFindings, PassTwo, SpoolAnalyser, Window, register
+from editron.analysis.names import brief_names, edit_distance
 from editron.domain.analysis import SponsorMoment, TranscriptSegment, Word
 
 __all__ = ["MentionFinder", "find_mentions", "phonetic_key"]
 
 MIN_RATIO = 0.8
 PHONETIC_MIN_RATIO = 0.5
+CLOSE_MIN_RATIO = 0.7  # spelling ratio a name one sound apart still needs
+SOUNDS_CLOSE = 0.75  # the confidence of such a match (below any spelling match)
 
 
 def _letters(text: str) -> str:
@@ -74,7 +78,18 @@ def _candidates(segment: TranscriptSegment, name: str) -> list[tuple[float, int,
                 ratio = MIN_RATIO
             if ratio >= MIN_RATIO:
                 found.append((ratio, i, n))
+            elif _sounds_close(joined, target, target_key, ratio):
+                found.append((SOUNDS_CLOSE, i, n))
     return found
+
+
+def _sounds_close(joined: str, target: str, target_key: str, ratio: float) -> bool:
+    """One sound apart ("Nantrix" for "Zentrix"): both keys of four sounds or more, one
+    edit between them, spelled mostly alike and about as long."""
+    key = phonetic_key(joined)
+    return (ratio >= CLOSE_MIN_RATIO and len(key.lstrip("a")) >= 4
+            and len(target_key.lstrip("a")) >= 4 and abs(len(joined) - len(target)) <= 2
+            and edit_distance(key, target_key) <= 1)
 
 
 def find_mentions(transcript: Sequence[TranscriptSegment], names: Sequence[str]
@@ -109,6 +124,6 @@ class MentionFinder(SpoolAnalyser):
 
     def analyse(self, findings: FileFindings, job: PassTwo) -> None:
         brief = job.context.brief
-        found = find_mentions(findings.transcript, [*brief.sponsors, *brief.must_use])
+        found = find_mentions(findings.transcript, brief_names(brief))
         findings.sponsor_moments.extend(found)
         findings.windows.extend(Window(m.start - 2, m.end + 2, "mention") for m in found)

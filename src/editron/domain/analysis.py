@@ -165,6 +165,8 @@ class Brief:
     deliverable_targets: list[dict[str, Any]] = field(default_factory=list)
     tone: str | None = None
     sponsor_logos: list[str] = field(default_factory=list)  # image paths
+    products: list[str] = field(default_factory=list)  # names speech recognition must hear
+    speakers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -127,6 +127,7 @@ class StylePreset:
     transition: str = "cut"  # cut | crossfade | dip_to_black
     transition_seconds: float = 0.0
     caption_style: str = "standard"  # standard | karaoke
+    music_gain_db: float = -12.0  # the music bed's level under the programme
 
 
 # Where the brand layer sits, shared by the render's overlays and the exporters' titles so an
@@ -165,6 +166,7 @@ class BlueprintMoment:
     reasons: tuple[str, ...] = ()
     speech: bool = False
     key: str = ""  # stable id of the analysis moment it came from (variants never share one)
+    why: tuple[str, ...] = ()  # why it was chosen and why its neighbours were not (score parts)
 
     @property
     def frames(self) -> int:
@@ -217,6 +219,7 @@ class Clip:
     # The other synced cameras' view of the same event time: (file id, source start frame),
     # each as long as the clip. Exports stack them so an editor can switch angles.
     angles: tuple[tuple[str, int], ...] = ()
+    why: tuple[str, ...] = ()  # the blueprint's explanation of this moment
 
     @property
     def duration(self) -> int:
@@ -308,7 +311,8 @@ class Timeline:
         def clip(c: Mapping[str, Any]) -> Clip:
             return Clip(**{**c, "transition_in": Transition(**c["transition_in"]),
                            "crop": tuple(CropKeyframe(**k) for k in c.get("crop", ())),
-                           "angles": tuple((str(f), int(s)) for f, s in c.get("angles", ()))})
+                           "angles": tuple((str(f), int(s)) for f, s in c.get("angles", ())),
+                           "why": tuple(c.get("why", ()))})
 
         def caption(c: Mapping[str, Any]) -> Caption:
             return Caption(**{**c, "lines": tuple(c["lines"]), "box": tuple(c["box"]),

@@ -81,7 +81,7 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
             file_id=m.file_id, source_start=m.source_start, source_end=end, record_start=record,
             transition_in=Transition(kind, 0 if kind == "cut" else
                                      min(trans_frames, (end - m.source_start) // 2)),
-            audio=info.has_audio,
+            audio=info.has_audio, why=m.why,
         ))
         record += end - m.source_start
     out: list[Timeline] = []
@@ -101,6 +101,7 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
                 path=music_path,
                 beats=tuple(sorted({rate.frames(b) for b in music_beats if b >= 0})),
                 ducking=plan_ducking(speech, rate=rate, total_frames=record),
+                gain_db=style.music_gain_db,
             )
         tl = Timeline(
             name=project_name, deliverable=blueprint.deliverable, variant=blueprint.variant,

@@ -202,7 +202,8 @@ def _finish(settings: Settings, session_id: str, batch_id: str, timelines: list[
             session, row, timelines=[t.to_dict() for t in timelines], exports=exports,
             variants=variants, reference_style=choices.style.name,
             include_captions=choices.captions,
-            applied_preferences=[asdict(a) for a in choices.applied])
+            applied_preferences=[asdict(a) for a in choices.applied]
+            + [{"key": "note", "value": row.deliverable_type, "because": n} for n in notes])
         repos.edit_sessions.set_session_status(session, row, SessionStatus.NEEDSREVIEW)
         repos.tasks.set_task(session, batch_id, Stage.EDIT, TaskStatus.DONE,
                              detail=f"{row.deliverable_type} r{row.revision}: {variants} "

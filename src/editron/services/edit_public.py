@@ -65,7 +65,9 @@ class EditSessionPublic(BaseModel):
     parent_id: str | None = None
     revision: int = 1
     applied_preferences: list[dict[str, Any]] = Field(
-        default_factory=list, description="Every preference that shaped this cut, with why: "
+        default_factory=list, description="Every preference that shaped this cut, with why, "
+        "and the notes on the brief's promises (the hook, the length, the variants; key "
+        "'note'): "
         "[{key, value, because}]")
     created_at: str = ""
 
@@ -100,7 +102,8 @@ def _timeline_summary(tl: Timeline) -> dict[str, Any]:
         "clips": [{"file_id": c.file_id, "source_start": round(rate.seconds(c.source_start), 3),
                    "source_end": round(rate.seconds(c.source_end), 3),
                    "record_start": round(rate.seconds(c.record_start), 3),
-                   "transition": c.transition_in.kind, "crop": crop(c)} for c in tl.clips],
+                   "transition": c.transition_in.kind, "crop": crop(c), "why": list(c.why)}
+                  for c in tl.clips],
         "captions": [{"start": round(rate.seconds(c.start), 3),
                       "end": round(rate.seconds(c.end), 3), "text": c.text}
                      for c in tl.captions],

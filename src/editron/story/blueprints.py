@@ -4,7 +4,12 @@
   every quarter of the event and every file that has a good moment, opening on the strongest
   moment of the first quarter and closing on the best of the last (the energy arc);
 * highlight: 10–30 s per variant, the highest-scoring moments, no moment in two variants;
-* social: ≤ 15 s, the strongest moment first so the hook lands inside 3 s.
+* social: ≤ 15 s, the strongest moment first, its head trimmed so its peak starts inside 3 s.
+
+Every deliverable makes the variants asked for (recap variants prefer moments the earlier
+ones did not use; highlight and social variants never share one); what the footage cannot
+give is said in the blueprint's notes (``story.promises``), and every moment says why it was
+chosen over its neighbours (``story.explain``).
 
 Must-use terms from the brief pull matching moments in first; must-avoid terms drop them.
 """
@@ -25,7 +30,10 @@ from editron.story.deliverables import (
     get_deliverable,
     register_deliverable,
 )
+from editron.story.explain import explain
 from editron.story.multicam import EventSpan, event_order, event_overlap, event_walls, file_clocks
+from editron.story.promises import land_hook, length_note, shortfall_note, variants_note
+from editron.story.settle import settle as _settle
 
 __all__ = ["StoryMaterial", "build_blueprints", "plan_for", "timeline_rate"]
 
@@ -45,6 +53,7 @@ class _Candidate:
     good: bool = False
     speech: bool = False
     clock: EventSpan | None = None  # its file's place on the event clock (multi-camera)
+    parts: tuple[tuple[str, float], ...] = ()  # the score's named parts
 
     @property
     def frames(self) -> int:
@@ -80,6 +89,7 @@ class StoryMaterial:
     pace: tuple[int, int]  # shortest and longest clip, in frames
     pool: list[_Candidate]
     clocks: Mapping[str, EventSpan] = field(default_factory=dict)  # synced files' clocks
+    analysis: AnalysisResult | None = None
 
     def chronological(self, deliverable: str, target: int) -> Blueprint:
         """The recap shape: in event order, covering every quarter and every file with a good
@@ -104,7 +114,24 @@ class StoryMaterial:
             (m.source_start, m.source_end) for m in used.moments if m.file_id == fid)
             + tuple(event_walls((self.clocks.get(fid), fid, 0, 0), shown)))
             for fid, fc in self.cuts.items()}
-        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool, self.clocks)
+        return StoryMaterial(self.media, self.rate, cuts, self.pace, pool, self.clocks,
+                             self.analysis)
+
+    def preferring_new(self, used: Sequence[Blueprint]) -> StoryMaterial:
+        """This material with the moments of ``used`` ranked after every other (recap
+        variants: a new cut where the footage allows, the same length always)."""
+        keys = {m.key for bp in used for m in bp.moments}
+        pool = [replace(c, score=c.score - 100.0, parts=(*c.parts, ("used before", -100.0)))
+                if c.key in keys and not c.must else c for c in self.pool]
+        pool.sort(key=lambda c: -c.score)
+        return StoryMaterial(self.media, self.rate, self.cuts, self.pace, pool, self.clocks,
+                             self.analysis)
+
+    def usable_frames(self) -> int:
+        """Frames of footage a cut could show: every file minus its blocked spans."""
+        return sum(max(0, fc.media_frames - sum(min(b, fc.media_frames) - max(a, 0)
+                                                 for a, b in fc.blocked if b > a))
+                   for fc in self.cuts.values())
 
 
 def plan_for(deliverable: Deliverable, brief: Brief, *, rate: FrameRate,
@@ -143,7 +170,8 @@ def build_blueprints(analysis: AnalysisResult, brief: Brief, *, deliverable: str
     pace = (rate.frames(style.min_shot_seconds), rate.frames(style.max_shot_seconds))
     pool = _candidates(analysis, brief, media, cuts, pace, keep)
     material = StoryMaterial(media, rate, cuts, pace, pool,
-                             {c.file_id: c.clock for c in pool if c.clock is not None})
+                             {c.file_id: c.clock for c in pool if c.clock is not None},
+                             analysis)
     return kind.build(material, plan)
 
 
@@ -154,14 +182,33 @@ def _without(fc: FileCuts, file_id: str, drop: Sequence[SourceSpan]) -> FileCuts
 
 
 def _recap_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
-    return [material.chronological(plan.name, plan.target_frames)]
+    out: list[Blueprint] = []
+    for v in range(1, plan.variants + 1):
+        bp = replace(material.preferring_new(out).chronological(plan.name, plan.target_frames),
+                     variant=v)
+        short = length_note(bp, material.usable_frames())
+        out.append(replace(bp, notes=(short,)) if short else bp)
+    again = variants_note(out)
+    if again:
+        out[-1] = replace(out[-1], notes=(*out[-1].notes, again))
+    return out
 
 
 def _social_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
-    return [material.ranked(plan.name, 1, plan.target_frames)]
+    out = _distinct(material, plan)
+    if material.analysis is None or plan.hook_seconds is None:
+        return out
+    return [land_hook(bp, material.analysis, material.cuts[bp.moments[0].file_id],
+                      plan.hook_seconds, min_frames=material.pace[0]) if bp.moments else bp
+            for bp in out]
 
 
 def _highlight_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
+    return _distinct(material, plan)
+
+
+def _distinct(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]:
+    """Ranked variants that never share a moment, as many as asked or as the footage has."""
     out: list[Blueprint] = []
     floor = material.rate.frames(min(plan.min_seconds, plan.seconds))
     for v in range(1, plan.variants + 1):
@@ -171,35 +218,42 @@ def _highlight_builder(material: StoryMaterial, plan: DeliverablePlan) -> list[B
         out.append(bp)
         material = material.without(bp)
     if not out:
-        raise InputError(f"not enough usable footage for a {plan.seconds:.0f} s highlight")
+        raise InputError(f"not enough usable footage for a {plan.seconds:.0f} s {plan.name}")
+    short = shortfall_note(plan.name, plan.variants, len(out))
+    if short:
+        out[-1] = replace(out[-1], notes=(*out[-1].notes, short))
     return out
 
 
 def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, MediaInfo],
                 cuts: Mapping[str, FileCuts], pace: tuple[int, int],
                 keep: Sequence[SourceSpan] = ()) -> list[_Candidate]:
-    raw: list[tuple[str, float, float, float, tuple[str, ...], str, bool]] = [
-        (k.file_id, k.start, k.end, 2.0, ("kept by the client",),
+    raw: list[tuple[str, float, float, tuple[tuple[str, float], ...], tuple[str, ...], str,
+                    bool]] = [
+        (k.file_id, k.start, k.end, (("kept by the client", 2.0),), ("kept by the client",),
          f"keep:{k.file_id}@{k.start:.3f}", True) for k in keep]
     for h in analysis.hero_moments:
-        score = 1.0 + max(h.score, h.confidence)
         key = f"hero:{h.file_id}@{h.start:.3f}"
-        raw.append((h.file_id, h.start, h.end, score, h.reasons + h.tags, key,
-                    h.confidence >= GOOD_CONFIDENCE))
+        raw.append((h.file_id, h.start, h.end,
+                    (("hero moment", 1.0), ("strength", max(h.score, h.confidence))),
+                    h.reasons + h.tags, key, h.confidence >= GOOD_CONFIDENCE))
     for s in analysis.shots:  # plain shots keep the recap covering the whole event
         energy = [e.energy for e in analysis.energy_curve
                   if e.file_id == s.file_id and s.start <= e.t < s.end]
         motion = [g.motion for g in analysis.shot_signals
                   if g.file_id == s.file_id and g.start < s.end and g.end > s.start]
-        score = 0.5 * (sum(energy) / len(energy) if energy else 0.0) + 0.3 * max(motion or [0.0])
-        raw.append((s.file_id, s.start, s.end, score, ("shot",), f"shot:{s.file_id}@{s.start:.3f}",
-                    False))
+        mean = sum(energy) / len(energy) if energy else 0.0
+        parts: tuple[tuple[str, float], ...] = (("energy", 0.5 * mean),
+                                                ("motion", 0.3 * max(motion or [0.0])))
+        raw.append((s.file_id, s.start, s.end, parts, ("shot",),
+                    f"shot:{s.file_id}@{s.start:.3f}", False))
     out: list[_Candidate] = []
     clocks = file_clocks(analysis.sync, {f: m.order for f, m in media.items()},
                          {f: fc.rate.fps for f, fc in cuts.items()})
     must_use = [t.lower() for t in brief.must_use if t.strip()]
     avoid = [t.lower() for t in brief.must_avoid if t.strip()]
-    for fid, start, end, score, reasons, key, good in raw:
+    for fid, start, end, parts, reasons, key, good in raw:
+        score = sum(v for _, v in parts)
         fc = cuts.get(fid)
         if fc is None or end <= start:
             continue
@@ -225,7 +279,9 @@ def _candidates(analysis: AnalysisResult, brief: Brief, media: Mapping[str, Medi
                 text = _text(analysis, fid, fc.rate.seconds(fitted[0]),
                              fc.rate.seconds(fitted[1]))
         out.append(_Candidate(fid, fitted[0], fitted[1], score + (10.0 if must else 0.0),
-                              reasons, key, text, must, good, speech_led, clocks.get(fid)))
+                              reasons, key, text, must, good, speech_led,
+                              clock=clocks.get(fid),
+                              parts=(*parts, ("must use", 10.0 if must else 0.0))))
     order = {fid: m.order for fid, m in media.items()}
     out.sort(key=lambda c: (-c.score, order.get(c.file_id, 0), c.start))
     return out
@@ -292,7 +348,7 @@ def _recap(pool: list[_Candidate], media: Mapping[str, MediaInfo],
         _take(chosen, c, target, slack)
     chosen.sort(key=lambda c: (*event_order(c.placed, order.get(c.file_id, 0)), c.file_id))
     notes = _settle(chosen, cuts, target, pace)
-    return _blueprint(deliverable, 1, rate, target, chosen, notes)
+    return _blueprint(deliverable, 1, rate, target, chosen, notes, pool)
 
 
 def _ranked(deliverable: str, variant: int, pool: list[_Candidate],
@@ -306,78 +362,15 @@ def _ranked(deliverable: str, variant: int, pool: list[_Candidate],
     # highest score first: the hook (social) and the strongest open (highlight)
     chosen.sort(key=lambda c: -c.score)
     notes = _settle(chosen, cuts, target, pace)
-    return _blueprint(deliverable, variant, rate, target, chosen, notes)
-
-
-def _settle(chosen: list[_Candidate], cuts: Mapping[str, FileCuts], target: int,
-            pace: tuple[int, int], *, shrink_only: bool = False) -> tuple[str, ...]:
-    """Trim or extend clip edges, on legal cut frames only, until the total hits ``target``.
-
-    Speech-led clips are touched last, and only in word gaps, so sentences stay whole where
-    there is any other choice; with ``shrink_only`` (short forms) nothing grows."""
-    for _ in range(len(chosen) + 1):
-        for limit in (pace[1], pace[1] * 2, 10**9):
-            for _ in range(4):
-                delta = target - sum(c.frames for c in chosen)
-                if delta == 0 or (delta > 0 and shrink_only):
-                    break
-                for c in sorted(chosen, key=lambda c: (c.speech, c.must, c.score)):
-                    delta = target - sum(x.frames for x in chosen)
-                    if delta == 0:
-                        break
-                    _move(c, delta, chosen, cuts[c.file_id], pace[0], limit)
-        total = sum(c.frames for c in chosen)
-        if total == target:
-            return ()
-        if total < target or len(chosen) < 2:
-            break
-        # still too long (every edge sits inside words): drop the weakest moment and regrow
-        weakest = min((c for c in chosen if not c.must), key=lambda c: c.score, default=None)
-        if weakest is None:
-            break
-        chosen.remove(weakest)
-    total = sum(c.frames for c in chosen)
-    return (f"footage allows {total} of the {target} frames asked for",)
-
-
-def _move(c: _Candidate, delta: int, chosen: list[_Candidate], fc: FileCuts,
-          min_frames: int, limit: int) -> None:
-    others = [o for o in chosen if o is not c and o.file_id == c.file_id]
-    walls = [(o.start, o.end) for o in others] + list(fc.blocked) + event_walls(
-        c.placed, [o.placed for o in chosen if o is not c])
-    hi_end = min([fc.media_frames, *[a for a, _ in walls if a >= c.end]])
-    lo_start = max([0, *[b for _, b in walls if b <= c.start]])
-    if delta > 0:
-        before = c.frames
-        room = min(delta, limit - c.frames, hi_end - c.end)
-        if room > 0:
-            new = fc.nearest_legal(c.end + room, lo=c.end, hi=c.end + room)
-            if new is not None:
-                c.end = new
-        room = min(delta - (c.frames - before), limit - c.frames, c.start - lo_start)
-        if room > 0:
-            new = fc.nearest_legal(c.start - room, lo=c.start - room, hi=c.start)
-            if new is not None:
-                c.start = new
-        return
-    before = c.frames
-    room = min(-delta, c.frames - min_frames)
-    if room <= 0:
-        return
-    new = fc.nearest_legal(c.end - room, lo=c.end - room, hi=c.end)
-    if new is not None and new > c.start:
-        c.end = new
-    room = min(-delta - (before - c.frames), c.frames - min_frames)
-    if room > 0:
-        new = fc.nearest_legal(c.start + room, lo=c.start, hi=c.start + room)
-        if new is not None and new < c.end:
-            c.start = new
+    return _blueprint(deliverable, variant, rate, target, chosen, notes, pool)
 
 
 def _blueprint(deliverable: str, variant: int, rate: FrameRate, target: int,
-               chosen: Sequence[_Candidate], notes: tuple[str, ...]) -> Blueprint:
+               chosen: Sequence[_Candidate], notes: tuple[str, ...],
+               pool: Sequence[_Candidate]) -> Blueprint:
+    why = explain(chosen, pool, rate, full=sum(c.frames for c in chosen) >= target)
     moments = tuple(BlueprintMoment(c.file_id, c.start, c.end, round(c.score, 4), c.reasons,
-                                    c.speech, c.key) for c in chosen)
+                                    c.speech, c.key, w) for c, w in zip(chosen, why, strict=True))
     return Blueprint(deliverable, variant, rate, target, moments, notes)
 
 

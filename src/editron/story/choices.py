@@ -11,7 +11,7 @@ from editron.domain.analysis import Brief
 from editron.domain.feedback import Adjustments, AppliedPreference, Preferences, SourceSpan
 from editron.domain.timeline import StylePreset
 from editron.story.deliverables import get_deliverable
-from editron.story.styles import get_style
+from editron.story.styles import describe_style, get_style, style_for_tone
 
 __all__ = ["EditChoices", "choose"]
 
@@ -53,7 +53,12 @@ def choose(*, deliverable: str, brief: Brief, request: Adjustments,
             return learned
         return None
 
-    style = get_style(str(pick("style") or "standard"))
+    named = pick("style")
+    toned = style_for_tone(brief.tone) if named is None else None
+    style = get_style(str(named or "standard")) if toned is None else toned
+    if toned is not None:
+        applied.append(AppliedPreference(
+            "style", toned.name, f"the brief's tone is {brief.tone!r}: {describe_style(toned)}"))
     duration = _brief_duration(brief, kind.name)
     if duration is not None:
         applied.append(AppliedPreference("duration", duration, "the brief asks for it"))
