@@ -30,6 +30,7 @@ from editron.api.routes import (
 from editron.config import Settings
 from editron.db.runtime import ready
 from editron.mcp.server import build_server
+from editron.web import mount_dashboard
 
 __all__ = ["create_app"]
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, with_mcp: bool = True) -> FastAPI:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(sources.router, responses=ERROR_RESPONSES)
     app.include_router(webhooks.router, responses=ERROR_RESPONSES)
+    mount_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if mcp_server is not None:
         mcp_app = mcp_server.streamable_http_app(

@@ -19,6 +19,7 @@ __all__ = [
     "get_render_job",
     "list_render_jobs",
     "next_queued_render_job",
+    "recent_finished_jobs",
     "set_job_progress",
     "set_job_status",
     "update_render_job",
@@ -66,6 +67,14 @@ def list_render_jobs(session: Session, *, edit_session_id: str | None = None,
     if status is not None:
         query = query.where(RenderJob.status == status.value)
     query = query.order_by(_PRIORITY_RANK.desc(), RenderJob.created_at, RenderJob.id)
+    return list(session.scalars(query))
+
+
+def recent_finished_jobs(session: Session, *, limit: int = 50) -> list[RenderJob]:
+    """The most recently finished (complete, failed, cancelled) jobs, newest first."""
+    finished = [s.value for s in (JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED)]
+    query = (select(RenderJob).where(RenderJob.status.in_(finished))
+             .order_by(RenderJob.updated_at.desc(), RenderJob.id.desc()).limit(limit))
     return list(session.scalars(query))
 
 
