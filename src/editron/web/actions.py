@@ -148,12 +148,13 @@ def feedback(request: Request, session_id: str, web: CsrfChecked, decision: Text
 
 @router.post("/sessions/{session_id}/render")
 def render(request: Request, session_id: str, web: CsrfChecked,
-           formats: Many = None, priority: Text = "standard",
+           formats: Many = None, priority: Text = "standard", profile: Text = "",
            no_review: Text = "") -> Response:
     def act() -> str:
         settings = request.app.state.settings
         body = RenderRequest.model_validate({"formats": formats or ["mp4"],
                                              "priority": priority,
+                                             "profile": _blank(profile),
                                              "no_review": no_review == "on"})
         render_video_deliverables(
             edit_session_id=session_id,

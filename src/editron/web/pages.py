@@ -69,7 +69,7 @@ def review(request: Request, session_id: str, web: SignedIn) -> HTMLResponse:
     return page(request, "review.html", web, session=session, files=files, keys=keys,
                 history=revision_history(session.session_id, settings=settings),
                 renders=list_session_renders(session.session_id, settings=settings),
-                live={"batch_id": session.batch_id})
+                live={"batch_id": session.batch_id}, page_state=session.status)
 
 
 @router.get("/renders", response_class=HTMLResponse)

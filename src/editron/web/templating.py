@@ -36,8 +36,10 @@ def page(request: Request, name: str, web: WebSession | None, *, status_code: in
     after = latest_event_id(settings) if web is not None else 0
     response: HTMLResponse = templates.TemplateResponse(request, name, {
         "web": web, "csrf": web.csrf if web else "", "nav": NAV, "path": request.url.path,
-        "live": live or {}, "after": after, "deliverables": names_of("deliverable"),
-        "ratios": names_of("aspect ratio"), "styles": names_of("style"), **context},
+        "live": live or {}, "after": after, "page_state": "",
+        "deliverables": names_of("deliverable"),
+        "ratios": names_of("aspect ratio"), "styles": names_of("style"),
+        "profiles": names_of("render profile"), **context},
         status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -21,13 +21,22 @@
     if (response.redirected && new URL(response.url).pathname === "/login") { location.assign(response.url); return; }
     if (!response.ok) return;
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    const main = document.getElementById("main");
+    const freshMain = doc.getElementById("main");
+    if (main && freshMain && main.dataset.pageState !== freshMain.dataset.pageState) {
+      // The page changed shape (a cut finished assembling): take the new one whole.
+      main.dataset.pageState = freshMain.dataset.pageState;
+      main.innerHTML = freshMain.innerHTML;
+      setup(main);
+      return;
+    }
     const active = document.activeElement;
     document.querySelectorAll("[data-live-region]").forEach(function (region) {
       const fresh = doc.getElementById(region.id);
       if (!fresh || region.contains(active) && active.matches("input, textarea, select")) return;
       if (fresh.innerHTML !== region.innerHTML) region.innerHTML = fresh.innerHTML;
     });
-    bind(document);
+    setup(document);
   }
 
   function patchJob(item) {
@@ -109,12 +118,12 @@
   }
 
   function bind(root) {
-    root.querySelectorAll("button.play:not([data-bound])").forEach(function (b) {
-      b.dataset.bound = "1";
+    root.querySelectorAll("button.play").forEach(function (b) {
+      if (!once(b)) return;
       b.addEventListener("click", function () { play(b); });
     });
-    root.querySelectorAll("button.seek:not([data-bound])").forEach(function (b) {
-      b.dataset.bound = "1";
+    root.querySelectorAll("button.seek").forEach(function (b) {
+      if (!once(b)) return;
       b.addEventListener("click", function () {
         const video = document.getElementById(b.dataset.video);
         video.currentTime = parseFloat(b.dataset.start);
@@ -123,31 +132,43 @@
     });
   }
 
-  document.querySelectorAll("input[data-filter]").forEach(function (input) {
-    input.addEventListener("input", function () {
-      const q = input.value.trim().toLowerCase();
-      const items = document.querySelectorAll(input.dataset.filter);
-      let first = null;
-      items.forEach(function (li) {
-        const hit = !q || li.textContent.toLowerCase().includes(q);
-        li.hidden = !hit;
-        if (hit && q && !first) first = li;
+  function once(element) {
+    if (element.dataset.bound) return false;
+    element.dataset.bound = "1";
+    return true;
+  }
+
+  function setup(root) {
+    bind(root);
+    root.querySelectorAll("input[data-filter]").forEach(function (input) {
+      if (!once(input)) return;
+      input.addEventListener("input", function () {
+        const q = input.value.trim().toLowerCase();
+        let first = null;
+        document.querySelectorAll(input.dataset.filter).forEach(function (li) {
+          const hit = !q || li.textContent.toLowerCase().includes(q);
+          li.hidden = !hit;
+          if (hit && q && !first) first = li;
+        });
+        const go = first && first.querySelector("button.play");
+        if (go) play(go);
       });
-      const go = first && first.querySelector("button.play");
-      if (go) play(go);
     });
-  });
-  document.querySelectorAll("video.review").forEach(function (video) {
-    video.addEventListener("pause", function () { lastPaused = video; });
-  });
-  document.querySelectorAll("input.captions-toggle").forEach(function (box) {
-    const video = document.getElementById(box.dataset.video);
-    box.addEventListener("change", function () {
-      for (const track of video.textTracks) track.mode = box.checked ? "showing" : "hidden";
+    root.querySelectorAll("video.review").forEach(function (video) {
+      if (!once(video)) return;
+      video.addEventListener("pause", function () { lastPaused = video; });
     });
-  });
-  const add = document.getElementById("add-comment");
-  if (add) add.addEventListener("click", addComment);
-  bind(document);
+    root.querySelectorAll("input.captions-toggle").forEach(function (box) {
+      if (!once(box)) return;
+      const video = document.getElementById(box.dataset.video);
+      box.addEventListener("change", function () {
+        for (const track of video.textTracks) track.mode = box.checked ? "showing" : "hidden";
+      });
+    });
+    const add = document.getElementById("add-comment");
+    if (add && once(add)) add.addEventListener("click", addComment);
+  }
+
+  setup(document);
   connect();
 })();
