@@ -5,6 +5,7 @@ writes. Public shapes only; the dashboard never sees a row."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,6 +25,8 @@ from editron.services.schemas import TaskPublic
 __all__ = ["BatchRow", "RevisionStep", "batch_rows", "output_file", "preview_file",
            "render_queue", "revision_history", "served_path"]
 
+_PREVIEW_LOCKS: dict[str, threading.Lock] = {}
+_PREVIEW_LOCKS_GUARD = threading.Lock()
 ACTIVE = (JobStatus.RENDERING, JobStatus.QUEUED)
 FINISHED_SHOWN = 50
 
@@ -109,10 +112,14 @@ def preview_file(session_id: str, key: str, *, settings: Settings | None = None)
     """The review preview of one timeline (``"16:9 v1"``), rendered from the proxies on first
     request when the session has none yet."""
     settings = ready(settings)
-    with db(settings) as session:
-        paths = dict(repos.edit_sessions.get_edit_session(session, session_id).preview_paths)
-    if key not in paths or not Path(str(paths[key])).is_file():
-        paths = render_previews(session_id, settings=settings)
+    with _PREVIEW_LOCKS_GUARD:
+        lock = _PREVIEW_LOCKS.setdefault(session_id, threading.Lock())
+    with lock:  # a player's several range requests make one preview, not one each
+        with db(settings) as session:
+            paths = dict(repos.edit_sessions.get_edit_session(session,
+                                                              session_id).preview_paths)
+        if key not in paths or not Path(str(paths[key])).is_file():
+            paths = render_previews(session_id, settings=settings)
     if key not in paths:
         raise NotFoundError("review preview", f"{session_id} {key}")
     return served_path(str(paths[key]), settings=settings)
