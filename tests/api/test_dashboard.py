@@ -159,6 +159,7 @@ def test_review_flow_through_the_forms(analysed_event: AnalysedEvent) -> None:
         assert revision != made.headers["location"]
         second = http.get(revision).text
         assert "Revision 2" in second and "changes" in second and "pace" in second
+        assert "comment at 0:02.0: too dark" in second  # the timecoded comment, kept
         approved = http.post(f"{revision}/feedback", data={"csrf_token": csrf,
                                                            "decision": "approve"},
                              follow_redirects=False)

@@ -29,6 +29,7 @@ _PREVIEW_LOCKS: dict[str, threading.Lock] = {}
 _PREVIEW_LOCKS_GUARD = threading.Lock()
 ACTIVE = (JobStatus.RENDERING, JobStatus.QUEUED)
 FINISHED_SHOWN = 50
+ACTIVE_SHOWN = 100  # per state: the monitor shows what runs next, not the whole backlog
 
 
 class BatchRow(BaseModel):
@@ -63,12 +64,13 @@ def batch_rows(*, status: str | None = None, project_id: str | None = None, limi
 
 
 def render_queue(*, settings: Settings | None = None) -> list[RenderJobPublic]:
-    """Running jobs, then queued ones in the order the queue takes them, then the most recent
-    finished ones."""
+    """Running jobs, then queued ones in the order the queue takes them (the first
+    ``ACTIVE_SHOWN`` of each), then the most recent finished ones."""
     settings = ready(settings)
     with db(settings) as session:
         active = [RenderJobPublic.of(r) for status in ACTIVE
-                  for r in repos.render_jobs.list_render_jobs(session, status=status)]
+                  for r in repos.render_jobs.list_render_jobs(session, status=status,
+                                                              limit=ACTIVE_SHOWN)]
         done = repos.render_jobs.recent_finished_jobs(session, limit=FINISHED_SHOWN)
         return active + [RenderJobPublic.of(r) for r in done]
 

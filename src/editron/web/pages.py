@@ -88,11 +88,12 @@ def sources(request: Request, web: SignedIn) -> HTMLResponse:
 
 @router.get("/board", response_class=HTMLResponse)
 def board(request: Request, web: SignedIn,
-          project: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
+          project: Annotated[str | None, Query(max_length=64)] = None,
+          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> HTMLResponse:
+    """A card per stage per batch, for the newest page of batches."""
     settings = request.app.state.settings
-    cards = list_tasks(project_id=project or None, settings=settings)
-    by_batch: dict[str, list[object]] = {}
-    for card in cards:
-        by_batch.setdefault(card.batch_id, []).append(card)
-    return page(request, "board.html", web, by_batch=by_batch, live={"scope": "all"},
-                projects=list_projects(limit=500, settings=settings), project=project)
+    rows = batch_rows(project_id=project or None, limit=PAGE_SIZE, offset=offset,
+                      settings=settings)
+    return page(request, "board.html", web, rows=rows, live={"scope": "all"},
+                projects=list_projects(limit=500, settings=settings), project=project,
+                offset=offset, page_size=PAGE_SIZE)

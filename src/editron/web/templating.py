@@ -22,7 +22,8 @@ templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "temp
                                             autoescape=True))
 templates.env.filters.update(bytes=views.human_bytes, clock=views.clock,
                              slug=views.ratio_slug)
-templates.env.globals.update(batch_progress=views.batch_progress)
+templates.env.globals.update(batch_progress=views.batch_progress,
+                             describe_adjustments=views.describe_adjustments)
 
 NAV = (("/", "Batches"), ("/renders", "Renders"), ("/sources", "Sources"), ("/board", "Board"))
 

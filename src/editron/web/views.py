@@ -6,8 +6,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EnergyChart", "batch_progress", "clock", "energy_chart", "human_bytes",
-           "preview_key", "ratio_slug", "webvtt"]
+__all__ = [
+    "EnergyChart",
+    "batch_progress",
+    "clock",
+    "describe_adjustments",
+    "energy_chart",
+    "human_bytes",
+    "preview_key",
+    "ratio_slug",
+    "webvtt",
+]
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 120
@@ -104,3 +113,19 @@ def webvtt(captions: Sequence[Mapping[str, Any]]) -> str:
     cues = [f"{_vtt_time(float(c['start']))} --> {_vtt_time(float(c['end']))}\n"
             f"{str(c['text']).replace('-->', '->')}" for c in captions]
     return "WEBVTT\n\n" + "\n\n".join(cues) + ("\n" if cues else "")
+
+
+def describe_adjustments(adjustments: Mapping[str, Any]) -> list[str]:
+    """What a review changed, in words (``pace 1.25``, ``comment at 0:01.0: too dark``)."""
+    said: list[str] = []
+    for key, value in adjustments.items():
+        if key == "schema_version" or value in (None, [], {}, ""):
+            continue
+        if key == "comments" and isinstance(value, list):
+            said += [f"comment at {clock(float(c.get('at', 0)))}: {c.get('text', '')}"
+                     for c in value if isinstance(c, Mapping)]
+        elif isinstance(value, list):
+            said.append(f"{key}: {len(value)}")
+        else:
+            said.append(f"{key} {value}")
+    return said

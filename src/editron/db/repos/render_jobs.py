@@ -59,15 +59,16 @@ def get_render_job(session: Session, job_id: str) -> RenderJob:
 
 
 def list_render_jobs(session: Session, *, edit_session_id: str | None = None,
-                     status: JobStatus | None = None) -> list[RenderJob]:
-    """In the order they would run: priority, then age."""
+                     status: JobStatus | None = None, limit: int | None = None
+                     ) -> list[RenderJob]:
+    """In the order they would run: priority, then age (the first ``limit`` when given)."""
     query = select(RenderJob)
     if edit_session_id is not None:
         query = query.where(RenderJob.edit_session_id == edit_session_id)
     if status is not None:
         query = query.where(RenderJob.status == status.value)
     query = query.order_by(_PRIORITY_RANK.desc(), RenderJob.created_at, RenderJob.id)
-    return list(session.scalars(query))
+    return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
 def recent_finished_jobs(session: Session, *, limit: int = 50) -> list[RenderJob]:
