@@ -92,7 +92,7 @@ def measure(http: TestClient, path: str, rounds: int) -> dict[str, Any]:
         assert answer.status_code == 200, f"{path}: {answer.status_code}"
         size = len(answer.content)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
             "max_ms": round(times[-1], 1), "bytes": size, "met": p95 < TARGET_MS}
 
