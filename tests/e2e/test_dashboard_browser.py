@@ -23,6 +23,7 @@ from editron.config import Settings
 from editron.db.runtime import ready
 from editron.demo import make_sample_event
 from editron.services.tokens import create_token
+from tests.conftest import AnalysedEvent
 from tests.e2e.browser import Watch, browser, check_page
 from tests.live_server import live_api
 
@@ -193,4 +194,60 @@ def test_the_whole_flow_in_a_browser(served: tuple[str, Settings], tmp_path: Pat
                           (base + "/sources", "sources"), (base + "/board", "board")):
             page.goto(url)
             check_page(page, name)
+        watch.check()
+
+
+def _tab_to(page: Page, selector: str, presses: int = 120) -> None:
+    """Press Tab until the focus is on ``selector``: it must be reachable from the keyboard."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(sel) => !!document.activeElement"
+                         " && document.activeElement.matches(sel)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab")
+
+
+@pytest.mark.slow
+def test_review_with_the_keyboard_alone(analysed_event: AnalysedEvent) -> None:
+    """Sign in, generate a cut, play and pause its preview, place a comment, ask for a change
+    and send it, without the mouse."""
+    settings = ready(analysed_event.settings.model_copy(update={"queue_url": "immediate://"}))
+    token = create_token(name="keyboard", settings=settings).token
+    with live_api(settings) as base, browser() as chromium:
+        watch = Watch()
+        page = watch.attach(chromium.new_page(viewport={"width": 1366, "height": 768}))
+        page.goto(base + "/login")
+        _tab_to(page, "#token")
+        page.keyboard.type(token)
+        page.keyboard.press("Enter")
+        page.wait_for_url(base + "/")
+        page.goto(f"{base}/batches/{analysed_event.batch_id}")
+        _tab_to(page, "input[name=aspect_ratios][value='16:9']")
+        page.keyboard.press("Space")
+        _tab_to(page, "form[action$='/edits'] button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_url(base + "/sessions/*", timeout=STEP_MS)
+        first_cut = page.url
+        page.wait_for_selector("video.review", timeout=STEP_MS)
+        _tab_to(page, "video.review")  # its own controls take the focus and the keys
+        page.keyboard.press("Space")
+        page.wait_for_function("document.querySelector('video.review').currentTime > 0.5",
+                               timeout=STEP_MS)
+        page.keyboard.press("Space")
+        page.wait_for_function("document.querySelector('video.review').paused")
+        _tab_to(page, "#add-comment")
+        page.keyboard.press("Enter")  # placed at the paused time, focus in its text
+        assert page.input_value("input[name=comment_at]").startswith("00:0")
+        page.keyboard.type("too dark here")
+        _tab_to(page, "input[name=decision]")
+        page.keyboard.press("ArrowRight")  # approve -> request changes
+        assert page.is_checked("input[value=changes]")
+        _tab_to(page, "#pace")
+        page.keyboard.press("ArrowDown")
+        assert page.input_value("#pace") == "faster"
+        _tab_to(page, "#review-form button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"location.href !== {first_cut!r}", timeout=STEP_MS)
+        history = page.inner_text("#history-region")
+        assert "Revision 2" in history and "too dark here" in history
         watch.check()
