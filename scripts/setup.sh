@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-DEB_PACKAGES=(espeak-ng sox curl)
+# chromium: the dashboard's browser tests (Playwright drives it; never `playwright install`);
+# nodejs: its npm fetches axe-core for the accessibility checks.
+DEB_PACKAGES=(espeak-ng sox curl chromium nodejs)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
@@ -32,5 +34,16 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -
   .venv/bin/python -m pip install -q --require-hashes -r requirements.lock >&2
   .venv/bin/python -m pip install -q --no-deps -e . >&2
   touch "$stamp"
+fi
+# axe-core for the dashboard's accessibility tests, from the npm registry at install time
+# (tests/e2e/browser.py reads .venv/axe-core/axe.min.js); never committed.
+AXE_VERSION=4.14.1
+if [ ! -f .venv/axe-core/axe.min.js ] || ! grep -q "axe v$AXE_VERSION" .venv/axe-core/axe.min.js; then
+  echo "setup: fetching axe-core $AXE_VERSION" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "axe-core@$AXE_VERSION" --silent >/dev/null && tar xzf axe-core-*.tgz)
+  mkdir -p .venv/axe-core
+  cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" .venv/axe-core/
+  rm -rf "$tmp"
 fi
 echo "setup: ready (.venv/bin/editron)" >&2

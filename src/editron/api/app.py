@@ -34,6 +34,7 @@ from editron.api.routes import (
 from editron.config import Settings
 from editron.db.runtime import ready
 from editron.mcp.server import build_server
+from editron.web import mount_dashboard
 
 __all__ = ["ROUTERS", "create_app"]
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, with_mcp: bool = True,
                            allow_methods=["*"], allow_headers=["*"])
     for router in ROUTERS:
         app.include_router(router)
+    mount_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)

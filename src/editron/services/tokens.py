@@ -12,10 +12,10 @@ from editron.db import repos
 from editron.db.models_ops import ApiToken
 from editron.db.runtime import db, ready
 from editron.domain.access import ALL_SCOPES, DEFAULT_SCOPES, Scope
-from editron.errors import InputError
+from editron.errors import InputError, NotFoundError
 
 __all__ = ["NewToken", "TokenPublic", "authenticate", "create_token", "list_tokens",
-           "parse_scopes", "revoke_token"]
+           "parse_scopes", "revoke_token", "token_is_live"]
 
 
 class TokenPublic(BaseModel):
@@ -82,3 +82,12 @@ def authenticate(token: str, *, settings: Settings) -> TokenPublic | None:
     with db(settings) as session:
         row = repos.tokens.verify_token(session, token)
         return None if row is None else TokenPublic.of(row)
+
+
+def token_is_live(token_id: str, *, settings: Settings) -> bool:
+    """Whether the token still exists unrevoked (the dashboard's sessions end with it)."""
+    with db(settings) as session:
+        try:
+            return repos.tokens.get_token(session, token_id).revoked_at is None
+        except NotFoundError:
+            return False

@@ -19,6 +19,7 @@ __all__ = [
     "get_render_job",
     "list_render_jobs",
     "next_queued_render_job",
+    "recent_finished_jobs",
     "set_job_progress",
     "set_job_status",
     "update_render_job",
@@ -58,14 +59,23 @@ def get_render_job(session: Session, job_id: str) -> RenderJob:
 
 
 def list_render_jobs(session: Session, *, edit_session_id: str | None = None,
-                     status: JobStatus | None = None) -> list[RenderJob]:
-    """In the order they would run: priority, then age."""
+                     status: JobStatus | None = None, limit: int | None = None
+                     ) -> list[RenderJob]:
+    """In the order they would run: priority, then age (the first ``limit`` when given)."""
     query = select(RenderJob)
     if edit_session_id is not None:
         query = query.where(RenderJob.edit_session_id == edit_session_id)
     if status is not None:
         query = query.where(RenderJob.status == status.value)
     query = query.order_by(_PRIORITY_RANK.desc(), RenderJob.created_at, RenderJob.id)
+    return list(session.scalars(query if limit is None else query.limit(limit)))
+
+
+def recent_finished_jobs(session: Session, *, limit: int = 50) -> list[RenderJob]:
+    """The most recently finished (complete, failed, cancelled) jobs, newest first."""
+    finished = [s.value for s in (JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED)]
+    query = (select(RenderJob).where(RenderJob.status.in_(finished))
+             .order_by(RenderJob.updated_at.desc(), RenderJob.id.desc()).limit(limit))
     return list(session.scalars(query))
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -67,10 +68,12 @@ def _preview(tl: Timeline, proxies: dict[str, str | None], folder: Path, *, vari
     profile = profile_for(tl.aspect_ratio, "mp4", "preview")
     name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio, "mp4",
                                 variants=variants)
-    part = folder / f".{name}.part.mp4"
+    # A name of its own per render: the queue's assembly and a reviewer's first request may
+    # make the same preview at once, and each must finish (the last rename wins, whole).
+    part = folder / f".{name}.{uuid.uuid4().hex[:8]}.part.mp4"
     captions = None
     if tl.captions:
-        captions = folder / f".{name}.ass"
+        captions = part.with_suffix(".ass")
         captions.write_text(str(export_timeline(tl, "ass")), encoding="utf-8")
     try:
         run_ffmpeg(build_render_args(tl, profile, sources=sources, output=part,
