@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from editron.config import Settings
+from editron.config import Settings, get_settings
 from editron.db import repos
 from editron.db.models import MediaBatch
 from editron.db.repos.events import append_event
@@ -73,9 +73,15 @@ def ingest_media_batch(
     settings: Settings | None = None,
     progress: ProgressSink | None = None,
     defer: bool = False,
+    remote: bool = False,
 ) -> BatchPublic:
-    """Create a batch for ``source_url`` and ingest it now, or enqueue it when ``defer``."""
-    spec = parse_source(source_url)  # raises InputError before any work starts
+    """Create a batch for ``source_url`` and ingest it now, or enqueue it when ``defer``.
+
+    ``remote``: the caller came over the network (HTTP, MCP), so a local source must lie
+    inside the operator's import roots (``EDITRON_IMPORT_ROOTS``); the CLI leaves it off."""
+    settings = settings or get_settings()
+    roots = settings.import_root_dirs if remote else None
+    spec = parse_source(source_url, import_roots=roots)  # InputError before any work starts
     tier = _tier(storage_tier)
     settings = ready(settings)
     with db(settings) as session:
