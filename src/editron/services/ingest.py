@@ -9,6 +9,7 @@ download from its ``.part`` file.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from editron.errors import EditronError, InputError
 from editron.ingest.progress import ProgressSink
 from editron.ingest.sources import parse_source
 from editron.jobs.app import enqueue
+from editron.jobs.inline import stage_run
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.derivatives import make_derivatives
@@ -107,7 +109,9 @@ def ingest_media_batch(
         enqueue(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
                 entity_type="batch", entity_id=batch_id)
         return get_batch(batch_id, settings=settings)
-    process_ingest(batch_id, settings=settings, progress=progress)
+    with stage_run(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
+                   entity_type="batch", entity_id=batch_id):
+        process_ingest(batch_id, settings=settings, progress=progress)
     return get_batch(batch_id, settings=settings)
 
 
@@ -145,6 +149,8 @@ def process_ingest(
     with bind(batch_id=batch_id), db(settings) as session:
         batch = repos.batches.get_batch(session, batch_id)
         repos.files.delete_files(session, batch)  # a retried job starts from a clean slate
+        # ...and so do the files' derivatives, named by the file rows just deleted.
+        shutil.rmtree(settings.batch_dir(batch_id) / "derived", ignore_errors=True)
         repos.batches.set_batch_status(session, batch, BatchStatus.DOWNLOADING)
         repos.tasks.set_task(session, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS,
                              detail="bringing files in")
