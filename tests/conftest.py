@@ -43,6 +43,9 @@ def editron_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     home = tmp_path / "editron-home"
     monkeypatch.setenv("EDITRON_HOME", str(home))
     monkeypatch.setenv("EDITRON_ALLOW_PRIVATE_URLS", "1")
+    # Network callers (API, MCP) may ingest the test's own folders; tests/api/test_import_roots
+    # sets its own roots to show everything else is refused.
+    monkeypatch.setenv("EDITRON_IMPORT_ROOTS", str(tmp_path))
     for var in ("EDITRON_DATABASE_URL", "EDITRON_QUEUE_URL", "MEDIA_STORAGE_PATH",
                 "EDITRON_MEDIA_STORAGE_PATH", "EDITRON_LOG_FORMAT"):
         monkeypatch.delenv(var, raising=False)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     max_archive_ratio: float = 200.0
     max_archive_members: int = 20_000
 
+    # Folders a caller over HTTP or MCP may ingest from (os.pathsep-separated; empty: none).
+    # The CLI acts with its user's rights and is not confined.
+    import_roots: str = ""
+
     # Downloads
     allow_private_urls: bool = False
     download_chunk_bytes: int = 1024 * 1024
@@ -128,6 +132,13 @@ class Settings(BaseSettings):
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser().resolve()
+
+    @property
+    def import_root_dirs(self) -> tuple[Path, ...]:
+        """``import_roots`` resolved (``~`` expanded, symlinks followed), so a path is inside
+        one exactly when its own resolved form is."""
+        return tuple(Path(part).expanduser().resolve()
+                     for part in self.import_roots.split(os.pathsep) if part.strip())
 
     @property
     def resolved_database_url(self) -> str:

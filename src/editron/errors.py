@@ -8,6 +8,7 @@ statuses with one table (``api/errors.py``)::
     EditronError                      base; ``message`` is one line a person can act on
     ├── InputError                    the caller asked for something invalid (exit 2, HTTP 422)
     │   ├── UnsupportedSourceError    unknown scheme, malformed URL, missing path
+    │   │   └── SourceNotAllowedError a network caller named a path outside the import roots
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
     │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
     │   ├── ConfigError               a setting or the home folder cannot be used as given
@@ -67,6 +68,7 @@ __all__ = [
     "QcFailedError",
     "QueueError",
     "RateLimitedError",
+    "SourceNotAllowedError",
     "UnsafeURLError",
     "UnsupportedSourceError",
     "WebhookSignatureError",
@@ -101,6 +103,13 @@ class UnsupportedSourceError(InputError):
     """The source is not a local path, file://, http(s):// or Dropbox shared link."""
 
     code = "unsupported_source"
+
+
+class SourceNotAllowedError(UnsupportedSourceError):
+    """A caller over HTTP or MCP named a local path or ``file://`` URL outside the operator's
+    import roots. The message is the same whether the path exists or not."""
+
+    code = "source_not_allowed"
 
 
 class UnsafeURLError(InputError):

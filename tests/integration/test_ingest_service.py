@@ -182,3 +182,35 @@ def test_cold_local_original_is_read_in_place(footage: Path, settings: Settings)
     batch = ingest_media_batch(source_url=str(footage), storage_tier="cold", settings=settings)
     keynote = next(f for f in batch.files if f.filename.startswith("keynote"))
     assert local_media_path(keynote.id, settings=settings) == footage / keynote.relative_path
+
+
+def test_gc_removes_and_dry_run_reports_what_killed_runs_left(footage: Path,
+                                                              settings: Settings) -> None:
+    """#17.3: derivative folders of rows a re-run ingest replaced, scratch of a dead
+    analysis, render work of a job that is not running and idle .part files go; live ones
+    stay."""
+    import os
+
+    from editron.services.gc_orphans import PART_IDLE_SECONDS
+
+    batch = ingest_media_batch(source_url=str(footage), settings=settings)
+    bdir = settings.batch_dir(batch.batch_id)
+    live = {p.name for p in (bdir / "derived").iterdir()}
+    left = [bdir / "derived" / "gone-file-id", bdir / "scratch" / "dead-analysis",
+            settings.home_dir / "renders" / "no-such-job", bdir / "edits" / "s1" / "x.part"]
+    for path in left:
+        path.mkdir(parents=True)
+        (path / "junk.bin").write_bytes(b"x" * 10)
+    fresh_part = bdir / "downloads" / "now.mp4.part"
+    fresh_part.parent.mkdir(parents=True, exist_ok=True)
+    fresh_part.write_bytes(b"y")
+    old = left[3].stat().st_mtime - PART_IDLE_SECONDS - 60
+    os.utime(left[3], (old, old))
+    dry = collect_garbage(settings=settings, dry_run=True)
+    assert sorted(dry.orphans) == sorted(str(p) for p in left)
+    assert dry.freed_bytes == 40 and all(p.exists() for p in left)
+    done = collect_garbage(settings=settings)
+    assert sorted(done.orphans) == sorted(str(p) for p in left) and done.freed_bytes == 40
+    assert not any(p.exists() for p in left) and fresh_part.exists()
+    assert {p.name for p in (bdir / "derived").iterdir()} == live
+    assert collect_garbage(settings=settings, dry_run=True).orphans == []

@@ -1,4 +1,4 @@
-"""``editron ingest``, ``batches``, ``status`` and ``gc``."""
+"""``editron ingest``, ``batches``, ``status``, ``resume`` and ``gc``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from editron.services.board import BatchStatusPublic, batch_status
 from editron.services.gc import collect_garbage
 from editron.services.ids import resolve_id
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
+from editron.services.runs import resume_batch
 from editron.services.schemas import BatchPublic
 
 __all__ = ["JsonOpt", "register", "render_batch"]
@@ -54,6 +55,8 @@ def render_batch(batch: BatchPublic) -> None:
 
 def render_status(doc: BatchStatusPublic) -> None:
     render_batch(doc)
+    if doc.run is not None and doc.run.state == "interrupted":
+        stdout.print(f"[yellow]interrupted[/]: {doc.run.operation} — {doc.run.done}")
     table("stages", ("stage", "status", "progress", "detail"),
           [(t.stage, t.status, f"{t.progress_percent:.0f}%", t.detail or "") for t in doc.tasks])
     if doc.sessions:
@@ -126,6 +129,19 @@ def register(app: typer.Typer) -> None:
         with guarded(as_json=as_json):
             doc = batch_status(resolve_id(batch_id, "batch"))
         emit(doc, as_json=as_json, render=lambda: render_status(doc))
+
+    @app.command()
+    def resume(batch_id: Annotated[str, typer.Argument(help="A batch id or unique prefix.")],
+               as_json: JsonOpt = False) -> None:
+        """Finish the stage (ingest or analysis) that a killed command or worker left
+        interrupted, here and now; then print where the batch stands."""
+        with guarded(as_json=as_json):
+            full = resolve_id(batch_id, "batch")
+            resume_batch(full)
+            doc = batch_status(full)
+        emit(doc, as_json=as_json, render=lambda: render_status(doc))
+        if doc.status == "failed":
+            raise typer.Exit(EXIT_FAILED)
 
     @app.command()
     def gc(

@@ -3,8 +3,9 @@
 Every member is checked before anything is written: path traversal, absolute paths, symlinks,
 hard links and device files reject the whole archive. Expansion is bounded by the bytes actually
 written (declared sizes are not trusted), by a ratio to the archive's size and by a member count;
-a bomb stops with a clear error and leaves nothing behind. Non-media members are skipped and
-listed. Media members are hashed during the copy.
+a bomb stops with a clear error and leaves nothing behind. What the members expand to also
+counts against the batch's own size limit (``ingest.limits.BatchBudget``). Non-media members
+are skipped and listed. Media members are hashed during the copy.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import IO
 
 from editron.config import Settings
 from editron.domain.media import StagedFile
-from editron.errors import ArchiveError
+from editron.errors import ArchiveError, LimitExceededError
+from editron.ingest.limits import BatchBudget
 from editron.ingest.mediatypes import is_archive_name, is_media_name
 
 __all__ = ["ExtractResult", "extract", "is_archive_name", "safe_member_path"]
@@ -95,7 +97,8 @@ def _tar_members(tf: tarfile.TarFile, archive: str) -> list[tuple[_Member, tarfi
 
 
 class _Budget:
-    def __init__(self, archive: Path, settings: Settings) -> None:
+    def __init__(self, archive: Path, settings: Settings, batch: BatchBudget) -> None:
+        self.batch = batch
         size = max(archive.stat().st_size, 1)
         self.limit = min(settings.max_archive_expansion_bytes,
                          int(size * settings.max_archive_ratio))
@@ -104,6 +107,7 @@ class _Budget:
 
     def spend(self, n: int) -> None:
         self.written += n
+        self.batch.spend(n, so_far=True)
         if self.written > self.limit:
             raise ArchiveError(
                 f"expands past {self.limit} bytes (limit from EDITRON_MAX_ARCHIVE_EXPANSION_BYTES "
@@ -144,10 +148,12 @@ def _open_archive(path: Path) -> Iterator[tuple[str, zipfile.ZipFile | tarfile.T
     raise ArchiveError("not a zip or tar archive", path=name)
 
 
-def extract(path: Path, dest_dir: Path, *, settings: Settings, checksum: bool = True
-            ) -> ExtractResult:
-    """Extract the media in ``path`` under ``dest_dir``; on any error nothing is left behind."""
-    budget = _Budget(path, settings)
+def extract(path: Path, dest_dir: Path, *, settings: Settings, checksum: bool = True,
+            batch: BatchBudget | None = None) -> ExtractResult:
+    """Extract the media in ``path`` under ``dest_dir``; on any error nothing is left behind.
+    ``batch``: the batch's budget the expanded bytes count against (default: a fresh one)."""
+    budget = _Budget(path, settings,
+                     batch or BatchBudget(settings.max_batch_bytes, str(path)))
     result = ExtractResult()
     created: list[Path] = []
     try:
@@ -178,7 +184,7 @@ def extract(path: Path, dest_dir: Path, *, settings: Settings, checksum: bool = 
                 result.files.append(StagedFile(path=target, relative_name=member.name,
                                                size_bytes=size, checksum_sha256=digest))
             del kind
-    except ArchiveError:
+    except (ArchiveError, LimitExceededError):
         _remove(created, dest_dir)
         raise
     except _DAMAGED as exc:

@@ -41,7 +41,8 @@ from urllib.parse import urljoin, urlsplit
 from editron import __version__
 from editron.config import Settings
 from editron.domain.media import StagedFile
-from editron.errors import DownloadError, LimitExceededError
+from editron.errors import DownloadError
+from editron.ingest.limits import over_batch_limit
 from editron.ingest.netguard import vetted_addresses
 from editron.ingest.progress import ProgressSink
 
@@ -227,9 +228,7 @@ def _consume(response: http.client.HTTPResponse, url: str, part: Path, state: _S
         length = response.getheader("content-length")
         state.total = int(length) if length and length.isdigit() else None
     if state.total is not None and state.total > settings.max_batch_bytes:
-        raise LimitExceededError(
-            f"{url}: {state.total} bytes is more than the batch limit "
-            f"({settings.max_batch_bytes}); raise EDITRON_MAX_BATCH_BYTES", path=url)
+        raise over_batch_limit(state.total, settings.max_batch_bytes, url)
     with part.open(mode) as handle, _WriteBehind(handle, state) as sink:
         _stream(response, sink, state, settings=settings, name=name, progress=progress)
 
@@ -327,9 +326,7 @@ def _stream(response: http.client.HTTPResponse, sink: _WriteBehind, state: _Stat
         sink.give(buffer, length)
         received += length
         if received > settings.max_batch_bytes:
-            raise LimitExceededError(
-                f"{name}: download passed the batch limit of {settings.max_batch_bytes} "
-                "bytes; raise EDITRON_MAX_BATCH_BYTES")
+            raise over_batch_limit(received, settings.max_batch_bytes, name, so_far=True)
         now = time.monotonic()
         if progress is not None and now - last_report >= 0.1:
             last_report = now

@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 from editron.domain.media import StagedFile
-from editron.errors import IngestError, LimitExceededError
+from editron.errors import IngestError
+from editron.ingest.limits import over_batch_limit
 from editron.ingest.mediatypes import is_archive_name, is_media_name
 from editron.ingest.progress import ProgressSink
 
@@ -52,9 +53,7 @@ def check_batch_size(found: list[tuple[Path, str]], *, limit: int, source: str) 
         except OSError as exc:
             raise IngestError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
     if total > limit:
-        raise LimitExceededError(
-            f"{total} bytes is more than the batch limit ({limit}); split the folder or raise "
-            "EDITRON_MAX_BATCH_BYTES", path=source)
+        raise over_batch_limit(total, limit, source)
     return total
 
 

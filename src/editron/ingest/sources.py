@@ -4,20 +4,27 @@ Accepted: a local file or folder path, ``file://`` URLs, ``http(s)://`` URLs, an
 links (``/s/…``, ``/scl/fi/…`` files, ``/scl/fo/…`` and legacy ``/sh/…`` folders), rewritten
 to a direct download on the configured Dropbox content host. Anything else raises
 ``UnsupportedSourceError``.
+
+A caller over the network (HTTP, MCP) passes ``import_roots``: a local path or ``file://`` URL
+is then accepted only when its resolved form (``..`` collapsed, symlinks followed) lies inside
+one of them, and everything else local is refused with one message (``SourceNotAllowedError``)
+that is the same whether the path exists or not. The CLI passes none and keeps its user's
+rights.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from editron.config import get_settings
 from editron.domain.media import SourceKind
-from editron.errors import UnsupportedSourceError
+from editron.errors import SourceNotAllowedError, UnsupportedSourceError
 
-__all__ = ["SourceSpec", "normalise_dropbox_link", "parse_source"]
+__all__ = ["NOT_ALLOWED", "SourceSpec", "confine", "normalise_dropbox_link", "parse_source"]
 
 DROPBOX_HOSTS = frozenset({"dropbox.com", "www.dropbox.com", "dl.dropbox.com",
                            "dl.dropboxusercontent.com"})
@@ -26,6 +33,9 @@ DEFAULT_DROPBOX_CONTENT_HOST = "https://www.dropbox.com"
 _SCHEME_ONLY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NAME_BYTES = 255  # the longest file name Linux, macOS and Windows file systems all take
+NOT_ALLOWED = ("local paths and file:// URLs are accepted over the network only inside the "
+               "operator's import roots (EDITRON_IMPORT_ROOTS); give an http(s):// or Dropbox "
+               "link, or a path inside an import root")
 
 
 def _is_path(text: str) -> bool:
@@ -60,7 +70,22 @@ class SourceSpec:
         return self.kind not in (SourceKind.LOCAL_FILE, SourceKind.LOCAL_FOLDER)
 
 
-def _local(path: Path, original: str) -> SourceSpec:
+def confine(path: Path, roots: Sequence[Path]) -> Path:
+    """``path`` resolved, if it lies inside one of ``roots`` (already resolved); otherwise
+    ``SourceNotAllowedError`` with the one message that says nothing about the path (no
+    existence check happens before this answer)."""
+    try:
+        resolved = path.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):  # "~nosuchuser", a loop of links, "\0"
+        raise SourceNotAllowedError(NOT_ALLOWED) from None
+    if not any(resolved.is_relative_to(root) for root in roots):
+        raise SourceNotAllowedError(NOT_ALLOWED)
+    return resolved
+
+
+def _local(path: Path, original: str, roots: Sequence[Path] | None) -> SourceSpec:
+    if roots is not None:
+        path = confine(path, roots)
     try:
         path = path.expanduser()
     except (RuntimeError, ValueError):  # "~someone" this machine does not know; "~\0"
@@ -124,11 +149,13 @@ def normalise_dropbox_link(
     return kind, direct, name
 
 
-def parse_source(source: str, *, dropbox_content_host: str | None = None) -> SourceSpec:
+def parse_source(source: str, *, dropbox_content_host: str | None = None,
+                 import_roots: Sequence[Path] | None = None) -> SourceSpec:
     """Validate ``source`` and say what it is, or raise ``UnsupportedSourceError`` with a
-    one-line reason (control characters in the source are shown escaped)."""
+    one-line reason (control characters in the source are shown escaped). ``import_roots``
+    (a network caller's, resolved; possibly empty) confines local sources to those folders."""
     try:
-        return _parse(source, dropbox_content_host)
+        return _parse(source, dropbox_content_host, import_roots)
     except UnsupportedSourceError as exc:
         if not _CONTROL.search(exc.message):
             raise
@@ -136,18 +163,20 @@ def parse_source(source: str, *, dropbox_content_host: str | None = None) -> Sou
         raise UnsupportedSourceError(shown, path=exc.path) from None
 
 
-def _parse(source: str, dropbox_content_host: str | None) -> SourceSpec:
+def _parse(source: str, dropbox_content_host: str | None,
+           roots: Sequence[Path] | None) -> SourceSpec:
     text = source.strip()
     if not text:
         raise UnsupportedSourceError("no source given: pass a path, a URL or a Dropbox link")
     if "://" not in text:
         scheme_like = _SCHEME_ONLY.match(text)
-        if scheme_like and not _is_path(text):
+        # A network caller is not told whether such a name exists as a file here.
+        if scheme_like and (roots is not None or not _is_path(text)):
             # mailto:, s3:bucket... are URLs without "//", not missing files.
             raise UnsupportedSourceError(
                 f"{text}: unsupported scheme {scheme_like.group(1).lower()!r}; use a local "
                 "path, file://, http(s):// or a Dropbox shared link")
-        return _local(Path(text), text)
+        return _local(Path(text), text, roots)
     try:
         parts = urlsplit(text)
     except ValueError as exc:  # e.g. an unclosed [IPv6] bracket
@@ -158,7 +187,7 @@ def _parse(source: str, dropbox_content_host: str | None) -> SourceSpec:
         if parts.netloc not in ("", "localhost"):
             raise UnsupportedSourceError(
                 f"{text}: file:// URLs must name a path on this machine (file:///path)")
-        return _local(Path(unquote(parts.path)), text)
+        return _local(Path(unquote(parts.path)), text, roots)
     if scheme not in ("http", "https"):
         raise UnsupportedSourceError(
             f"{text}: unsupported scheme {scheme!r}; use a local path, file://, http(s):// "

@@ -9,6 +9,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from editron.config import Settings
@@ -19,7 +21,8 @@ from editron.jobs.app import install_runner, send_job
 from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
 
-__all__ = ["WORKER_ID", "execute_job", "give_up", "held_jobs", "retry_delay"]
+__all__ = ["WORKER_ID", "Heartbeat", "execute_job", "give_up", "held", "held_jobs",
+           "retry_delay"]
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -35,12 +38,24 @@ def held_jobs() -> list[str]:
         return sorted(_held)
 
 
+@contextmanager
+def held(job_id: str) -> Iterator[None]:
+    """Count ``job_id`` as running in this process while the body runs."""
+    with _held_lock:
+        _held.add(job_id)
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held.discard(job_id)
+
+
 def retry_delay(attempt: int, base: float, cap: float = MAX_RETRY_DELAY_SECONDS) -> float:
     """Seconds to wait before attempt ``attempt + 1``: exponential, capped."""
     return float(min(cap, base * 2.0 ** max(0, attempt - 1)))
 
 
-class _Heartbeat:
+class Heartbeat:
     """Renews the job's lease every ``job_heartbeat_seconds`` while the operation runs."""
 
     def __init__(self, settings: Settings, job_id: str) -> None:
@@ -50,7 +65,7 @@ class _Heartbeat:
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}",
                                         daemon=True)
 
-    def __enter__(self) -> _Heartbeat:
+    def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 
@@ -131,14 +146,8 @@ def execute_job(job_id: str, settings: Settings) -> None:
     if snap is None:
         log.info("job %s is not queued any more; ignoring the message", job_id)
         return
-    with _held_lock:
-        _held.add(job_id)
-    try:
-        with bind(job_id=job_id):
-            _run_claimed(settings, snap)
-    finally:
-        with _held_lock:
-            _held.discard(job_id)
+    with held(job_id), bind(job_id=job_id):
+        _run_claimed(settings, snap)
 
 
 def _run_claimed(settings: Settings, snap: job_runs.RunSnapshot) -> None:
@@ -150,7 +159,7 @@ def _run_claimed(settings: Settings, snap: job_runs.RunSnapshot) -> None:
         return
     started = time.monotonic()
     try:
-        with _Heartbeat(settings, snap.id):
+        with Heartbeat(settings, snap.id):
             operation.run(payload, settings)
     except operation.transient as exc:
         reason = f"{type(exc).__name__}: {exc}"

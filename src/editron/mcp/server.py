@@ -84,12 +84,14 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     server = MCPServer("editron", version=__version__, instructions=INSTRUCTIONS)
 
     def ingest(request: IngestRequest) -> dict[str, Any]:
-        batch = ingest_media_batch(**request.model_dump(), settings=settings, defer=True)
+        batch = ingest_media_batch(**request.model_dump(), settings=settings, defer=True,
+                                   remote=True)
         return {"batch_id": batch.batch_id, "status": batch.status}
 
     _request_tool(server, "ingest_media_batch", IngestRequest, (), ingest,
                   "Bring a batch of event footage in and start its ingest on the queue. "
-                  "Accepts an http(s):// URL or a Dropbox shared link. Example: source_url="
+                  "Accepts an http(s):// URL, a Dropbox shared link, or a path inside the "
+                  "operator's import roots. Example: source_url="
                   "'https://www.dropbox.com/scl/fo/abc/event?rlkey=k&dl=0', reference_name="
                   "'Aurora Summit'. Returns the batch id and status 'queued'.")
 

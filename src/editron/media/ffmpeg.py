@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from editron.errors import ProcessCancelledError, ProcessError, ProcessTimeoutError
+from editron.media.children import die_with_parent
 
 __all__ = [
     "CancelCheck",
@@ -150,7 +151,8 @@ def run_ffmpeg(
     try:
         proc = subprocess.Popen(ffmpeg_command(args), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                encoding="utf-8", errors="replace", bufsize=1)
+                                encoding="utf-8", errors="replace", bufsize=1,
+                                preexec_fn=die_with_parent())
     except OSError as exc:
         raise ProcessError(f"{what}: cannot start ffmpeg: {exc.strerror or exc}",
                            path=where) from exc

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from editron.domain.timeline import Timeline
 from editron.errors import ProcessError, ProcessTimeoutError
+from editron.media.children import die_with_parent
 from editron.media.ffmpeg import ffmpeg_path
 from editron.render.graph_audio import LIMITER_HEADROOM_DB, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
@@ -63,7 +64,7 @@ def measure_summary(timeline: Timeline, profile: RenderProfile, *,
     cmd = [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired as exc:
         # The render job's time limit covers its loudness plan too: say so the same way, not
         # with the whole command line.

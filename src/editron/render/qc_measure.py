@@ -16,6 +16,7 @@ from typing import Any
 import av
 
 from editron.errors import ProbeError, ProcessCancelledError, ProcessError
+from editron.media.children import die_with_parent
 from editron.media.ffmpeg import CancelCheck, ffmpeg_path
 from editron.render.qc_parse import BLACK_PIXEL_THRESHOLD, QcSpec, is_decode_error_line
 
@@ -104,7 +105,8 @@ def run_analysis_pass(args: list[str], path: Path,
     try:
         proc = subprocess.Popen([ffmpeg_path(), *args], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                encoding="utf-8", errors="replace")
+                                encoding="utf-8", errors="replace",
+                                preexec_fn=die_with_parent())
     except OSError as exc:
         raise ProcessError(f"quality control: cannot start ffmpeg: {exc.strerror or exc}",
                            path=str(path)) from exc

@@ -29,10 +29,12 @@ from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
 from editron.domain.sync import SyncResult, manual_offsets
 from editron.errors import EditronError, InputError, InvalidStateError
 from editron.jobs.app import enqueue
+from editron.jobs.inline import stage_run
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.probe import probe as probe_media
 from editron.services.media_access import local_media_path
+from editron.services.runs import interrupted_run
 from editron.story.deliverables import parse_deliverables
 from editron.story.multicam import merge_moments
 
@@ -161,7 +163,38 @@ def analyze_media_batch(
     progress: Callable[[str, float], None] | None = None,
     analysers: Sequence[str] | None = None,
 ) -> AnalysisPublic:
-    """Analyse a ready (or already analysed) batch now and return the stored analysis."""
+    """Analyse a ready (or already analysed) batch now and return the stored analysis.
+
+    The run is leased (``jobs.inline.stage_run``); a batch left ``analyzing`` by a process
+    that died is taken over and analysed again instead of being refused."""
+    settings = ready(settings)
+    job = AnalyzeJob(batch_id=batch_id, brief=brief, scope=parse_deliverables(scope),
+                     model_hint=model_hint, max_iterations=max_iterations,
+                     analysers=list(analysers) if analysers is not None else None)
+    claimed = interrupted_run(batch_id, ANALYZE_OPERATION, settings=settings)
+    with stage_run(ANALYZE_OPERATION, job, settings=settings, entity_type="batch",
+                   entity_id=batch_id, claimed=claimed):
+        return analyse_now(batch_id=batch_id, brief=brief, scope=scope, model_hint=model_hint,
+                           max_iterations=max_iterations, settings=settings,
+                           transcriber=transcriber, progress=progress, analysers=analysers,
+                           resume=claimed is not None)
+
+
+def analyse_now(
+    *,
+    batch_id: str,
+    brief: str | dict[str, Any] | None = None,
+    scope: Sequence[str] | str | None = None,
+    model_hint: str | None = None,
+    max_iterations: int = 3,
+    settings: Settings | None = None,
+    transcriber: Transcriber | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    analysers: Sequence[str] | None = None,
+    resume: bool = False,
+) -> AnalysisPublic:
+    """The analysis itself; ``resume``: the caller holds the lease of the run that left the
+    batch ``analyzing`` (a dead worker's job, or an interrupted in-process run)."""
     if not 1 <= max_iterations <= 3:
         raise InputError("passes must be 1, 2 or 3")
     if model_hint not in (None, "fast", "accurate"):
@@ -175,10 +208,13 @@ def analyze_media_batch(
     settings = ready(settings)
     with bind(batch_id=batch_id), db(settings) as session:
         batch = repos.batches.get_batch(session, batch_id)
-        if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
+        if resume and batch.status == BatchStatus.ANALYZING:
+            repos.analyses.fail_running(session, batch_id, reason="interrupted; analysed again")
+        elif batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
             raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
                                     "analysed batch can be analysed")
-        repos.batches.set_batch_status(session, batch, BatchStatus.ANALYZING)
+        else:
+            repos.batches.set_batch_status(session, batch, BatchStatus.ANALYZING)
         repos.tasks.ensure_tasks(session, batch)
         repos.tasks.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.IN_PROGRESS,
                              detail="analysing footage")
@@ -276,7 +312,9 @@ def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None
 
 @operation(ANALYZE_OPERATION, AnalyzeJob)
 def _run_analysis(job: AnalyzeJob, settings: Settings) -> None:
-    analyze_media_batch(batch_id=job.batch_id, brief=job.brief, scope=job.scope,
+    # The worker holds this job's lease: a batch still 'analyzing' was left so by this job's
+    # own earlier attempt, whose worker died.
+    analyse_now(resume=True, batch_id=job.batch_id, brief=job.brief, scope=job.scope,
                         model_hint=job.model_hint, max_iterations=job.max_iterations,
                         analysers=job.analysers, settings=settings)
 

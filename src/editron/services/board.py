@@ -9,6 +9,7 @@ from editron import __version__
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ping, ready
+from editron.services.runs import StageRunPublic, stage_of
 from editron.services.schemas import BatchPublic, TaskPublic
 
 __all__ = ["BatchStatusPublic", "Health", "SessionSummary", "batch_status", "health",
@@ -51,12 +52,19 @@ class BatchStatusPublic(BatchPublic):
 
     tasks: list[TaskPublic]
     sessions: list[SessionSummary]
+    # The newest ingest or analysis run; its state is "interrupted" when the process running
+    # it died (the batch then still reads downloading or analyzing).
+    run: StageRunPublic | None = None
     next: str
 
 
-def next_step(batch: BatchPublic, sessions: list[SessionSummary]) -> str:
+def next_step(batch: BatchPublic, sessions: list[SessionSummary],
+              run: StageRunPublic | None = None) -> str:
     """The command that moves this batch on, in a person's words (pure)."""
     bid = batch.batch_id
+    if run is not None and run.state == "interrupted":
+        return (f"the {run.operation} run was interrupted ({run.done}); finish it with "
+                f"`editron resume {bid}`")
     if batch.status in ("queued", "downloading"):
         return f"the ingest is running; follow it with `editron status {bid}`"
     if batch.status == "failed":
@@ -94,5 +102,6 @@ def batch_status(batch_id: str, *, settings: Settings | None = None) -> BatchSta
                                    variants=s.variants, created_at=s.created_at)
                     for s in repos.edit_sessions.list_edit_sessions(
                         session, batch_id=batch_id, limit=100)]
-    return BatchStatusPublic(**batch.model_dump(), tasks=cards, sessions=sessions,
-                             next=next_step(batch, sessions))
+    run = stage_of(batch_id, settings=settings)
+    return BatchStatusPublic(**batch.model_dump(), tasks=cards, sessions=sessions, run=run,
+                             next=next_step(batch, sessions, run))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from editron.media.children import die_with_parent
 from editron.media.ffmpeg import ffmpeg_path
 
 __all__ = ["MANIFEST_NAME", "SHEET_NAME", "write_contact_sheet"]
@@ -32,7 +33,8 @@ def _poster(video: Path, out: Path, seconds: float) -> str | None:
     cmd = [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{at:.3f}",
            "-i", str(video), "-frames:v", "1", "-vf", f"scale={POSTER_WIDTH}:-2", "-q:v", "4",
            str(out)]
-    done = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    done = subprocess.run(cmd, capture_output=True, timeout=120, check=False,
+                          preexec_fn=die_with_parent())
     return out.name if done.returncode == 0 and out.is_file() else None
 
 

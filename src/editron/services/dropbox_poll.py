@@ -35,8 +35,10 @@ from editron.errors import (
     IngestError,
     InputError,
     InvalidStateError,
+    LimitExceededError,
 )
 from editron.ingest.download import download_to
+from editron.ingest.limits import BatchBudget
 from editron.ingest.mediatypes import is_media_name
 from editron.jobs.registry import operation
 from editron.services.ingest import ingest_media_batch
@@ -125,6 +127,14 @@ def _fetch(client: DropboxClient, entry: DropboxEntry, dest: Path, *,
                           "downloaded. Poll again", path=f"dropbox:{entry.path_display}")
 
 
+def _check_size(wanted: list[tuple[DropboxEntry, str]], *, settings: Settings,
+                folder: str) -> None:
+    """Refuse a poll whose new files pass the batch limit before any is downloaded (the
+    ingest of the staged folder would refuse it anyway, after the downloads)."""
+    BatchBudget(settings.max_batch_bytes, f"dropbox:{folder}").spend(
+        sum(entry.size for entry, _ in wanted))
+
+
 def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
                         defer_ingest: bool = True, skip_paused: bool = False,
                         client: DropboxClient | None = None) -> PollResult:
@@ -175,6 +185,7 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
             made = _batch_from(session, staging) if staging.is_dir() else None
             result.batch_id = made.id if made is not None else None
         if result.batch_id is None:
+            _check_size(wanted, settings=settings, folder=folder)
             for entry, relative in wanted:
                 _fetch(client, entry, staging / relative, settings=settings)
             stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -214,7 +225,7 @@ def poll_all_active(settings: Settings | None = None, *,
         try:
             results.append(poll_dropbox_source(source.id, settings=settings,
                                                defer_ingest=defer_ingest, skip_paused=True))
-        except (IngestError, InputError) as exc:
+        except (IngestError, InputError, LimitExceededError) as exc:
             log.warning("poll of dropbox:%s failed: %s", source.folder_path, exc)
             results.append(PollResult(source_id=source.id, error=str(exc)))
     return results

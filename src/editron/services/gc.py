@@ -18,6 +18,7 @@ from editron.db import repos
 from editron.db.orm import utcnow
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
+from editron.services.gc_orphans import orphaned_work
 
 __all__ = ["GcReport", "collect_garbage"]
 
@@ -65,6 +66,7 @@ def collect_garbage(
     root = settings.storage_dir / "batches"
     with db(settings) as session:
         known = repos.batches.all_batch_ids(session)
+        gone: list[Path] = []  # working folders of expired batches, removed (or to be)
         for batch in repos.batches.list_expired(session, before=stamp):
             batch_dir = settings.batch_dir(batch.id)
             before = report.freed_bytes
@@ -72,6 +74,7 @@ def collect_garbage(
                 target = batch_dir / name
                 if target.exists():
                     _remove(target, report, dry_run=dry_run)
+                    gone.append(target)
             freed = report.freed_bytes - before
             if freed == 0:
                 continue
@@ -83,6 +86,13 @@ def collect_garbage(
                 append_event(session, entity_type="batch", entity_id=batch.id,
                              event_type="batch.gc", batch_id=batch.id,
                              payload={"freed_bytes": freed})
+        for path, why in orphaned_work(session, settings, known=known):
+            if any(g == path or g in path.parents for g in gone):
+                continue  # counted with an expired batch's working folders above
+            before = report.freed_bytes
+            _remove(path, report, dry_run=dry_run)
+            report.orphans.append(str(path))
+            report.details.append(f"{path} ({why}): {report.freed_bytes - before} bytes")
     _prune_loudness_plans(settings.loudness_cache_dir, report, dry_run=dry_run,
                           now=now or datetime.now(UTC))
     if root.is_dir():

@@ -9,12 +9,13 @@ download from its ``.part`` file.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from editron.config import Settings
+from editron.config import Settings, get_settings
 from editron.db import repos
 from editron.db.models import MediaBatch
 from editron.db.repos.events import append_event
@@ -25,6 +26,7 @@ from editron.errors import EditronError, InputError
 from editron.ingest.progress import ProgressSink
 from editron.ingest.sources import parse_source
 from editron.jobs.app import enqueue
+from editron.jobs.inline import stage_run
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.derivatives import make_derivatives
@@ -73,9 +75,15 @@ def ingest_media_batch(
     settings: Settings | None = None,
     progress: ProgressSink | None = None,
     defer: bool = False,
+    remote: bool = False,
 ) -> BatchPublic:
-    """Create a batch for ``source_url`` and ingest it now, or enqueue it when ``defer``."""
-    spec = parse_source(source_url)  # raises InputError before any work starts
+    """Create a batch for ``source_url`` and ingest it now, or enqueue it when ``defer``.
+
+    ``remote``: the caller came over the network (HTTP, MCP), so a local source must lie
+    inside the operator's import roots (``EDITRON_IMPORT_ROOTS``); the CLI leaves it off."""
+    settings = settings or get_settings()
+    roots = settings.import_root_dirs if remote else None
+    spec = parse_source(source_url, import_roots=roots)  # InputError before any work starts
     tier = _tier(storage_tier)
     settings = ready(settings)
     with db(settings) as session:
@@ -101,7 +109,9 @@ def ingest_media_batch(
         enqueue(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
                 entity_type="batch", entity_id=batch_id)
         return get_batch(batch_id, settings=settings)
-    process_ingest(batch_id, settings=settings, progress=progress)
+    with stage_run(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
+                   entity_type="batch", entity_id=batch_id):
+        process_ingest(batch_id, settings=settings, progress=progress)
     return get_batch(batch_id, settings=settings)
 
 
@@ -139,6 +149,8 @@ def process_ingest(
     with bind(batch_id=batch_id), db(settings) as session:
         batch = repos.batches.get_batch(session, batch_id)
         repos.files.delete_files(session, batch)  # a retried job starts from a clean slate
+        # ...and so do the files' derivatives, named by the file rows just deleted.
+        shutil.rmtree(settings.batch_dir(batch_id) / "derived", ignore_errors=True)
         repos.batches.set_batch_status(session, batch, BatchStatus.DOWNLOADING)
         repos.tasks.set_task(session, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS,
                              detail="bringing files in")

@@ -1,6 +1,9 @@
 """Bring a parsed source onto local disk: one place that knows local, HTTP, Dropbox and archives.
 
 Everything returned is a ``StagedFile`` with its checksum computed while the bytes arrived.
+The batch size limit (``EDITRON_MAX_BATCH_BYTES``) holds for every kind: a download stops
+when it passes it, a local folder is measured before anything is copied, and archives count
+what they expand to.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from pathlib import Path
 
 from editron.config import Settings
 from editron.domain.media import SourceKind, StagedFile
-from editron.errors import EditronError
+from editron.errors import EditronError, LimitExceededError
 from editron.ingest.archive import extract, is_archive_name
 from editron.ingest.download import download_to
-from editron.ingest.local import collect_local, copy_with_hash, hash_in_place
+from editron.ingest.limits import BatchBudget
+from editron.ingest.local import check_batch_size, collect_local, copy_with_hash, hash_in_place
 from editron.ingest.progress import ProgressSink
 from editron.ingest.sources import SourceSpec
 
@@ -47,7 +51,9 @@ def stage_source(
     staged = download_to(spec.location, downloads / spec.filename, settings=settings,
                          checksum=checksum, progress=progress)
     if spec.kind is SourceKind.DROPBOX_FOLDER or is_archive_name(staged.path.name):
-        return _unpack(staged, dest, settings=settings, checksum=checksum)
+        # The archive is deleted once unpacked, so only what it expands to is counted.
+        budget = BatchBudget(settings.max_batch_bytes, spec.location)
+        return _unpack(staged, dest, settings=settings, checksum=checksum, budget=budget)
     final = dest / staged.path.name
     shutil.move(staged.path, final)
     staged.path = final
@@ -56,10 +62,14 @@ def stage_source(
 
 
 def _unpack(
-    archive: StagedFile, dest: Path, *, settings: Settings, checksum: bool
+    archive: StagedFile, dest: Path, *, settings: Settings, checksum: bool,
+    budget: BatchBudget,
 ) -> StagingResult:
-    result = extract(archive.path, dest, settings=settings, checksum=checksum)
-    archive.path.unlink(missing_ok=True)
+    try:
+        result = extract(archive.path, dest, settings=settings, checksum=checksum,
+                         batch=budget)
+    finally:
+        archive.path.unlink(missing_ok=True)
     return StagingResult(files=list(result.files), skipped=list(result.skipped))
 
 
@@ -75,13 +85,17 @@ def _stage_local(
     root = Path(spec.location)
     found, skipped = collect_local(root)
     result = StagingResult(skipped=list(skipped), in_place=keep_at_source)
+    # Plain files are measured before any is copied; archives count what they expand to.
+    budget = BatchBudget(settings.max_batch_bytes, spec.location)
+    plain = [(p, r) for p, r in found if keep_at_source or not is_archive_name(p.name)]
+    budget.spend(check_batch_size(plain, limit=settings.max_batch_bytes, source=spec.location))
     for index, (path, relative) in enumerate(found, start=1):
         if progress is not None:
             progress.on_file(relative, index, len(found))
         try:
             if is_archive_name(path.name) and not keep_at_source:
                 unpacked = extract(path, dest / Path(relative).stem, settings=settings,
-                                   checksum=checksum)
+                                   checksum=checksum, batch=budget)
                 result.files.extend(unpacked.files)
                 result.skipped.extend(unpacked.skipped)
             elif keep_at_source:
@@ -90,6 +104,8 @@ def _stage_local(
             else:
                 result.files.append(copy_with_hash(path, dest / relative, relative,
                                                    checksum=checksum, progress=progress))
+        except LimitExceededError:
+            raise  # the batch's limit, not this file's problem: the whole batch is refused
         except EditronError as exc:
             result.errors.append((relative, exc.message))
     return result

@@ -78,7 +78,8 @@ def ingest(request: Request, web: Operating, source_url: Text = "",
                                   storage_tier=body.storage_tier,
                                   checksum_required=body.checksum_required,
                                   project_id=body.project_id,
-                                  settings=request.app.state.settings, defer=True)
+                                  settings=request.app.state.settings, defer=True,
+                                  remote=True)  # a network caller: import roots apply
         return f"/batches/{made.batch_id}"
     return run_form(request, web, act)
 

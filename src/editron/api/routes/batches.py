@@ -40,7 +40,8 @@ def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
     batch = ingest_media_batch(source_url=body.source_url, reference_name=body.reference_name,
                                storage_tier=body.storage_tier,
                                checksum_required=body.checksum_required,
-                               project_id=body.project_id, settings=settings, defer=True)
+                               project_id=body.project_id, settings=settings, defer=True,
+                               remote=True)
     response.headers["Location"] = f"/api/batches/{batch.batch_id}"
     return Accepted(id=batch.batch_id, status=batch.status)
 

@@ -17,6 +17,7 @@ from editron.domain.analysis import AnalysisResult
 __all__ = [
     "AnalysisStatus",
     "create_analysis",
+    "fail_running",
     "get_analysis",
     "latest_analysis",
     "list_analyses",
@@ -125,3 +126,11 @@ def set_analysis_status(session: Session, row: MediaBatchAnalysis, status: Analy
                machine=_ANALYSIS_TRANSITIONS, scope={"batch_id": row.batch_id},
                payload=payload)
     return row
+
+
+def fail_running(session: Session, batch_id: str, *, reason: str) -> int:
+    """Mark the batch's analyses still ``running`` failed (their process died); how many."""
+    rows = [a for a in list_analyses(session, batch_id) if a.status == "running"]
+    for row in rows:
+        set_analysis_status(session, row, "failed", last_error=reason)
+    return len(rows)

@@ -30,6 +30,7 @@ __all__ = [
     "finish",
     "get_run",
     "heartbeat",
+    "latest_for",
     "lost_queued",
     "release",
     "requeue_stale",
@@ -50,6 +51,8 @@ class RunSnapshot:
     priority: str
     status: str = "running"
     worker_id: str | None = None
+    heartbeat_at: str | None = None
+    last_error: str | None = None
 
 
 def _ago(seconds: float) -> str:
@@ -58,7 +61,8 @@ def _ago(seconds: float) -> str:
 
 def _snapshot(run: JobRun) -> RunSnapshot:
     return RunSnapshot(run.id, run.operation, dict(run.arguments), run.attempts,
-                       run.max_attempts, run.priority, run.status, run.worker_id)
+                       run.max_attempts, run.priority, run.status, run.worker_id,
+                       run.heartbeat_at, run.last_error)
 
 
 def _move(session: Session, run_id: str, status: str, *guard: ColumnElement[bool],
@@ -93,6 +97,17 @@ def find_queued(session: Session, *, operation: str, entity_id: str) -> str | No
     query = select(JobRun.id).where(JobRun.operation == operation,
                                     JobRun.entity_id == entity_id, JobRun.status == "queued")
     return session.scalars(query.order_by(JobRun.created_at).limit(1)).first()
+
+
+def latest_for(session: Session, *, entity_id: str, operations: tuple[str, ...] | None = None
+               ) -> RunSnapshot | None:
+    """The newest job (queued or in-process) on ``entity_id`` (of one of ``operations``),
+    whatever its status."""
+    query = select(JobRun).where(JobRun.entity_id == entity_id)
+    if operations is not None:
+        query = query.where(JobRun.operation.in_(operations))
+    run = session.scalars(query.order_by(JobRun.created_at.desc(), JobRun.id).limit(1)).first()
+    return None if run is None else _snapshot(run)
 
 
 def get_run(session: Session, run_id: str) -> RunSnapshot | None:
