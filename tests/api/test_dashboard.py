@@ -160,6 +160,8 @@ def test_review_flow_through_the_forms(analysed_event: AnalysedEvent) -> None:
         second = http.get(revision).text
         assert "Revision 2" in second and "changes" in second and "pace" in second
         assert "comment at 0:02.0: too dark" in second  # the timecoded comment, kept
+        # every preference the revision applied is cited with its reason (issue 19, point 4)
+        assert re.search(r"pace = [0-9.]+ \(asked for in this request\)", second), second
         approved = http.post(f"{revision}/feedback", data={"csrf_token": csrf,
                                                            "decision": "approve"},
                              follow_redirects=False)

@@ -27,12 +27,13 @@ runner = CliRunner()
 RATIOS = ("16:9", "9:16", "1:1")
 
 
-def _camera(path: Path, colour: str) -> None:
+def _camera(path: Path, colour: str, tone: int) -> None:
+    """Two days, two cameras: their own sound (one shared tone would sync them as one take)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([
         ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y",
         "-f", "lavfi", "-i", f"color=c={colour}:size=1280x720:rate=25:duration=4",
-        "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=4",
+        "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration=4",
         "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-ac", "2", "-shortest", str(path)], check=True, timeout=60)
 
@@ -41,8 +42,8 @@ def _camera(path: Path, colour: str) -> None:
 def session_id(settings: Settings, tmp_path: Path) -> str:
     """A recap over two cameras whose files share one name (day1/cam.mp4, day2/cam.mp4)."""
     footage = tmp_path / "footage"
-    _camera(footage / "day1" / "cam.mp4", "navy")
-    _camera(footage / "day2" / "cam.mp4", "darkred")
+    _camera(footage / "day1" / "cam.mp4", "navy", 330)
+    _camera(footage / "day2" / "cam.mp4", "darkred", 523)
     batch = ingest_media_batch(source_url=str(footage), settings=settings)
     analyze_media_batch(batch_id=batch.batch_id, max_iterations=1, settings=settings)
     doc = generate_video_edits(batch_id=batch.batch_id, deliverable_type="recap",

@@ -213,8 +213,10 @@ def _distinct(material: StoryMaterial, plan: DeliverablePlan) -> list[Blueprint]
     floor = material.rate.frames(min(plan.min_seconds, plan.seconds))
     for v in range(1, plan.variants + 1):
         bp = material.ranked(plan.name, v, plan.target_frames)
-        if bp.frames < floor:
-            break  # not enough unused material left for another full variant
+        if bp.frames <= 0 or (out and bp.frames < floor):
+            # not enough unused material left for another variant; the first takes what
+            # there is (a short clip still makes a short cut, and its notes say so)
+            break
         out.append(bp)
         material = material.without(bp)
     if not out:
