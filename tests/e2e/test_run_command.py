@@ -14,10 +14,12 @@ from urllib.parse import unquote
 
 import av
 import opentimelineio as otio
+import pytest
 
 from tests.conftest import AnalysedEvent
 
 
+@pytest.mark.slow  # 37 s: the whole lane in a subprocess (CI's slow suite runs it)
 def test_run_delivers_into_out_with_stage_bars_and_a_closing_table(
         analysed_event: AnalysedEvent, tmp_path: Path) -> None:
     out = tmp_path / "out"
