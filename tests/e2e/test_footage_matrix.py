@@ -46,7 +46,7 @@ def _lane(folder: Path, home: Path) -> tuple[Any, Any]:
                                    aspect_ratios="16:9", settings=settings)
     request = render_video_deliverables(edit_session_id=session.session_id, formats="mp4",
                                         profile="preview", settings=settings,
-                                        enqueue_jobs=False)
+                                        enqueue_jobs=False, no_review=True)  # unattended, as `run`
     jobs = [run_render_job_inline(j, settings=settings) for j in request.render_job_ids]
     return get_batch(batch.batch_id, settings=settings), jobs
 
