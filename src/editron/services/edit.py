@@ -34,6 +34,7 @@ from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.services.edit_assemble import assemble_session, no_picture_reason
 from editron.services.edit_public import EditSessionPublic, EditSpec
+from editron.services.requests import EditRequest
 from editron.services.timeline_exports import deliverable_filename
 from editron.story.deliverables import get_deliverable
 from editron.story.styles import get_style
@@ -53,6 +54,7 @@ __all__ = [
     "prepare_edit",
     "queue_assembly",
     "request_edit",
+    "request_edit_for",
     "session_timelines",
 ]
 
@@ -191,6 +193,16 @@ def request_edit(*, batch_id: str, deliverable_type: str,
     settings = ready(settings)
     session_id = prepare_edit(batch_id, spec, settings=settings)
     return queue_assembly(session_id, batch_id, settings=settings)
+
+
+def request_edit_for(batch_id: str, body: EditRequest, *, settings: Settings) -> QueuedEdit:
+    """``request_edit`` from the shared request model (the API and the dashboard's form)."""
+    return request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
+                        aspect_ratios=body.aspect_ratios, reference_style=body.reference_style,
+                        include_captions=body.include_captions,
+                        imovie_project=body.imovie_project, variants=body.variants,
+                        duration=body.duration, start_tc=body.start_tc,
+                        previews=body.previews, settings=settings)
 
 
 def queue_assembly(session_id: str, batch_id: str, *, settings: Settings) -> QueuedEdit:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from editron.api.errors import status_for
 from editron.errors import EditronError, InputError
 from editron.services.analyze import request_analysis
-from editron.services.edit import request_edit
+from editron.services.edit import request_edit_for
 from editron.services.feedback import give_feedback
 from editron.services.ingest import ingest_media_batch
 from editron.services.render import (
@@ -107,13 +107,7 @@ def generate(request: Request, batch_id: str, web: Operating,
             "reference_style": _blank(reference_style),
             "include_captions": {"on": True, "off": False}.get(include_captions),
             "variants": _blank(variants), "duration": _blank(duration)})
-        queued = request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
-                              aspect_ratios=body.aspect_ratios,
-                              reference_style=body.reference_style,
-                              include_captions=body.include_captions,
-                              imovie_project=body.imovie_project, variants=body.variants,
-                              duration=body.duration, start_tc=body.start_tc,
-                              previews=body.previews, settings=request.app.state.settings)
+        queued = request_edit_for(batch_id, body, settings=request.app.state.settings)
         return f"/sessions/{queued.session_id}"
     return run_form(request, web, act)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from editron.api.deps import Operator, Reader, SettingsDep
 from editron.api.routes.batches import Accepted
 from editron.edit.exporters import EXPORTERS
-from editron.services.edit import EditSessionPublic, get_edit_session, request_edit
+from editron.services.edit import EditSessionPublic, get_edit_session, request_edit_for
 from editron.services.requests import EditRequest
 from editron.services.sessions import (
     ZIP_MEDIA_TYPE,
@@ -35,13 +35,7 @@ def create_edit_session(batch_id: str, body: EditRequest, response: Response,
                         settings: SettingsDep, _: Operator) -> Accepted:
     """The session exists at once (``assembling``); Location is where it becomes
     ``needsreview``."""
-    queued = request_edit(batch_id=batch_id, deliverable_type=body.deliverable_type,
-                          aspect_ratios=body.aspect_ratios,
-                          reference_style=body.reference_style,
-                          include_captions=body.include_captions,
-                          imovie_project=body.imovie_project, variants=body.variants,
-                          duration=body.duration, start_tc=body.start_tc,
-                          previews=body.previews, settings=settings)
+    queued = request_edit_for(batch_id, body, settings=settings)
     response.headers["Location"] = f"/api/edit-sessions/{queued.session_id}"
     return Accepted(id=queued.session_id, status="queued", job_id=queued.job_id)
 
