@@ -70,7 +70,7 @@ def _check_handoff(out: Path) -> None:
     for f in manifest["files"]:
         assert (out / f["path"]).stat().st_size == f["size_bytes"]
         if f["kind"] in ("video", "timeline", "captions"):
-            assert f["deliverable"] == "social" and f["session_id"]
+            assert f["deliverable"] == "social" and f["session_id"] and f["variant"] == 1
             assert f["aspect_ratio"] in ("1:1", "9:16") and f["duration_seconds"] > 0
             assert "captions" in f
     for f in videos:
