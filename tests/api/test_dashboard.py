@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 
 from editron.api.app import create_app
 from editron.config import Settings, reset_settings
-from editron.db.runtime import ready
+from editron.db import repos
+from editron.db.runtime import db, ready
+from editron.services.sources import POLL_OPERATION, add_dropbox_source, get_source, list_sources
 from editron.services.tokens import create_token, revoke_token
 from tests.conftest import AnalysedEvent
 
@@ -191,3 +193,25 @@ def test_forms_need_the_scopes_the_api_needs(http: TestClient, app_settings: Set
     csrf = sign_in(http, create_token(name="op", settings=app_settings).token)  # read, operate
     watch = http.post("/sources", data={"csrf_token": csrf, "folder_path": "/Event"})
     assert watch.status_code == 403 and "admin" in watch.text
+
+
+def test_sources_page_shows_the_last_error_and_removes_a_source(
+        http: TestClient, app_settings: Settings) -> None:
+    source = add_dropbox_source(folder_path="/Events/Spring fair", settings=app_settings)
+    with db(app_settings) as session:  # a poll that failed, as the worker leaves it
+        run = repos.job_runs.create_run(session, operation=POLL_OPERATION, arguments={},
+                                        priority="normal", entity_type="dropbox_source",
+                                        entity_id=source.id, max_attempts=1)
+        repos.job_runs.fail_unsent(session, run.id, error="Dropbox said 401: expired token")
+    csrf = sign_in(http, create_token(name="admin", scopes=["read", "operate", "admin"],
+                                      settings=app_settings).token)
+    page = http.get("/sources").text
+    assert "/Events/Spring fair" in page and "Dropbox said 401: expired token" in page
+    assert get_source(source.id, settings=app_settings).last_error == \
+        "Dropbox said 401: expired token"
+    assert http.post(f"/sources/{source.id}/remove", data={}).status_code == 403  # no CSRF
+    gone = http.post(f"/sources/{source.id}/remove", data={"csrf_token": csrf},
+                     follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/sources"
+    assert list_sources(settings=app_settings) == []
+    assert "/Events/Spring fair" not in http.get("/sources").text

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from editron.config import Settings, get_settings
 from editron.db import repos
@@ -34,6 +35,7 @@ __all__ = [
     "get_source",
     "handle_dropbox_webhook",
     "list_sources",
+    "remove_source",
     "request_poll",
     "set_source_active",
 ]
@@ -62,13 +64,22 @@ class SourcePublic(BaseModel):
     watching: bool = Field(description="a first poll has recorded a cursor")
     last_polled_at: str | None
     created_at: str
+    last_error: str | None = Field(default=None, description="why the newest poll failed "
+                                                              "(none once a poll succeeds)")
 
     @classmethod
-    def of(cls, row: DropboxSource) -> SourcePublic:
+    def of(cls, row: DropboxSource, *, last_error: str | None = None) -> SourcePublic:
         return cls(id=row.id, folder_path=row.folder_path, project_id=row.project_id,
                    account_id=row.account_id, storage_tier=row.storage_tier, active=row.active,
                    has_token=bool(row.access_token), watching=row.cursor is not None,
-                   last_polled_at=row.last_polled_at, created_at=row.created_at)
+                   last_polled_at=row.last_polled_at, created_at=row.created_at,
+                   last_error=last_error)
+
+
+def _last_error(session: Session, source_id: str) -> str | None:
+    """The error of the newest poll of a source when that poll failed."""
+    run = repos.job_runs.latest_for(session, entity_id=source_id, operations=(POLL_OPERATION,))
+    return run.last_error if run is not None and run.status == "failed" else None
 
 
 def _folder(text: str) -> str:
@@ -126,16 +137,25 @@ def add_dropbox_source(*, folder_path: str, project_id: str | None = None,
 def get_source(source_id: str, *, settings: Settings | None = None) -> SourcePublic:
     settings = ready(settings)
     with db(settings) as session:
-        return SourcePublic.of(repos.dropbox_sources.get_dropbox_source(session, source_id))
+        row = repos.dropbox_sources.get_dropbox_source(session, source_id)
+        return SourcePublic.of(row, last_error=_last_error(session, row.id))
 
 
 def list_sources(*, settings: Settings | None = None, active: bool | None = None,
                  project_id: str | None = None) -> list[SourcePublic]:
     settings = ready(settings)
     with db(settings) as session:
-        return [SourcePublic.of(row) for row in
+        return [SourcePublic.of(row, last_error=_last_error(session, row.id)) for row in
                 repos.dropbox_sources.list_dropbox_sources(session, active=active,
                                                            project_id=project_id)]
+
+
+def remove_source(source_id: str, *, settings: Settings | None = None) -> None:
+    """Stop watching a folder for good (pausing keeps it); the batches it made stay."""
+    settings = ready(settings)
+    with db(settings) as session:
+        repos.dropbox_sources.delete_dropbox_source(
+            session, repos.dropbox_sources.get_dropbox_source(session, source_id))
 
 
 def set_source_active(source_id: str, active: bool, *,

@@ -31,7 +31,12 @@ from editron.services.requests import (
     RenderRequest,
 )
 from editron.services.sessions import network_destinations
-from editron.services.sources import add_dropbox_source, request_poll, set_source_active
+from editron.services.sources import (
+    add_dropbox_source,
+    remove_source,
+    request_poll,
+    set_source_active,
+)
 from editron.web.auth import Administering, Operating
 from editron.web.templating import page
 
@@ -183,6 +188,14 @@ def add_source(request: Request, web: Administering, folder_path: Text = "",
     def act() -> str:
         add_dropbox_source(folder_path=folder_path, project_id=_blank(project_id),
                            storage_tier=storage_tier, settings=request.app.state.settings)
+        return "/sources"
+    return run_form(request, web, act)
+
+
+@router.post("/sources/{source_id}/remove")
+def remove_watched(request: Request, source_id: str, web: Administering) -> Response:
+    def act() -> str:
+        remove_source(source_id, settings=request.app.state.settings)
         return "/sources"
     return run_form(request, web, act)
 

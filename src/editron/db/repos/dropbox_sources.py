@@ -14,6 +14,7 @@ from editron.domain.status import StorageTier
 
 __all__ = [
     "create_dropbox_source",
+    "delete_dropbox_source",
     "get_dropbox_source",
     "list_dropbox_sources",
     "mark_polled",
@@ -71,3 +72,12 @@ def set_source_active(session: Session, row: DropboxSource, active: bool) -> Dro
                      payload={"active": active})
     session.flush()
     return row
+
+
+def delete_dropbox_source(session: Session, row: DropboxSource) -> None:
+    """Stop watching for good: the row goes, an event says so (batches it made stay)."""
+    append_event(session, entity_type="dropbox_source", entity_id=row.id,
+                 event_type="dropbox_source.removed", project_id=row.project_id,
+                 payload={"folder_path": row.folder_path})
+    session.delete(row)
+    session.flush()
