@@ -76,6 +76,7 @@ def test_each_ratio_is_its_own_timeline(fmt: str) -> None:
             w, h = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}[ratio]
             chars = "<samplecharacteristics>" in text and f"<width>{w}</width>" in text
             assert chars and f"<height>{h}</height>" in text, ratio
+            assert "<pixelaspectratio>square</pixelaspectratio>" in text, ratio
 
 
 @pytest.mark.parametrize("fmt", ["otio", "fcpxml", "xmeml"])
