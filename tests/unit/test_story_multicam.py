@@ -31,6 +31,7 @@ from editron.edit.timeline import build_timelines
 from editron.story.blueprints import build_blueprints
 from editron.story.multicam import (
     Angle,
+    angle_for_ratio,
     best_angle,
     distinct_hero_moments,
     event_span_of,
@@ -222,3 +223,22 @@ def test_one_cameras_own_overlapping_moments_are_not_merged() -> None:
         files=[FileSync("solo", 0.0, 1.0, group=0, reference="solo",
                         method=SyncMethod.ONLY_FILE)]))
     assert distinct_hero_moments(analysis) == heroes
+
+
+def test_the_edit_corrects_a_cameras_drift_when_it_takes_its_angle() -> None:
+    # #21.1: f2's clock runs 80 ppm fast; near the end of a 20-minute recording that is
+    # 95 ms (over two frames at 25 fps), so its angle must start on the drift-corrected frame.
+    analysis = replace(make_event(files=2, seconds=40.0).analysis, sync=SyncResult(files=[
+        FileSync("f1", 0.0, 0.9, group=0, reference="f1", method=SyncMethod.SOUND),
+        FileSync("f2", 5.0, 0.9, drift_ppm=80.0, group=0, reference="f1",
+                 method=SyncMethod.SOUND)]))
+    clock = event_span_of(analysis.sync, "f1", 25.0)
+    start = 1190 * 25
+    pick = angle_for_ratio((clock, "f1", start, start + 100), 100, analysis,
+                           {"f1": (25.0, 1300.0), "f2": (25.0, 1300.0)}, "16:9")
+    assert pick is not None
+    frames = {pick[0]: pick[1], **dict(pick[3])}
+    f2 = analysis.sync.for_file("f2")
+    assert f2 is not None
+    assert frames["f2"] == round(f2.to_file(1190.0) * 25)
+    assert frames["f2"] - (1190 - 5) * 25 == 2  # the uncorrected frame is two frames early
