@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.domain.redact import redact_text, redact_url
 from editron.domain.status import JobStatus
 from editron.errors import InputError, NotFoundError
 from editron.services.edit_public import EditSessionPublic
@@ -55,9 +56,9 @@ def batch_rows(*, status: str | None = None, project_id: str | None = None, limi
         rows = repos.batches.list_batches(session, status=status, project_id=project_id,
                                           limit=limit, offset=offset)
         return [BatchRow(batch_id=b.id, reference_name=b.reference_name, status=b.status,
-                         source_url=b.source_url, project_id=b.project_id,
+                         source_url=redact_url(b.source_url), project_id=b.project_id,
                          file_count=b.file_count, total_size_bytes=b.total_size_bytes,
-                         last_error=b.last_error, updated_at=b.updated_at,
+                         last_error=redact_text(b.last_error), updated_at=b.updated_at,
                          tasks=[TaskPublic.model_validate(t) for t in
                                 repos.tasks.list_tasks(session, batch_id=b.id)])
                 for b in rows]

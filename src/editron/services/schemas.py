@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from editron.db.models import MediaBatch, MediaFile
+from editron.domain.redact import redact_text, redact_url
 
 __all__ = ["BatchPublic", "FileError", "FilePublic", "TaskPublic"]
 
@@ -95,7 +96,7 @@ class BatchPublic(BaseModel):
             batch_id=batch.id,
             status=batch.status,
             reference_name=batch.reference_name,
-            source_url=batch.source_url,
+            source_url=redact_url(batch.source_url),
             storage_tier=batch.storage_tier,
             project_id=batch.project_id,
             file_count=batch.file_count,
@@ -113,7 +114,7 @@ class BatchPublic(BaseModel):
                 if f.status == "duplicate"
             ],
             skipped=list(meta.get("skipped", [])),
-            last_error=batch.last_error,
+            last_error=redact_text(batch.last_error),
             retention_until=batch.retention_until,
             created_at=batch.created_at,
             updated_at=batch.updated_at,

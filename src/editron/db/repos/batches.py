@@ -12,6 +12,7 @@ from editron.db.models import MediaBatch
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, page_bounds, set_status
 from editron.db.repos.events import append_event
+from editron.domain.redact import redact_text
 from editron.domain.status import BATCH_TRANSITIONS, BatchStatus
 from editron.errors import InputError
 
@@ -103,7 +104,9 @@ def list_expired(session: Session, *, before: str) -> list[MediaBatch]:
 def set_batch_status(session: Session, batch: MediaBatch, status: BatchStatus, *,
                      last_error: str | None = None) -> None:
     """Move along the batch status machine and log it; an illegal move raises
-    InvalidStateError and changes nothing."""
+    InvalidStateError and changes nothing. Credentials quoted in ``last_error`` are redacted
+    before they reach the row or the event."""
+    last_error = redact_text(last_error)
     set_status(session, batch, status.value, entity_type="batch", label="batch",
                machine=BATCH_TRANSITIONS, scope={"project_id": batch.project_id},
                payload={"error": last_error} if last_error else None)
