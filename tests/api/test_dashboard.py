@@ -215,3 +215,29 @@ def test_sources_page_shows_the_last_error_and_removes_a_source(
     assert gone.status_code == 303 and gone.headers["location"] == "/sources"
     assert list_sources(settings=app_settings) == []
     assert "/Events/Spring fair" not in http.get("/sources").text
+
+
+def test_rejecting_a_cut_from_the_review_form(analysed_event: AnalysedEvent) -> None:
+    settings = ready(analysed_event.settings.model_copy(update={"queue_url": "immediate://"}))
+    with TestClient(create_app(settings, with_mcp=False)) as http:
+        csrf = sign_in(http, create_token(name="op", settings=settings).token)
+        made = http.post(f"/batches/{analysed_event.batch_id}/edits", data={
+            "csrf_token": csrf, "deliverable_type": "social", "aspect_ratios": ["16:9"]},
+            follow_redirects=False)
+        first = made.headers["location"]
+        rejected = http.post(f"{first}/feedback", data={
+            "csrf_token": csrf, "decision": "reject", "notes": "wrong speaker"},
+            follow_redirects=False)
+        assert rejected.status_code == 303, rejected.text
+        revision = rejected.headers["location"]
+        assert revision != first  # a reject makes a new revision without that cut's moments
+        with db(settings) as session:
+            decisions = [(f.decision, f.notes) for f in repos.feedback.list_feedback(
+                session, edit_session_id=first.rsplit("/", 1)[1])]
+            old = repos.edit_sessions.get_edit_session(session, first.rsplit("/", 1)[1])
+            assert old.status == "superseded"
+        assert decisions == [("reject", "wrong speaker")]
+        page = http.get(revision).text
+        assert "Revision 2" in page and "<strong>reject</strong>" in page
+        assert "wrong speaker" in page
+        assert "superseded" in http.get(first).text
