@@ -109,6 +109,11 @@ def _follow_edit(settings: Settings, job: QueuedEdit, *,
 
 
 def register(app: typer.Typer) -> None:
+    _register_edit(app)
+    _register_export(app)
+
+
+def _register_edit(app: typer.Typer) -> None:
     @app.command()
     def edit(
         batch_id: Annotated[str | None, typer.Argument(
@@ -174,6 +179,8 @@ def register(app: typer.Typer) -> None:
                 return
         emit(doc, as_json=as_json, render=lambda: render_session(doc))
 
+
+def _register_export(app: typer.Typer) -> None:
     @app.command()
     def export(
         session_id: str,
