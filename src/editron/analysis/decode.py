@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import av
 import cv2
@@ -150,29 +150,11 @@ def decode_pass(
                                              want_video=bool(video_analysers))
         feed = _VideoFeed.open(context, video, video_analysers, skip=skip, small_rgb=small_rgb,
                                progress=progress) if video is not None else None
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
         audio_file = (work / "audio16k.f32").open("wb") if audio is not None else None
         state = _AudioState()
         try:
-            for packet in container.demux(*[s for s in (video, audio) if s is not None]):
-                try:
-                    decoded = packet.decode()
-                except av.error.FFmpegError as exc:
-                    # A corrupt packet (often a damaged tail): note it and keep what we have.
-                    log.warning("%s: skipped a damaged packet at %s: %s", context.path.name,
-                                packet.pts, exc)
-                    continue
-                for frame in decoded:
-                    if isinstance(frame, av.VideoFrame) and feed is not None:
-                        feed.push(frame)
-                    elif isinstance(frame, av.AudioFrame):
-                        for out in resampler.resample(frame):
-                            state.push(out.to_ndarray().reshape(-1).astype(np.float32),
-                                       audio_analysers, audio_file)
-            for out in resampler.resample(None):
-                state.push(out.to_ndarray().reshape(-1).astype(np.float32), audio_analysers,
-                           audio_file)
-            state.flush(audio_analysers)
+            _decode_all(container, [s for s in (video, audio) if s is not None], feed, state,
+                        audio_analysers, audio_file, filename=context.path.name)
         finally:
             if audio_file is not None:
                 audio_file.close()
@@ -189,6 +171,31 @@ def decode_pass(
         small_rgb_path=work / "frames48.u8" if feed is not None and feed.small_file else None,
         small_rgb_count=feed.small_count if feed is not None else 0,
     )
+
+
+def _decode_all(container: Any, streams: Sequence[Any], feed: _VideoFeed | None,
+                state: _AudioState, audio_analysers: Sequence[AudioAnalyser],
+                audio_file: IO[bytes] | None, *, filename: str) -> None:
+    """Decode every packet of ``streams`` once: video frames to ``feed``, the audio resampled
+    to mono at ``AUDIO_RATE`` into ``state`` (and the audio spool)."""
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+    for packet in container.demux(*streams):
+        try:
+            decoded = packet.decode()
+        except av.error.FFmpegError as exc:
+            # A corrupt packet (often a damaged tail): note it and keep what we have.
+            log.warning("%s: skipped a damaged packet at %s: %s", filename, packet.pts, exc)
+            continue
+        for frame in decoded:
+            if isinstance(frame, av.VideoFrame) and feed is not None:
+                feed.push(frame)
+            elif isinstance(frame, av.AudioFrame):
+                for out in resampler.resample(frame):
+                    state.push(out.to_ndarray().reshape(-1).astype(np.float32),
+                               audio_analysers, audio_file)
+    for out in resampler.resample(None):
+        state.push(out.to_ndarray().reshape(-1).astype(np.float32), audio_analysers, audio_file)
+    state.flush(audio_analysers)
 
 
 def _choose_streams(container: Any, context: FileContext, *, small_rgb: bool,

@@ -49,7 +49,7 @@ from editron.analysis.focus import focus_windows
 from editron.analysis.refine import refine_window
 from editron.analysis.scoring import score_hero_moments
 from editron.analysis.sync import sync_batch
-from editron.domain.analysis import AnalysisResult, EnergyPoint, FileReport
+from editron.domain.analysis import AnalysisResult, EnergyPoint, FileReport, HeroMoment
 from editron.errors import EditronError, InputError
 from editron.story.multicam import distinct_hero_moments
 
@@ -215,22 +215,9 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
     if max_iterations >= 3:
         if progress is not None:
             progress("pass 3: refining moment boundaries", 1.0)
-        refined = []
-        for m in moments:
-            f = findings[m.file_id]
-            words = [w for seg in f.transcript for w in seg.words]
-            start, end = refine_window(m.start, m.end, shots=f.shots, words=words,
-                                       duration=f.duration)
-            refined.append(replace(m, start=start, end=end))
-        moments = refined
+        moments = _refined(moments, findings)
         passes = 3
-    for ctx in contexts:
-        if ctx.file_id in findings:
-            messages = tuple(findings[ctx.file_id].messages)
-            reports.append(FileReport(ctx.file_id, ctx.path.name,
-                                      "partial" if messages else "analyzed", messages))
-        if not keep_spool and ctx.file_id not in findings:
-            shutil.rmtree(ctx.work_dir, ignore_errors=True)
+    _report_files(contexts, findings, reports, keep_spool=keep_spool)
     if progress is not None:
         progress("sync: placing the files on the event clock", 1.0)
     sync = sync_batch(contexts, spools, manual_sync)
@@ -252,6 +239,31 @@ def analyze_files(contexts: Sequence[FileContext], *, max_iterations: int = 3,
     result.hero_moments = distinct_hero_moments(result)
     result.summary = _summary(result, len(contexts))
     return result, spools
+
+
+def _refined(moments: list[HeroMoment], findings: Mapping[str, FileFindings]
+             ) -> list[HeroMoment]:
+    """Pass 3: each moment's edges snapped to a nearby cut, and out of any word they split."""
+    refined = []
+    for m in moments:
+        f = findings[m.file_id]
+        words = [w for seg in f.transcript for w in seg.words]
+        start, end = refine_window(m.start, m.end, shots=f.shots, words=words,
+                                   duration=f.duration)
+        refined.append(replace(m, start=start, end=end))
+    return refined
+
+
+def _report_files(contexts: Sequence[FileContext], findings: Mapping[str, FileFindings],
+                  reports: list[FileReport], *, keep_spool: bool) -> None:
+    """Add the report of each analysed file to ``reports``; drop the work of the others."""
+    for ctx in contexts:
+        if ctx.file_id in findings:
+            messages = tuple(findings[ctx.file_id].messages)
+            reports.append(FileReport(ctx.file_id, ctx.path.name,
+                                      "partial" if messages else "analyzed", messages))
+        if not keep_spool and ctx.file_id not in findings:
+            shutil.rmtree(ctx.work_dir, ignore_errors=True)
 
 
 def _summary(result: AnalysisResult, file_count: int) -> str:

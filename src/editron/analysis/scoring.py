@@ -104,7 +104,6 @@ def _score(c: _Candidate, f: FileFindings, brief: Brief, level_range: tuple[floa
     reasons: list[str] = []
     penalties: list[str] = []
     tags: list[str] = []
-    quality = 1.0
     text = " ".join(s.text for s in f.transcript if s.start < c.end and s.end > c.start)
     if any(term.lower() in text.lower() for term in brief.must_avoid):
         return None
@@ -114,6 +113,29 @@ def _score(c: _Candidate, f: FileFindings, brief: Brief, level_range: tuple[floa
         parts["crowd"] = min(1.0, best.strength_db / 15.0)
         reasons.append(f"crowd cheer +{best.strength_db:.0f} dB at {mmss(best.t)}")
         tags.append("crowd")
+    _score_energy(c, f, level_range, parts, reasons, tags)
+    quality = _score_picture(c, f, parts, reasons, tags, penalties)
+    if text:
+        salience, said = _salience(text, brief)
+        parts["speech"] = salience
+        if said:
+            reasons.append(f'speaker says "{said[0]}"')
+            tags.append("speech")
+    mentions = [m for m in f.sponsor_moments if c.start <= m.start and m.end <= c.end]
+    if mentions:
+        parts["brief"] = 1.0
+        m = mentions[0]
+        reasons.append(f'{m.name} mentioned ("{m.matched_text}") at {mmss(m.start)}')
+        tags.append("sponsor")
+    if not reasons:  # nothing positive to say: a penalty alone is no reason to pick it
+        return None
+    score = quality * sum(WEIGHTS[k] * v for k, v in parts.items())
+    return score, reasons + penalties, tags
+
+
+def _score_energy(c: _Candidate, f: FileFindings, level_range: tuple[float, float],
+                  parts: dict[str, float], reasons: list[str], tags: list[str]) -> None:
+    """How loud the window is within the event's range (``level_range``, dB)."""
     level = f.series.get("level_db")
     if level is not None and level.size:
         a, b = int(c.start * 10), max(int(c.start * 10) + 1, int(c.end * 10))
@@ -124,6 +146,12 @@ def _score(c: _Candidate, f: FileFindings, brief: Brief, level_range: tuple[floa
             reasons.append(f"energy in the loudest quarter of the event ({mean_db:.0f} dBFS "
                            f"at {mmss(c.start)}–{mmss(c.end)})")
             tags.append("energy")
+
+
+def _score_picture(c: _Candidate, f: FileFindings, parts: dict[str, float],
+                   reasons: list[str], tags: list[str], penalties: list[str]) -> float:
+    """Motion and faces in the window's shots; returns the picture's quality factor."""
+    quality = 1.0
     shots = [s for s in f.shot_signals if s.start < c.end and s.end > c.start]
     if shots:
         parts["motion"] = max(s.motion for s in shots)
@@ -145,22 +173,7 @@ def _score(c: _Candidate, f: FileFindings, brief: Brief, level_range: tuple[floa
         elif worst.sharpness < 20:
             quality = BLURRED_FACTOR
             penalties.append("soft or blurred shot (penalised)")
-    if text:
-        salience, said = _salience(text, brief)
-        parts["speech"] = salience
-        if said:
-            reasons.append(f'speaker says "{said[0]}"')
-            tags.append("speech")
-    mentions = [m for m in f.sponsor_moments if c.start <= m.start and m.end <= c.end]
-    if mentions:
-        parts["brief"] = 1.0
-        m = mentions[0]
-        reasons.append(f'{m.name} mentioned ("{m.matched_text}") at {mmss(m.start)}')
-        tags.append("sponsor")
-    if not reasons:  # nothing positive to say: a penalty alone is no reason to pick it
-        return None
-    score = quality * sum(WEIGHTS[k] * v for k, v in parts.items())
-    return score, reasons + penalties, tags
+    return quality
 
 
 def score_hero_moments(findings: Mapping[str, FileFindings], brief: Brief, *,

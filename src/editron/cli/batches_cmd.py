@@ -68,6 +68,14 @@ def render_status(doc: BatchStatusPublic) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    _register_ingest(app)
+    _register_batches(app)
+    _register_status(app)
+    _register_resume(app)
+    _register_gc(app)
+
+
+def _register_ingest(app: typer.Typer) -> None:
     @app.command()
     def ingest(
         source: Annotated[str, typer.Argument(help="Local file or folder, file://, http(s):// or a "
@@ -102,6 +110,8 @@ def register(app: typer.Typer) -> None:
         if batch.status == "failed":
             raise typer.Exit(EXIT_FAILED)
 
+
+def _register_batches(app: typer.Typer) -> None:
     @app.command()
     def batches(
         status: Annotated[BatchStatus | None, typer.Option(
@@ -122,6 +132,8 @@ def register(app: typer.Typer) -> None:
             [(short[b.batch_id], b.reference_name, b.status, b.storage_tier, b.file_count,
               human_size(b.total_size_bytes), b.created_at[:19]) for b in rows]))
 
+
+def _register_status(app: typer.Typer) -> None:
     @app.command()
     def status(batch_id: Annotated[str, typer.Argument(help="A batch id or unique prefix.")],
                as_json: JsonOpt = False) -> None:
@@ -130,6 +142,8 @@ def register(app: typer.Typer) -> None:
             doc = batch_status(resolve_id(batch_id, "batch"))
         emit(doc, as_json=as_json, render=lambda: render_status(doc))
 
+
+def _register_resume(app: typer.Typer) -> None:
     @app.command()
     def resume(batch_id: Annotated[str, typer.Argument(help="A batch id or unique prefix.")],
                as_json: JsonOpt = False) -> None:
@@ -143,6 +157,8 @@ def register(app: typer.Typer) -> None:
         if doc.status == "failed":
             raise typer.Exit(EXIT_FAILED)
 
+
+def _register_gc(app: typer.Typer) -> None:
     @app.command()
     def gc(
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go.")] = False,

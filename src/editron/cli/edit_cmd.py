@@ -108,7 +108,30 @@ def _follow_edit(settings: Settings, job: QueuedEdit, *,
     return doc
 
 
+def _edit_batch(settings: Settings, batch_id: str, *, deliverable: str, ratios: str | None,
+                captions: bool | None, style: str | None, variants: int | None,
+                duration: float | None, project: str | None, music: str | None,
+                start_tc: str, previews: bool, wait: bool) -> EditSessionPublic | None:
+    """``edit BATCH``: on the queue when one is configured (None once the job was printed),
+    else assembled here."""
+    if not queue_configured(settings):
+        return run_edit(batch_id, deliverable=deliverable, ratios=ratios, captions=captions,
+                        style=style, variants=variants, duration=duration, project=project,
+                        music=music, start_tc=start_tc, previews=previews)
+    job = request_edit(batch_id=batch_id, deliverable_type=deliverable, aspect_ratios=ratios,
+                       reference_style=style, include_captions=captions,
+                       imovie_project=project, variants=variants, duration=duration,
+                       music_path=music, start_tc=start_tc, previews=previews,
+                       settings=settings)
+    return _follow_edit(settings, job, wait=wait)
+
+
 def register(app: typer.Typer) -> None:
+    _register_edit(app)
+    _register_export(app)
+
+
+def _register_edit(app: typer.Typer) -> None:
     @app.command()
     def edit(
         batch_id: Annotated[str | None, typer.Argument(
@@ -146,7 +169,6 @@ def register(app: typer.Typer) -> None:
         Runs in-process, or on the queue when EDITRON_QUEUE_URL is set (then it prints the
         job and the session id at once; --wait follows it)."""
         settings = get_settings()
-        queued = queue_configured(settings)
         with guarded(as_json=as_json):
             if source is not None:
                 if batch_id is not None or deliverable is not None:
@@ -156,24 +178,18 @@ def register(app: typer.Typer) -> None:
                                                                  ratios), wait=wait)
             elif batch_id is None or deliverable is None:
                 raise InputError("name the batch and --deliverable, or --from SESSION")
-            elif queued:
-                job = request_edit(batch_id=resolve_id(batch_id, "batch", settings=settings),
-                                   deliverable_type=deliverable, aspect_ratios=ratios,
-                                   reference_style=style, include_captions=captions,
-                                   imovie_project=project, variants=variants,
-                                   duration=duration, music_path=music, start_tc=start_tc,
-                                   previews=preview, settings=settings)
-                doc = _follow_edit(settings, job, wait=wait)
             else:
-                batch_id = resolve_id(batch_id, "batch", settings=settings)
-                doc = run_edit(batch_id, deliverable=deliverable, ratios=ratios,
-                               captions=captions, style=style, variants=variants,
-                               duration=duration, project=project, music=music,
-                               start_tc=start_tc, previews=preview)
+                doc = _edit_batch(settings, resolve_id(batch_id, "batch", settings=settings),
+                                  deliverable=deliverable, ratios=ratios, captions=captions,
+                                  style=style, variants=variants, duration=duration,
+                                  project=project, music=music, start_tc=start_tc,
+                                  previews=preview, wait=wait)
             if doc is None:  # queued and not waited for: the job was printed
                 return
         emit(doc, as_json=as_json, render=lambda: render_session(doc))
 
+
+def _register_export(app: typer.Typer) -> None:
     @app.command()
     def export(
         session_id: str,

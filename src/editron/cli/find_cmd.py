@@ -22,6 +22,13 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
+    _register_show(app)
+    _register_sessions(app)
+    _register_session(app)
+    _register_doctor(app)
+
+
+def _register_show(app: typer.Typer) -> None:
     @app.command()
     def show(object_id: Annotated[str, typer.Argument(
             metavar="ID", help="Any id Editron printed (batch, session, render job, analysis, "
@@ -43,6 +50,8 @@ def register(app: typer.Typer) -> None:
 
         emit(found, as_json=as_json, render=render)
 
+
+def _register_sessions(app: typer.Typer) -> None:
     @app.command()
     def sessions(
         batch_id: Annotated[str | None, typer.Argument(
@@ -63,6 +72,8 @@ def register(app: typer.Typer) -> None:
             [(short[s.session_id], batches[s.batch_id], s.deliverable_type, s.status,
               ",".join(s.aspect_ratios), s.variants) for s in rows]))
 
+
+def _register_session(app: typer.Typer) -> None:
     @app.command()
     def session(session_id: Annotated[str, typer.Argument(
             help="An edit session id or unique prefix.")], as_json: JsonOpt = False) -> None:
@@ -71,6 +82,8 @@ def register(app: typer.Typer) -> None:
             doc = get_edit_session(resolve_id(session_id, "edit session"))
         emit(doc, as_json=as_json, render=lambda: render_session(doc))
 
+
+def _register_doctor(app: typer.Typer) -> None:
     @app.command()
     def doctor(as_json: JsonOpt = False) -> None:
         """What this installation uses and whether each part works: home, database, queue,

@@ -63,6 +63,13 @@ def _follow(settings: Settings, ids: list[str], timeout: float = 12 * 3600
 
 
 def register(app: typer.Typer) -> None:
+    _register_render(app)
+    _register_renders(app)
+    _register_cancel_render(app)
+    _register_retry_render(app)
+
+
+def _register_render(app: typer.Typer) -> None:
     @app.command()
     def render(
         session_id: str,
@@ -118,6 +125,8 @@ def register(app: typer.Typer) -> None:
         if any(j.status == "failed" for j in final.jobs):
             raise typer.Exit(EXIT_FAILED)
 
+
+def _register_renders(app: typer.Typer) -> None:
     @app.command()
     def renders(session_id: str, as_json: JsonOpt = False) -> None:
         """The render jobs of an edit session, in the order they run."""
@@ -127,6 +136,8 @@ def register(app: typer.Typer) -> None:
         emit({"edit_session_id": session_id, "jobs": jobs}, as_json=as_json,
              render=lambda: render_jobs_table(jobs, f"renders of {session_id}"))
 
+
+def _register_cancel_render(app: typer.Typer) -> None:
     @app.command("cancel-render")
     def cancel_render(job_id: str, as_json: JsonOpt = False) -> None:
         """Stop a queued or running render; its temporary files are removed."""
@@ -134,6 +145,8 @@ def register(app: typer.Typer) -> None:
             job = cancel_render_job(resolve_id(job_id, "render job"))
         emit(job, as_json=as_json, render=lambda: render_jobs_table([job]))
 
+
+def _register_retry_render(app: typer.Typer) -> None:
     @app.command("retry-render")
     def retry_render(job_id: str, as_json: JsonOpt = False) -> None:
         """Run a failed or cancelled render again."""

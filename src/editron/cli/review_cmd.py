@@ -99,6 +99,22 @@ def _render_memory(m: MemoryPublic) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    _register_feedback(app)
+    projects = typer.Typer(help="Client projects: batches, brand pod, review settings.",
+                           no_args_is_help=True)
+    app.add_typer(projects, name="projects")
+    _register_projects_create(projects)
+    _register_projects_list(projects)
+    _register_projects_show(projects)
+    _register_projects_update(projects)
+    memory = typer.Typer(help="What Editron learned from a project's reviews.",
+                         no_args_is_help=True)
+    app.add_typer(memory, name="memory")
+    _register_memory_show(memory)
+    _register_memory_reset(memory)
+
+
+def _register_feedback(app: typer.Typer) -> None:
     @app.command()
     def feedback(
         session_id: Annotated[str, typer.Argument(help="The edit session reviewed.")],
@@ -136,10 +152,8 @@ def register(app: typer.Typer) -> None:
                     comments=[_comment(c) for c in comment or ()], settings=settings)
         emit(result, as_json=as_json, render=lambda: _render_feedback(result))
 
-    projects = typer.Typer(help="Client projects: batches, brand pod, review settings.",
-                           no_args_is_help=True)
-    app.add_typer(projects, name="projects")
 
+def _register_projects_create(projects: typer.Typer) -> None:
     @projects.command("create")
     def create(
         name: str,
@@ -155,6 +169,8 @@ def register(app: typer.Typer) -> None:
                                   auto_approve=auto_approve)
         emit(made, as_json=as_json, render=lambda: _render_project(made))
 
+
+def _register_projects_list(projects: typer.Typer) -> None:
     @projects.command("list")
     def list_(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
               as_json: JsonOpt = False) -> None:
@@ -167,6 +183,8 @@ def register(app: typer.Typer) -> None:
             [(short[p.id], p.name, p.client_name or "-", "yes" if p.auto_approve else "no",
               p.created_at[:19]) for p in rows]))
 
+
+def _register_projects_show(projects: typer.Typer) -> None:
     @projects.command("show")
     def show(project_id: str, as_json: JsonOpt = False) -> None:
         """One project: its client, brand pod and review setting."""
@@ -174,6 +192,8 @@ def register(app: typer.Typer) -> None:
             found = get_project(resolve_id(project_id, "project"))
         emit(found, as_json=as_json, render=lambda: _render_project(found))
 
+
+def _register_projects_update(projects: typer.Typer) -> None:
     @projects.command("update")
     def update(
         project_id: str,
@@ -192,10 +212,8 @@ def register(app: typer.Typer) -> None:
                                      auto_approve=auto_approve)
         emit(changed, as_json=as_json, render=lambda: _render_project(changed))
 
-    memory = typer.Typer(help="What Editron learned from a project's reviews.",
-                         no_args_is_help=True)
-    app.add_typer(memory, name="memory")
 
+def _register_memory_show(memory: typer.Typer) -> None:
     @memory.command("show")
     def memory_show(project_id: str, as_json: JsonOpt = False) -> None:
         """The preferences the next edits will apply, with why, and the review metrics."""
@@ -203,6 +221,8 @@ def register(app: typer.Typer) -> None:
             found = show_memory(resolve_id(project_id, "project"))
         emit(found, as_json=as_json, render=lambda: _render_memory(found))
 
+
+def _register_memory_reset(memory: typer.Typer) -> None:
     @memory.command("reset")
     def memory_reset(project_id: str, as_json: JsonOpt = False) -> None:
         """Start the project's memory afresh (the reviews stay recorded)."""

@@ -53,7 +53,14 @@ def register(app: typer.Typer) -> None:
     sources = typer.Typer(help="Watched Dropbox folders: new footage becomes a batch.",
                           no_args_is_help=True)
     app.add_typer(sources, name="sources")
+    _register_sources_add(sources)
+    _register_sources_list(sources)
+    _register_sources_poll(sources)
+    _register_sources_pause(sources)
+    _register_sources_resume(sources)
 
+
+def _register_sources_add(sources: typer.Typer) -> None:
     @sources.command("add")
     def add(
         folder: Annotated[str, typer.Argument(help="Dropbox folder, e.g. /Events/Gala.")],
@@ -71,6 +78,8 @@ def register(app: typer.Typer) -> None:
                                         account_id=account, storage_tier=tier.value)
         emit(source, as_json=as_json, render=lambda: _render_sources([source]))
 
+
+def _register_sources_list(sources: typer.Typer) -> None:
     @sources.command("list")
     def list_(as_json: JsonOpt = False) -> None:
         """List watched folders (tokens are never shown)."""
@@ -78,6 +87,8 @@ def register(app: typer.Typer) -> None:
             rows = list_sources()
         emit({"sources": rows}, as_json=as_json, render=lambda: _render_sources(rows))
 
+
+def _register_sources_poll(sources: typer.Typer) -> None:
     @sources.command("poll")
     def poll(
         source_id: Annotated[str | None, typer.Argument(
@@ -105,6 +116,8 @@ def register(app: typer.Typer) -> None:
         if any(r.error for r in results):
             raise typer.Exit(EXIT_FAILED)
 
+
+def _register_sources_pause(sources: typer.Typer) -> None:
     @sources.command("pause")
     def pause(source_id: str, as_json: JsonOpt = False) -> None:
         """Stop watching a folder (webhooks and polls skip it)."""
@@ -112,6 +125,8 @@ def register(app: typer.Typer) -> None:
             source = set_source_active(resolve_id(source_id, "Dropbox source"), False)
         emit(source, as_json=as_json, render=lambda: _render_sources([source]))
 
+
+def _register_sources_resume(sources: typer.Typer) -> None:
     @sources.command("resume")
     def resume(source_id: str, as_json: JsonOpt = False) -> None:
         """Watch a paused folder again."""

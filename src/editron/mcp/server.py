@@ -83,6 +83,18 @@ def build_server(settings: Settings | None = None) -> MCPServer:
     settings = ready(settings or get_settings())
     server = MCPServer("editron", version=__version__, instructions=INSTRUCTIONS)
 
+    _add_intake_tools(server, settings)
+    _add_status_tool(server, settings)
+    _add_edit_tool(server, settings)
+    _add_delivery_tools(server, settings)
+    _add_listing_tool(server, settings)
+    _add_resources(server, settings)
+    return server
+
+
+def _add_intake_tools(server: MCPServer, settings: Settings) -> None:
+    """Bringing a batch in and analysing it."""
+
     def ingest(request: IngestRequest) -> dict[str, Any]:
         batch = ingest_media_batch(**request.model_dump(), settings=settings, defer=True,
                                    remote=True)
@@ -106,6 +118,8 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                   "brief='Sponsors: Northwind Energy', scope=['recap','social']. Returns the "
                   "job id.")
 
+
+def _add_status_tool(server: MCPServer, settings: Settings) -> None:
     @server.tool(description="Where a batch is in the pipeline: its status, files, errors, the "
                              "board card of each stage, the newest analysis id, and its edit "
                              "sessions (newest first) with their render jobs. Example: "
@@ -128,6 +142,8 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                 "files": [f.filename for f in batch.files], "tasks": cards,
                 "analysis": analysis, "edit_sessions": edits}
 
+
+def _add_edit_tool(server: MCPServer, settings: Settings) -> None:
     def assemble(request: EditRequest, batch_id: str) -> dict[str, Any]:
         options: dict[str, Any] = {"batch_id": batch_id, **request.model_dump(),
                                    "settings": settings}
@@ -149,6 +165,10 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                   "run now (returns session_id). Example: batch_id='<uuid>', "
                   "deliverable_type='social', aspect_ratios=['9:16'], "
                   "reference_style='energetic'.")
+
+
+def _add_delivery_tools(server: MCPServer, settings: Settings) -> None:
+    """Rendering a session, and the client's review of it."""
 
     def render(request: RenderRequest, edit_session_id: str) -> dict[str, Any]:
         options = request.model_dump()
@@ -181,6 +201,8 @@ def build_server(settings: Settings | None = None) -> MCPServer:
                   "back. The project remembers every review for its next edits. Example: "
                   "edit_session_id='<uuid>', decision='changes', notes='too slow, no music'.")
 
+
+def _add_listing_tool(server: MCPServer, settings: Settings) -> None:
     @server.tool(description="List media batches, newest first. Example: status='ready', "
                              "limit=10.")
     @_tool_errors
@@ -192,6 +214,10 @@ def build_server(settings: Settings | None = None) -> MCPServer:
         return [{"batch_id": b.batch_id, "reference_name": b.reference_name,
                  "status": b.status, "file_count": b.file_count, "created_at": b.created_at}
                 for b in list_batches(settings=settings, status=status, limit=limit)]
+
+
+def _add_resources(server: MCPServer, settings: Settings) -> None:
+    """The documents an agent reads: an analysis brief and an edit session."""
 
     @server.resource("editron://analyses/{analysis_id}/brief", mime_type="text/markdown",
                      description="The analysis brief as Markdown: summary, top moments with "
@@ -212,8 +238,6 @@ def build_server(settings: Settings | None = None) -> MCPServer:
             return get_edit_session(session_id, settings=settings).model_dump_json(indent=2)
         except EditronError as exc:
             raise _resource_error(exc) from exc
-
-    return server
 
 
 def _request_tool(server: MCPServer, name: str, model: type[BaseModel], ids: Sequence[str],

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeAlias
+from typing import IO, TypeAlias
 
 from editron.errors import ProcessCancelledError, ProcessError, ProcessTimeoutError
 from editron.media.children import die_with_parent
@@ -148,50 +148,17 @@ def run_ffmpeg(
     """
     what = label or "ffmpeg"
     where = str(path) if path is not None else None
-    try:
-        proc = subprocess.Popen(ffmpeg_command(args), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                encoding="utf-8", errors="replace", bufsize=1,
-                                preexec_fn=die_with_parent())
-    except OSError as exc:
-        raise ProcessError(f"{what}: cannot start ffmpeg: {exc.strerror or exc}",
-                           path=where) from exc
+    proc = _start_ffmpeg(args, what=what, where=where)
     stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     stop_reason: list[str] = []
-
-    def drain_stderr() -> None:
-        # Read stderr concurrently, or a chatty ffmpeg fills the pipe and stalls.
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            stderr_tail.append(line.rstrip())
-
-    def watchdog() -> None:
-        # Separate from the stdout loop: ffmpeg may go quiet (stuck input) and never print.
-        started = time.monotonic()
-        while proc.poll() is None:
-            if _cancel_requested(should_cancel):
-                stop_reason.append("cancelled")
-            elif timeout is not None and time.monotonic() - started > timeout:
-                stop_reason.append("timeout")
-            if stop_reason:
-                proc.kill()
-                return
-            time.sleep(_POLL_SECONDS)
-
-    threads = [threading.Thread(target=drain_stderr, daemon=True),
-               threading.Thread(target=watchdog, daemon=True)]
+    threads = [threading.Thread(target=_drain_stderr, args=(proc, stderr_tail), daemon=True),
+               threading.Thread(target=_watchdog, args=(proc, should_cancel, timeout,
+                                                        stop_reason), daemon=True)]
     for thread in threads:
         thread.start()
-    block: dict[str, str] = {}
     assert proc.stdout is not None
     try:
-        for line in proc.stdout:
-            key, _, value = line.strip().partition("=")
-            block[key] = value
-            if key == "progress":
-                if on_progress is not None:
-                    on_progress(parse_progress_block(block, duration))
-                block = {}
+        _follow_progress(proc.stdout, duration, on_progress)
     finally:
         if proc.poll() is None and sys.exc_info()[0] is not None:
             proc.kill()  # the progress callback raised: do not leave ffmpeg running
@@ -201,6 +168,57 @@ def run_ffmpeg(
         proc.stdout.close()
         if proc.stderr is not None:
             proc.stderr.close()
+    _raise_on_failure(code, stop_reason, stderr_tail, what=what, where=where, timeout=timeout)
+
+
+def _start_ffmpeg(args: Sequence[str], *, what: str, where: str | None) -> subprocess.Popen[str]:
+    try:
+        return subprocess.Popen(ffmpeg_command(args), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8", errors="replace", bufsize=1,
+                                preexec_fn=die_with_parent())
+    except OSError as exc:
+        raise ProcessError(f"{what}: cannot start ffmpeg: {exc.strerror or exc}",
+                           path=where) from exc
+
+
+def _drain_stderr(proc: subprocess.Popen[str], stderr_tail: deque[str]) -> None:
+    # Read stderr concurrently, or a chatty ffmpeg fills the pipe and stalls.
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        stderr_tail.append(line.rstrip())
+
+
+def _watchdog(proc: subprocess.Popen[str], should_cancel: CancelCheck | None,
+              timeout: float | None, stop_reason: list[str]) -> None:
+    # Separate from the stdout loop: ffmpeg may go quiet (stuck input) and never print.
+    started = time.monotonic()
+    while proc.poll() is None:
+        if _cancel_requested(should_cancel):
+            stop_reason.append("cancelled")
+        elif timeout is not None and time.monotonic() - started > timeout:
+            stop_reason.append("timeout")
+        if stop_reason:
+            proc.kill()
+            return
+        time.sleep(_POLL_SECONDS)
+
+
+def _follow_progress(stdout: IO[str], duration: float | None,
+                     on_progress: ProgressCallback | None) -> None:
+    """Read ``-progress pipe:1`` blocks (``key=value`` lines ending with ``progress=``)."""
+    block: dict[str, str] = {}
+    for line in stdout:
+        key, _, value = line.strip().partition("=")
+        block[key] = value
+        if key == "progress":
+            if on_progress is not None:
+                on_progress(parse_progress_block(block, duration))
+            block = {}
+
+
+def _raise_on_failure(code: int, stop_reason: list[str], stderr_tail: deque[str], *, what: str,
+                      where: str | None, timeout: float | None) -> None:
     tail = "\n".join(stderr_tail)
     if stop_reason == ["cancelled"]:
         raise ProcessCancelledError(f"{what}: cancelled, ffmpeg stopped", path=where,

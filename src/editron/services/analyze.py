@@ -23,7 +23,7 @@ from editron.db import repos
 from editron.db.models import MediaBatchAnalysis
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
-from editron.domain.analysis import moment_id
+from editron.domain.analysis import AnalysisResult, Brief, moment_id
 from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
 from editron.domain.sync import SyncResult, manual_offsets
@@ -195,36 +195,12 @@ def analyse_now(
 ) -> AnalysisPublic:
     """The analysis itself; ``resume``: the caller holds the lease of the run that left the
     batch ``analyzing`` (a dead worker's job, or an interrupted in-process run)."""
-    if not 1 <= max_iterations <= 3:
-        raise InputError("passes must be 1, 2 or 3")
-    if model_hint not in (None, "fast", "accurate"):
-        raise InputError(f"unknown model hint {model_hint!r}: use fast or accurate")
-    if analysers is not None:
-        selected_analysers(1, set(analysers))  # an unknown name is refused before any work
-    targets_scope = parse_deliverables(scope)
-    parsed = parse_brief(brief)
-    for logo in parsed.sponsor_logos:  # a bad logo is bad input: refuse before any work
-        load_logo(Path(logo).expanduser())
+    parsed, targets_scope = _checked_request(brief, scope, model_hint=model_hint,
+                                             max_iterations=max_iterations, analysers=analysers)
     settings = ready(settings)
-    with bind(batch_id=batch_id), db(settings) as session:
-        batch = repos.batches.get_batch(session, batch_id)
-        if resume and batch.status == BatchStatus.ANALYZING:
-            repos.analyses.fail_running(session, batch_id, reason="interrupted; analysed again")
-        elif batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
-            raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
-                                    "analysed batch can be analysed")
-        else:
-            repos.batches.set_batch_status(session, batch, BatchStatus.ANALYZING)
-        repos.tasks.ensure_tasks(session, batch)
-        repos.tasks.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.IN_PROGRESS,
-                             detail="analysing footage")
-        row = repos.analyses.create_analysis(session, batch_id=batch_id, brief=parsed.to_dict(),
-                                             scope=targets_scope, model_hint=model_hint,
-                                             max_iterations=max_iterations)
-        analysis_id = row.id
-        manual = _manual_sync(session, batch_id)
-        files = [(f.id, f.relative_path, _probe_of(f), f.proxy_path) for f in batch.files
-                 if f.status in (FileStatus.READY, FileStatus.REMOTE)]
+    analysis_id, manual, files = _start_analysis(
+        settings, batch_id, parsed, targets_scope, model_hint=model_hint,
+        max_iterations=max_iterations, resume=resume)
     work = settings.batch_dir(batch_id) / "scratch" / analysis_id
     folder = settings.batch_dir(batch_id) / "analysis" / analysis_id
     try:
@@ -251,6 +227,61 @@ def analyse_now(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return _store_result(settings, batch_id, analysis_id, result, targets=targets,
+                         folder=folder)
+
+
+# (file id, relative path, probe, proxy path) of each file the analysis reads.
+_AnalysedFile = tuple[str, str, MediaProbe, str | None]
+
+
+def _checked_request(brief: str | dict[str, Any] | None, scope: Sequence[str] | str | None, *,
+                     model_hint: str | None, max_iterations: int,
+                     analysers: Sequence[str] | None) -> tuple[Brief, list[str]]:
+    """The parsed brief and scope; bad input is refused here, before any work."""
+    if not 1 <= max_iterations <= 3:
+        raise InputError("passes must be 1, 2 or 3")
+    if model_hint not in (None, "fast", "accurate"):
+        raise InputError(f"unknown model hint {model_hint!r}: use fast or accurate")
+    if analysers is not None:
+        selected_analysers(1, set(analysers))  # an unknown name is refused before any work
+    targets_scope = parse_deliverables(scope)
+    parsed = parse_brief(brief)
+    for logo in parsed.sponsor_logos:  # a bad logo is bad input: refuse before any work
+        load_logo(Path(logo).expanduser())
+    return parsed, targets_scope
+
+
+def _start_analysis(settings: Settings, batch_id: str, parsed: Brief, targets_scope: list[str],
+                    *, model_hint: str | None, max_iterations: int, resume: bool
+                    ) -> tuple[str, dict[str, float], list[_AnalysedFile]]:
+    """Mark the batch ``analyzing`` and make its analysis row: the row's id, the event
+    offsets set by hand, and the files to analyse."""
+    with bind(batch_id=batch_id), db(settings) as session:
+        batch = repos.batches.get_batch(session, batch_id)
+        if resume and batch.status == BatchStatus.ANALYZING:
+            repos.analyses.fail_running(session, batch_id, reason="interrupted; analysed again")
+        elif batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
+            raise InvalidStateError(f"batch {batch_id} is {batch.status}; only a ready or "
+                                    "analysed batch can be analysed")
+        else:
+            repos.batches.set_batch_status(session, batch, BatchStatus.ANALYZING)
+        repos.tasks.ensure_tasks(session, batch)
+        repos.tasks.set_task(session, batch_id, Stage.ANALYZE, TaskStatus.IN_PROGRESS,
+                             detail="analysing footage")
+        row = repos.analyses.create_analysis(session, batch_id=batch_id, brief=parsed.to_dict(),
+                                             scope=targets_scope, model_hint=model_hint,
+                                             max_iterations=max_iterations)
+        analysis_id = row.id
+        manual = _manual_sync(session, batch_id)
+        files = [(f.id, f.relative_path, _probe_of(f), f.proxy_path) for f in batch.files
+                 if f.status in (FileStatus.READY, FileStatus.REMOTE)]
+    return analysis_id, manual, files
+
+
+def _store_result(settings: Settings, batch_id: str, analysis_id: str, result: AnalysisResult,
+                  *, targets: list[dict[str, Any]], folder: Path) -> AnalysisPublic:
+    """Store the analysis document and settle the batch: analysed if any file could be."""
     with db(settings) as session:
         row = repos.analyses.get_analysis(session, analysis_id)
         repos.analyses.store_document(session, row, result, deliverable_targets=targets,

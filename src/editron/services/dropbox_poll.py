@@ -27,7 +27,7 @@ from editron.db.models import MediaBatch
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
 from editron.domain.status import BatchStatus, StorageTier
-from editron.dropbox.client import DropboxClient, DropboxEntry
+from editron.dropbox.client import DropboxClient, DropboxEntry, FolderListing
 from editron.dropbox.content_hash import content_hash
 from editron.errors import (
     DownloadError,
@@ -156,22 +156,7 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
     key = _staging_key(cursor)
     _clean_staging(settings, source_id, keep=key)
     result = PollResult(source_id=source_id, first_poll=cursor is None)
-    if cursor is None:
-        listing = client.list_folder(folder)
-    else:
-        try:
-            listing = client.list_folder_continue(folder, cursor)
-        except DropboxCursorReset:
-            # The cursor expired: list again, keeping only files this source has not already
-            # ingested with the same content (Dropbox's times are to the second, too coarse
-            # to tell a file added just after the last poll from one added just before it).
-            log.warning("Dropbox cursor of source %s expired; listing %s again", source_id,
-                        folder)
-            listing = client.list_folder(folder)
-            with db(settings) as session:
-                known = _ingested_files(session, settings, source_id)
-            listing.files = [f for f in listing.files
-                             if (_relative(folder, f), f.content_hash) not in known]
+    listing = _list_changes(client, settings, source_id, folder, cursor)
     wanted: list[tuple[DropboxEntry, str]] = []
     for entry in listing.files:
         relative = _relative(folder, entry)
@@ -181,25 +166,64 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
             wanted.append((entry, relative))
     staging = _staging_root(settings, source_id) / key
     if wanted:
-        with db(settings) as session:
-            made = _batch_from(session, staging) if staging.is_dir() else None
-            result.batch_id = made.id if made is not None else None
-        if result.batch_id is None:
-            _check_size(wanted, settings=settings, folder=folder)
-            for entry, relative in wanted:
-                _fetch(client, entry, staging / relative, settings=settings)
-            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-            batch = ingest_media_batch(
-                source_url=str(staging.resolve()),
-                reference_name=f"{folder.rsplit('/', 1)[-1]} {stamp}",
-                storage_tier=tier, project_id=project_id, settings=settings,
-                defer=defer_ingest)
-            result.batch_id = batch.batch_id
-            with db(settings) as session:  # what this poll brought in, for a cursor reset
-                made = repos.batches.get_batch(session, batch.batch_id)
-                repos.batches.update_batch(session, made, metadata={"dropbox_files": {
-                    relative: entry.content_hash for entry, relative in wanted}})
+        result.batch_id = _batch_of_new_files(client, settings, wanted, staging, folder=folder,
+                                              tier=tier, project_id=project_id,
+                                              defer_ingest=defer_ingest)
         result.new_files = [relative for _, relative in wanted]
+    _record_poll(settings, source_id, folder, listing, result)
+    return result
+
+
+def _list_changes(client: DropboxClient, settings: Settings, source_id: str, folder: str,
+                  cursor: str | None) -> FolderListing:
+    """The folder's files on a first poll, else what changed since ``cursor``."""
+    if cursor is None:
+        return client.list_folder(folder)
+    try:
+        return client.list_folder_continue(folder, cursor)
+    except DropboxCursorReset:
+        # The cursor expired: list again, keeping only files this source has not already
+        # ingested with the same content (Dropbox's times are to the second, too coarse
+        # to tell a file added just after the last poll from one added just before it).
+        log.warning("Dropbox cursor of source %s expired; listing %s again", source_id,
+                    folder)
+        listing = client.list_folder(folder)
+        with db(settings) as session:
+            known = _ingested_files(session, settings, source_id)
+        listing.files = [f for f in listing.files
+                         if (_relative(folder, f), f.content_hash) not in known]
+        return listing
+
+
+def _batch_of_new_files(client: DropboxClient, settings: Settings,
+                        wanted: list[tuple[DropboxEntry, str]], staging: Path, *, folder: str,
+                        tier: str, project_id: str | None, defer_ingest: bool) -> str:
+    """The batch of ``wanted``: the one an earlier try of this poll made from ``staging``,
+    else one made now from the files fetched into it."""
+    with db(settings) as session:
+        made = _batch_from(session, staging) if staging.is_dir() else None
+        batch_id = made.id if made is not None else None
+    if batch_id is not None:
+        return batch_id
+    _check_size(wanted, settings=settings, folder=folder)
+    for entry, relative in wanted:
+        _fetch(client, entry, staging / relative, settings=settings)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    batch = ingest_media_batch(
+        source_url=str(staging.resolve()),
+        reference_name=f"{folder.rsplit('/', 1)[-1]} {stamp}",
+        storage_tier=tier, project_id=project_id, settings=settings,
+        defer=defer_ingest)
+    with db(settings) as session:  # what this poll brought in, for a cursor reset
+        made = repos.batches.get_batch(session, batch.batch_id)
+        repos.batches.update_batch(session, made, metadata={"dropbox_files": {
+            relative: entry.content_hash for entry, relative in wanted}})
+    return batch.batch_id
+
+
+def _record_poll(settings: Settings, source_id: str, folder: str, listing: FolderListing,
+                 result: PollResult) -> None:
+    """Keep the new cursor and log the poll as an event."""
     with db(settings) as session:
         row = repos.dropbox_sources.get_dropbox_source(session, source_id)
         repos.dropbox_sources.mark_polled(session, row, cursor=listing.cursor)
@@ -212,7 +236,6 @@ def poll_dropbox_source(source_id: str, *, settings: Settings | None = None,
     log.info("polled dropbox:%s: %d new media file(s), %d skipped%s", folder,
              len(result.new_files), len(result.skipped),
              f", batch {result.batch_id}" if result.batch_id else "")
-    return result
 
 
 def poll_all_active(settings: Settings | None = None, *,

@@ -118,12 +118,28 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
         shutil.copytree(result.analysis.artifacts_path, out / "analysis", dirs_exist_ok=True)
 
     started = time.monotonic()
+    _edit_each(result, kinds, out, ratios=ratios, style=style,
+               project=name or batch.reference_name, settings=settings, notify=notify)
+    timings["edit"] = round(time.monotonic() - started, 2)
+
+    started = time.monotonic()
+    _render_each(result, out, formats=formats, settings=settings, notify=notify)
+    timings["render"] = round(time.monotonic() - started, 2)
+    write_contact_sheet(out, batch_id=batch.batch_id, title=name or batch.reference_name,
+                        sessions=result.sessions, renders=result.renders)
+    timings["total"] = round(sum(timings.values()), 2)
+    return result
+
+
+def _edit_each(result: LaneResult, kinds: Sequence[str], out: Path, *,
+               ratios: Sequence[str] | str | None, style: str | None, project: str,
+               settings: Settings, notify: StageCallback) -> None:
+    """An edit session per deliverable, its timelines and caption sidecars copied to ``out``."""
     for i, kind in enumerate(kinds):
         notify("edit", i / len(kinds), kind)
-        session = generate_video_edits(batch_id=batch.batch_id, deliverable_type=kind,
+        session = generate_video_edits(batch_id=result.batch.batch_id, deliverable_type=kind,
                                        aspect_ratios=ratios, reference_style=style,
-                                       imovie_project=name or batch.reference_name,
-                                       settings=settings)
+                                       imovie_project=project, settings=settings)
         result.sessions.append(session)
         for item in session.exports.get("files", []):
             if item["format"] in ("srt", "vtt"):  # sidecars sit beside their videos
@@ -131,9 +147,11 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
         _, timelines = session_timelines(session.session_id, settings=settings)
         package_timelines(out, timelines, variants=session.variants)
     notify("edit", 1.0, "")
-    timings["edit"] = round(time.monotonic() - started, 2)
 
-    started = time.monotonic()
+
+def _render_each(result: LaneResult, out: Path, *, formats: Sequence[str], settings: Settings,
+                 notify: StageCallback) -> None:
+    """Every session's renders, here and now, delivered into ``out``."""
     requests = [render_video_deliverables(edit_session_id=s.session_id, destinations=str(out),
                                           formats=list(formats), settings=settings,
                                           enqueue_jobs=False, no_review=True)
@@ -147,8 +165,3 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
         result.renders.append(run_render_job_inline(job_id, settings=settings,
                                                     on_progress=progress))
     notify("render", 1.0, "")
-    timings["render"] = round(time.monotonic() - started, 2)
-    write_contact_sheet(out, batch_id=batch.batch_id, title=name or batch.reference_name,
-                        sessions=result.sessions, renders=result.renders)
-    timings["total"] = round(sum(timings.values()), 2)
-    return result

@@ -4,6 +4,7 @@ defaults. Every value that did not come from the defaults is cited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -53,35 +54,66 @@ def choose(*, deliverable: str, brief: Brief, request: Adjustments,
             return learned
         return None
 
-    named = pick("style")
+    style = _named_or_toned_style(pick("style"), brief, applied)
+    duration = _duration(brief, kind.name, request, pick, applied)
+    pace = float(pick("pace") or 1.0)  # a factor on cutting speed
+    style = _shaped(style, pace=pace, transitions=pick("transitions"),
+                    caption_style=pick("caption_style"))
+    captions = pick("captions")
+    music = pick("music")
+    drop, keep = _spans(request, mem, reasons, applied)
+    return EditChoices(style=style, duration=duration,
+                       captions=True if captions is None else bool(captions),
+                       music=True if music is None else bool(music), pace=pace, drop=drop,
+                       keep=keep, applied=tuple(applied))
+
+
+def _named_or_toned_style(named: Any, brief: Brief,
+                          applied: list[AppliedPreference]) -> StylePreset:
+    """The style asked for or learned, else the one the brief's tone calls for (cited), else
+    the standard one."""
     toned = style_for_tone(brief.tone) if named is None else None
     style = get_style(str(named or "standard")) if toned is None else toned
     if toned is not None:
         applied.append(AppliedPreference(
             "style", toned.name, f"the brief's tone is {brief.tone!r}: {describe_style(toned)}"))
-    duration = _brief_duration(brief, kind.name)
+    return style
+
+
+def _duration(brief: Brief, deliverable: str, request: Adjustments, pick: Callable[[str], Any],
+              applied: list[AppliedPreference]) -> float | None:
+    """The brief's length comes first; else the one asked for or learned."""
+    duration = _brief_duration(brief, deliverable)
     if duration is not None:
         applied.append(AppliedPreference("duration", duration, "the brief asks for it"))
         if request.duration is not None and request.duration != duration:
             applied.append(AppliedPreference(
                 "duration", request.duration, "asked for, but the brief's length comes first"))
-    else:
-        picked = pick("duration")
-        duration = float(picked) if isinstance(picked, int | float) else None
-    pace = float(pick("pace") or 1.0)  # a factor on cutting speed
+        return duration
+    picked = pick("duration")
+    return float(picked) if isinstance(picked, int | float) else None
+
+
+def _shaped(style: StylePreset, *, pace: float, transitions: Any,
+            caption_style: Any) -> StylePreset:
+    """``style`` with the pace, transitions and caption style applied."""
     if pace != 1.0:
         style = replace(style, min_shot_seconds=round(style.min_shot_seconds / pace, 3),
                         max_shot_seconds=round(style.max_shot_seconds / pace, 3))
-    transitions = pick("transitions")
     if isinstance(transitions, str):
         style = replace(style, transition=transitions,
                         transition_seconds=style.transition_seconds or
                         (0.0 if transitions == "cut" else 0.4))
-    caption_style = pick("caption_style")
     if isinstance(caption_style, str):
         style = replace(style, caption_style=caption_style)
-    captions = pick("captions")
-    music = pick("music")
+    return style
+
+
+def _spans(request: Adjustments, mem: Adjustments, reasons: dict[str, str],
+           applied: list[AppliedPreference]) -> tuple[tuple[SourceSpan, ...],
+                                                       tuple[SourceSpan, ...]]:
+    """The moments to leave out and to keep: this review's, then the remembered ones it does
+    not contradict."""
     drop = request.drop + tuple(c.span for c in request.comments if c.span is not None)
     keep = request.keep + tuple(k for k in mem.keep
                                 if not any(d.overlaps(k.file_id, k.start, k.end,
@@ -95,7 +127,4 @@ def choose(*, deliverable: str, brief: Brief, request: Adjustments,
     if request.drop or request.comments:
         applied.append(AppliedPreference("drop", len(request.drop) + len(request.comments),
                                          "asked for in this review"))
-    return EditChoices(style=style, duration=duration,
-                       captions=True if captions is None else bool(captions),
-                       music=True if music is None else bool(music), pace=pace, drop=drop,
-                       keep=keep, applied=tuple(applied))
+    return drop, keep

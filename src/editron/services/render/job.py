@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from editron.config import Settings
@@ -169,6 +169,58 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
     """Render, check and deliver one job now. Safe to call again after a crash: a job left
     ``rendering`` by a dead worker starts over; a finished or cancelled one is left alone."""
     settings = ready(settings)
+    claimed = _claim(settings, job_id)
+    if isinstance(claimed, RenderJobPublic):
+        return claimed
+    work = settings.home_dir / "renders" / job_id
+    try:
+        urls, report = _render_and_deliver(settings, job_id, claimed, work,
+                                           should_cancel=should_cancel, on_progress=on_progress)
+    except ProcessCancelledError:
+        log.info("render job %s cancelled", job_id)
+        settle_session(settings, claimed.session_id)
+        return get_render_job(job_id, settings=settings)
+    except TRANSIENT_RENDER_ERRORS as exc:
+        if isinstance(exc, DeliveryError) and not exc.transient:  # bad token, no space...
+            fail_job(settings, job_id, exc.message)
+            raise EditronError(exc.message, path=exc.path) from exc
+        _show_waiting(settings, job_id, exc)
+        raise
+    except (EditronError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, EditronError) else str(exc)
+        if isinstance(exc, ProcessTimeoutError):
+            reason = f"timed out after {settings.render_timeout_seconds:.0f} s: {reason}"
+        fail_job(settings, job_id, reason)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    with db(settings) as session:
+        row = repos.render_jobs.get_render_job(session, job_id)
+        if row.status == JobStatus.RENDERING:
+            repos.render_jobs.update_render_job(session, row, output_urls=urls, qc=report.to_dict(),
+                                                last_error=None)
+            repos.render_jobs.set_job_status(session, row, JobStatus.COMPLETE)
+    settle_session(settings, claimed.session_id)
+    return get_render_job(job_id, settings=settings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """What a render job needs from the database, read when it was marked ``rendering``."""
+
+    timeline: Timeline | None
+    aspect_ratio: str
+    variant: int
+    fmt: str
+    profile_name: str | None
+    targets: list[str]
+    session_id: str
+    variants: int
+
+
+def _claim(settings: Settings, job_id: str) -> _Claimed | RenderJobPublic:
+    """Mark the job (and its session) ``rendering``; a finished or cancelled job is returned
+    as it is."""
     with bind(job_id=job_id), db(settings) as session:
         row = repos.render_jobs.get_render_job(session, job_id)
         if row.status in (JobStatus.COMPLETE, JobStatus.CANCELLED):
@@ -185,62 +237,50 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
         timeline = next((Timeline.from_dict(t) for t in edit.timelines
                          if t["aspect_ratio"] == row.aspect_ratio
                          and int(t["variant"]) == row.variant), None)
-        fmt, profile_name, targets = row.format, row.profile or None, destinations_of(row)
-        session_id, variants = edit.id, edit.variants
-    work = settings.home_dir / "renders" / job_id
-    try:
-        if timeline is None:
-            raise InvalidStateError(f"edit session {session_id} has no {row.aspect_ratio} "
-                                    f"timeline for variant {row.variant}")
-        profile = profile_for(timeline.aspect_ratio, fmt, profile_name,
-                              loudness=settings.render_loudness_lufs)
-        name = deliverable_filename(timeline.deliverable, timeline.variant,
-                                    timeline.aspect_ratio, profile.container, variants=variants)
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        output = work / name
-        report = _render_and_check(timeline, profile, output, work, settings=settings,
-                                   watch=_JobWatch(settings, job_id, timeline.duration,
-                                                   should_cancel, on_progress,
-                                                   frame_rate=timeline.rate.fps))
-        if not report.passed:
-            with db(settings) as session:
-                row = repos.render_jobs.get_render_job(session, job_id)
-                repos.render_jobs.update_render_job(session, row, qc=report.to_dict())
-            raise QcFailedError(f"QC failed for {name}: {', '.join(report.flags)}")
-        urls = [parse_destination(t, settings=settings).deliver(output, name).url
-                for t in targets]
-    except ProcessCancelledError:
-        log.info("render job %s cancelled", job_id)
-        settle_session(settings, session_id)
-        return get_render_job(job_id, settings=settings)
-    except TRANSIENT_RENDER_ERRORS as exc:
-        if isinstance(exc, DeliveryError) and not exc.transient:  # bad token, no space...
-            fail_job(settings, job_id, exc.message)
-            raise EditronError(exc.message, path=exc.path) from exc
-        with db(settings) as session:  # the queue will run it again; show it waiting
+        return _Claimed(timeline=timeline, aspect_ratio=row.aspect_ratio, variant=row.variant,
+                        fmt=row.format, profile_name=row.profile or None,
+                        targets=destinations_of(row), session_id=edit.id,
+                        variants=edit.variants)
+
+
+def _render_and_deliver(settings: Settings, job_id: str, claimed: _Claimed, work: Path, *,
+                        should_cancel: Callable[[], bool] | None,
+                        on_progress: Callable[[float], None] | None
+                        ) -> tuple[list[str], QcReport]:
+    """Render into ``work``, check it (QC) and deliver it: the delivered URLs and the QC."""
+    timeline = claimed.timeline
+    if timeline is None:
+        raise InvalidStateError(f"edit session {claimed.session_id} has no "
+                                f"{claimed.aspect_ratio} timeline for variant {claimed.variant}")
+    profile = profile_for(timeline.aspect_ratio, claimed.fmt, claimed.profile_name,
+                          loudness=settings.render_loudness_lufs)
+    name = deliverable_filename(timeline.deliverable, timeline.variant, timeline.aspect_ratio,
+                                profile.container, variants=claimed.variants)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    output = work / name
+    report = _render_and_check(timeline, profile, output, work, settings=settings,
+                               watch=_JobWatch(settings, job_id, timeline.duration,
+                                               should_cancel, on_progress,
+                                               frame_rate=timeline.rate.fps))
+    if not report.passed:
+        with db(settings) as session:
             row = repos.render_jobs.get_render_job(session, job_id)
-            if row.status == JobStatus.RENDERING:
-                repos.render_jobs.set_job_status(session, row, JobStatus.QUEUED)
-                repos.render_jobs.update_render_job(session, row,
-                                                    last_error=f"{type(exc).__name__}: {exc}")
-        raise
-    except (EditronError, ValueError) as exc:
-        reason = exc.message if isinstance(exc, EditronError) else str(exc)
-        if isinstance(exc, ProcessTimeoutError):
-            reason = f"timed out after {settings.render_timeout_seconds:.0f} s: {reason}"
-        fail_job(settings, job_id, reason)
-        raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+            repos.render_jobs.update_render_job(session, row, qc=report.to_dict())
+        raise QcFailedError(f"QC failed for {name}: {', '.join(report.flags)}")
+    urls = [parse_destination(t, settings=settings).deliver(output, name).url
+            for t in claimed.targets]
+    return urls, report
+
+
+def _show_waiting(settings: Settings, job_id: str, exc: BaseException) -> None:
+    """A transient failure: the queue will run the job again, so show it waiting."""
     with db(settings) as session:
         row = repos.render_jobs.get_render_job(session, job_id)
         if row.status == JobStatus.RENDERING:
-            repos.render_jobs.update_render_job(session, row, output_urls=urls, qc=report.to_dict(),
-                                                last_error=None)
-            repos.render_jobs.set_job_status(session, row, JobStatus.COMPLETE)
-    settle_session(settings, session_id)
-    return get_render_job(job_id, settings=settings)
+            repos.render_jobs.set_job_status(session, row, JobStatus.QUEUED)
+            repos.render_jobs.update_render_job(session, row,
+                                                last_error=f"{type(exc).__name__}: {exc}")
 
 
 def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, work: Path, *,
