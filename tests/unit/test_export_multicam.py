@@ -1,0 +1,167 @@
+"""Exports an editor can re-switch (issue 21.5): a multi-camera timeline built from domain
+objects, three synced cameras (one with a timecode track, one at another frame size) and a
+B-roll file that shares no sound. FCPXML carries one multicam clip per synced group, xmeml and
+OTIO stack the angles on synced tracks, the EDL stays the cut; each is read back by a reader
+this code base did not write where one exists."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from fractions import Fraction
+
+import opentimelineio as otio
+import pytest
+
+from editron.domain.timeline import Clip, CropKeyframe, FrameRate, MediaInfo, MusicBed, Timeline
+from editron.edit.conform import record_start, source_offset
+from editron.edit.exporters import export_timeline
+from editron.edit.exporters.fcpxml_multicam import camera_groups
+from tests.fcpxml_structure import check, mc_clips, seconds
+
+RATE = FrameRate(25)
+# where each camera's first frame sits on the event clock, in frames at 25 fps
+EVENT = {"wide": 0, "stage": 130, "phone": 275}
+PHONE_TC = "10:00:00:00"
+
+
+def _media() -> dict[str, MediaInfo]:
+    def info(file_id: str, seconds: float, order: int, size: tuple[int, int] = (1920, 1080),
+             timecode: str | None = None) -> MediaInfo:
+        return MediaInfo(file_id=file_id, path=f"/media/event/{file_id}.mp4",
+                         duration=seconds, fps=25.0, width=size[0], height=size[1], order=order,
+                         timecode=timecode)
+
+    return {"wide": info("wide", 60.0, 0), "stage": info("stage", 50.0, 1, (1280, 720)),
+            "phone": info("phone", 40.0, 2, timecode=PHONE_TC),
+            "broll": info("broll", 20.0, 3)}
+
+
+def _angles(active: str, event_frame: int, *others: str) -> tuple[tuple[str, int], ...]:
+    return tuple((f, event_frame - EVENT[f]) for f in others)
+
+
+def multicam_timeline(ratio: str = "16:9", *, music: bool = True) -> Timeline:
+    """Five cuts: wide alone (stage not rolling yet), stage with wide and phone, B-roll,
+    phone without its sound, wide with both others."""
+    width, height = (1920, 1080) if ratio == "16:9" else (1080, 1920)
+    spec = [("wide", 100, 75, ()), ("stage", 330, 100, ("wide", "phone")),
+            ("broll", 0, 50, ()), ("phone", 675, 80, ("wide", "stage")),
+            ("wide", 900, 60, ("stage", "phone"))]
+    clips, at = [], 0
+    for file_id, event_frame, length, others in spec:
+        start = event_frame - EVENT.get(file_id, 0)
+        crop = (CropKeyframe(0, 100.0, 0.0, 405.0, 720.0),
+                CropKeyframe(length - 1, 700.0, 0.0, 405.0, 720.0)) if ratio != "16:9" \
+            and file_id == "stage" else ()
+        clips.append(Clip(file_id, start, start + length, at, crop=crop,
+                          audio=file_id != "phone",
+                          angles=_angles(file_id, event_frame, *others)))
+        at += length
+    bed = MusicBed("/media/music/bed.wav") if music else None
+    return Timeline(name="Gala", deliverable="recap", variant=1, aspect_ratio=ratio,
+                    width=width, height=height, rate=RATE, clips=tuple(clips), media=_media(),
+                    music=bed)
+
+
+def _event_seconds() -> dict[str, Fraction]:
+    return {f: RATE.exact(frames) for f, frames in EVENT.items()}
+
+
+def test_the_group_clock_follows_the_clips_angles() -> None:
+    (group,) = camera_groups(multicam_timeline())
+    assert group.cameras == ("wide", "stage", "phone")  # the event's chronology
+    assert dict(group.offsets) == EVENT
+
+
+@pytest.mark.parametrize("ratio", ["16:9", "9:16"])
+def test_fcpxml_carries_one_synced_multicam_and_mc_clips_pick_the_angle(ratio: str) -> None:
+    tl = multicam_timeline(ratio)
+    text = str(export_timeline(tl, "fcpxml"))
+    assert check(text, event_offsets=_event_seconds()) == []
+    root = ET.fromstring(text)
+    (media,) = root.findall("./resources/media")
+    angles = media.findall("multicam/mc-angle")
+    assert [a.get("angleID") for a in angles] == ["wide", "stage", "phone"]
+    spine = root.find(".//sequence/spine")
+    assert spine is not None
+    assert [e.tag for e in spine] == ["mc-clip", "mc-clip", "asset-clip", "mc-clip",
+                                      "mc-clip"]  # the B-roll shares no clock
+    start = record_start(tl)
+    got = mc_clips(text)
+    grouped = [c for c in tl.clips if c.file_id != "broll"]
+    for read, clip in zip(got, grouped, strict=True):
+        assert read.offset == RATE.exact(start + clip.record_start)
+        assert read.duration == RATE.exact(clip.duration)
+        assert read.video == clip.file_id  # the cut's angle is active
+        assert read.audio == (clip.file_id if clip.audio else None)
+        # every camera shows the clip's event time: the active one its own source frame,
+        # the others the frames the edit recorded as its angles
+        expected = {clip.file_id: clip.source_start, **dict(clip.angles)}
+        for file_id, frame in expected.items():
+            tc = source_offset(tl.media[file_id], RATE)
+            assert read.sources[file_id] == RATE.exact(tc + frame), (clip, file_id)
+    assert got[0].sources["stage"] is None and got[0].sources["phone"] is None  # not rolling
+
+
+def test_fcpxml_reframe_sits_on_the_angles_source_and_captions_anchor_to_mc_clips() -> None:
+    tl = multicam_timeline("9:16")
+    root = ET.fromstring(str(export_timeline(tl, "fcpxml")))
+    stage = root.findall(".//spine/mc-clip")[1]
+    (source,) = stage.findall("mc-source")
+    assert source.get("angleID") == "stage" and source.get("srcEnable") == "all"
+    transform = source.find("adjust-transform")
+    assert transform is not None
+    # the 1280x720 angle is fitted into the 1920x1080 multicam (x1.5), that into 1080x1920
+    # (x0.5625); the render scales its 404x720 window to fill 1080x1920
+    scale = max(1080 / 404, 1920 / 720) / (1.5 * 0.5625)
+    assert transform.get("scale") == f"{scale:.4f} {scale:.4f}"
+    keys = transform.findall("param/keyframeAnimation/keyframe")
+    assert seconds(keys[0].get("time")) == seconds(stage.get("start"))  # the mc-clip's clock
+    phone = root.findall(".//spine/mc-clip")[2]
+    assert [(s.get("angleID"), s.get("srcEnable")) for s in phone.findall("mc-source")] == [
+        ("phone", "video")]  # the phone's picture, no sound
+    music = root.find(".//spine/mc-clip/asset-clip[@audioRole='music']")
+    assert music is not None and music.get("lane") == "-1"
+
+
+def test_the_check_catches_broken_multicams() -> None:
+    text = str(export_timeline(multicam_timeline(), "fcpxml"))
+    truth = _event_seconds()
+    assert check(text, event_offsets=truth) == []
+    broken = {
+        "no angle": text.replace('<mc-source angleID="stage"', '<mc-source angleID="crane"', 1),
+        "not a multicam": text.replace('<mc-clip ref="r', '<mc-clip ref="r1" x="', 1),
+        "out of sync": text.replace('offset="130/25s" name="stage"',
+                                    'offset="131/25s" name="stage"', 1),
+        "off the grid": text.replace('duration="3s"', 'duration="3.01s"', 1),
+    }
+    assert all(b != text for b in broken.values()), [k for k, b in broken.items() if b == text]
+    problems = {k: check(b, event_offsets=truth) for k, b in broken.items()}
+    assert any("is no angle of" in p for p in problems["no angle"])
+    assert any("names no media holding a multicam" in p or "not allowed" in p
+               for p in problems["not a multicam"])
+    assert any("on the event clock" in p for p in problems["out of sync"])
+    assert any("is not where the item before it ends" in p for p in problems["out of sync"])
+    assert any("rational seconds" in p for p in problems["off the grid"])
+    late = replace(multicam_timeline(), clips=tuple(
+        replace(c, angles=tuple((f, s + 1) for f, s in c.angles)) if i == 1 else c
+        for i, c in enumerate(multicam_timeline().clips)))
+    shifted = str(export_timeline(late, "fcpxml"))
+    assert any("on the event clock" in p for p in check(shifted, event_offsets=truth))
+
+
+def test_the_otio_fcpx_adapter_does_not_read_mc_clips() -> None:
+    # OpenTimelineIO's fcpx_xml reader builds clips from asset-clip, ref-clip, video and audio
+    # only: it drops a multicam clip entirely (and fails on items anchored to one), so the
+    # check above and ``mc_clips`` are the read-back of the FCPXML multicam.
+    text = str(export_timeline(multicam_timeline(music=False), "fcpxml"))
+    back = otio.adapters.read_from_string(text, "fcpx_xml")
+    timeline = back[0] if isinstance(back, otio.schema.SerializableCollection) else back
+    names = [c.name for c in timeline.find_clips()]
+    assert names == [
+        c.get("name") for c in ET.fromstring(text).iterfind(".//spine/asset-clip")]
+    assert len(names) == 1  # only the B-roll
+    with pytest.raises(AttributeError):  # the music bed anchored to an mc-clip
+        otio.adapters.read_from_string(str(export_timeline(multicam_timeline(), "fcpxml")),
+                                       "fcpx_xml")
