@@ -6,13 +6,16 @@ this code base did not write where one exists."""
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from fractions import Fraction
 
 import opentimelineio as otio
+import pycmx
 import pytest
 
+from editron.domain.timecode import frames_to_timecode
 from editron.domain.timeline import Clip, CropKeyframe, FrameRate, MediaInfo, MusicBed, Timeline
 from editron.edit.conform import record_start, source_offset
 from editron.edit.exporters import export_timeline
@@ -165,3 +168,84 @@ def test_the_otio_fcpx_adapter_does_not_read_mc_clips() -> None:
     with pytest.raises(AttributeError):  # the music bed anchored to an mc-clip
         otio.adapters.read_from_string(str(export_timeline(multicam_timeline(), "fcpxml")),
                                        "fcpx_xml")
+
+
+def _event_frame(clip: otio.schema.Clip, tl: Timeline) -> tuple[str, int]:
+    """The camera and the event-clock frame a read-back clip starts on."""
+    file_id = clip.media_reference.target_url.rsplit("/", 1)[-1].split(".")[0]
+    start = round(clip.source_range.start_time.value_rescaled_to(RATE.fps))
+    return file_id, start - source_offset(tl.media[file_id], RATE) + EVENT.get(file_id, 0)
+
+
+def _span(item: otio.core.Item) -> tuple[int, int]:
+    rng = item.range_in_parent()
+    return (round(rng.start_time.value_rescaled_to(RATE.fps)),
+            round(rng.duration.value_rescaled_to(RATE.fps)))
+
+
+def _assert_stacked_in_sync(back: otio.schema.Timeline, tl: Timeline) -> list[otio.schema.Clip]:
+    """V1 is the cut; every clip on the tracks above it sits under one cut, as long, on
+    another camera at the same event frame. Returns the angle clips."""
+    cut, *above = back.video_tracks()
+    assert len(above) == max(len(c.angles) for c in tl.clips) == 2
+    cuts = {_span(c): c for c in cut.find_clips()}
+    assert [_event_frame(c, tl)[0] for c in cuts.values()] == [c.file_id for c in tl.clips]
+    angles = []
+    for track in above:
+        assert track.duration() <= cut.duration()
+        for clip in track.find_clips():
+            under = cuts[_span(clip)]  # KeyError: not stacked on a cut
+            camera, frame = _event_frame(clip, tl)
+            active, at = _event_frame(under, tl)
+            assert camera != active and frame == at, (clip.name, under.name)
+            angles.append(clip)
+    expected = sum(len(c.angles) for c in tl.clips)
+    assert len(angles) == expected
+    return angles
+
+
+def test_xmeml_stacks_disabled_angles_above_the_cut_and_keeps_the_cuts_sound() -> None:
+    tl = multicam_timeline("9:16")
+    text = str(export_timeline(tl, "xmeml"))
+    back = otio.adapters.read_from_string(text, "fcp_xml")
+    assert len(back.video_tracks()) == 3 and len(back.audio_tracks()) == 2  # A1 + music
+    angles = _assert_stacked_in_sync(back, tl)
+    assert all(c.metadata["fcp_xml"]["enabled"] == "FALSE" for c in angles)
+    assert all(c.metadata["fcp_xml"]["enabled"] == "TRUE"
+               for c in back.video_tracks()[0].find_clips())
+    sound = [(_event_frame(c, tl), _span(c)) for c in back.audio_tracks()[0].find_clips()]
+    picture = [(_event_frame(c, tl), _span(c))
+               for c, clip in zip(back.video_tracks()[0].find_clips(), tl.clips, strict=True)
+               if clip.audio]
+    assert sound == picture  # the sound is the cut's camera's, never an angle's
+    root = ET.fromstring(text)
+    ids = [e.get("id") for e in root.iter("clipitem")]
+    assert len(ids) == len(set(ids))
+    files = [f for f in root.iter("file") if f.find("pathurl") is not None]
+    assert sorted(f.findtext("name") for f in files) == [
+        "bed.wav", "broll.mp4", "phone.mp4", "stage.mp4", "wide.mp4"]  # each described once
+
+
+def test_otio_stacks_the_angles_on_disabled_synced_tracks_read_back_by_otio() -> None:
+    tl = multicam_timeline()
+    back = otio.adapters.read_from_string(str(export_timeline(tl, "otio")), "otio_json")
+    _assert_stacked_in_sync(back, tl)
+    cut, *above = back.video_tracks()
+    assert cut.enabled and not any(t.enabled for t in above)
+
+
+def test_a_multicam_edl_is_still_the_cut() -> None:
+    tl = multicam_timeline()
+    text = str(export_timeline(tl, "edl"))
+    edl = pycmx.parse_cmx3600(io.StringIO(text))
+    edits = [e for ev in edl.events for e in ev.edits]
+    assert [e.source_file for e in edits] == [f"{c.file_id}.mp4" for c in tl.clips]
+    start = record_start(tl)
+    for edit, clip in zip(edits, tl.clips, strict=True):
+        src = source_offset(tl.media[clip.file_id], RATE) + clip.source_start
+        assert edit.source_in == frames_to_timecode(src, RATE)
+        assert edit.record_in == frames_to_timecode(start + clip.record_start, RATE)
+        assert edit.channels.video and edit.channels.a1 == clip.audio
+    back = otio.adapters.read_from_string(text, "cmx_3600", rate=25)
+    assert len(back.video_tracks()) == 1
+    assert len(back.video_tracks()[0].find_clips()) == len(tl.clips)
