@@ -181,12 +181,14 @@ def _order(tag: str, element: ET.Element, spec: Element, where: str) -> list[str
     return problems
 
 
-def check(document: str, *, event_offsets: Mapping[str, Fraction] | None = None) -> list[str]:
+def check(document: str, *, event_offsets: Mapping[str, Fraction] | None = None,
+          tolerance: Fraction = Fraction(0)) -> list[str]:
     """Every way ``document`` departs from the FCPXML 1.10 structure (empty: none), with the
     multicam rules (``_multicam_rules``); ``event_offsets`` (seconds by asset ``uid``) is where
-    each camera's first frame sits on the event clock, which every multicam must follow."""
+    each camera's first frame sits on the event clock, which every multicam must follow to
+    within ``tolerance`` seconds (a measured clock is not on the frame grid)."""
     root = ET.fromstring(document)
-    problems: list[str] = _times(root) + _multicam_rules(root, event_offsets or {})
+    problems: list[str] = _times(root) + _multicam_rules(root, event_offsets or {}, tolerance)
     ids: dict[str, str] = {}
     refs: list[tuple[str, str]] = []
     for element in root.iter():
@@ -253,7 +255,7 @@ def _on_grid(element: ET.Element, attrs: tuple[str, ...], frame: Fraction | None
 
 
 def _angle_rules(root: ET.Element, multicam: ET.Element, where: str,
-                 event_offsets: Mapping[str, Fraction]) -> list[str]:
+                 event_offsets: Mapping[str, Fraction], tolerance: Fraction) -> list[str]:
     """Angle ids unique; each angle's items back to back from ``tcStart`` on the multicam's
     frame grid; each camera where ``event_offsets`` puts it, relative to the earliest."""
     problems: list[str] = []
@@ -280,7 +282,8 @@ def _angle_rules(root: ET.Element, multicam: ET.Element, where: str,
         first, origin = min(placed.values()), min(truth.values())
         problems += [f"{where}: camera {uid} sits at {placed[uid] - first}s on the multicam, "
                      f"{truth[uid] - origin}s on the event clock"
-                     for uid in truth if placed[uid] - first != truth[uid] - origin]
+                     for uid in truth
+                     if abs(placed[uid] - first - (truth[uid] - origin)) > tolerance]
     return problems
 
 
@@ -313,14 +316,15 @@ def _mc_clip_rules(root: ET.Element, clip: ET.Element, sequence_frame: Fraction 
     return problems
 
 
-def _multicam_rules(root: ET.Element, event_offsets: Mapping[str, Fraction]) -> list[str]:
+def _multicam_rules(root: ET.Element, event_offsets: Mapping[str, Fraction],
+                    tolerance: Fraction) -> list[str]:
     problems: list[str] = []
     for media in root.iterfind("./resources/media"):
         where = f"<media {media.get('id')}>"
         if len(media) > 1:
             problems.append(f"{where}: holds more than one multicam or sequence")
         for multicam in media.findall("multicam"):
-            problems += _angle_rules(root, multicam, where, event_offsets)
+            problems += _angle_rules(root, multicam, where, event_offsets, tolerance)
     for sequence in root.iter("sequence"):
         frame = _frame(root, sequence.get("format"))
         for clip in sequence.iter("mc-clip"):

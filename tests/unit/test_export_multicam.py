@@ -19,7 +19,7 @@ from editron.domain.timecode import frames_to_timecode
 from editron.domain.timeline import Clip, CropKeyframe, FrameRate, MediaInfo, MusicBed, Timeline
 from editron.edit.conform import record_start, source_offset
 from editron.edit.exporters import export_timeline
-from editron.edit.exporters.fcpxml_multicam import camera_groups
+from editron.edit.exporters.fcpxml_multicam import camera_groups, mc_clip
 from tests.fcpxml_structure import check, mc_clips, seconds
 
 RATE = FrameRate(25)
@@ -77,6 +77,30 @@ def test_the_group_clock_follows_the_clips_angles() -> None:
     assert dict(group.offsets) == EVENT
 
 
+def test_a_drifting_camera_keeps_the_cut_exact_and_its_angles_within_a_frame() -> None:
+    # the phone's clock runs fast: by the last cut the edit (which corrects drift per clip)
+    # has it two frames later than its first relation says; one multicam offset cannot follow
+    # that, so the error is shared and the cut's own angle stays exact
+    tl = multicam_timeline()
+    last = tl.clips[-1]
+    drifted = replace(last, angles=tuple((f, s + 2 if f == "phone" else s)
+                                         for f, s in last.angles))
+    tl = replace(tl, clips=(*tl.clips[:-1], drifted))
+    text = str(export_timeline(tl, "fcpxml"))
+    assert check(text, event_offsets=_event_seconds(), tolerance=RATE.exact(2)) == []
+    grouped = [c for c in tl.clips if c.file_id != "broll"]
+    worst = Fraction(0)
+    for read, clip in zip(mc_clips(text), grouped, strict=True):
+        tc = source_offset(tl.media[clip.file_id], RATE)
+        assert read.sources[clip.file_id] == RATE.exact(tc + clip.source_start)
+        for file_id, start in clip.angles:
+            at = read.sources[file_id]
+            assert at is not None
+            worst = max(worst, abs(at - RATE.exact(source_offset(tl.media[file_id], RATE)
+                                                   + start)))
+    assert 0 < worst <= RATE.exact(1)
+
+
 @pytest.mark.parametrize("ratio", ["16:9", "9:16"])
 def test_fcpxml_carries_one_synced_multicam_and_mc_clips_pick_the_angle(ratio: str) -> None:
     tl = multicam_timeline(ratio)
@@ -128,6 +152,16 @@ def test_fcpxml_reframe_sits_on_the_angles_source_and_captions_anchor_to_mc_clip
     assert music is not None and music.get("lane") == "-1"
 
 
+def test_an_mc_clip_can_take_its_sound_from_another_camera() -> None:
+    tl = multicam_timeline()
+    (group,) = camera_groups(tl)
+    spine = ET.Element("spine")
+    element, video = mc_clip(spine, tl, tl.clips[1], group, "r8", 0, audio="wide")
+    assert [(s.get("angleID"), s.get("srcEnable")) for s in element] == [
+        ("stage", "video"), ("wide", "audio")]
+    assert video is element[0]
+
+
 def test_the_check_catches_broken_multicams() -> None:
     text = str(export_timeline(multicam_timeline(), "fcpxml"))
     truth = _event_seconds()
@@ -147,11 +181,11 @@ def test_the_check_catches_broken_multicams() -> None:
     assert any("on the event clock" in p for p in problems["out of sync"])
     assert any("is not where the item before it ends" in p for p in problems["out of sync"])
     assert any("rational seconds" in p for p in problems["off the grid"])
-    late = replace(multicam_timeline(), clips=tuple(
-        replace(c, angles=tuple((f, s + 1) for f, s in c.angles)) if i == 1 else c
-        for i, c in enumerate(multicam_timeline().clips)))
-    shifted = str(export_timeline(late, "fcpxml"))
-    assert any("on the event clock" in p for p in check(shifted, event_offsets=truth))
+    # a phone measured one frame later than the export put it
+    late = {**truth, "phone": truth["phone"] + RATE.exact(1)}
+    assert any("camera phone sits at 11s on the multicam, 276/25s on the event clock" in p
+               for p in check(text, event_offsets=late))
+    assert check(text, event_offsets=late, tolerance=RATE.exact(1)) == []
 
 
 def test_the_otio_fcpx_adapter_does_not_read_mc_clips() -> None:

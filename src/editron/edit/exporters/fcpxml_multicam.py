@@ -16,8 +16,8 @@ reframe as its ``adjust-transform``) and, when the clip has sound, for the audio
 (``srcEnable="all"``; a different audio camera gets its own ``srcEnable="audio"`` source).
 
 A camera whose clock drifts is corrected per clip by the edit, which a multicam's fixed offsets
-cannot express: each pair of cameras takes the median of what the clips say, so the chosen
-angle is always exact and another angle may sit a frame or two off near the end of a long,
+cannot express: the offsets are the least-squares fit of what all the clips say, so the cut's
+own angle is always exact and another angle may sit a frame or so off near the ends of a long,
 drifting recording.
 """
 
@@ -50,46 +50,60 @@ class CameraGroup:
         return self.offsets[clip.file_id] + clip.source_start
 
 
-def _relations(tl: Timeline) -> dict[tuple[str, str], int]:
-    """``(a, b) -> offset of b minus offset of a`` for each pair some clip relates (a < b),
-    the median of what the clips say."""
-    seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+def _observations(tl: Timeline) -> dict[str, list[tuple[str, int]]]:
+    """Per camera, each ``(other camera, other's offset minus its own)`` a clip records."""
+    seen: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for clip in tl.clips:
         for file_id, start in clip.angles:
-            if file_id == clip.file_id:
-                continue
-            delta = clip.source_start - start  # offset[file_id] - offset[clip.file_id]
-            if clip.file_id < file_id:
-                seen[(clip.file_id, file_id)].append(delta)
-            else:
-                seen[(file_id, clip.file_id)].append(-delta)
-    return {pair: round(statistics.median(values)) for pair, values in seen.items()}
+            if file_id != clip.file_id:
+                delta = clip.source_start - start  # offset[file_id] - offset[clip.file_id]
+                seen[clip.file_id].append((file_id, delta))
+                seen[file_id].append((clip.file_id, -delta))
+    return seen
+
+
+def _connected(root: str, seen: Mapping[str, list[tuple[str, int]]]) -> dict[str, float]:
+    """The cameras reachable from ``root``, placed along the first relation that reaches
+    each."""
+    offsets = {root: 0.0}
+    queue = deque([root])
+    while queue:
+        here = queue.popleft()
+        for there, delta in seen[here]:
+            if there not in offsets:
+                offsets[there] = offsets[here] + delta
+                queue.append(there)
+    return offsets
+
+
+def _settle(offsets: dict[str, float], seen: Mapping[str, list[tuple[str, int]]]) -> None:
+    """Least squares over every relation (Gauss-Seidel, the first camera held): clips that
+    disagree, as a drifting camera's do, share the error instead of one pair taking it all.
+    Relations that agree are already a fixed point."""
+    cameras = list(offsets)[1:]
+    for _ in range(_SETTLE_ROUNDS):
+        for camera in cameras:
+            offsets[camera] = statistics.fmean(offsets[o] - d for o, d in seen[camera])
+
+
+_SETTLE_ROUNDS = 200
 
 
 def camera_groups(tl: Timeline) -> list[CameraGroup]:
     """The synced groups of two or more cameras the timeline's clips relate."""
-    relations = _relations(tl)
-    edges: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (a, b), delta in relations.items():
-        edges[a].append((b, delta))
-        edges[b].append((a, -delta))
+    seen = _observations(tl)
     groups: list[CameraGroup] = []
     placed: set[str] = set()
-    for root in sorted(edges):
+    for root in sorted(seen):
         if root in placed:
             continue
-        offsets = {root: 0}
-        queue = deque([root])
-        while queue:
-            here = queue.popleft()
-            for there, delta in edges[here]:
-                if there not in offsets:
-                    offsets[there] = offsets[here] + delta
-                    queue.append(there)
+        offsets = _connected(root, seen)
+        _settle(offsets, seen)
         placed |= set(offsets)
         low = min(offsets.values())
         cameras = sorted(offsets, key=lambda f: (tl.media[f].order, f))
-        groups.append(CameraGroup(tuple(cameras), {f: offsets[f] - low for f in cameras}))
+        groups.append(CameraGroup(tuple(cameras),
+                                  {f: round(offsets[f] - low) for f in cameras}))
     return groups
 
 
