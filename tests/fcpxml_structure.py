@@ -256,8 +256,9 @@ def _on_grid(element: ET.Element, attrs: tuple[str, ...], frame: Fraction | None
 
 def _angle_rules(root: ET.Element, multicam: ET.Element, where: str,
                  event_offsets: Mapping[str, Fraction], tolerance: Fraction) -> list[str]:
-    """Angle ids unique; each angle's items back to back from ``tcStart`` on the multicam's
-    frame grid; each camera where ``event_offsets`` puts it, relative to the earliest."""
+    """Angle ids unique; each angle's items back to back from 0s (Final Cut's own exports
+    count angle offsets from 0 whatever the ``tcStart``) on the multicam's frame grid; each
+    camera where ``event_offsets`` puts it, relative to the earliest."""
     problems: list[str] = []
     frame = _frame(root, multicam.get("format"))
     problems += _on_grid(multicam, ("duration", "tcStart"), frame, where)
@@ -266,7 +267,7 @@ def _angle_rules(root: ET.Element, multicam: ET.Element, where: str,
     problems += [f"{where}: angleID {i!r} is used twice" for i in set(ids) if ids.count(i) > 1]
     placed: dict[str, Fraction] = {}
     for angle in angles:
-        at = seconds(multicam.get("tcStart"))
+        at = Fraction(0)
         for item in angle:
             name = f"{where} angle {angle.get('angleID')} <{item.tag}>"
             problems += _on_grid(item, _TIME_ATTRS, frame, name)
@@ -290,7 +291,8 @@ def _angle_rules(root: ET.Element, multicam: ET.Element, where: str,
 def _mc_clip_rules(root: ET.Element, clip: ET.Element, sequence_frame: Fraction | None
                    ) -> list[str]:
     """The ref is a multicam, each source an angle of it (one picture, one sound at most),
-    and the clip inside the multicam's media, on the frame grids."""
+    and the clip inside the multicam's media (its ``start`` counts from the multicam's
+    ``tcStart``), on the frame grids."""
     where = f"<mc-clip {clip.get('name', '')}>"
     media = root.find(f"./resources/media[@id='{clip.get('ref')}']")
     multicam = media.find("multicam") if media is not None else None
@@ -306,9 +308,9 @@ def _mc_clip_rules(root: ET.Element, clip: ET.Element, sequence_frame: Fraction 
         if sum(s.get("srcEnable", "all") in ("all", kind) for s in sources) > 1:
             problems.append(f"{where}: more than one mc-source gives the {kind}")
     begin = seconds(multicam.get("tcStart"))
-    end = begin + seconds(multicam.get("duration")) if multicam.get("duration") else max(
+    end = begin + (seconds(multicam.get("duration")) if multicam.get("duration") else max(
         (seconds(i.get("offset")) + seconds(i.get("duration"))
-         for a in multicam.findall("mc-angle") for i in a), default=begin)
+         for a in multicam.findall("mc-angle") for i in a), default=Fraction(0)))
     start = seconds(clip.get("start"))
     if start < begin or start + seconds(clip.get("duration")) > end:
         problems.append(f"{where}: {start}s + {clip.get('duration')} runs outside the "
@@ -353,7 +355,7 @@ def mc_clips(document: str) -> list[McClip]:
     for clip in root.iterfind(".//sequence/spine/mc-clip"):
         multicam = root.find(f"./resources/media[@id='{clip.get('ref')}']/multicam")
         assert multicam is not None
-        start = seconds(clip.get("start"))
+        start = seconds(clip.get("start")) - seconds(multicam.get("tcStart"))  # angle time
         sources: dict[str, Fraction | None] = {}
         for angle in multicam.findall("mc-angle"):
             for item in angle.findall("asset-clip"):

@@ -162,6 +162,22 @@ def test_an_mc_clip_can_take_its_sound_from_another_camera() -> None:
     assert video is element[0]
 
 
+def test_the_check_reads_a_multicam_with_a_timecode_start_as_final_cut_writes_it() -> None:
+    # Final Cut's own exports count angle offsets from 0 and mc-clip starts from the
+    # multicam's tcStart: moving the tcStart and every start with it changes nothing
+    text = str(export_timeline(multicam_timeline(), "fcpxml"))
+    root = ET.fromstring(text)
+    multicam = root.find("./resources/media/multicam")
+    assert multicam is not None and multicam.get("tcStart") == "0s"
+    multicam.set("tcStart", "3600s")
+    for clip in root.iter("mc-clip"):
+        start = seconds(clip.get("start")) + 3600
+        clip.set("start", f"{start.numerator}/{start.denominator}s")
+    moved = ET.tostring(root, encoding="unicode")
+    assert check(moved, event_offsets=_event_seconds()) == []
+    assert mc_clips(moved) == mc_clips(text)
+
+
 def test_the_check_catches_broken_multicams() -> None:
     text = str(export_timeline(multicam_timeline(), "fcpxml"))
     truth = _event_seconds()

@@ -7,9 +7,10 @@ those relations put every camera of the group on one clock (``camera_groups``): 
 ``offset`` is where its first frame sits, in timeline frames, the earliest camera at 0.
 
 Each group is one ``media`` resource holding a ``multicam`` (the timeline's project rate, the
-first camera's frame size, ``tcStart`` 0 so angle offsets and ``mc-clip`` starts read on the
-group clock directly) with one ``mc-angle`` per camera: a ``gap`` as long as the camera's
-offset, then the whole file as an ``asset-clip``. Every spine clip of a grouped camera becomes
+first camera's frame size, ``tcStart`` 0: Final Cut counts angle offsets from 0 and an
+``mc-clip``'s ``start`` from ``tcStart``, so both read on the group clock directly) with
+one ``mc-angle`` per camera: a ``gap`` as long as the camera's offset, then the whole file as
+an ``asset-clip``. Every spine clip of a grouped camera becomes
 an ``mc-clip`` whose ``start`` is the group-clock frame of its first frame and whose
 ``mc-source`` elements pick the angle: the clip's camera for the picture (with the render's
 reframe as its ``adjust-transform``) and, when the clip has sound, for the audio too
