@@ -18,9 +18,10 @@ import pytest
 from editron.domain.timecode import frames_to_timecode
 from editron.domain.timeline import Clip, CropKeyframe, FrameRate, MediaInfo, MusicBed, Timeline
 from editron.edit.conform import record_start, source_offset
-from editron.edit.exporters import export_timeline
+from editron.edit.exporters import EXPORTERS, export_timeline
 from editron.edit.exporters.fcpxml_multicam import camera_groups, mc_clip
 from tests.fcpxml_structure import check, mc_clips, seconds
+from tests.unit.test_export_golden import _check
 
 RATE = FrameRate(25)
 # where each camera's first frame sits on the event clock, in frames at 25 fps
@@ -299,3 +300,9 @@ def test_a_multicam_edl_is_still_the_cut() -> None:
     back = otio.adapters.read_from_string(text, "cmx_3600", rate=25)
     assert len(back.video_tracks()) == 1
     assert len(back.video_tracks()[0].find_clips()) == len(tl.clips)
+
+
+@pytest.mark.parametrize("fmt", ["fcpxml", "xmeml", "otio", "edl"])
+def test_multicam_exports_match_golden(fmt: str) -> None:
+    tl = multicam_timeline("9:16")
+    _check(f"multicam_9x16.{EXPORTERS[fmt].EXTENSION}", export_timeline(tl, fmt))
