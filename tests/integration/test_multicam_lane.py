@@ -5,18 +5,26 @@ analysis document, ``analyze --json``, the report), placed by hand with ``editro
 
 from __future__ import annotations
 
+import io
 import json
+from fractions import Fraction
 from itertools import combinations
 from pathlib import Path
 
+import opentimelineio as otio
+import pycmx
 import pytest
 from typer.testing import CliRunner
 
 from editron.cli.main import app
 from editron.config import Settings
+from editron.edit.conform import source_offset
+from editron.edit.exporters import export_timeline
 from editron.services.analyze import analyze_media_batch
 from editron.services.edit import generate_video_edits, session_timelines
 from editron.services.ingest import ingest_media_batch
+from tests.fcpxml_structure import check as fcpxml_problems
+from tests.fcpxml_structure import mc_clips
 from tests.multicam_fixtures import Camera, record, sound_field, write_camera_file
 
 pytestmark = pytest.mark.slow
@@ -121,3 +129,43 @@ def test_synced_batch_merges_moments_and_no_deliverable_shows_one_event_time_twi
             longest = max((c.transition_in.frames for c in tl.clips), default=0) / fps
             for (a0, a1), (b0, b1) in combinations(spans, 2):
                 assert min(a1, b1) - max(a0, b0) <= longest + 1 / fps, (deliverable, spans)
+
+
+def test_the_real_edit_of_a_synced_batch_exports_switchable_angles(
+        event_folder: Path, settings: Settings) -> None:
+    # #21.5 on the generated event: the recap's FCPXML has one multicam on the measured event
+    # clock, the xmeml and OTIO stack the angles in sync, the EDL is the cut.
+    batch = ingest_media_batch(source_url=str(event_folder), settings=settings)
+    doc = analyze_media_batch(batch_id=batch.batch_id, max_iterations=1, settings=settings)
+    sync = {r["file_id"]: r for r in doc.sync if r["event_offset"] is not None}
+    session = generate_video_edits(batch_id=batch.batch_id, deliverable_type="recap",
+                                   aspect_ratios="16:9,9:16", settings=settings)
+    _, timelines = session_timelines(session.session_id, settings=settings)
+    for tl in timelines:
+        assert any(c.angles for c in tl.clips), tl.aspect_ratio
+        frame = Fraction(tl.rate.den, tl.rate.num)
+        text = str(export_timeline(tl, "fcpxml"))
+        truth = {f: Fraction(r["event_offset"]).limit_denominator(10**6)
+                 for f, r in sync.items()}
+        assert fcpxml_problems(text, event_offsets=truth, tolerance=frame) == []
+        grouped = [c for c in tl.clips if c.file_id in sync]
+        read = mc_clips(text)
+        assert len(read) == len(grouped)
+        for got, clip in zip(read, grouped, strict=True):
+            assert got.video == clip.file_id
+            assert got.sources[clip.file_id] == tl.rate.exact(
+                source_offset(tl.media[clip.file_id], tl.rate) + clip.source_start)
+            for file_id, start in clip.angles:  # a fixed multicam offset, within a frame
+                at = got.sources[file_id]
+                assert at is not None and abs(at - tl.rate.exact(
+                    source_offset(tl.media[file_id], tl.rate) + start)) <= frame
+        most = max(len(c.angles) for c in tl.clips)
+        for fmt, adapter in (("xmeml", "fcp_xml"), ("otio", "otio_json")):
+            back = otio.adapters.read_from_string(str(export_timeline(tl, fmt)), adapter)
+            assert len(back.video_tracks()) == 1 + most, fmt
+            cut = back.video_tracks()[0].find_clips()
+            assert len(cut) == len(tl.clips), fmt
+            stacked = sum(len(t.find_clips()) for t in back.video_tracks()[1:])
+            assert stacked == sum(len(c.angles) for c in tl.clips), fmt
+        edl = pycmx.parse_cmx3600(io.StringIO(str(export_timeline(tl, "edl"))))
+        assert sum(len(ev.edits) for ev in edl.events) == len(tl.clips)

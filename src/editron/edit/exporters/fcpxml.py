@@ -12,7 +12,10 @@ Each clip's reframe is an ``adjust-transform`` keyframed where the render's wind
 (``motion``): Final Cut first fits the asset inside the frame (its default spatial conform),
 so ``scale`` is the render's scale over that fit, and ``position`` is the offset of the
 source's centre in percent of the frame height (x right, y up). Captions, brand titles, the
-logo and the music bed are connected to the spine clips (``fcpxml_story``).
+logo and the music bed are connected to the spine clips (``fcpxml_story``). The cameras of a
+synced group are one multicam ``media`` and their clips ``mc-clip``s of it, so the editor can
+switch angles in Final Cut (``fcpxml_multicam``); there the reframe sits on the picture's
+``mc-source``.
 
 Final Cut projects run at 23.98, 24, 25, 29.97, 30, 47.95, 48, 50, 59.94 and 60 fps (the
 rates of the 1.10 DTD's ``conform-rate``). A 12, 15 or 20 fps timeline is written in a project
@@ -37,6 +40,12 @@ from editron.edit.conform import (
     title,
 )
 from editron.edit.exporters.base import Exporter, PathMode, media_url, register
+from editron.edit.exporters.fcpxml_multicam import (
+    CameraGroup,
+    camera_groups,
+    mc_clip,
+    multicam_media,
+)
 from editron.edit.exporters.fcpxml_story import Story, decimal, fcpx_time
 from editron.edit.exporters.motion import clip_motion
 
@@ -95,9 +104,16 @@ def _asset(resources: ET.Element, info: MediaInfo, tl: Timeline, fmt: str, aid: 
     ET.SubElement(asset, "media-rep", {"kind": "original-media", "src": url})
 
 
-def _transform(element: ET.Element, clip: Clip, info: MediaInfo, tl: Timeline) -> None:
+def _fit(width: int, height: int, into: tuple[int, int]) -> float:
+    """Final Cut's default spatial conform: the picture fitted whole inside ``into``."""
+    return min(into[0] / width, into[1] / height)
+
+
+def _transform(element: ET.Element, clip: Clip, info: MediaInfo, tl: Timeline, *,
+               fit: float, base: int) -> None:
+    """The render's reframe; ``fit`` is how Final Cut already scaled the picture into the
+    project frame, ``base`` the clip's first frame in its local time (the keyframes' clock)."""
     motion = clip_motion(clip, info, tl.width, tl.height)
-    fit = min(tl.width / info.width, tl.height / info.height)
     scale = decimal(motion.scale / fit)
 
     def position(dx: float, dy: float) -> str:
@@ -114,19 +130,52 @@ def _transform(element: ET.Element, clip: Clip, info: MediaInfo, tl: Timeline) -
     if motion.moves:
         param = ET.SubElement(transform, "param", {"name": "position"})
         keys = ET.SubElement(param, "keyframeAnimation")
-        base = source_offset(info, tl.rate) + clip.source_start  # the clip's local time
         for p in motion.path:
             ET.SubElement(keys, "keyframe", {"time": fcpx_time(base + p.frame, tl.rate),
                                              "value": position(p.dx, p.dy)})
 
 
-def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: int
-           ) -> list[tuple[Clip, ET.Element]]:
+_Multicams = dict[str, tuple[CameraGroup, str, tuple[int, int]]]
+
+
+def _add_multicams(resources: ET.Element, tl: Timeline, formats: _Formats,
+                   assets: dict[str, str], next_id: int) -> tuple[_Multicams, int]:
+    """A multicam ``media`` per synced group; each grouped camera's group, media id and the
+    multicam's frame size."""
+    found: _Multicams = {}
+    for group in camera_groups(tl):
+        first = tl.media[group.cameras[0]]
+        size = (first.width, first.height)
+        fmt, next_id = formats.get(project_rate(tl.rate) or tl.rate, *size, next_id)
+        media_id = f"r{next_id}"
+        next_id += 1
+        multicam_media(resources, tl, group, media_id, fmt, assets)
+        found.update({f: (group, media_id, size) for f in group.cameras})
+    return found, next_id
+
+
+def _sound(clip: Clip, tl: Timeline) -> str | None:
+    """The camera whose sound plays under ``clip`` (``None``: the clip is silent)."""
+    return clip.file_id if clip.audio and tl.media[clip.file_id].has_audio else None
+
+
+def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: int,
+           multicams: _Multicams) -> list[tuple[Clip, ET.Element]]:
     spine = ET.SubElement(sequence, "spine")
     placed: list[tuple[Clip, ET.Element]] = []
     rate = tl.rate
+    frame = (tl.width, tl.height)
     for clip in tl.clips:
         info = tl.media[clip.file_id]
+        if clip.file_id in multicams:
+            group, media_id, size = multicams[clip.file_id]
+            element, source = mc_clip(spine, tl, clip, group, media_id, start,
+                                      audio=_sound(clip, tl))
+            # the angle is fitted into the multicam's frame, the multicam into the project's
+            _transform(source, clip, info, tl, base=group.start_of(clip),
+                       fit=_fit(info.width, info.height, size) * _fit(*size, frame))
+            placed.append((clip, element))
+            continue
         attrs = {
             "ref": assets[clip.file_id], "offset": fcpx_time(start + clip.record_start, rate),
             "name": clip_label(tl, clip),
@@ -134,12 +183,13 @@ def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: in
             "duration": fcpx_time(clip.duration, rate),
             "tcFormat": "DF" if is_drop_frame(rate) else "NDF",
         }
-        if info.has_audio and clip.audio:
+        if _sound(clip, tl) is not None:
             attrs["audioRole"] = "dialogue"
         else:
             attrs["srcEnable"] = "video"
         element = ET.SubElement(spine, "asset-clip", attrs)
-        _transform(element, clip, info, tl)
+        _transform(element, clip, info, tl, fit=_fit(info.width, info.height, frame),
+                   base=source_offset(info, rate) + clip.source_start)
         placed.append((clip, element))
     return placed
 
@@ -165,7 +215,8 @@ class FcpxmlExporter(Exporter):
         formats = _Formats(resources)
         seq_format, next_id = formats.get(project_rate(rate) or rate, tl.width, tl.height, 1)
         assets: dict[str, str] = {}
-        for file_id in dict.fromkeys(c.file_id for c in tl.clips):
+        for file_id in dict.fromkeys([c.file_id for c in tl.clips]
+                                     + [f for c in tl.clips for f, _ in c.angles]):
             info = tl.media[file_id]
             fmt, next_id = formats.get(media_rate(info, rate), info.width, info.height,
                                        next_id)
@@ -173,6 +224,7 @@ class FcpxmlExporter(Exporter):
             _asset(resources, info, tl, fmt, f"r{next_id}",
                    media_url(info, path_mode=path_mode, relative_to=relative_to, timeline=tl))
             next_id += 1
+        multicams, next_id = _add_multicams(resources, tl, formats, assets, next_id)
         story = Story(tl, resources, next_id, path_mode=path_mode, relative_to=relative_to)
         name = title(tl)
         library = ET.SubElement(root, "library")
@@ -183,7 +235,7 @@ class FcpxmlExporter(Exporter):
             "format": seq_format, "duration": fcpx_time(tl.duration_frames, rate),
             "tcStart": fcpx_time(start, rate), "tcFormat": "DF" if is_drop_frame(rate) else
             "NDF", "audioLayout": "stereo", "audioRate": "48k"})
-        story.connect(_spine(sequence, tl, assets, start))
+        story.connect(_spine(sequence, tl, assets, start, multicams))
         ET.indent(root)
         body = ET.tostring(root, encoding="unicode")
         return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n{body}\n'

@@ -10,6 +10,10 @@ and cannot express 12, 15 or 20 fps, so this module writes the document itself:
   (Premiere does not fit clips to the frame by itself), ``center`` as the offset of the
   source's centre from the frame's centre in fractions of the frame's width and height
   (x right, y down), keyframed at the clip's media frames when the window pans;
+- V2 and up, for a multi-camera cut: the other synced cameras' pictures of each cut's event
+  time stacked above it as disabled clip items (``Clip.angles``; enabling one switches the
+  angle, the way a flattened Premiere multicam sequence stacks its cameras), each filling the
+  frame;
 - A1: the same cuts' sound, linked to the picture (``<link>`` both ways, as Premiere writes
   linked clips), each file declaring its channel count; A2: the music bed with its ducking as
   Audio Levels keyframes;
@@ -108,10 +112,11 @@ class _Files:
             _text(audio, "channelcount", max(1, info.audio_channels))
 
 
-def _timing(item: ET.Element, clip: Clip, tl: Timeline, name: str) -> None:
+def _timing(item: ET.Element, clip: Clip, tl: Timeline, name: str, *,
+            enabled: bool = True) -> None:
     info = tl.media[clip.file_id]
     _text(item, "name", name)
-    _text(item, "enabled", "TRUE")
+    _text(item, "enabled", "TRUE" if enabled else "FALSE")
     _text(item, "duration", tl.rate.frames_floor(info.duration))  # Premiere: the media's
     _rate(item, tl.rate)
     _text(item, "start", clip.record_start)
@@ -209,6 +214,26 @@ def _music_track(audio: ET.Element, tl: Timeline, path_mode: PathMode,
         _text(element, "value", _number(10 ** ((music.gain_db + key.gain_db) / 20)))
 
 
+def _angle_tracks(video: ET.Element, tl: Timeline, files: _Files, next_id: int) -> None:
+    """V2 and up: under each cut, another synced camera's picture of the same event time, as
+    a disabled clip item (enable it to switch to that angle; the sound stays on A1)."""
+    for k in range(max((len(c.angles) for c in tl.clips), default=0)):
+        track = ET.SubElement(video, "track")
+        for clip in tl.clips:
+            if len(clip.angles) <= k:
+                continue
+            file_id, start = clip.angles[k]
+            info = tl.media[file_id]
+            angle = Clip(file_id, start, start + clip.duration, clip.record_start, audio=False)
+            item = ET.SubElement(track, "clipitem", {"id": f"clipitem-{next_id}",
+                                                     "frameBlend": "FALSE"})
+            next_id += 1
+            ET.SubElement(item, "masterclipid").text = f"masterclip-{file_stem(info)}"
+            _timing(item, angle, tl, f"{clip_label(tl, angle)} angle", enabled=False)
+            files.add(item, info)
+            _basic_motion(item, angle, tl)
+
+
 def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
               relative_to: str | None) -> None:
     seq = ET.SubElement(root, "sequence", {"id": "sequence-1"})
@@ -260,6 +285,7 @@ def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
         _text(source, "trackindex", 1)
         _link(aitem, refs)
     _music_track(audio, tl, path_mode, relative_to, 2 * count + 1)
+    _angle_tracks(video, tl, files, 2 * count + 2)
 
 
 @register
