@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def resume(batch_id: Annotated[str, typer.Argument(help="A batch id or unique prefix.")],
                as_json: JsonOpt = False) -> None:
-        """Finish the stage (ingest or analysis) that a killed command or worker left
+        """Finish the stage (ingest, analysis or edit) that a killed command or worker left
         interrupted, here and now; then print where the batch stands."""
         with guarded(as_json=as_json):
             full = resolve_id(batch_id, "batch")

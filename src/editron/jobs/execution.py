@@ -22,7 +22,7 @@ from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
 
 __all__ = ["WORKER_ID", "Heartbeat", "execute_job", "give_up", "held", "held_jobs",
-           "retry_delay"]
+           "retry_delay", "run_claimed"]
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -146,7 +146,13 @@ def execute_job(job_id: str, settings: Settings) -> None:
     if snap is None:
         log.info("job %s is not queued any more; ignoring the message", job_id)
         return
-    with held(job_id), bind(job_id=job_id):
+    run_claimed(snap, settings)
+
+
+def run_claimed(snap: job_runs.RunSnapshot, settings: Settings) -> None:
+    """Run a job this process has claimed (``execute_job``, or a dead run taken over by
+    ``jobs.inline.take_over``) and record how it ended."""
+    with held(snap.id), bind(job_id=snap.id):
         _run_claimed(settings, snap)
 
 

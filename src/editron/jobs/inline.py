@@ -10,18 +10,25 @@ it was held by a process on this host that no longer exists (its id is ``host:pi
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
 
 from editron.config import Settings
 from editron.db.repos import job_runs
 from editron.db.session import session_scope
 from editron.jobs.execution import WORKER_ID, Heartbeat
+from editron.jobs.orphans import dead_run_work
 from editron.jobs.registry import JobPayload, get_operation
 
-__all__ = ["lease_dead", "stage_run", "take_over"]
+__all__ = ["begin_run", "collect_dead_work", "lease_dead", "stage_run", "take_over"]
+
+log = logging.getLogger(__name__)
 
 
 def _process_gone(worker_id: str | None) -> bool:
@@ -49,15 +56,48 @@ def lease_dead(snap: job_runs.RunSnapshot, settings: Settings) -> bool:
     return snap.status == "running" and (_process_gone(snap.worker_id) or _stale(snap, settings))
 
 
+def collect_dead_work(snap: job_runs.RunSnapshot, settings: Settings) -> list[str]:
+    """Remove what the dead holder of ``snap`` was writing (``jobs.orphans.dead_run_work``:
+    scratch, render work, ``.part`` files and folders); the paths removed. Call it only while
+    holding the run, so nobody else writes there."""
+    with session_scope(settings.resolved_database_url) as session:
+        found = dead_run_work(session, settings, snap)
+    for path, why in found:
+        log.info("removing %s (%s)", path, why)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return [str(p) for p, _ in found]
+
+
 def take_over(snap: job_runs.RunSnapshot, settings: Settings) -> job_runs.RunSnapshot | None:
-    """Claim a job whose holder died, for this process; None when someone else took it or
-    its holder is alive after all. Two guarded moves (dead lease → queued → ours), so a
-    worker's sweep racing this does each thing once."""
+    """Claim a job whose holder died, for this process, and collect the dead holder's work
+    folders; None when someone else took it or its holder is alive after all. Two guarded
+    moves (dead lease → queued → ours), so a worker's sweep racing this does each thing
+    once."""
     stale_after = 0.0 if _process_gone(snap.worker_id) else settings.job_stale_after_seconds
     with session_scope(settings.resolved_database_url) as session:
         job_runs.requeue_stale(session, snap, stale_after=stale_after)
     with session_scope(settings.resolved_database_url) as session:
-        return job_runs.claim(session, snap.id, worker_id=WORKER_ID)
+        claimed = job_runs.claim(session, snap.id, worker_id=WORKER_ID)
+    if claimed is not None:
+        collect_dead_work(claimed, settings)
+    return claimed
+
+
+def begin_run(session: Session, operation: str, payload: JobPayload, *, settings: Settings,
+              entity_type: str, entity_id: str) -> job_runs.RunSnapshot:
+    """A new run of ``operation`` held by this process, in the caller's transaction: the
+    entity it works on and its run are written together, so no crash leaves one without the
+    other. Pass it to :func:`stage_run` as ``claimed``."""
+    get_operation(operation)  # an unregistered stage could not be resumed: refuse now
+    run = job_runs.create_run(session, operation=operation, arguments=payload.dump(),
+                              priority="standard", entity_type=entity_type,
+                              entity_id=entity_id, max_attempts=settings.job_max_attempts)
+    claimed = job_runs.claim(session, run.id, worker_id=WORKER_ID)
+    assert claimed is not None  # just created, nobody else knows its id
+    return claimed
 
 
 @contextmanager
@@ -67,17 +107,12 @@ def stage_run(operation: str, payload: JobPayload, *, settings: Settings, entity
     worker or ``editron resume`` can run it again); yields the job id. ``claimed``: a job
     this process already took over. An error marks the job failed and goes on up; a process
     killed inside leaves the job ``running`` with a lease that dies with it."""
-    get_operation(operation)  # an unregistered stage could not be resumed: refuse now
+    get_operation(operation)
     url = settings.resolved_database_url
     if claimed is None:
         with session_scope(url) as session:
-            run = job_runs.create_run(session, operation=operation, arguments=payload.dump(),
-                                      priority="standard", entity_type=entity_type,
-                                      entity_id=entity_id, max_attempts=settings.job_max_attempts)
-            run_id = run.id
-        with session_scope(url) as session:
-            claimed = job_runs.claim(session, run_id, worker_id=WORKER_ID)
-        assert claimed is not None  # just created, nobody else knows its id
+            claimed = begin_run(session, operation, payload, settings=settings,
+                                entity_type=entity_type, entity_id=entity_id)
     with Heartbeat(settings, claimed.id):
         try:
             yield claimed.id
