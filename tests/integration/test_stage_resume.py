@@ -29,6 +29,7 @@ from editron.jobs.execution import execute_job
 from editron.jobs.recovery import recover_jobs
 from editron.services.analyze import ANALYZE_OPERATION, AnalyzeJob
 from editron.services.ingest import ingest_media_batch
+from tests.conftest import AnalysedEvent
 
 pytestmark = pytest.mark.slow
 
@@ -206,3 +207,81 @@ def test_ffmpeg_dies_with_its_sigkilled_worker() -> None:
     if alive:
         os.kill(ffmpeg[0], signal.SIGKILL)
     assert not alive, "ffmpeg outlived its worker"
+
+
+def _edit_state(home: Path, batch_id: str) -> tuple[list[tuple], Path]:  # type: ignore[type-arg]
+    """The batch's sessions (id, status, timelines JSON), newest last, and its edits folder."""
+    rows = _query(home, "SELECT id, status, timelines FROM edit_sessions WHERE batch_id = "
+                        f"'{batch_id}' ORDER BY created_at")
+    return rows, home / "media" / "batches" / batch_id / "edits"
+
+
+def _edit_killer(home: Path, batch_id: str, before: int, point: int) -> Callable[[], bool]:
+    """True at kill point ``point`` of the next edit: its session row made (0), its exports
+    being staged or written (1), its review previews being rendered (2)."""
+    def ready_to_kill() -> bool:
+        rows, edits = _edit_state(home, batch_id)
+        if len(rows) <= before:
+            return False
+        session_id = rows[-1][0]
+        if point == 0:
+            return True
+        if point == 1:
+            return (edits / f"{session_id}.part").exists() or (edits / session_id).exists()
+        return (edits / session_id / "previews").exists()
+    return ready_to_kill
+
+
+def _assert_one_clean_set(home: Path, batch_id: str, expected_files: set[str]) -> None:
+    """Every session assembled once: one run, one assembled event, its timelines once each,
+    the same files as an uninterrupted edit's and nothing half-written anywhere."""
+    rows, edits = _edit_state(home, batch_id)
+    for session_id, status, timelines in rows:
+        assert status == "needsreview", (session_id, status)
+        keys = [(t["aspect_ratio"], t["variant"]) for t in json.loads(timelines)]
+        assert keys and len(keys) == len(set(keys))
+        runs = _query(home, f"SELECT status FROM job_runs WHERE entity_id = '{session_id}'")
+        assert runs == [("done",)], runs
+        assembled = _query(home, "SELECT id FROM events WHERE event_type = "
+                                 f"'edit_session.assembled' AND entity_id = '{session_id}'")
+        assert len(assembled) == 1
+        files = {str(p.relative_to(edits / session_id)) for p in (edits / session_id).rglob("*")
+                 if p.is_file()}
+        assert files == expected_files, files ^ expected_files
+    assert {p.name for p in edits.iterdir()} == {r[0] for r in rows}  # no staging, no strays
+    assert not list(edits.rglob("*.part"))
+
+
+def test_a_killed_edit_is_interrupted_and_resumes(analysed_event: AnalysedEvent,
+                                                 editron_home: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    home, batch_id = analysed_event.settings.home_dir, analysed_event.batch_id
+    monkeypatch.setenv("EDITRON_HOME", str(home))
+    edit = ["edit", batch_id, "--deliverable", "social", "--ratios", "16:9,9:16"]
+    reference = _cli(*edit)  # an edit nobody kills: what every resumed one must equal
+    folder = Path(reference["exports"]["folder"])
+    expected = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert any(name.startswith("previews/") for name in expected)
+    interrupted = 0
+    for point, finish in ((0, "resume"), (1, "edit"), (2, "resume"), (1, "resume")):
+        before = len(_edit_state(home, batch_id)[0])
+        _kill_when(edit, _edit_killer(home, batch_id, before, point))
+        rows = _edit_state(home, batch_id)[0]
+        assert len(rows) == before + 1  # the kill landed after the session was made
+        status = _cli("status", batch_id)
+        if rows[-1][1] == "needsreview" and status["run"]["state"] == "done":
+            continue  # it finished before the kill landed
+        interrupted += 1
+        run = status["run"]
+        assert run["state"] == "interrupted" and run["operation"] == "generate_video_edits"
+        assert rows[-1][0] in run["done"] and "export file(s) written" in run["done"]
+        assert "editron resume" in status["next"]
+        if finish == "resume":
+            resumed = _cli("resume", batch_id)
+            assert resumed["run"]["state"] == "done"
+        else:  # the same command again finishes the same session
+            assert _cli(*edit)["session_id"] == rows[-1][0]
+        assert len(_edit_state(home, batch_id)[0]) == before + 1
+        assert _cli("status", batch_id)["run"]["state"] == "done"
+        _assert_one_clean_set(home, batch_id, expected)
+    assert interrupted >= 3
