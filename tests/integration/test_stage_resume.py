@@ -105,6 +105,43 @@ def test_a_killed_ingest_is_interrupted_and_resumes(footage: Path, editron_home:
     assert interrupted >= 2
 
 
+def _interrupt_ingest(footage: Path, home: Path, name: str) -> str | None:
+    """A CLI ingest of ``footage`` called ``name``, killed once its first file is recorded;
+    the batch id, or None when it finished before the kill landed."""
+    def after_first() -> bool:
+        return (_events(home, "batch.%", name) >= 2 and _events(home, "file.%", name) >= 1)
+    _kill_when(["ingest", str(footage), "--name", name], after_first)
+    batch_id = _query(home, f"SELECT id FROM media_batches WHERE reference_name = '{name}'")[0][0]
+    return None if _cli("status", batch_id)["status"] == "ready" else batch_id
+
+
+def test_ingesting_an_interrupted_source_again_finishes_that_batch(
+        footage: Path, editron_home: Path) -> None:
+    """#17.3: the same ingest command run again resumes the interrupted batch of that
+    source; ``--new`` makes a fresh one beside it."""
+    tries: list[str | None] = []
+    while len(tries) < 3 and not any(tries):
+        tries.append(_interrupt_ingest(footage, editron_home, f"again-{len(tries)}"))
+    batch_id = tries[-1]
+    assert batch_id is not None, "no kill landed before the ingest finished"
+    fresh = _cli("ingest", str(footage), "--new")
+    assert fresh["batch_id"] != batch_id and fresh["status"] == "ready"
+    assert _cli("status", batch_id)["run"]["state"] == "interrupted"  # --new left it be
+    again = _cli("ingest", str(footage))
+    assert again["batch_id"] == batch_id and again["status"] == "ready"
+    assert again["file_count"] == 2
+    names = _query(editron_home, "SELECT relative_path FROM media_files WHERE batch_id = "
+                                 f"'{batch_id}' ORDER BY relative_path")
+    assert [n[0] for n in names] == ["ambience.wav", "broken.mp4", "day1/keynote.mp4",
+                                     "keynote_copy.mp4"]
+    runs = _query(editron_home, f"SELECT status FROM job_runs WHERE entity_id = '{batch_id}'")
+    assert runs == [("done",)]  # the interrupted run itself was finished, not a second one
+    finished = _query(editron_home, "SELECT id FROM media_batches WHERE status = 'ready'")
+    # The resumed batch, the --new one and any try the kill came too late for; no other.
+    assert len(finished) == 2 + tries.count(None)
+    assert _cli("status", batch_id)["run"]["state"] == "done"
+
+
 def test_a_killed_analysis_is_interrupted_and_resumes(footage: Path,
                                                       editron_home: Path) -> None:
     batch_id = _cli("ingest", str(footage))["batch_id"]

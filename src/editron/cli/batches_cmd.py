@@ -30,6 +30,9 @@ from editron.services.schemas import BatchPublic
 __all__ = ["JsonOpt", "register", "render_batch"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+NewOpt = Annotated[bool, typer.Option(
+    "--new", help="Make a new batch even if an ingest of this source was interrupted (by "
+                  "default that batch is finished instead).")]
 
 
 def render_batch(batch: BatchPublic) -> None:
@@ -80,11 +83,13 @@ def register(app: typer.Typer) -> None:
         no_checksum: Annotated[bool, typer.Option("--no-checksum")] = False,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the job until the batch is ready.")] = False,
+        new: NewOpt = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Bring a batch of footage in: download, verify, probe, make proxies.
 
-        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set. Run again after a
+        killed ingest, it finishes that batch (unless --new)."""
         settings = get_settings()
         queued = queue_configured(settings)
         with guarded(as_json=as_json), RichProgress(enabled=not queued) as progress:
@@ -92,7 +97,8 @@ def register(app: typer.Typer) -> None:
             batch = ingest_media_batch(source_url=source, reference_name=name,
                                        storage_tier=tier.value,
                                        checksum_required=not no_checksum, project_id=project_id,
-                                       progress=progress, settings=settings, defer=queued)
+                                       progress=progress, settings=settings, defer=queued,
+                                       resume=not new)
             if queued and wait:
                 wait_for_batch(settings, batch.batch_id, until={"ready", "failed"})
                 batch = get_batch(batch.batch_id, settings=settings)

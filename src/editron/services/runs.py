@@ -26,7 +26,7 @@ from editron.jobs.execution import execute_job, run_claimed
 from editron.jobs.inline import lease_dead, take_over
 
 __all__ = ["BATCH_STAGES", "EDIT_STAGE", "StageRunPublic", "interrupted_edit",
-           "interrupted_run", "resume_batch", "stage_of"]
+           "interrupted_ingest", "interrupted_run", "resume_batch", "stage_of"]
 
 # The operations that move a batch's own status, in pipeline order; the edit's runs are on
 # the batch's edit sessions.
@@ -102,6 +102,24 @@ def stage_of(batch_id: str, *, settings: Settings) -> StageRunPublic | None:
     return StageRunPublic(job_id=snap.id, operation=snap.operation, state=state,
                           attempts=snap.attempts, heartbeat_at=snap.heartbeat_at,
                           last_error=snap.last_error, done=_done(settings, batch_id, snap))
+
+
+def interrupted_ingest(source_url: str, *, project_id: str | None, settings: Settings
+                       ) -> tuple[str, job_runs.RunSnapshot] | None:
+    """The newest batch from ``source_url`` (in ``project_id``) whose ingest run's holder
+    died, with that run taken over by this process (so the same ingest command run again
+    finishes that batch instead of making another); None when there is none."""
+    with db(settings) as session:
+        ids = [b.id for b in repos.batches.unfinished_by_source(session, source_url)
+               if b.project_id == project_id]
+        runs = [(i, job_runs.latest_for(session, entity_id=i, operations=BATCH_STAGES[:1]))
+                for i in ids]
+    for batch_id, snap in runs:
+        if snap is not None and lease_dead(snap, settings):
+            claimed = take_over(snap, settings)
+            if claimed is not None:
+                return batch_id, claimed
+    return None
 
 
 def interrupted_edit(batch_id: str, request: dict[str, Any], *, settings: Settings
