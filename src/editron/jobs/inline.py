@@ -10,9 +10,7 @@ it was held by a process on this host that no longer exists (its id is ``host:pi
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,13 +20,10 @@ from sqlalchemy.orm import Session
 from editron.config import Settings
 from editron.db.repos import job_runs
 from editron.db.session import session_scope
-from editron.jobs.execution import WORKER_ID, Heartbeat
-from editron.jobs.orphans import dead_run_work
+from editron.jobs.execution import WORKER_ID, Heartbeat, collect_dead_work
 from editron.jobs.registry import JobPayload, get_operation
 
-__all__ = ["begin_run", "collect_dead_work", "lease_dead", "stage_run", "take_over"]
-
-log = logging.getLogger(__name__)
+__all__ = ["begin_run", "lease_dead", "stage_run", "take_over"]
 
 
 def _process_gone(worker_id: str | None) -> bool:
@@ -54,21 +49,6 @@ def _stale(snap: job_runs.RunSnapshot, settings: Settings) -> bool:
 def lease_dead(snap: job_runs.RunSnapshot, settings: Settings) -> bool:
     """A ``running`` job whose holder stopped: its process is gone or its heartbeat stale."""
     return snap.status == "running" and (_process_gone(snap.worker_id) or _stale(snap, settings))
-
-
-def collect_dead_work(snap: job_runs.RunSnapshot, settings: Settings) -> list[str]:
-    """Remove what the dead holder of ``snap`` was writing (``jobs.orphans.dead_run_work``:
-    scratch, render work, ``.part`` files and folders); the paths removed. Call it only while
-    holding the run, so nobody else writes there."""
-    with session_scope(settings.resolved_database_url) as session:
-        found = dead_run_work(session, settings, snap)
-    for path, why in found:
-        log.info("removing %s (%s)", path, why)
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    return [str(p) for p, _ in found]
 
 
 def take_over(snap: job_runs.RunSnapshot, settings: Settings) -> job_runs.RunSnapshot | None:
