@@ -322,3 +322,43 @@ def test_a_killed_edit_is_interrupted_and_resumes(analysed_event: AnalysedEvent,
         assert _cli("status", batch_id)["run"]["state"] == "done"
         _assert_one_clean_set(home, batch_id, expected)
     assert interrupted >= 3
+
+
+def test_a_killed_render_is_interrupted_and_resumes(analysed_event: AnalysedEvent,
+                                                   editron_home: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``editron render`` killed while its first or its second render job is rendering:
+    ``status`` names the render run interrupted, ``resume`` renders that job again from the
+    start and the ones the killed process never reached, each once."""
+    home, batch_id = analysed_event.settings.home_dir, analysed_event.batch_id
+    monkeypatch.setenv("EDITRON_HOME", str(home))
+    interrupted = 0
+    for point in (0, 1):  # the first job rendering; the first complete, the second rendering
+        session_id = _cli("edit", batch_id, "--deliverable", "social", "--ratios", "16:9,9:16",
+                          "--no-preview")["session_id"]
+        where = f"FROM render_jobs WHERE edit_session_id = '{session_id}'"
+
+        def at_point(where: str = where, point: int = point) -> bool:
+            states = [r[0] for r in _query(home, f"SELECT status {where} ORDER BY created_at")]
+            return states.count("complete") == point and "rendering" in states
+        _kill_when(["render", session_id, "--no-review"], at_point)
+        status = _cli("status", batch_id)
+        if status["run"]["state"] != "interrupted":
+            continue  # it finished before the kill landed
+        interrupted += 1
+        assert status["run"]["operation"] == "render_job"
+        assert f"{point} of 2 render(s)" in status["run"]["done"], status["run"]
+        assert _cli("resume", batch_id)["run"]["state"] == "done"
+        jobs = _query(home, f"SELECT id, status, output_urls {where}")
+        assert len(jobs) == 2 and {j[1] for j in jobs} == {"complete"}
+        for job_id, _, urls in jobs:
+            assert _query(home, f"SELECT status FROM job_runs WHERE entity_id = '{job_id}'") \
+                == [("done",)]
+            (url,) = json.loads(urls)
+            assert Path(url.removeprefix("file://")).is_file()
+            assert not (home / "renders" / job_id).exists()
+        delivered = list((home / "deliveries" / session_id).iterdir())
+        assert len(delivered) == 2 and not [p for p in delivered if p.name.endswith(".part")]
+        assert _query(home, f"SELECT status FROM edit_sessions WHERE id = '{session_id}'") == [
+            ("complete",)]
+    assert interrupted >= 1

@@ -25,13 +25,14 @@ from editron.errors import InvalidStateError
 from editron.jobs.execution import execute_job, run_claimed
 from editron.jobs.inline import lease_dead, take_over
 
-__all__ = ["BATCH_STAGES", "EDIT_STAGE", "StageRunPublic", "interrupted_edit",
+__all__ = ["BATCH_STAGES", "EDIT_STAGE", "RENDER_STAGE", "StageRunPublic", "interrupted_edit",
            "interrupted_ingest", "interrupted_run", "resume_batch", "stage_of"]
 
 # The operations that move a batch's own status, in pipeline order; the edit's runs are on
 # the batch's edit sessions.
 BATCH_STAGES = ("ingest_media_batch", "analyze_media_batch")
 EDIT_STAGE = "generate_video_edits"
+RENDER_STAGE = "render_job"  # on each render job of a session that is rendering
 SESSIONS_LOOKED_AT = 50  # the newest sessions of a batch whose edit runs status looks at
 RunState = Literal["queued", "running", "interrupted", "done", "failed", "cancelled"]
 
@@ -56,10 +57,21 @@ def _done_edit(session: Session, session_id: str) -> str:
             f"{row.status}; {files} export file(s) written{previews}")
 
 
+def _done_render(session: Session, render_job_id: str) -> str:
+    job = repos.render_jobs.get_render_job(session, render_job_id)
+    jobs = repos.render_jobs.list_render_jobs(session, edit_session_id=job.edit_session_id)
+    complete = sum(j.status == "complete" for j in jobs)
+    return (f"render job {job.id} ({job.aspect_ratio} v{job.variant} {job.format}) is "
+            f"{job.status} at {job.progress_percent:.0f}%; {complete} of {len(jobs)} "
+            f"render(s) of edit session {job.edit_session_id} complete")
+
+
 def _done(settings: Settings, batch_id: str, snap: job_runs.RunSnapshot) -> str:
     with db(settings) as session:
         if snap.operation == EDIT_STAGE and snap.entity_id is not None:
             return _done_edit(session, snap.entity_id)
+        if snap.operation == RENDER_STAGE and snap.entity_id is not None:
+            return _done_render(session, snap.entity_id)
         batch = repos.batches.get_batch(session, batch_id)
         stage = "ingest" if snap.operation == "ingest_media_batch" else "analyze"
         card = next((t for t in repos.tasks.list_tasks(session, batch_id=batch_id)
@@ -71,12 +83,17 @@ def _done(settings: Settings, batch_id: str, snap: job_runs.RunSnapshot) -> str:
 
 
 def _stage_runs(session: Session, batch_id: str) -> list[job_runs.RunSnapshot]:
-    """The newest ingest or analysis run of the batch and the newest edit run of each of its
-    newest sessions, newest first."""
+    """The newest ingest or analysis run of the batch, the newest edit run of each of its
+    newest sessions and the newest run of each render job of those rendering, newest
+    first."""
     found = [job_runs.latest_for(session, entity_id=batch_id, operations=BATCH_STAGES)]
     for row in repos.edit_sessions.list_edit_sessions(session, batch_id=batch_id,
                                                       limit=SESSIONS_LOOKED_AT):
         found.append(job_runs.latest_for(session, entity_id=row.id, operations=(EDIT_STAGE,)))
+        if row.status == "rendering":
+            found += [job_runs.latest_for(session, entity_id=j.id, operations=(RENDER_STAGE,))
+                      for j in repos.render_jobs.list_render_jobs(session,
+                                                                  edit_session_id=row.id)]
     runs = [s for s in found if s is not None]
     return sorted(runs, key=lambda s: s.created_at or "", reverse=True)
 
@@ -140,12 +157,13 @@ def interrupted_edit(batch_id: str, request: dict[str, Any], *, settings: Settin
     return None
 
 
-def interrupted_run(batch_id: str, operation: str, *, settings: Settings
+def interrupted_run(entity_id: str, operation: str, *, settings: Settings
                     ) -> job_runs.RunSnapshot | None:
-    """The batch's newest run of ``operation`` taken over by this process if the one holding
-    it died (so the caller runs it again under its lease); None when there is none."""
+    """The newest run of ``operation`` on ``entity_id`` (a batch, a render job) taken over by
+    this process if the one holding it died (so the caller runs it again under its lease);
+    None when there is none."""
     with db(settings) as session:
-        snap = job_runs.latest_for(session, entity_id=batch_id, operations=(operation,))
+        snap = job_runs.latest_for(session, entity_id=entity_id, operations=(operation,))
     if snap is None or not lease_dead(snap, settings):
         return None
     return take_over(snap, settings)
@@ -169,7 +187,26 @@ def resume_batch(batch_id: str, *, settings: Settings | None = None) -> StageRun
     if claimed is None:
         raise InvalidStateError(f"batch {batch_id}: another process took the run over")
     run_claimed(claimed, settings)  # runs it under a heartbeat, records the end
+    if claimed.operation == RENDER_STAGE and claimed.entity_id is not None:
+        for run_id in _unstarted_renders(settings, claimed.entity_id):
+            execute_job(run_id, settings)
     return _final(batch_id, settings)
+
+
+def _unstarted_renders(settings: Settings, render_job_id: str) -> list[str]:
+    """Runs for the render jobs of ``render_job_id``'s session that an in-process render
+    (killed before it reached them) left queued with no run, so nothing would ever run
+    them; their run ids."""
+    with db(settings) as session:
+        job = repos.render_jobs.get_render_job(session, render_job_id)
+        waiting = [j.id for j in repos.render_jobs.list_render_jobs(
+            session, edit_session_id=job.edit_session_id) if j.status == "queued"
+            and job_runs.latest_for(session, entity_id=j.id) is None]
+        return [job_runs.create_run(session, operation=RENDER_STAGE,
+                                    arguments={"render_job_id": j}, priority="standard",
+                                    entity_type="render_job", entity_id=j,
+                                    max_attempts=settings.job_max_attempts).id
+                for j in waiting]
 
 
 def _never_began(settings: Settings, batch_id: str) -> str | None:
