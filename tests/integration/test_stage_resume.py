@@ -348,6 +348,8 @@ def test_a_killed_render_is_interrupted_and_resumes(analysed_event: AnalysedEven
         interrupted += 1
         assert status["run"]["operation"] == "render_job"
         assert f"{point} of 2 render(s)" in status["run"]["done"], status["run"]
+        again = _cli("render", session_id, "--no-review", check=False)  # refused: says how
+        assert f"editron resume {batch_id}" in json.dumps(again)
         assert _cli("resume", batch_id)["run"]["state"] == "done"
         jobs = _query(home, f"SELECT id, status, output_urls {where}")
         assert len(jobs) == 2 and {j[1] for j in jobs} == {"complete"}
