@@ -45,6 +45,7 @@ from editron.story.styles import get_style
 __all__ = [
     "DEFAULT_RATIOS",
     "EDIT_OPERATION",
+    "AssembleJob",
     "EditSessionPublic",
     "EditSpec",
     "QueuedEdit",
