@@ -191,7 +191,7 @@ def test_gc_removes_and_dry_run_reports_what_killed_runs_left(footage: Path,
     stay."""
     import os
 
-    from editron.services.gc_orphans import PART_IDLE_SECONDS
+    from editron.jobs.orphans import PART_IDLE_SECONDS
 
     batch = ingest_media_batch(source_url=str(footage), settings=settings)
     bdir = settings.batch_dir(batch.batch_id)

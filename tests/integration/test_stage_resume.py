@@ -29,6 +29,7 @@ from editron.jobs.execution import execute_job
 from editron.jobs.recovery import recover_jobs
 from editron.services.analyze import ANALYZE_OPERATION, AnalyzeJob
 from editron.services.ingest import ingest_media_batch
+from tests.conftest import AnalysedEvent
 
 pytestmark = pytest.mark.slow
 
@@ -102,6 +103,43 @@ def test_a_killed_ingest_is_interrupted_and_resumes(footage: Path, editron_home:
         assert {p.name for p in derived.iterdir()} == ids  # no folder of a discarded row
         assert _cli("status", batch_id)["run"]["state"] == "done"
     assert interrupted >= 2
+
+
+def _interrupt_ingest(footage: Path, home: Path, name: str) -> str | None:
+    """A CLI ingest of ``footage`` called ``name``, killed once its first file is recorded;
+    the batch id, or None when it finished before the kill landed."""
+    def after_first() -> bool:
+        return (_events(home, "batch.%", name) >= 2 and _events(home, "file.%", name) >= 1)
+    _kill_when(["ingest", str(footage), "--name", name], after_first)
+    batch_id = _query(home, f"SELECT id FROM media_batches WHERE reference_name = '{name}'")[0][0]
+    return None if _cli("status", batch_id)["status"] == "ready" else batch_id
+
+
+def test_ingesting_an_interrupted_source_again_finishes_that_batch(
+        footage: Path, editron_home: Path) -> None:
+    """#17.3: the same ingest command run again resumes the interrupted batch of that
+    source; ``--new`` makes a fresh one beside it."""
+    tries: list[str | None] = []
+    while len(tries) < 3 and not any(tries):
+        tries.append(_interrupt_ingest(footage, editron_home, f"again-{len(tries)}"))
+    batch_id = tries[-1]
+    assert batch_id is not None, "no kill landed before the ingest finished"
+    fresh = _cli("ingest", str(footage), "--new")
+    assert fresh["batch_id"] != batch_id and fresh["status"] == "ready"
+    assert _cli("status", batch_id)["run"]["state"] == "interrupted"  # --new left it be
+    again = _cli("ingest", str(footage))
+    assert again["batch_id"] == batch_id and again["status"] == "ready"
+    assert again["file_count"] == 2
+    names = _query(editron_home, "SELECT relative_path FROM media_files WHERE batch_id = "
+                                 f"'{batch_id}' ORDER BY relative_path")
+    assert [n[0] for n in names] == ["ambience.wav", "broken.mp4", "day1/keynote.mp4",
+                                     "keynote_copy.mp4"]
+    runs = _query(editron_home, f"SELECT status FROM job_runs WHERE entity_id = '{batch_id}'")
+    assert runs == [("done",)]  # the interrupted run itself was finished, not a second one
+    finished = _query(editron_home, "SELECT id FROM media_batches WHERE status = 'ready'")
+    # The resumed batch, the --new one and any try the kill came too late for; no other.
+    assert len(finished) == 2 + tries.count(None)
+    assert _cli("status", batch_id)["run"]["state"] == "done"
 
 
 def test_a_killed_analysis_is_interrupted_and_resumes(footage: Path,
@@ -206,3 +244,123 @@ def test_ffmpeg_dies_with_its_sigkilled_worker() -> None:
     if alive:
         os.kill(ffmpeg[0], signal.SIGKILL)
     assert not alive, "ffmpeg outlived its worker"
+
+
+def _edit_state(home: Path, batch_id: str) -> tuple[list[tuple], Path]:  # type: ignore[type-arg]
+    """The batch's sessions (id, status, timelines JSON), newest last, and its edits folder."""
+    rows = _query(home, "SELECT id, status, timelines FROM edit_sessions WHERE batch_id = "
+                        f"'{batch_id}' ORDER BY created_at")
+    return rows, home / "media" / "batches" / batch_id / "edits"
+
+
+def _edit_killer(home: Path, batch_id: str, before: int, point: int) -> Callable[[], bool]:
+    """True at kill point ``point`` of the next edit: its session row made (0), its exports
+    being staged or written (1), its review previews being rendered (2)."""
+    def ready_to_kill() -> bool:
+        rows, edits = _edit_state(home, batch_id)
+        if len(rows) <= before:
+            return False
+        session_id = rows[-1][0]
+        if point == 0:
+            return True
+        if point == 1:
+            return (edits / f"{session_id}.part").exists() or (edits / session_id).exists()
+        return (edits / session_id / "previews").exists()
+    return ready_to_kill
+
+
+def _assert_one_clean_set(home: Path, batch_id: str, expected_files: set[str]) -> None:
+    """Every session assembled once: one run, one assembled event, its timelines once each,
+    the same files as an uninterrupted edit's and nothing half-written anywhere."""
+    rows, edits = _edit_state(home, batch_id)
+    for session_id, status, timelines in rows:
+        assert status == "needsreview", (session_id, status)
+        keys = [(t["aspect_ratio"], t["variant"]) for t in json.loads(timelines)]
+        assert keys and len(keys) == len(set(keys))
+        runs = _query(home, f"SELECT status FROM job_runs WHERE entity_id = '{session_id}'")
+        assert runs == [("done",)], runs
+        assembled = _query(home, "SELECT id FROM events WHERE event_type = "
+                                 f"'edit_session.assembled' AND entity_id = '{session_id}'")
+        assert len(assembled) == 1
+        files = {str(p.relative_to(edits / session_id)) for p in (edits / session_id).rglob("*")
+                 if p.is_file()}
+        assert files == expected_files, files ^ expected_files
+    assert {p.name for p in edits.iterdir()} == {r[0] for r in rows}  # no staging, no strays
+    assert not list(edits.rglob("*.part"))
+
+
+def test_a_killed_edit_is_interrupted_and_resumes(analysed_event: AnalysedEvent,
+                                                 editron_home: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    home, batch_id = analysed_event.settings.home_dir, analysed_event.batch_id
+    monkeypatch.setenv("EDITRON_HOME", str(home))
+    edit = ["edit", batch_id, "--deliverable", "social", "--ratios", "16:9,9:16"]
+    reference = _cli(*edit)  # an edit nobody kills: what every resumed one must equal
+    folder = Path(reference["exports"]["folder"])
+    expected = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert any(name.startswith("previews/") for name in expected)
+    interrupted = 0
+    for point, finish in ((0, "resume"), (1, "edit"), (2, "resume"), (1, "resume")):
+        before = len(_edit_state(home, batch_id)[0])
+        _kill_when(edit, _edit_killer(home, batch_id, before, point))
+        rows = _edit_state(home, batch_id)[0]
+        assert len(rows) == before + 1  # the kill landed after the session was made
+        status = _cli("status", batch_id)
+        if rows[-1][1] == "needsreview" and status["run"]["state"] == "done":
+            continue  # it finished before the kill landed
+        interrupted += 1
+        run = status["run"]
+        assert run["state"] == "interrupted" and run["operation"] == "generate_video_edits"
+        assert rows[-1][0] in run["done"] and "export file(s) written" in run["done"]
+        assert "editron resume" in status["next"]
+        if finish == "resume":
+            resumed = _cli("resume", batch_id)
+            assert resumed["run"]["state"] == "done"
+        else:  # the same command again finishes the same session
+            assert _cli(*edit)["session_id"] == rows[-1][0]
+        assert len(_edit_state(home, batch_id)[0]) == before + 1
+        assert _cli("status", batch_id)["run"]["state"] == "done"
+        _assert_one_clean_set(home, batch_id, expected)
+    assert interrupted >= 3
+
+
+def test_a_killed_render_is_interrupted_and_resumes(analysed_event: AnalysedEvent,
+                                                   editron_home: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``editron render`` killed while its first or its second render job is rendering:
+    ``status`` names the render run interrupted, ``resume`` renders that job again from the
+    start and the ones the killed process never reached, each once."""
+    home, batch_id = analysed_event.settings.home_dir, analysed_event.batch_id
+    monkeypatch.setenv("EDITRON_HOME", str(home))
+    interrupted = 0
+    for point in (0, 1):  # the first job rendering; the first complete, the second rendering
+        session_id = _cli("edit", batch_id, "--deliverable", "social", "--ratios", "16:9,9:16",
+                          "--no-preview")["session_id"]
+        where = f"FROM render_jobs WHERE edit_session_id = '{session_id}'"
+
+        def at_point(where: str = where, point: int = point) -> bool:
+            states = [r[0] for r in _query(home, f"SELECT status {where} ORDER BY created_at")]
+            return states.count("complete") == point and "rendering" in states
+        _kill_when(["render", session_id, "--no-review"], at_point)
+        status = _cli("status", batch_id)
+        if status["run"]["state"] != "interrupted":
+            continue  # it finished before the kill landed
+        interrupted += 1
+        assert status["run"]["operation"] == "render_job"
+        assert f"{point} of 2 render(s)" in status["run"]["done"], status["run"]
+        again = _cli("render", session_id, "--no-review", check=False)  # refused: says how
+        assert f"editron resume {batch_id}" in json.dumps(again)
+        assert _cli("resume", batch_id)["run"]["state"] == "done"
+        jobs = _query(home, f"SELECT id, status, output_urls {where}")
+        assert len(jobs) == 2 and {j[1] for j in jobs} == {"complete"}
+        for job_id, _, urls in jobs:
+            assert _query(home, f"SELECT status FROM job_runs WHERE entity_id = '{job_id}'") \
+                == [("done",)]
+            (url,) = json.loads(urls)
+            assert Path(url.removeprefix("file://")).is_file()
+            assert not (home / "renders" / job_id).exists()
+        delivered = list((home / "deliveries" / session_id).iterdir())
+        assert len(delivered) == 2 and not [p for p in delivered if p.name.endswith(".part")]
+        assert _query(home, f"SELECT status FROM edit_sessions WHERE id = '{session_id}'") == [
+            ("complete",)]
+    assert interrupted >= 1

@@ -30,6 +30,9 @@ from editron.services.schemas import BatchPublic
 __all__ = ["JsonOpt", "register", "render_batch"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+NewOpt = Annotated[bool, typer.Option(
+    "--new", help="Make a new batch even if an ingest of this source was interrupted (by "
+                  "default that batch is finished instead).")]
 
 
 def render_batch(batch: BatchPublic) -> None:
@@ -88,11 +91,13 @@ def _register_ingest(app: typer.Typer) -> None:
         no_checksum: Annotated[bool, typer.Option("--no-checksum")] = False,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the job until the batch is ready.")] = False,
+        new: NewOpt = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Bring a batch of footage in: download, verify, probe, make proxies.
 
-        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set."""
+        Runs in-process, or on the queue when EDITRON_QUEUE_URL is set. Run again after a
+        killed ingest, it finishes that batch (unless --new)."""
         settings = get_settings()
         queued = queue_configured(settings)
         with guarded(as_json=as_json), RichProgress(enabled=not queued) as progress:
@@ -100,7 +105,8 @@ def _register_ingest(app: typer.Typer) -> None:
             batch = ingest_media_batch(source_url=source, reference_name=name,
                                        storage_tier=tier.value,
                                        checksum_required=not no_checksum, project_id=project_id,
-                                       progress=progress, settings=settings, defer=queued)
+                                       progress=progress, settings=settings, defer=queued,
+                                       resume=not new)
             if queued and wait:
                 wait_for_batch(settings, batch.batch_id, until={"ready", "failed"})
                 batch = get_batch(batch.batch_id, settings=settings)
@@ -147,7 +153,7 @@ def _register_resume(app: typer.Typer) -> None:
     @app.command()
     def resume(batch_id: Annotated[str, typer.Argument(help="A batch id or unique prefix.")],
                as_json: JsonOpt = False) -> None:
-        """Finish the stage (ingest or analysis) that a killed command or worker left
+        """Finish the stage (ingest, analysis or edit) that a killed command or worker left
         interrupted, here and now; then print where the batch stands."""
         with guarded(as_json=as_json):
             full = resolve_id(batch_id, "batch")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -18,11 +19,12 @@ from editron.db.repos import job_runs
 from editron.db.session import session_scope
 from editron.errors import EditronError, QueueError
 from editron.jobs.app import install_runner, send_job
+from editron.jobs.orphans import dead_run_work
 from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
 
-__all__ = ["WORKER_ID", "Heartbeat", "execute_job", "give_up", "held", "held_jobs",
-           "retry_delay"]
+__all__ = ["WORKER_ID", "Heartbeat", "collect_dead_work", "execute_job", "give_up", "held",
+           "held_jobs", "retry_delay", "run_claimed"]
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -139,14 +141,38 @@ def _retry(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
         log.warning("job %s: could not re-queue now; the sweep will", snap.id, exc_info=True)
 
 
+def collect_dead_work(snap: job_runs.RunSnapshot, settings: Settings) -> list[str]:
+    """Remove what an earlier holder of ``snap`` was writing (``jobs.orphans.dead_run_work``:
+    scratch, render work, ``.part`` files and folders); the paths removed. Call it only while
+    holding the run, so nobody else writes there."""
+    with session_scope(settings.resolved_database_url) as session:
+        found = dead_run_work(session, settings, snap)
+    for path, why in found:
+        log.info("removing %s (%s)", path, why)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return [str(p) for p, _ in found]
+
+
 def execute_job(job_id: str, settings: Settings) -> None:
-    """Claim and run one job. A message for a job that is not queued does nothing."""
+    """Claim and run one job. A message for a job that is not queued does nothing; a job on
+    its second attempt or later first loses what the earlier attempt left half-written."""
     with session_scope(settings.resolved_database_url) as session:
         snap = job_runs.claim(session, job_id, worker_id=WORKER_ID)
     if snap is None:
         log.info("job %s is not queued any more; ignoring the message", job_id)
         return
-    with held(job_id), bind(job_id=job_id):
+    if snap.attempts > 1:
+        collect_dead_work(snap, settings)
+    run_claimed(snap, settings)
+
+
+def run_claimed(snap: job_runs.RunSnapshot, settings: Settings) -> None:
+    """Run a job this process has claimed (``execute_job``, or a dead run taken over by
+    ``jobs.inline.take_over``) and record how it ended."""
+    with held(snap.id), bind(job_id=snap.id):
         _run_claimed(settings, snap)
 
 

@@ -15,13 +15,15 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.orm import Session
+
 from editron.config import Settings
 from editron.db.repos import job_runs
 from editron.db.session import session_scope
-from editron.jobs.execution import WORKER_ID, Heartbeat
+from editron.jobs.execution import WORKER_ID, Heartbeat, collect_dead_work
 from editron.jobs.registry import JobPayload, get_operation
 
-__all__ = ["lease_dead", "stage_run", "take_over"]
+__all__ = ["begin_run", "lease_dead", "stage_run", "take_over"]
 
 
 def _process_gone(worker_id: str | None) -> bool:
@@ -50,14 +52,32 @@ def lease_dead(snap: job_runs.RunSnapshot, settings: Settings) -> bool:
 
 
 def take_over(snap: job_runs.RunSnapshot, settings: Settings) -> job_runs.RunSnapshot | None:
-    """Claim a job whose holder died, for this process; None when someone else took it or
-    its holder is alive after all. Two guarded moves (dead lease → queued → ours), so a
-    worker's sweep racing this does each thing once."""
+    """Claim a job whose holder died, for this process, and collect the dead holder's work
+    folders; None when someone else took it or its holder is alive after all. Two guarded
+    moves (dead lease → queued → ours), so a worker's sweep racing this does each thing
+    once."""
     stale_after = 0.0 if _process_gone(snap.worker_id) else settings.job_stale_after_seconds
     with session_scope(settings.resolved_database_url) as session:
         job_runs.requeue_stale(session, snap, stale_after=stale_after)
     with session_scope(settings.resolved_database_url) as session:
-        return job_runs.claim(session, snap.id, worker_id=WORKER_ID)
+        claimed = job_runs.claim(session, snap.id, worker_id=WORKER_ID)
+    if claimed is not None:
+        collect_dead_work(claimed, settings)
+    return claimed
+
+
+def begin_run(session: Session, operation: str, payload: JobPayload, *, settings: Settings,
+              entity_type: str, entity_id: str) -> job_runs.RunSnapshot:
+    """A new run of ``operation`` held by this process, in the caller's transaction: the
+    entity it works on and its run are written together, so no crash leaves one without the
+    other. Pass it to :func:`stage_run` as ``claimed``."""
+    get_operation(operation)  # an unregistered stage could not be resumed: refuse now
+    run = job_runs.create_run(session, operation=operation, arguments=payload.dump(),
+                              priority="standard", entity_type=entity_type,
+                              entity_id=entity_id, max_attempts=settings.job_max_attempts)
+    claimed = job_runs.claim(session, run.id, worker_id=WORKER_ID)
+    assert claimed is not None  # just created, nobody else knows its id
+    return claimed
 
 
 @contextmanager
@@ -67,17 +87,12 @@ def stage_run(operation: str, payload: JobPayload, *, settings: Settings, entity
     worker or ``editron resume`` can run it again); yields the job id. ``claimed``: a job
     this process already took over. An error marks the job failed and goes on up; a process
     killed inside leaves the job ``running`` with a lease that dies with it."""
-    get_operation(operation)  # an unregistered stage could not be resumed: refuse now
+    get_operation(operation)
     url = settings.resolved_database_url
     if claimed is None:
         with session_scope(url) as session:
-            run = job_runs.create_run(session, operation=operation, arguments=payload.dump(),
-                                      priority="standard", entity_type=entity_type,
-                                      entity_id=entity_id, max_attempts=settings.job_max_attempts)
-            run_id = run.id
-        with session_scope(url) as session:
-            claimed = job_runs.claim(session, run_id, worker_id=WORKER_ID)
-        assert claimed is not None  # just created, nobody else knows its id
+            claimed = begin_run(session, operation, payload, settings=settings,
+                                entity_type=entity_type, entity_id=entity_id)
     with Heartbeat(settings, claimed.id):
         try:
             yield claimed.id

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from editron.config import Settings
 from editron.db import repos
+from editron.db.repos.job_runs import RunSnapshot
 from editron.db.runtime import db, ready
 from editron.domain.feedback import Adjustments
 from editron.domain.status import BatchStatus, FileStatus, SessionStatus, Stage, TaskStatus
@@ -30,11 +31,13 @@ from editron.edit.exporters import PathMode, export_timeline, get_exporter
 from editron.edit.timeline import parse_ratio
 from editron.errors import InputError, InvalidStateError
 from editron.jobs.app import enqueue
+from editron.jobs.inline import begin_run, stage_run
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.services.edit_assemble import assemble_session, no_picture_reason
 from editron.services.edit_public import EditSessionPublic, EditSpec
 from editron.services.requests import EditRequest
+from editron.services.runs import interrupted_edit
 from editron.services.timeline_exports import deliverable_filename
 from editron.story.deliverables import get_deliverable
 from editron.story.styles import get_style
@@ -42,6 +45,7 @@ from editron.story.styles import get_style
 __all__ = [
     "DEFAULT_RATIOS",
     "EDIT_OPERATION",
+    "AssembleJob",
     "EditSessionPublic",
     "EditSpec",
     "QueuedEdit",
@@ -167,15 +171,38 @@ def generate_video_edits(
     the defaults; the brief comes first of all (``story.choices``), and every preference that
     shaped the cut is cited on the session (``applied_preferences``). ``start_tc`` is the
     record timecode every export starts at (default ``01:00:00:00``); ``previews`` renders
-    the review previews once assembled."""
+    the review previews once assembled.
+
+    The run is leased (``jobs.inline.stage_run``, on the session); the session of the same
+    request left by a process that died is taken over and finished instead of another being
+    made."""
     spec = make_spec(deliverable_type=deliverable_type, aspect_ratios=aspect_ratios,
                      reference_style=reference_style, include_captions=include_captions,
                      imovie_project=imovie_project, variants=variants, duration=duration,
                      music_path=music_path, start_tc=start_tc, adjustments=adjustments,
                      previews=previews)
     settings = ready(settings)
-    session_id = prepare_edit(batch_id, spec, settings=settings)
-    return assemble_session(session_id, settings=settings, progress=progress)
+    session_id, claimed = _leased_session(batch_id, spec, settings=settings)
+    with stage_run(EDIT_OPERATION, AssembleJob(session_id=session_id), settings=settings,
+                   entity_type="edit_session", entity_id=session_id, claimed=claimed):
+        return assemble_session(session_id, settings=settings, progress=progress)
+
+
+def _leased_session(batch_id: str, spec: EditSpec, *, settings: Settings
+                    ) -> tuple[str, RunSnapshot]:
+    """The session to assemble and its run, held by this process: the session of the same
+    request a dead process left (its run taken over, so the same command run again finishes
+    it), else a new session made together with its run, so a kill at any point leaves a run
+    ``editron status`` calls interrupted."""
+    interrupted = interrupted_edit(batch_id, spec.model_dump(), settings=settings)
+    if interrupted is not None:
+        return interrupted
+    with bind(batch_id=batch_id), db(settings) as session:
+        session_id = create_session_row(session, batch_id, spec)
+        claimed = begin_run(session, EDIT_OPERATION, AssembleJob(session_id=session_id),
+                            settings=settings, entity_type="edit_session",
+                            entity_id=session_id)
+    return session_id, claimed
 
 
 def request_edit(*, batch_id: str, deliverable_type: str,

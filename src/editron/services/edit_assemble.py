@@ -2,7 +2,8 @@
 memory and the brief are weighed (``story.choices``), blueprints picked from the latest
 analysis, one timeline made per variant and aspect ratio, and every export written beside
 it. Running it again on the same session (a retried job, a crash) builds it again from the
-same request; a session already assembled is left as it is."""
+same request; a session already assembled is left as it is (but for review previews it was
+asked for and a crash kept it from rendering)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,9 @@ def assemble_session(session_id: str, *, settings: Settings,
     """Build the session's timelines and exports from its stored request (see the module
     docstring); the session ends ``needsreview``, or ``failed`` with the reason."""
     notify = progress or (lambda _stage, _fraction: None)
+    assembled = _already_assembled(settings, session_id)
+    if assembled is not None:
+        return assembled
     with bind(session_id=session_id), db(settings) as session:
         row = repos.edit_sessions.get_edit_session(session, session_id)
         if row.status != SessionStatus.ASSEMBLING:
@@ -149,6 +153,21 @@ def assemble_session(session_id: str, *, settings: Settings,
         notify("previews", 0.0)
         made = _previews(settings, session_id, batch_id) or made
     return made
+
+
+def _already_assembled(settings: Settings, session_id: str) -> EditSessionPublic | None:
+    """The session when a run before this one assembled it: a duplicate run, or the resumed
+    run of a process killed after assembling, which renders the review previews still owed;
+    None when it is to be assembled (``assembling``, or failed before any timeline)."""
+    with db(settings) as session:
+        row = repos.edit_sessions.get_edit_session(session, session_id)
+        if row.status == SessionStatus.ASSEMBLING or (row.status == SessionStatus.FAILED
+                                                      and not row.timelines):
+            return None
+        public, batch_id = EditSessionPublic.of(row), row.batch_id
+        owed = (row.status == SessionStatus.NEEDSREVIEW and not row.preview_paths
+                and bool((row.request or {}).get("previews")))
+    return (_previews(settings, session_id, batch_id) or public) if owed else public
 
 
 def _previews(settings: Settings, session_id: str, batch_id: str) -> EditSessionPublic | None:

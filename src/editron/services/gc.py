@@ -18,7 +18,7 @@ from editron.db import repos
 from editron.db.orm import utcnow
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
-from editron.services.gc_orphans import orphaned_work
+from editron.jobs.orphans import orphaned_work
 
 __all__ = ["GcReport", "collect_garbage"]
 

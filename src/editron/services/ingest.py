@@ -19,6 +19,7 @@ from editron.config import Settings, get_settings
 from editron.db import repos
 from editron.db.models import MediaBatch
 from editron.db.repos.events import append_event
+from editron.db.repos.job_runs import RunSnapshot
 from editron.db.runtime import db, ready
 from editron.domain.media import MediaProbe, StagedFile
 from editron.domain.status import BatchStatus, FileStatus, Stage, StorageTier, TaskStatus
@@ -26,12 +27,13 @@ from editron.errors import EditronError, InputError
 from editron.ingest.progress import ProgressSink
 from editron.ingest.sources import parse_source
 from editron.jobs.app import enqueue
-from editron.jobs.inline import stage_run
+from editron.jobs.inline import begin_run, stage_run
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.derivatives import make_derivatives
 from editron.media.probe import probe
 from editron.media.streams import probe_notes
+from editron.services.runs import interrupted_ingest
 from editron.services.schemas import BatchPublic
 from editron.services.staging import stage_source
 
@@ -76,41 +78,55 @@ def ingest_media_batch(
     progress: ProgressSink | None = None,
     defer: bool = False,
     remote: bool = False,
+    resume: bool = False,
 ) -> BatchPublic:
     """Create a batch for ``source_url`` and ingest it now, or enqueue it when ``defer``.
 
     ``remote``: the caller came over the network (HTTP, MCP), so a local source must lie
-    inside the operator's import roots (``EDITRON_IMPORT_ROOTS``); the CLI leaves it off."""
+    inside the operator's import roots (``EDITRON_IMPORT_ROOTS``); the CLI leaves it off.
+    ``resume``: a batch from the same source (and project) whose in-process ingest was
+    interrupted is taken over and finished instead of a new one being made (the CLI's
+    default; ``editron ingest --new`` turns it off)."""
     settings = settings or get_settings()
     roots = settings.import_root_dirs if remote else None
     spec = parse_source(source_url, import_roots=roots)  # InputError before any work starts
     tier = _tier(storage_tier)
     settings = ready(settings)
+    # Local paths are stored resolved so a worker elsewhere in the tree finds them.
+    stored = source_url if spec.is_remote else spec.location
+    found = interrupted_ingest(stored, project_id=project_id, settings=settings) if (
+        resume and not defer) else None
+    if found is not None:
+        return _ingest_under(found[0], found[1], settings=settings, progress=progress)
     with db(settings) as session:
         if project_id is not None:
             repos.projects.get_project(session, project_id)
         batch = repos.batches.create_batch(
-            session,
-            reference_name=reference_name or spec.reference_name,
-            # Local paths are stored resolved so a worker elsewhere in the tree finds them.
-            source_url=source_url if spec.is_remote else spec.location,
-            source_type=spec.kind.value,
-            storage_tier=tier.value,
-            checksum_required=checksum_required,
-            project_id=project_id,
-        )
+            session, reference_name=reference_name or spec.reference_name, source_url=stored,
+            source_type=spec.kind.value, storage_tier=tier.value,
+            checksum_required=checksum_required, project_id=project_id)
         retention = datetime.now(UTC) + timedelta(days=_retention_days(settings, tier))
         repos.batches.update_batch(session, batch,
                                    storage_path=str(settings.batch_dir(batch.id)),
                                    retention_until=retention.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
         repos.tasks.ensure_tasks(session, batch)
         batch_id = batch.id
-    if defer:
+        # The batch and its run are written together: a kill at any point leaves a run.
+        claimed = None if defer else begin_run(
+            session, INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
+            entity_type="batch", entity_id=batch_id)
+    if claimed is None:
         enqueue(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
                 entity_type="batch", entity_id=batch_id)
         return get_batch(batch_id, settings=settings)
+    return _ingest_under(batch_id, claimed, settings=settings, progress=progress)
+
+
+def _ingest_under(batch_id: str, claimed: RunSnapshot, *, settings: Settings,
+                  progress: ProgressSink | None) -> BatchPublic:
+    """The ingest of ``batch_id`` here and now, under the run this process holds."""
     with stage_run(INGEST_OPERATION, IngestJob(batch_id=batch_id), settings=settings,
-                   entity_type="batch", entity_id=batch_id):
+                   entity_type="batch", entity_id=batch_id, claimed=claimed):
         process_ingest(batch_id, settings=settings, progress=progress)
     return get_batch(batch_id, settings=settings)
 

@@ -19,7 +19,14 @@ from editron.domain.feedback import Adjustments, SourceSpan
 from editron.domain.status import SessionStatus
 from editron.domain.timeline import Timeline
 from editron.errors import InvalidStateError
-from editron.services.edit import EditSpec, create_session_row, queue_assembly
+from editron.jobs.inline import stage_run
+from editron.services.edit import (
+    EDIT_OPERATION,
+    AssembleJob,
+    EditSpec,
+    create_session_row,
+    queue_assembly,
+)
 from editron.services.edit_assemble import assemble_session
 from editron.services.memory import with_checksums
 
@@ -101,7 +108,10 @@ def assemble_or_queue(revision: RevisionPublic, batch_id: str, *,
         with db(settings) as session:  # a worker may have finished it already
             status = repos.edit_sessions.get_edit_session(session, revision.session_id).status
         return revision.model_copy(update={"job_id": job.job_id, "status": status})
-    made = assemble_session(revision.session_id, settings=settings)
+    with stage_run(EDIT_OPERATION, AssembleJob(session_id=revision.session_id),
+                   settings=settings, entity_type="edit_session",
+                   entity_id=revision.session_id):  # leased: a kill leaves it interrupted
+        made = assemble_session(revision.session_id, settings=settings)
     return revision.model_copy(update={"status": made.status})
 
 

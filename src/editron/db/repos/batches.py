@@ -27,6 +27,7 @@ __all__ = [
     "list_by_source_prefix",
     "list_expired",
     "set_batch_status",
+    "unfinished_by_source",
     "update_batch",
 ]
 
@@ -80,6 +81,15 @@ def find_by_source(session: Session, source_url: str) -> MediaBatch | None:
     """The oldest batch made from exactly ``source_url`` (a poll's staging folder)."""
     query = select(MediaBatch).where(MediaBatch.source_url == source_url)
     return session.scalars(query.order_by(MediaBatch.created_at).limit(1)).first()
+
+
+def unfinished_by_source(session: Session, source_url: str) -> list[MediaBatch]:
+    """Batches made from exactly ``source_url`` whose ingest has not ended (queued or
+    downloading), newest first."""
+    query = select(MediaBatch).where(MediaBatch.source_url == source_url,
+                                     MediaBatch.status.in_(("queued", "downloading")))
+    return list(session.scalars(query.order_by(MediaBatch.created_at.desc(),
+                                               MediaBatch.id.desc())))
 
 
 def list_by_source_prefix(session: Session, prefix: str) -> list[MediaBatch]:

@@ -7,6 +7,7 @@ the same row cannot both win. A queue message is only a hint to look at a row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,6 +54,9 @@ class RunSnapshot:
     worker_id: str | None = None
     heartbeat_at: str | None = None
     last_error: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    created_at: str | None = None
 
 
 def _ago(seconds: float) -> str:
@@ -62,7 +66,8 @@ def _ago(seconds: float) -> str:
 def _snapshot(run: JobRun) -> RunSnapshot:
     return RunSnapshot(run.id, run.operation, dict(run.arguments), run.attempts,
                        run.max_attempts, run.priority, run.status, run.worker_id,
-                       run.heartbeat_at, run.last_error)
+                       run.heartbeat_at, run.last_error, run.entity_type, run.entity_id,
+                       run.created_at)
 
 
 def _move(session: Session, run_id: str, status: str, *guard: ColumnElement[bool],
@@ -99,11 +104,12 @@ def find_queued(session: Session, *, operation: str, entity_id: str) -> str | No
     return session.scalars(query.order_by(JobRun.created_at).limit(1)).first()
 
 
-def latest_for(session: Session, *, entity_id: str, operations: tuple[str, ...] | None = None
-               ) -> RunSnapshot | None:
-    """The newest job (queued or in-process) on ``entity_id`` (of one of ``operations``),
-    whatever its status."""
-    query = select(JobRun).where(JobRun.entity_id == entity_id)
+def latest_for(session: Session, *, entity_id: str | Sequence[str],
+               operations: tuple[str, ...] | None = None) -> RunSnapshot | None:
+    """The newest job (queued or in-process) on ``entity_id`` (or on any of several ids; of
+    one of ``operations``), whatever its status."""
+    ids = [entity_id] if isinstance(entity_id, str) else list(entity_id)
+    query = select(JobRun).where(JobRun.entity_id.in_(ids))
     if operations is not None:
         query = query.where(JobRun.operation.in_(operations))
     run = session.scalars(query.order_by(JobRun.created_at.desc(), JobRun.id).limit(1)).first()

@@ -7,16 +7,16 @@ its destinations, which write under a temporary name and rename; the work folder
 whatever happens, so a crash or a cancel never leaves a partial file where people look.
 
 The stage's modules: ``request`` (asking for renders, cancel, retry), ``job`` (running one:
-render, QC, deliver), ``settle`` (the session follows its renders), ``previews`` (review
-renders from proxies), ``public`` (the shapes callers see). This package's names are the
-stage's public operations.
+render, QC, deliver), ``inline`` (running one in-process under a lease), ``settle`` (the
+session follows its renders), ``previews`` (review renders from proxies), ``public`` (the
+shapes callers see). This package's names are the stage's public operations.
 """
 
+from editron.services.render.inline import run_render_job_inline
 from editron.services.render.job import (
     TRANSIENT_RENDER_ERRORS,
     process_render_job,
     qc_spec_for,
-    run_render_job_inline,
 )
 from editron.services.render.previews import render_previews
 from editron.services.render.public import (

@@ -54,8 +54,7 @@ from editron.services.render.public import (
 from editron.services.render.settle import fail_job, give_up_render_job, settle_session
 from editron.services.timeline_exports import deliverable_filename
 
-__all__ = ["TRANSIENT_RENDER_ERRORS", "process_render_job", "qc_spec_for", "run_render_job_inline",
-           "sources_for"]
+__all__ = ["TRANSIENT_RENDER_ERRORS", "process_render_job", "qc_spec_for", "sources_for"]
 
 log = logging.getLogger(__name__)
 # Worth another attempt: the disk or the network hiccuped. A QC failure or a bad timeline
@@ -315,23 +314,3 @@ def _give_up_queued(job: RenderJobRun, reason: str, settings: Settings) -> None:
            transient=TRANSIENT_RENDER_ERRORS)
 def _run_render(job: RenderJobRun, settings: Settings) -> None:
     process_render_job(job.render_job_id, settings=settings)
-
-
-def run_render_job_inline(job_id: str, *, settings: Settings | None = None,
-                          on_progress: Callable[[float], None] | None = None
-                          ) -> RenderJobPublic:
-    """Run a job here and now (no queue), retrying transient failures like a worker would;
-    returns the job however it ended instead of raising."""
-    settings = ready(settings)
-    for attempt in range(1, settings.job_max_attempts + 1):
-        try:
-            return process_render_job(job_id, settings=settings, on_progress=on_progress)
-        except TRANSIENT_RENDER_ERRORS as exc:
-            if attempt == settings.job_max_attempts:
-                give_up_render_job(job_id, f"{type(exc).__name__}: {exc} (after {attempt} "
-                                   "attempts)", settings=settings)
-            else:
-                time.sleep(min(30.0, settings.job_backoff_base_seconds * 2 ** (attempt - 1)))
-        except EditronError:
-            break
-    return get_render_job(job_id, settings=settings)

@@ -119,8 +119,9 @@ def _check_renderable(session: Session, row: EditSession, *, force: bool) -> Non
     if active and not force:
         raise InvalidStateError(f"edit session {row.id} has {len(active)} "
                                 "render(s) queued or rendering; follow them with `editron "
-                                f"renders {row.id}`, or ask again with --force to "
-                                "render a second set")
+                                f"renders {row.id}` (if the command rendering them was "
+                                f"killed, `editron resume {row.batch_id}` finishes them), or "
+                                "ask again with --force to render a second set")
 
 
 def _pass_review_gate(session: Session, row: EditSession, *, no_review: bool) -> None:
