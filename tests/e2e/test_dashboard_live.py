@@ -44,18 +44,27 @@ REFUSED = "HTTP 503"
 
 def _append_events(settings: Settings, count: int) -> list[int]:
     with db(settings) as session:
-        return [repos.events.append_event(session, entity_type="batch", entity_id="live-test",
-                                          event_type="batch.file_progress",
-                                          payload={"index": i, "count": count}).id
-                for i in range(count)]
+        return [
+            repos.events.append_event(
+                session,
+                entity_type="batch",
+                entity_id="live-test",
+                event_type="batch.file_progress",
+                payload={"index": i, "count": count},
+            ).id
+            for i in range(count)
+        ]
 
 
 def _dropped_after(event_id: int) -> Callable[[Route], None]:
     """Answer with one event and end the stream; the browser retries 100 ms later."""
-    body = (f"retry: 100\nid: {event_id}\nevent: change\n"
-            f"data: {json.dumps({'id': event_id, 'event_type': 'batch.file_progress'})}\n\n")
-    return lambda route: route.fulfill(status=200, body=body,
-                                       headers={"content-type": "text/event-stream"})
+    body = (
+        f"retry: 100\nid: {event_id}\nevent: change\n"
+        f"data: {json.dumps({'id': event_id, 'event_type': 'batch.file_progress'})}\n\n"
+    )
+    return lambda route: route.fulfill(
+        status=200, body=body, headers={"content-type": "text/event-stream"}
+    )
 
 
 def _refused(route: Route) -> None:
