@@ -16,6 +16,7 @@ from editron.api.app import create_app
 from editron.config import Settings, reset_settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.services.events import read_events
 from editron.services.sources import POLL_OPERATION, add_dropbox_source, get_source, list_sources
 from editron.services.tokens import create_token, revoke_token
 from tests.conftest import AnalysedEvent
@@ -123,6 +124,10 @@ def test_ingest_form_then_batch_page(http: TestClient, app_settings: Settings,
                      follow_redirects=False)
     assert made.status_code == 303, made.text
     batch_url = made.headers["location"]
+    ingest_steps = [e.payload["progress_percent"] for e in read_events(
+        app_settings, 0, batch_id=batch_url.rsplit("/", 1)[1], limit=10_000)
+        if e.event_type == "task.progress" and e.payload["stage"] == "ingest"]
+    assert ingest_steps and ingest_steps == sorted(ingest_steps), ingest_steps  # the bar moved
     listed = http.get("/", params={"status": "ready"}).text
     assert "Gala night" in listed and batch_url in listed
     assert "Gala night" not in http.get("/", params={"status": "failed"}).text

@@ -29,6 +29,7 @@ from editron.domain.status import (
 )
 from editron.services.analyze import ANALYZE_OPERATION, latest_analysis
 from editron.services.edit import get_edit_session
+from editron.services.events import read_events
 from editron.services.ingest import get_batch
 from editron.services.projects import create_project
 from editron.services.render import get_render_job
@@ -134,6 +135,11 @@ def test_batch_page_shows_files_facts_and_the_analysis(
     bid = analysed_event.batch_id
     batch, analysis = get_batch(bid, settings=settings), latest_analysis(bid, settings=settings)
     assert analysis is not None and analysis.hero_moments and analysis.sponsor_moments
+    # the analysis bar moved while the analysis ran (each step logged, so pages update live)
+    steps = [e.payload["progress_percent"] for e in read_events(settings, 0, batch_id=bid,
+                                                                limit=100_000)
+             if e.event_type == "task.progress" and e.payload["stage"] == "analyze"]
+    assert len(steps) >= 2 and steps == sorted(steps) and 0 < steps[-1] <= 99, steps
     with TestClient(create_app(settings, with_mcp=False)) as http:
         sign_in(http, create_token(name="op", settings=settings).token)
         page = http.get(f"/batches/{bid}").text
