@@ -3,17 +3,20 @@ in, and its forms driving the same services as the API, on real footage."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import webvtt
 from fastapi.testclient import TestClient
 
 from editron.api.app import create_app
 from editron.config import Settings, reset_settings
 from editron.db import repos
 from editron.db.runtime import db, ready
+from editron.services.events import read_events
 from editron.services.sources import POLL_OPERATION, add_dropbox_source, get_source, list_sources
 from editron.services.tokens import create_token, revoke_token
 from tests.conftest import AnalysedEvent
@@ -121,11 +124,17 @@ def test_ingest_form_then_batch_page(http: TestClient, app_settings: Settings,
                      follow_redirects=False)
     assert made.status_code == 303, made.text
     batch_url = made.headers["location"]
+    ingest_steps = [e.payload["progress_percent"] for e in read_events(
+        app_settings, 0, batch_id=batch_url.rsplit("/", 1)[1], limit=10_000)
+        if e.event_type == "task.progress" and e.payload["stage"] == "ingest"]
+    assert ingest_steps and ingest_steps == sorted(ingest_steps), ingest_steps  # the bar moved
     listed = http.get("/", params={"status": "ready"}).text
     assert "Gala night" in listed and batch_url in listed
     assert "Gala night" not in http.get("/", params={"status": "failed"}).text
     page = http.get(batch_url).text
-    assert "keynote.mp4" in page and "broken.mp4" in page  # a file and a per-file error
+    assert "keynote.mp4" in page
+    errors = page.split("<h3>Errors</h3>")[1].split("</ul>")[0]
+    assert "broken.mp4" in errors  # the per-file error, with the file's name
     poster = re.search(r'src="(/media/batches/[^"]+/poster)"', page)
     assert poster and http.get(poster.group(1)).headers["content-type"] == "image/jpeg"
     proxy = re.search(r'data-src="(/media/batches/[^"]+/proxy)"', page)
@@ -153,6 +162,12 @@ def test_review_flow_through_the_forms(analysed_event: AnalysedEvent) -> None:
         assert src
         clip = http.get(src.group(1), headers={"Range": "bytes=100-"})
         assert clip.status_code == 206 and clip.headers["content-type"] == "video/mp4"
+        # captions are a track of the player, turned on and off (not burned into the picture)
+        track = re.search(r'<track kind="captions"[^>]* src="([^"]+\.vtt)"', review)
+        assert track and 'class="captions-toggle"' in review
+        vtt = http.get(track.group(1))
+        assert vtt.headers["content-type"].startswith("text/vtt")
+        assert len(webvtt.from_buffer(io.StringIO(vtt.text))) > 0  # an independent reader
         changed = http.post(f"{made.headers['location']}/feedback", data={
             "csrf_token": csrf, "decision": "changes", "pace": "faster",
             "comment_at": ["00:02.0"], "comment_text": ["too dark"]}, follow_redirects=False)

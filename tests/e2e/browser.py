@@ -73,7 +73,7 @@ def screenshots(page: Page, name: str) -> list[Path]:
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(100)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at {width}x{height}"
         shot = ARTEFACTS / f"{name}-{width}x{height}.png"
         page.screenshot(path=str(shot), full_page=True)

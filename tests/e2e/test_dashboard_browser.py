@@ -53,6 +53,15 @@ def test_every_page_loads_signed_in(settings: Settings) -> None:
             assert page.locator("h1").count() == 1
             check_page(page, f"quick-{name}")
         page.wait_for_function("document.body.dataset.liveState === 'open'")
+        page.goto(base + "/")
+        page.fill("#source_url", "ftp://example.test/footage")
+        page.click("button:has-text('Ingest')")
+        page.wait_for_selector("text=That was refused")
+        check_page(page, "quick-refused")  # a form's refusal is a page too
+        # the refusal's own 422 (and the console's note of it) is what this step expects
+        refused = [p for p in watch.problems if "422" in p]
+        assert any(p.startswith("HTTP 422: POST") for p in refused), watch.problems
+        watch.problems = [p for p in watch.problems if p not in refused]
         watch.check()
 
 
@@ -120,13 +129,42 @@ def _ingest_and_analyse(page: Page, base: str, footage: Path) -> str:
     page.locator(".moment button.play").first.click()  # a hero moment plays from the proxy
     page.wait_for_function("() => { const v = document.getElementById('player');"
                            " return v.readyState >= 2 && v.currentTime > 0; }", timeout=STEP_MS)
-    page.fill("#transcript-search", "northwind")
+    _search_seeks_the_player(page)
     return batch_url
+
+
+def _search_seeks_the_player(page: Page) -> None:
+    """Searching the transcript for a word of its last line hides the lines without it and
+    plays the first line with it, from its start."""
+    last = page.locator("#transcript li").last.inner_text().split()[1:]  # after its clock
+    words = max((w.strip(".,;:!?\"'").lower() for w in last), key=len)
+    page.fill("#transcript-search", words)
+    hit = page.locator("#transcript li:not([hidden]) button.play").first
+    start, src = float(str(hit.get_attribute("data-start"))), hit.get_attribute("data-src")
+    page.wait_for_function(
+        "([src, start]) => { const v = document.getElementById('player');"
+        " return v.dataset.src === src && v.readyState >= 1"
+        " && v.currentTime >= start - 0.1 && v.currentTime < start + 3; }",
+        arg=[src, start], timeout=STEP_MS)
+    visible = page.locator("#transcript li:not([hidden])").all_inner_texts()
+    assert visible and all(words in line.lower() for line in visible), (words, visible)
+
+
+def _captions_toggle(page: Page) -> None:
+    """The caption track is off until the reviewer turns it on, and off again."""
+    toggle = page.locator("input.captions-toggle").first
+    mode = "() => document.querySelector('video.review').textTracks[0].mode"
+    assert page.evaluate(mode) in ("disabled", "hidden")
+    toggle.check()
+    assert page.evaluate(mode) == "showing"
+    toggle.uncheck()
+    assert page.evaluate(mode) == "hidden"
 
 
 def _play_and_request_change(page: Page) -> str:
     page.wait_for_selector("video.review", timeout=STEP_MS)  # assembled while we watched
     first_cut = page.url
+    _captions_toggle(page)
     page.evaluate("() => { const v = document.querySelector('video.review');"
                   " v.muted = true; return v.play(); }")
     page.wait_for_function("document.querySelector('video.review').currentTime > 1",
@@ -153,12 +191,16 @@ def _approve_render_download(page: Page, base: str, tmp: Path) -> Path:
     page.click("button:has-text('Render')")
     page.wait_for_url(base + "/renders")
     seen: set[str] = set()
+    speed: set[str] = set()
     deadline = time.monotonic() + STEP_MS / 1000
     while not page.locator("a:has-text('Download')").count():
         seen.add(page.locator("[data-percent]").first.inner_text())
+        speed.add(page.locator("[data-eta]").first.inner_text() + " "
+                  + page.locator("[data-fps]").first.inner_text())
         assert time.monotonic() < deadline, "the render did not finish"
         page.wait_for_timeout(100)
     assert len(seen) >= 2, f"no live progress was shown: {seen}"  # it moved while we watched
+    assert any("fps" in s for s in speed), f"no live ETA or fps was shown: {speed}"
     href = page.locator("a:has-text('Download')").first.get_attribute("href")
     got = page.request.get(base + str(href))
     assert got.status == 200

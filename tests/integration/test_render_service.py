@@ -14,7 +14,10 @@ from editron.db.models_ops import JobRun
 from editron.db.repos.events import events_after
 from editron.db.session import session_scope
 from editron.domain.status import Stage
+from editron.domain.timeline import Timeline
 from editron.errors import InputError, InvalidStateError
+from editron.render.graph import build_render_args
+from editron.render.profiles import profile_for
 from editron.services.edit import generate_video_edits, get_edit_session
 from editron.services.render import (
     cancel_render_job,
@@ -26,6 +29,7 @@ from editron.services.render import (
     run_render_job_inline,
 )
 from editron.services.render import job as render_service
+from editron.services.render.previews import preview_render_args
 from tests.conftest import AnalysedEvent
 
 
@@ -168,6 +172,30 @@ def test_preview_renders_every_timeline_from_the_proxies(analysed_event: Analyse
             assert (stream.width, stream.height) == ((640, 360) if key.startswith("16:9")
                                                      else (360, 640))
     assert get_edit_session(session_id, settings=ev.settings).preview_paths == paths
+    _captions_are_a_track_not_burned_in(session_id, paths, ev)
+
+
+def _captions_are_a_track_not_burned_in(session_id: str, paths: dict[str, str],
+                                        ev: AnalysedEvent) -> None:
+    """The reviewer turns captions on and off (issue 20, point 5): the preview's picture has
+    none, a WebVTT file beside it has them all (read by an independent parser)."""
+    import webvtt
+
+    with session_scope(ev.settings.resolved_database_url) as s:
+        docs = list(repos.edit_sessions.get_edit_session(s, session_id).timelines)
+    for doc in docs:
+        tl = Timeline.from_dict(doc)
+        assert tl.captions, "the sample event's speech gives the cut captions"
+        args = " ".join(preview_render_args(tl, {}, ev.footage / "unused.mp4"))
+        assert "ass=" not in args and "subtitles=" not in args
+        burned = " ".join(build_render_args(
+            tl, profile_for(tl.aspect_ratio, "mp4", "preview"),
+            sources=render_service.sources_for(tl), output=ev.footage / "unused.mp4",
+            captions_ass=ev.footage / "captions.ass"))
+        assert "ass=" in burned  # what the check above would see if they were burned in
+        cues = webvtt.read(str(Path(paths[f"{tl.aspect_ratio} v{tl.variant}"])
+                               .with_suffix(".vtt")))
+        assert [c.text for c in cues] == [str(c.text) for c in tl.captions]
 
 
 def test_killed_worker_leaves_no_partial_file_and_the_render_runs_again(

@@ -33,6 +33,7 @@ from editron.jobs.inline import stage_run
 from editron.jobs.registry import JobPayload, operation
 from editron.logs import bind
 from editron.media.probe import probe as probe_media
+from editron.services.card_progress import analysis_progress
 from editron.services.media_access import local_media_path
 from editron.services.runs import interrupted_run
 from editron.story.deliverables import parse_deliverables
@@ -213,7 +214,9 @@ def analyse_now(
                                              compute_type=settings.whisper_compute_type,
                                              threads=settings.whisper_threads)
         result, spools = analyze_files(contexts, max_iterations=max_iterations,
-                                       transcriber=transcriber, progress=progress,
+                                       transcriber=transcriber,
+                                       progress=analysis_progress(settings, batch_id,
+                                                                  max_iterations, progress),
                                        analysers=analysers, manual_sync=manual)
         targets = deliverable_targets(targets_scope, parsed)
         names = {file_id: name for file_id, name, _, _ in files}

@@ -33,6 +33,7 @@ from editron.logs import bind
 from editron.media.derivatives import make_derivatives
 from editron.media.probe import probe
 from editron.media.streams import probe_notes
+from editron.services.card_progress import CardProgress, ingest_percent
 from editron.services.runs import interrupted_ingest
 from editron.services.schemas import BatchPublic
 from editron.services.staging import stage_source
@@ -137,10 +138,13 @@ class _EventProgress:
     def __init__(self, settings: Settings, batch_id: str, inner: ProgressSink | None) -> None:
         self._settings, self._batch_id, self._inner = settings, batch_id, inner
         self._last = 0.0
+        self._card = CardProgress(settings, batch_id, Stage.INGEST)
 
     def on_bytes(self, name: str, done: int, total: int | None) -> None:
         if self._inner is not None:
             self._inner.on_bytes(name, done, total)
+        if total:
+            self._card.set(min(ingest_percent(staged=done / total), 99.0))
         now = time.monotonic()
         if now - self._last >= 0.5 or (total is not None and done >= total):
             self._last = now
@@ -150,6 +154,7 @@ class _EventProgress:
     def on_file(self, name: str, index: int, count: int) -> None:
         if self._inner is not None:
             self._inner.on_file(name, index, count)
+        self._card.set(min(ingest_percent(file_index=index, file_count=count), 99.0))
         self._event("batch.file_progress", {"file": name, "index": index, "count": count})
 
     def _event(self, kind: str, payload: dict[str, Any]) -> None:

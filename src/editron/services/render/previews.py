@@ -1,5 +1,6 @@
 """Review previews: a small, fast render of every timeline of a session from the proxies
-(originals where a proxy is missing), stored on the session as preview_paths."""
+(originals where a proxy is missing), stored on the session as preview_paths. Captions are
+not burned in: they are a track beside the preview, for the reviewer to turn on and off."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from editron.render.segments import RenderSource
 from editron.services.render.job import sources_for
 from editron.services.timeline_exports import deliverable_filename
 
-__all__ = ["render_previews"]
+__all__ = ["preview_render_args", "render_previews"]
 
 
 def render_previews(session_id: str, *, settings: Settings | None = None,
@@ -54,9 +55,13 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
     return paths
 
 
-def _preview(tl: Timeline, proxies: dict[str, str | None], folder: Path, *, variants: int,
-             settings: Settings, should_cancel: Callable[[], bool] | None) -> Path:
-    """One timeline's preview, written whole or not at all."""
+def preview_render_args(tl: Timeline, proxies: dict[str, str | None], output: Path
+                        ) -> list[str]:
+    """The ffmpeg arguments of one timeline's preview: from the proxies (originals where a
+    proxy is missing), at the preview profile, and with no captions burned in. The reviewer
+    turns captions on and off in the player (the dashboard serves them as a WebVTT track,
+    and a desktop player picks up the ``.vtt`` written beside the preview); burned into the
+    picture they could not be turned off. The final render burns them."""
     sources = sources_for(tl)
     for file_id, src in list(sources.items()):
         proxy = proxies.get(file_id)
@@ -66,23 +71,27 @@ def _preview(tl: Timeline, proxies: dict[str, str | None], folder: Path, *, vari
                                             p.height or src.height, src.has_audio,
                                             declared_start(Path(proxy)))
     profile = profile_for(tl.aspect_ratio, "mp4", "preview")
+    return build_render_args(tl, profile, sources=sources, output=output)
+
+
+def _preview(tl: Timeline, proxies: dict[str, str | None], folder: Path, *, variants: int,
+             settings: Settings, should_cancel: Callable[[], bool] | None) -> Path:
+    """One timeline's preview, written whole or not at all, with its captions beside it."""
     name = deliverable_filename(tl.deliverable, tl.variant, tl.aspect_ratio, "mp4",
                                 variants=variants)
     # A name of its own per render: the queue's assembly and a reviewer's first request may
     # make the same preview at once, and each must finish (the last rename wins, whole).
     part = folder / f".{name}.{uuid.uuid4().hex[:8]}.part.mp4"
-    captions = None
-    if tl.captions:
-        captions = part.with_suffix(".ass")
-        captions.write_text(str(export_timeline(tl, "ass")), encoding="utf-8")
     try:
-        run_ffmpeg(build_render_args(tl, profile, sources=sources, output=part,
-                                     captions_ass=captions),
-                   duration=tl.duration, should_cancel=should_cancel,
-                   timeout=settings.render_timeout_seconds, label="preview", path=part)
+        run_ffmpeg(preview_render_args(tl, proxies, part), duration=tl.duration,
+                   should_cancel=should_cancel, timeout=settings.render_timeout_seconds,
+                   label="preview", path=part)
         part.replace(folder / name)
     finally:
         part.unlink(missing_ok=True)
-        if captions is not None:
-            captions.unlink(missing_ok=True)
+    sidecar = (folder / name).with_suffix(".vtt")
+    if tl.captions:
+        sidecar.write_text(str(export_timeline(tl, "vtt")), encoding="utf-8")
+    else:
+        sidecar.unlink(missing_ok=True)
     return folder / name

@@ -12,7 +12,9 @@
   let refreshTimer = null;
   function refreshSoon(delay) {
     if (refreshTimer) return;
-    refreshTimer = setTimeout(refresh, delay);
+    // A failed fetch (the server restarting) is not an error of the page: the next event or
+    // reconnection refreshes again.
+    refreshTimer = setTimeout(function () { refresh().catch(function () {}); }, delay);
   }
 
   async function refresh() {
@@ -54,17 +56,37 @@
     return true;
   }
 
+  // EventSource reconnects by itself after a drop and sends Last-Event-ID, so the server
+  // resumes right after the last event this page saw. When the browser gives up instead (an
+  // error status or a page that is not an event stream, say from a proxy while the server
+  // restarts), a new stream is opened with that id as `after`, backing off up to 30 s.
+  let lastEventId = null;
+  let retryDelay = 1000;
+
+  function liveUrl() {
+    const url = new URL(body.dataset.live, location.href);
+    if (lastEventId) url.searchParams.set("after", lastEventId);
+    return url.pathname + url.search;
+  }
+
   function connect() {
-    const url = body.dataset.live;
-    if (!url || !window.EventSource) return;
-    // EventSource reconnects by itself after a drop and sends Last-Event-ID, so the server
-    // resumes right after the last event this page saw.
-    const source = new EventSource(url);
-    source.addEventListener("open", function () { body.dataset.liveState = "open"; });
-    source.addEventListener("error", function () { body.dataset.liveState = "reconnecting"; });
+    if (!body.dataset.live || !window.EventSource) return;
+    const source = new EventSource(liveUrl());
+    source.addEventListener("open", function () {
+      body.dataset.liveState = "open";
+      retryDelay = 1000;
+    });
+    source.addEventListener("error", function () {
+      body.dataset.liveState = "reconnecting";
+      if (source.readyState !== EventSource.CLOSED) return;
+      refreshSoon(0);  // catches up, and goes to /login if the session ended
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 30000);
+    });
     source.addEventListener("change", function (message) {
       const item = JSON.parse(message.data);
-      body.dataset.lastEvent = message.lastEventId;
+      lastEventId = message.lastEventId || lastEventId;
+      body.dataset.lastEvent = lastEventId;
       if (item.event_type === "render_job.progress" && patchJob(item)) return;
       if (item.event_type === "batch.download_progress") { refreshSoon(1000); return; }
       refreshSoon(250);
