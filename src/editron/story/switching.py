@@ -1,0 +1,279 @@
+"""Multicam cutting inside one moment: where the picture changes angle, and whose microphone
+carries the sound across those changes (pure).
+
+``plan_switches`` cuts a long moment between the synced cameras that cover it. Cuts fall only
+on a shot boundary of one of the angles, placed on the event clock (a camera that reframes
+or is cut away from is left there, and one that starts a fresh shot is cut to), never closer
+than the minimum hold to another cut or to the moment's ends; each piece takes the angle with
+the best picture for the ratio over that piece (``multicam.angle_quality``), a change of
+angle costs a little, and holding one angle past the style's longest shot costs more, so a
+long moment moves on when the other angles are nearly as good.
+
+``best_microphone`` picks the sound for the whole moment, once for every ratio: the covering
+file whose speech (or whatever is loud in the moment) stands furthest above its own noise
+floor, read from the analysis energy curve (no second decode). The floor is a low percentile
+of the file's whole curve: the room tone plus the microphone's self-noise, which differ from
+camera to camera while the gain does not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from editron.domain.analysis import AnalysisResult, ShotSignals
+from editron.story.multicam import EventSpan, Placed, angle_quality, covering_angles
+
+__all__ = [
+    "MIN_ANGLE_HOLD_SECONDS",
+    "Microphone",
+    "PictureCut",
+    "SoundLevel",
+    "best_microphone",
+    "plan_switches",
+    "shot_boundaries",
+    "sound_levels",
+]
+
+MIN_ANGLE_HOLD_SECONDS = 1.5  # never show an angle for less: a flash of a camera reads as a slip
+SWITCH_COST = 0.1  # in quality-seconds: a change of angle must buy at least this much picture
+OVERLONG_COST = 0.25  # per second an angle is held past the style's longest shot
+FLOOR_PERCENTILE = 10.0  # of a file's whole energy curve: its room tone and self-noise
+SIGNAL_PERCENTILE = 75.0  # of the moment's stretch of the curve: its speech or action
+_MAX_POINTS = 40  # candidate cut points per moment, evenly thinned beyond this
+
+
+@dataclass(frozen=True, slots=True)
+class PictureCut:
+    """One piece of a moment's picture: from ``offset`` frames into the moment, ``file_id``
+    from its frame ``source_start``, until the next piece."""
+
+    offset: int
+    file_id: str
+    source_start: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Microphone:
+    """The sound of a whole moment: ``file_id`` from its frame ``source_start``."""
+
+    file_id: str
+    source_start: int
+    snr_db: float | None
+    reason: str
+
+
+def shot_boundaries(
+    analysis: AnalysisResult,
+    covering: Mapping[str, tuple[EventSpan, int]],
+    clock: EventSpan,
+    start: int,
+    duration: int,
+    hold: int,
+) -> list[int]:
+    """The angles' shot starts inside the moment, as frames from its first frame on the
+    picture clock, at least ``hold`` frames from either end."""
+    found: set[int] = set()
+    for shot in analysis.shots:
+        where = covering.get(shot.file_id)
+        if where is None:
+            continue
+        other = where[0]
+        event_t = other.origin + shot.start / other.scale
+        k = clock.frame(event_t) - start
+        if hold <= k <= duration - hold:
+            found.add(k)
+    points = sorted(found)
+    if len(points) > _MAX_POINTS:
+        step = len(points) / _MAX_POINTS
+        points = [points[int(i * step)] for i in range(_MAX_POINTS)]
+    return points
+
+
+def plan_switches(
+    clip: Placed,
+    duration: int,
+    analysis: AnalysisResult,
+    files: Mapping[str, tuple[float, float]],
+    ratio: str,
+    *,
+    min_hold: int,
+    max_hold: int,
+) -> list[PictureCut] | None:
+    """The moment ``clip`` (``duration`` frames) as pieces of the covering angles, or
+    ``None`` when no other camera covers all of it. ``files``: id to fps and seconds;
+    ``min_hold``/``max_hold`` in frames. One piece when no cut is worth it."""
+    clock, _, start, _ = clip
+    if analysis.sync is None or clock is None:
+        return None
+    covering = covering_angles(clip, duration, analysis.sync, files)
+    if len(covering) < 2:
+        return None
+    hold = max(1, min(min_hold, duration))
+    points = [0, *shot_boundaries(analysis, covering, clock, start, duration, hold), duration]
+    if duration < 2 * hold:
+        points = [0, duration]
+    signals = {fid: [s for s in analysis.shot_signals if s.file_id == fid] for fid in covering}
+    score = _Scorer(covering, clock, start, signals, ratio, max_hold)
+    pieces = _best_path(points, list(covering), score, hold)
+    return [
+        PictureCut(points[i], fid, score.frame(fid, points[i]), score.reason(fid, i_j))
+        for (i, fid), i_j in zip(pieces, _spans(pieces, len(points) - 1), strict=True)
+    ]
+
+
+def _spans(pieces: Sequence[tuple[int, str]], last: int) -> list[tuple[int, int]]:
+    ends = [i for i, _ in pieces[1:]] + [last]
+    return [(i, j) for (i, _), j in zip(pieces, ends, strict=True)]
+
+
+class _Scorer:
+    """Each angle's picture over a stretch of the moment between two candidate points."""
+
+    def __init__(
+        self,
+        covering: Mapping[str, tuple[EventSpan, int]],
+        clock: EventSpan,
+        start: int,
+        signals: Mapping[str, Sequence[ShotSignals]],
+        ratio: str,
+        max_hold: int,
+    ) -> None:
+        self.covering, self.clock, self.start = covering, clock, start
+        self.signals, self.ratio, self.max_hold = signals, ratio, max_hold
+        self.points: list[int] = []
+        self._memo: dict[tuple[str, int, int], tuple[float, str]] = {}
+
+    def frame(self, fid: str, offset: int) -> int:
+        """``fid``'s frame at ``offset`` frames into the moment (its own clock, drift in)."""
+        other, first = self.covering[fid]
+        if offset == 0:
+            return first
+        return other.frame(self.clock.seconds(self.start + offset))
+
+    def quality(self, fid: str, a: int, b: int) -> tuple[float, str]:
+        key = (fid, a, b)
+        if key not in self._memo:
+            fps = self.covering[fid][0].fps
+            s0, s1 = self.frame(fid, a) / fps, self.frame(fid, b) / fps
+            self._memo[key] = angle_quality(self.signals[fid], fid, s0, s1, self.ratio)
+        return self._memo[key]
+
+    def value(self, fid: str, a: int, b: int) -> float:
+        seconds = (b - a) / self.clock.fps
+        over = max(0, b - a - self.max_hold) / self.clock.fps
+        return self.quality(fid, a, b)[0] * seconds - OVERLONG_COST * over
+
+    def reason(self, fid: str, span: tuple[int, int]) -> str:
+        a, b = self.points[span[0]], self.points[span[1]]
+        quality, why = self.quality(fid, a, b)
+        others = ", ".join(f"{o} {self.quality(o, a, b)[0]:.2f}" for o in self.covering if o != fid)
+        return f"{self.ratio}: best picture {quality:.2f} ({why}) over {others}"
+
+
+def _best_path(
+    points: Sequence[int], angles: Sequence[str], score: _Scorer, hold: int
+) -> list[tuple[int, str]]:
+    """The pieces (start point index, angle) that score best: a dynamic programme over the
+    candidate points, no two neighbouring pieces on one angle, none shorter than ``hold``."""
+    score.points = list(points)
+    n = len(points) - 1
+    best: dict[tuple[int, str], tuple[float, tuple[int, str] | None]] = {}
+    for j in range(1, n + 1):
+        for fid in angles:
+            if points[j] - points[0] >= hold:
+                best[(j, fid)] = (score.value(fid, points[0], points[j]), None)
+            for i in range(1, j):
+                if points[j] - points[i] < hold:
+                    break
+                for prev in angles:
+                    if prev == fid or (i, prev) not in best:
+                        continue
+                    total = (
+                        best[(i, prev)][0] - SWITCH_COST + score.value(fid, points[i], points[j])
+                    )
+                    if (j, fid) not in best or total > best[(j, fid)][0] + 1e-9:
+                        best[(j, fid)] = (total, (i, prev))
+    # ties keep the earlier angle (the blueprint's own file comes first)
+    end = max((k for k in best if k[0] == n), key=lambda k: (best[k][0], -angles.index(k[1])))
+    path: list[tuple[int, str]] = []
+    at: tuple[int, str] | None = end
+    while at is not None:
+        back = best[at][1]
+        path.append((back[0] if back else 0, at[1]))
+        at = back
+    return path[::-1]
+
+
+@dataclass(frozen=True, slots=True)
+class SoundLevel:
+    """One file's energy curve as arrays (seconds, dB), and its noise floor in dB."""
+
+    times: npt.NDArray[np.float64]
+    levels: npt.NDArray[np.float64]
+    floor: float
+
+    def snr_db(self, t0: float, t1: float) -> float | None:
+        """How far the loud part of ``t0``–``t1`` stands above the floor (None: no points)."""
+        a, b = np.searchsorted(self.times, [t0, t1])
+        if b <= a:
+            return None
+        return round(float(np.percentile(self.levels[a:b], SIGNAL_PERCENTILE)) - self.floor, 2)
+
+
+def sound_levels(analysis: AnalysisResult) -> dict[str, SoundLevel]:
+    """Each file's energy curve, sorted, with its floor (a low percentile of all of it)."""
+    points: dict[str, list[tuple[float, float]]] = {}
+    for p in analysis.energy_curve:
+        points.setdefault(p.file_id, []).append((p.t, p.loudness_db))
+    out = {}
+    for fid, rows in points.items():
+        rows.sort()
+        levels = np.array([db for _, db in rows], dtype=np.float64)
+        out[fid] = SoundLevel(
+            np.array([t for t, _ in rows], dtype=np.float64),
+            levels,
+            float(np.percentile(levels, FLOOR_PERCENTILE)),
+        )
+    return out
+
+
+def best_microphone(
+    clip: Placed,
+    duration: int,
+    analysis: AnalysisResult,
+    files: Mapping[str, tuple[float, float]],
+    levels: Mapping[str, SoundLevel],
+) -> Microphone | None:
+    """The sound for the whole moment among the covering files with sound (``files``: id to
+    fps and seconds; ``levels`` from ``sound_levels``), or ``None`` when no other one covers
+    it. Ties keep the clip's own file."""
+    if analysis.sync is None or clip[0] is None:
+        return None
+    covering = covering_angles(clip, duration, analysis.sync, files)
+    if len(covering) < 2:
+        return None
+    snr: dict[str, float | None] = {}
+    for fid, (clock, first) in covering.items():
+        level = levels.get(fid)
+        snr[fid] = (
+            level.snr_db(first / clock.fps, (first + duration) / clock.fps)
+            if level is not None
+            else None
+        )
+    order = list(covering)
+    pick = max(order, key=lambda f: (snr[f] is not None, snr[f] or 0.0, -order.index(f)))
+    words = ", ".join(
+        f"{f} {'?' if v is None else f'{v:.1f}'} dB" for f, v in snr.items() if f != pick
+    )
+    chosen = snr[pick]
+    reason = (
+        f"sound from {pick}: {chosen:.1f} dB over its noise floor ({words})"
+        if chosen is not None
+        else f"sound from {pick}: no level measures"
+    )
+    return Microphone(pick, covering[pick][1], chosen, reason)
