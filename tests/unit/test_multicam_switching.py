@@ -4,6 +4,7 @@ across the picture cuts, in the timeline and in the render graph."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -100,7 +101,7 @@ def test_a_long_moment_cuts_to_the_best_angle_only_on_shot_boundaries() -> None:
         assert "16:9: best picture" in cut.reason and "exposure" in cut.reason
     ends = [c.offset for c in cuts[1:]] + [300]
     assert all(end - c.offset >= HOLD for c, end in zip(cuts, ends, strict=True))
-    assert all(a.file_id != b.file_id for a, b in zip(cuts, cuts[1:], strict=False))
+    assert all(a.file_id != b.file_id for a, b in itertools.pairwise(cuts))
 
 
 def test_no_cut_nearer_than_the_hold_and_a_short_moment_stays_on_one_angle() -> None:
@@ -198,7 +199,7 @@ def test_the_timeline_cuts_the_picture_and_keeps_one_sound_across_the_cuts() -> 
         assert [c.record_start for c in tl.clips] == [0, 100, 200]
         assert all(c.transition_in.kind == "cut" for c in tl.clips)
         assert {c.sound_file for c in tl.clips} == {"f2"}  # the moment's best microphone
-        for a, b in zip(tl.clips, tl.clips[1:], strict=False):
+        for a, b in itertools.pairwise(tl.clips):
             assert b.audio_start == a.audio_start + a.duration  # the sound runs on
         for c in tl.clips:  # picture and sound show the same event time, to the frame
             assert abs(_event_of(c.file_id, c.source_start)
