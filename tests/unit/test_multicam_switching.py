@@ -138,6 +138,17 @@ def test_an_angle_held_past_the_longest_shot_moves_on_at_a_boundary() -> None:
                for c in moved[1:])
 
 
+def test_an_angle_that_stops_rolling_inside_the_moment_is_used_only_while_it_rolls() -> None:
+    analysis = _analysis()
+    short = {**FILES, "f2": (FPS, 16.0)}  # f2 stops at event 17 s, 175 frames in
+    cuts = plan_switches(_placed("f1", 10.0, 22.0), 300, analysis, short, "16:9",  # type: ignore[arg-type]
+                         min_hold=HOLD, max_hold=LONGEST)
+    assert cuts is not None
+    assert [(c.offset, c.file_id) for c in cuts] == [(0, "f1"), (100, "f2"), (175, "f3")]
+    f2 = cuts[1]
+    assert f2.source_start + 75 <= 16 * FPS  # its piece ends before its last frame
+
+
 def test_a_moment_no_other_camera_covers_is_not_switched() -> None:
     analysis = _analysis()
     unsynced = (None, "f1", 250, 550)

@@ -143,6 +143,10 @@ def _piece(
     group's files), the other angles that cover the part beside it; the sound keeps running
     from where the moment's sound is at ``offset``."""
     length = end - offset
+    # the clock's rounding may land a frame past the angle's last one: hold it inside
+    source_start = max(
+        0, min(source_start, int(media[file_id].duration * clocks[file_id].fps) - length)
+    )
     own = clocks[c.file_id]
     event_t = own.seconds(c.source_start + offset)
     angles = []

@@ -25,7 +25,14 @@ import numpy as np
 import numpy.typing as npt
 
 from editron.domain.analysis import AnalysisResult, ShotSignals
-from editron.story.multicam import EventSpan, Placed, angle_quality, covering_angles
+from editron.domain.sync import SyncResult
+from editron.story.multicam import (
+    EventSpan,
+    Placed,
+    angle_quality,
+    covering_angles,
+    event_span_of,
+)
 
 __all__ = [
     "MIN_ANGLE_HOLD_SECONDS",
@@ -104,26 +111,54 @@ def plan_switches(
     min_hold: int,
     max_hold: int,
 ) -> list[PictureCut] | None:
-    """The moment ``clip`` (``duration`` frames) as pieces of the covering angles, or
-    ``None`` when no other camera covers all of it. ``files``: id to fps and seconds;
-    ``min_hold``/``max_hold`` in frames. One piece when no cut is worth it."""
+    """The moment ``clip`` (``duration`` frames) as pieces of the synced angles, or ``None``
+    when no other camera covers at least ``min_hold`` of it. An angle that covers only part
+    of the moment (it started rolling late, or stopped) is used only there. ``files``: id to
+    fps and seconds; ``min_hold``/``max_hold`` in frames. One piece when no cut is worth it."""
     clock, _, start, _ = clip
     if analysis.sync is None or clock is None:
         return None
-    covering = covering_angles(clip, duration, analysis.sync, files)
-    if len(covering) < 2:
-        return None
     hold = max(1, min(min_hold, duration))
-    points = [0, *shot_boundaries(analysis, covering, clock, start, duration, hold), duration]
-    if duration < 2 * hold:
-        points = [0, duration]
+    reach = _reach(clip, duration, analysis.sync, files, hold)
+    if len(reach) < 2:
+        return None
+    covering = {f: (c, first) for f, (c, first, _, _) in reach.items()}
+    edges = {k for _, _, lo, hi in reach.values() for k in (lo, hi) if hold <= k <= duration - hold}
+    inner = sorted(set(shot_boundaries(analysis, covering, clock, start, duration, hold)) | edges)
+    points = [0, *inner, duration] if duration >= 2 * hold else [0, duration]
     signals = {fid: [s for s in analysis.shot_signals if s.file_id == fid] for fid in covering}
     score = _Scorer(covering, clock, start, signals, ratio, max_hold)
+    score.reach = {f: (lo, hi) for f, (_, _, lo, hi) in reach.items()}
     pieces = _best_path(points, list(covering), score, hold)
     return [
         PictureCut(points[i], fid, score.frame(fid, points[i]), score.reason(fid, i_j))
         for (i, fid), i_j in zip(pieces, _spans(pieces, len(points) - 1), strict=True)
     ]
+
+
+def _reach(
+    clip: Placed,
+    duration: int,
+    sync: SyncResult,
+    files: Mapping[str, tuple[float, float]],
+    hold: int,
+) -> dict[str, tuple[EventSpan, int, int, int]]:
+    """The files of the clip's group that show at least ``hold`` frames of it: each one's
+    clock, its frame at the clip's first frame (before its own start when it began late),
+    and the offsets into the moment it covers, ``lo``–``hi``. The clip's own file first."""
+    clock, own, start, _ = clip
+    assert clock is not None
+    ev0 = clock.seconds(start)
+    out = {own: (clock, start, 0, duration)}
+    for fid, (fps, seconds) in files.items():
+        other = event_span_of(sync, fid, fps)
+        if fid == own or other is None or other.group != clock.group:
+            continue
+        first = other.frame(ev0)
+        lo, hi = max(0, -first), min(duration, int(seconds * fps) - first)
+        if hi - lo >= hold:
+            out[fid] = (other, first, lo, hi)
+    return out
 
 
 def _spans(pieces: Sequence[tuple[int, str]], last: int) -> list[tuple[int, int]]:
@@ -146,6 +181,7 @@ class _Scorer:
         self.covering, self.clock, self.start = covering, clock, start
         self.signals, self.ratio, self.max_hold = signals, ratio, max_hold
         self.points: list[int] = []
+        self.reach: dict[str, tuple[int, int]] = {f: (0, 1 << 62) for f in covering}
         self._memo: dict[tuple[str, int, int], tuple[float, str]] = {}
 
     def frame(self, fid: str, offset: int) -> int:
@@ -163,7 +199,12 @@ class _Scorer:
             self._memo[key] = angle_quality(self.signals[fid], fid, s0, s1, self.ratio)
         return self._memo[key]
 
-    def value(self, fid: str, a: int, b: int) -> float:
+    def value(self, fid: str, a: int, b: int) -> float | None:
+        """The piece ``a``–``b`` on ``fid`` in quality-seconds, ``None`` where it has no
+        picture."""
+        lo, hi = self.reach[fid]
+        if a < lo or b > hi:
+            return None
         seconds = (b - a) / self.clock.fps
         over = max(0, b - a - self.max_hold) / self.clock.fps
         return self.quality(fid, a, b)[0] * seconds - OVERLONG_COST * over
@@ -171,7 +212,14 @@ class _Scorer:
     def reason(self, fid: str, span: tuple[int, int]) -> str:
         a, b = self.points[span[0]], self.points[span[1]]
         quality, why = self.quality(fid, a, b)
-        others = ", ".join(f"{o} {self.quality(o, a, b)[0]:.2f}" for o in self.covering if o != fid)
+        others = (
+            ", ".join(
+                f"{o} {self.quality(o, a, b)[0]:.2f}"
+                for o in self.covering
+                if o != fid and self.value(o, a, b) is not None
+            )
+            or "no other angle"
+        )
         return f"{self.ratio}: best picture {quality:.2f} ({why}) over {others}"
 
 
@@ -185,17 +233,17 @@ def _best_path(
     best: dict[tuple[int, str], tuple[float, tuple[int, str] | None]] = {}
     for j in range(1, n + 1):
         for fid in angles:
-            if points[j] - points[0] >= hold:
-                best[(j, fid)] = (score.value(fid, points[0], points[j]), None)
+            first = score.value(fid, points[0], points[j])
+            if points[j] - points[0] >= hold and first is not None:
+                best[(j, fid)] = (first, None)
             for i in range(1, j):
                 if points[j] - points[i] < hold:
                     break
+                piece = score.value(fid, points[i], points[j])
                 for prev in angles:
-                    if prev == fid or (i, prev) not in best:
+                    if piece is None or prev == fid or (i, prev) not in best:
                         continue
-                    total = (
-                        best[(i, prev)][0] - SWITCH_COST + score.value(fid, points[i], points[j])
-                    )
+                    total = best[(i, prev)][0] - SWITCH_COST + piece
                     if (j, fid) not in best or total > best[(j, fid)][0] + 1e-9:
                         best[(j, fid)] = (total, (i, prev))
     # ties keep the earlier angle (the blueprint's own file comes first)
