@@ -108,8 +108,13 @@ def switched_angles(
         if cuts is None:
             out.append(c)
             continue
-        ends = [k.offset for k in cuts[1:]] + [c.duration]
         group = {f: clocks[f] for f in files if clocks[f].group == clocks[c.file_id].group}
+        if len(cuts) == 1 and cuts[0].file_id == c.file_id:  # its own angle, its own sound
+            out.append(
+                replace(c, angles=_others(c.file_id, c.source_start, c.duration, c, group, media))
+            )
+            continue
+        ends = [k.offset for k in cuts[1:]] + [c.duration]
         for n, (cut, end) in enumerate(zip(cuts, ends, strict=True)):
             out.append(
                 _piece(
@@ -147,13 +152,7 @@ def _piece(
     source_start = max(
         0, min(source_start, int(media[file_id].duration * clocks[file_id].fps) - length)
     )
-    own = clocks[c.file_id]
-    event_t = own.seconds(c.source_start + offset)
-    angles = []
-    for fid, clock in clocks.items():
-        frame = clock.frame(event_t)
-        if fid != file_id and frame >= 0 and frame + length <= int(media[fid].duration * clock.fps):
-            angles.append((fid, frame))
+    angles = _others(file_id, c.source_start + offset, length, c, clocks, media)
     sound, sound_start = c.sound_file, c.sound_start + offset
     log.info("%s+%d: angle %s (%s)", c.file_id, offset, file_id, reason)
     return replace(
@@ -168,6 +167,25 @@ def _piece(
         audio_start=sound_start,
         why=(*c.why, f"angle: {reason}"),
     )
+
+
+def _others(
+    file_id: str,
+    own_frame: int,
+    length: int,
+    c: Clip,
+    clocks: Mapping[str, EventSpan],
+    media: Mapping[str, MediaInfo],
+) -> tuple[tuple[str, int], ...]:
+    """The files of ``clocks`` but ``file_id`` that show all ``length`` frames from frame
+    ``own_frame`` of ``c``'s file, each with its first frame there."""
+    event_t = clocks[c.file_id].seconds(own_frame)
+    out = []
+    for fid, clock in clocks.items():
+        frame = clock.frame(event_t)
+        if fid != file_id and frame >= 0 and frame + length <= int(media[fid].duration * clock.fps):
+            out.append((fid, frame))
+    return tuple(out)
 
 
 def sound_runs(clips: Sequence[Clip]) -> list[Clip]:
