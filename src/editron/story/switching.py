@@ -18,6 +18,7 @@ camera to camera while the gain does not matter.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,7 @@ SWITCH_COST = 0.1  # in quality-seconds: a change of angle must buy at least thi
 OVERLONG_COST = 0.25  # per second an angle is held past the style's longest shot
 FLOOR_PERCENTILE = 10.0  # of a file's whole energy curve: its room tone and self-noise
 SIGNAL_PERCENTILE = 75.0  # of the moment's stretch of the curve: its speech or action
+UNMEASURED_QUALITY = 0.3  # a stretch with no picture measures (``angle_quality``'s own)
 _MAX_POINTS = 40  # candidate cut points per moment, evenly thinned beyond this
 
 
@@ -179,10 +181,13 @@ class _Scorer:
         max_hold: int,
     ) -> None:
         self.covering, self.clock, self.start = covering, clock, start
-        self.signals, self.ratio, self.max_hold = signals, ratio, max_hold
+        self.ratio, self.max_hold = ratio, max_hold
         self.points: list[int] = []
         self.reach: dict[str, tuple[int, int]] = {f: (0, 1 << 62) for f in covering}
         self._memo: dict[tuple[str, int, int], tuple[float, str]] = {}
+        self.signals = {f: sorted(v, key=lambda sig: sig.start) for f, v in signals.items()}
+        self._starts = {f: [sig.start for sig in v] for f, v in self.signals.items()}
+        self._ends = {f: [sig.end for sig in v] for f, v in self.signals.items()}
 
     def frame(self, fid: str, offset: int) -> int:
         """``fid``'s frame at ``offset`` frames into the moment (its own clock, drift in)."""
@@ -192,11 +197,26 @@ class _Scorer:
         return other.frame(self.clock.seconds(self.start + offset))
 
     def quality(self, fid: str, a: int, b: int) -> tuple[float, str]:
+        """``fid``'s picture over the piece: each of its shots' quality weighted by how much
+        of the piece it fills (a piece that is mostly one good shot is good), and why."""
         key = (fid, a, b)
         if key not in self._memo:
             fps = self.covering[fid][0].fps
             s0, s1 = self.frame(fid, a) / fps, self.frame(fid, b) / fps
-            self._memo[key] = angle_quality(self.signals[fid], fid, s0, s1, self.ratio)
+            # a file's shots follow one another: those that touch the piece lie between
+            inside = self.signals[fid][
+                bisect_right(self._ends[fid], s0) : bisect_left(self._starts[fid], s1)
+            ]
+            _, why = angle_quality(inside, fid, s0, s1, self.ratio)
+            total, covered = 0.0, 0.0
+            for sig in inside:
+                overlap = min(s1, sig.end) - max(s0, sig.start)
+                if overlap > 0:
+                    total += angle_quality([sig], fid, s0, s1, self.ratio)[0] * overlap
+                    covered += overlap
+            unmeasured = max(0.0, (s1 - s0) - covered)
+            score = (total + UNMEASURED_QUALITY * unmeasured) / max(s1 - s0, 1e-9)
+            self._memo[key] = (round(score, 4), why)
         return self._memo[key]
 
     def value(self, fid: str, a: int, b: int) -> float | None:
