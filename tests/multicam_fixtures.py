@@ -30,7 +30,8 @@ import numpy.typing as npt
 
 from tests.media_factory import run_ffmpeg
 
-__all__ = ["PHRASES", "Camera", "Recording", "record", "sound_field", "write_camera_file"]
+__all__ = ["PHRASES", "Camera", "Recording", "record", "shaded_picture", "sound_field",
+           "write_camera_file"]
 
 F32 = npt.NDArray[np.float32]
 
@@ -196,15 +197,31 @@ def record(field: F32, field_rate: int, camera: Camera) -> Recording:
     return Recording(camera, (samples * camera.gain + noise).astype(np.float32))
 
 
+def shaded_picture(bright: str, dark: str, lit: Sequence[tuple[float, float]]) -> str:
+    """A lavfi picture of one solid colour, ``bright`` (``0xRRGGBB``) during the ``lit``
+    spans of the file's seconds and ``dark`` otherwise: each change is a hard cut, a shot
+    boundary, and the colour says which camera a rendered frame came from."""
+    boxes = "".join(f",drawbox=x=0:y=0:w=iw:h=ih:color={bright}:t=fill:"
+                    f"enable='between(t,{a:.6f},{b - 1e-6:.6f})'" for a, b in lit)
+    return f"color=c={dark}{boxes}"
+
+
 def write_camera_file(rec: Recording, path: Path, *, source: str = "testsrc2",
-                      audio_codec: str = "aac", extra: Sequence[str] = ()) -> Path:
-    """The recording under a lavfi picture (320x180, 30 fps, ``source``) in ``path``'s
-    container, audio at the camera's own rate."""
+                      audio_codec: str = "aac", extra: Sequence[str] = (),
+                      picture: str | None = None) -> Path:
+    """The recording under a lavfi picture (320x180, 30 fps, ``source``; or ``picture``, a
+    source with its filters such as ``shaded_picture`` makes) in ``path``'s container, audio
+    at the camera's own rate."""
     raw = path.with_suffix(".f32")
     raw.write_bytes(np.clip(rec.samples, -1, 1).astype("<f4").tobytes())
     codec = ["-c:a", "aac", "-b:a", "128k"] if audio_codec == "aac" else ["-c:a", audio_codec]
     seconds = rec.samples.size / rec.camera.rate
-    run_ffmpeg(["-f", "lavfi", "-i", f"{source}=size=320x180:rate=30:duration={seconds:.6f}",
+    video = f"{source}=size=320x180:rate=30:duration={seconds:.6f}"
+    if picture is not None:
+        head, _, tail = picture.partition(",")
+        video = f"{head}:size=320x180:rate=30:duration={seconds:.6f}" + (f",{tail}" if tail
+                                                                           else "")
+    run_ffmpeg(["-f", "lavfi", "-i", video,
                 "-f", "f32le", "-ar", str(rec.camera.rate), "-ac", "1", "-i", str(raw),
                 "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
                 "-pix_fmt", "yuv420p", "-g", "30", *codec, *extra, str(path)])

@@ -111,7 +111,7 @@ def test_timeline_document_round_trips_and_upgrades() -> None:
     ev = make_event(files=2, seconds=30.0, fps=23.976)
     tl = _timelines(ev, music_path="/m/bed.wav", music_beats=[1.0, 2.0])[1]
     doc = tl.to_dict()
-    assert doc["schema_version"] == 4 and doc["rate"] == {"num": 24000, "den": 1001}
+    assert doc["schema_version"] == 5 and doc["rate"] == {"num": 24000, "den": 1001}
     assert Timeline.from_dict(doc) == tl
     # v3 had no camera angles
     v3 = {**doc, "schema_version": 3,

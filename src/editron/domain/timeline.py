@@ -35,7 +35,7 @@ __all__ = [
     "Transition",
 ]
 
-TIMELINE_SCHEMA_VERSION = 4  # 4: each clip's other synced camera angles (``Clip.angles``)
+TIMELINE_SCHEMA_VERSION = 5  # 4: other synced angles (``Clip.angles``); 5: ``Clip.audio_file_id``
 
 # Editors expect NTSC rates as exact fractions; a float 29.97 drifts by a frame every ~33 s.
 _NTSC = {23.976: (24000, 1001), 29.97: (30000, 1001), 59.94: (60000, 1001),
@@ -220,10 +220,22 @@ class Clip:
     # each as long as the clip. Exports stack them so an editor can switch angles.
     angles: tuple[tuple[str, int], ...] = ()
     why: tuple[str, ...] = ()  # the blueprint's explanation of this moment
+    # The sound under the picture when it is another file's (``None``: the picture's own): a
+    # moment cut between angles keeps its best microphone on across the cuts, speech unbroken.
+    audio_file_id: str | None = None
+    audio_start: int = 0  # timeline-rate frames into ``audio_file_id``
 
     @property
     def duration(self) -> int:
         return self.source_end - self.source_start
+
+    @property
+    def sound_file(self) -> str:
+        return self.file_id if self.audio_file_id is None else self.audio_file_id
+
+    @property
+    def sound_start(self) -> int:
+        return self.source_start if self.audio_file_id is None else self.audio_start
 
     @property
     def record_end(self) -> int:
@@ -367,9 +379,16 @@ def _upgrade_v3(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_v1,
-                                                                    2: _upgrade_v2,
-                                                                    3: _upgrade_v3}
+def _upgrade_v4(doc: dict[str, Any]) -> dict[str, Any]:
+    """v4 played every clip's own sound."""
+    out = dict(doc)
+    out["clips"] = [{"audio_file_id": None, "audio_start": 0, **c} for c in out.get("clips", [])]
+    out["schema_version"] = 5
+    return out
+
+
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _upgrade_v1, 2: _upgrade_v2, 3: _upgrade_v3, 4: _upgrade_v4}
 
 
 _SNAP_FRAMES = Fraction(1, 1_000_000)

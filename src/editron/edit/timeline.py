@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from editron.domain.analysis import AnalysisResult
 from editron.domain.timecode import DEFAULT_START, timecode_to_frames
@@ -22,13 +22,13 @@ from editron.domain.timeline import (
     Timeline,
     Transition,
 )
+from editron.edit.angles import sound_runs, switched_angles, with_microphones
 from editron.edit.captions import build_captions, safe_area
 from editron.edit.conform import clip_label
 from editron.edit.music import plan_ducking, snap_to_beats
 from editron.edit.reframe import plan_reframe
 from editron.errors import InputError
 from editron.story.cuts import file_cuts
-from editron.story.multicam import angle_for_ratio, file_clocks
 
 __all__ = ["ASPECT_RATIOS", "build_timelines", "parse_ratio"]
 log = logging.getLogger(__name__)
@@ -48,6 +48,23 @@ def parse_ratio(text: str) -> str:
     return norm
 
 
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """What every ratio's timeline of one blueprint shares."""
+
+    blueprint: Blueprint
+    analysis: AnalysisResult
+    media: Mapping[str, MediaInfo]
+    style: StylePreset
+    brand: BrandPod | None
+    include_captions: bool
+    project_name: str
+    music_path: str | None
+    music_beats: Sequence[float]
+    start_timecode: str
+    revision: int
+
+
 def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
                     analysis: AnalysisResult, media: Mapping[str, MediaInfo],
                     style: StylePreset, brand: BrandPod | None = None,
@@ -57,7 +74,9 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
                     ) -> list[Timeline]:
     """One timeline per aspect ratio, all cut identically from ``blueprint``; with a music
     bed (``music_path`` and its ``music_beats`` in seconds) the cuts first snap to the beats.
-    Every export of them starts at ``start_timecode``; clips are named by file and moment."""
+    Synced moments take their sound from the best microphone and their picture from the
+    best angles for each ratio (``edit.angles``). Every export of them starts at
+    ``start_timecode``; clips are named by file and moment."""
     rate = blueprint.rate
     timecode_to_frames(start_timecode, rate)  # refuse a bad start before any work
     missing = sorted({m.file_id for m in blueprint.moments} - set(media))
@@ -68,6 +87,17 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
                 for fid in {m.file_id for m in blueprint.moments}}
         blueprint = snap_to_beats(blueprint, music_beats, cuts,
                                   min_frames=rate.frames(style.min_shot_seconds) // 2)
+    cut = _Cut(blueprint, analysis, media, style, brand, include_captions, project_name,
+               music_path, music_beats, start_timecode, revision)
+    base = with_microphones(_base_clips(blueprint, media, style), analysis, media, rate)
+    return [_timeline_for(cut, parse_ratio(ratio), base) for ratio in aspect_ratios]
+
+
+def _base_clips(blueprint: Blueprint, media: Mapping[str, MediaInfo], style: StylePreset
+                ) -> list[Clip]:
+    """The blueprint's moments back to back, each from its own file, with the style's
+    transitions."""
+    rate = blueprint.rate
     base: list[Clip] = []
     record = 0
     trans_frames = rate.frames(style.transition_seconds)
@@ -84,59 +114,39 @@ def build_timelines(blueprint: Blueprint, *, aspect_ratios: Sequence[str],
             audio=info.has_audio, why=m.why,
         ))
         record += end - m.source_start
-    out: list[Timeline] = []
-    for ratio in aspect_ratios:
-        key = parse_ratio(ratio)
-        width, height = ASPECT_RATIOS[key]
-        clips = tuple(_reframed(c, analysis, media[c.file_id], rate, width, height)
-                      for c in _best_angles(base, analysis, media, rate, key))
-        box = safe_area(key, width, height)
-        captions = (build_captions(clips, analysis.transcript, rate=rate,
-                                   style=style.caption_style, box=box)
-                    if include_captions else ())
-        music = None
-        if music_path is not None:
-            speech = _speech_spans(clips, analysis, rate)
-            music = MusicBed(
-                path=music_path,
-                beats=tuple(sorted({rate.frames(b) for b in music_beats if b >= 0})),
-                ducking=plan_ducking(speech, rate=rate, total_frames=record),
-                gain_db=style.music_gain_db,
-            )
-        tl = Timeline(
-            name=project_name, deliverable=blueprint.deliverable, variant=blueprint.variant,
-            aspect_ratio=key, width=width, height=height, rate=rate, clips=clips,
-            media={fid: media[fid] for fid in dict.fromkeys(
-                [c.file_id for c in clips] + [f for c in clips for f, _ in c.angles])},
-            captions=captions, style=style.name, brand=brand, music=music,
-            start_timecode=start_timecode, revision=revision,
+    return base
+
+
+def _timeline_for(cut: _Cut, key: str, base: Sequence[Clip]) -> Timeline:
+    """The timeline of ratio ``key``: angles, reframing, captions, music, clip names."""
+    rate, analysis, media = cut.blueprint.rate, cut.analysis, cut.media
+    width, height = ASPECT_RATIOS[key]
+    clips = tuple(_reframed(c, analysis, media[c.file_id], rate, width, height)
+                  for c in switched_angles(base, analysis, media, rate, key, cut.style))
+    heard = sound_runs(clips)
+    captions = (build_captions(heard, analysis.transcript, rate=rate,
+                               style=cut.style.caption_style, box=safe_area(key, width, height))
+                if cut.include_captions else ())
+    music = None
+    if cut.music_path is not None:
+        music = MusicBed(
+            path=cut.music_path,
+            beats=tuple(sorted({rate.frames(b) for b in cut.music_beats if b >= 0})),
+            ducking=plan_ducking(_speech_spans(heard, analysis, rate), rate=rate,
+                                 total_frames=max((c.record_end for c in base), default=0)),
+            gain_db=cut.style.music_gain_db,
         )
-        out.append(replace(tl, clips=tuple(replace(c, name=clip_label(tl, c))
-                                           for c in tl.clips)))
-    return out
-
-
-def _best_angles(clips: Sequence[Clip], analysis: AnalysisResult,
-                 media: Mapping[str, MediaInfo], rate: FrameRate, ratio: str) -> list[Clip]:
-    """Each clip from the synced camera with the best picture for ``ratio`` at its event time
-    (``story.multicam``): the 9:16 cut may take another angle than the 16:9."""
-    if analysis.sync is None:
-        return list(clips)
-    clocks = file_clocks(analysis.sync, {}, {f: rate.fps for f in media})
-    files = {f: (rate.fps, m.duration) for f, m in media.items() if f in clocks}
-    out = []
-    for c in clips:
-        pick = angle_for_ratio((clocks.get(c.file_id), c.file_id, c.source_start,
-                                c.source_end), c.duration, analysis, files, ratio)
-        if pick is None:
-            out.append(c)
-            continue
-        if pick[0] != c.file_id:
-            log.info("%s: angle %s over %s (%s)", ratio, pick[0], c.file_id, pick[2])
-        out.append(replace(c, file_id=pick[0], source_start=pick[1],
-                           source_end=pick[1] + c.duration, audio=media[pick[0]].has_audio,
-                           angles=pick[3]))
-    return out
+    used = [c.file_id for c in clips] + [c.sound_file for c in clips]
+    tl = Timeline(
+        name=cut.project_name, deliverable=cut.blueprint.deliverable,
+        variant=cut.blueprint.variant, aspect_ratio=key, width=width, height=height,
+        rate=rate, clips=clips,
+        media={fid: media[fid] for fid in dict.fromkeys(
+            used + [f for c in clips for f, _ in c.angles])},
+        captions=captions, style=cut.style.name, brand=cut.brand, music=music,
+        start_timecode=cut.start_timecode, revision=cut.revision,
+    )
+    return replace(tl, clips=tuple(replace(c, name=clip_label(tl, c)) for c in tl.clips))
 
 
 def _reframed(clip: Clip, analysis: AnalysisResult, info: MediaInfo, rate: FrameRate,

@@ -21,12 +21,24 @@ from editron.render.filters import (
     filter_spec,
     statement,
 )
-from editron.render.graph_audio import clip_audio, clip_has_audio, loudness_chain, music_bed
+from editron.render.graph_audio import (
+    loudness_chain,
+    music_bed,
+    run_audio,
+    run_has_audio,
+    run_window,
+)
 from editron.render.graph_overlays import brand_cards, burned_captions, logo_overlay
 from editron.render.graph_video import clip_video, input_window, join_video
 from editron.render.profiles import RenderProfile
 from editron.render.qc_parse import black_tap
-from editron.render.segments import RenderSource, Segment, samples_at, segments_of
+from editron.render.segments import (
+    RenderSource,
+    Segment,
+    audio_runs,
+    samples_at,
+    segments_of,
+)
 
 __all__ = ["build_render_args"]
 
@@ -90,31 +102,36 @@ class _Build:
 def _clip_inputs(build: _Build, segments: Sequence[Segment],
                  sources: Mapping[str, RenderSource], timeline: Timeline,
                  profile: RenderProfile) -> list[str]:
-    """Each clip's inputs and its picture and sound chains; the audio labels, in order.
+    """Each clip's picture input and chain, then each audio run's sound input and chain; the
+    audio labels, in order.
 
-    Each clip's picture and sound are read through separate inputs (-an / -vn). With one
-    input for both, the audio chain (cheap, and run ahead by the muxer and the limiter's
-    lookahead) makes ffmpeg decode the video of later clips long before the video concat
-    wants it, and those frames wait in memory: gigabytes for a recap of two dozen cuts."""
-    audio_args: list[str] = []
-    audio: list[str] = []
-    build.next_input = len(segments)
+    Picture and sound are read through separate inputs (-an / -vn). With one input for
+    both, the audio chain (cheap, and run ahead by the muxer and the limiter's lookahead)
+    makes ffmpeg decode the video of later clips long before the video concat wants it, and
+    those frames wait in memory: gigabytes for a recap of two dozen cuts. The sound is read
+    per run (``segments.audio_runs``), not per clip: a moment cut between angles plays its
+    microphone as one trim across the picture cuts."""
     for seg in segments:
-        clip = seg.clip
-        if clip.file_id not in sources:
-            raise InputError(f"no source file for {clip.file_id!r} (clip {clip.name or seg.index})")
-        src = sources[clip.file_id]
-        window = input_window(seg, timeline.rate, src)
-        build.args += ["-an", *window, "-i", str(src.path)]
+        src = _source(sources, seg.clip.file_id, seg)
+        build.args += ["-an", *input_window(seg, timeline.rate, src), "-i", str(src.path)]
         build.graph += clip_video(seg, src, timeline, profile)
+    build.next_input = len(segments)
+    audio: list[str] = []
+    for run in audio_runs(list(segments)):
+        src = _source(sources, run.first.sound_file, run.segments[0])
         audio_in = None
-        if clip_has_audio(seg, src, timeline):
-            audio_args += ["-vn", *window, "-i", str(src.path)]
+        if run_has_audio(run, src, timeline):
+            build.args += ["-vn", *run_window(run, timeline.rate, src), "-i", str(src.path)]
             audio_in = f"{build.take_input()}:a:{src.audio_stream}"
-        build.graph.append(clip_audio(seg, audio_in, timeline, profile.audio_rate))
-        audio.append(f"a{seg.index}")
-    build.args += audio_args
+        build.graph.append(run_audio(run, audio_in, timeline, profile.audio_rate))
+        audio.append(f"a{run.index}")
     return audio
+
+
+def _source(sources: Mapping[str, RenderSource], file_id: str, seg: Segment) -> RenderSource:
+    if file_id not in sources:
+        raise InputError(f"no source file for {file_id!r} (clip {seg.clip.name or seg.index})")
+    return sources[file_id]
 
 
 def _branding(build: _Build, timeline: Timeline, profile: RenderProfile, video: str,

@@ -5,46 +5,62 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from editron.domain.timeline import Timeline
+from editron.domain.timeline import FrameRate, Timeline
 from editron.render.filters import (
     filter_spec,
     number,
     piecewise_linear,
     statement,
 )
-from editron.render.graph_video import input_window
+from editron.render.graph_video import source_window
 from editron.render.profiles import RenderProfile
-from editron.render.segments import STEREO, RenderSource, Segment, samples_at, segments_of
+from editron.render.segments import (
+    STEREO,
+    AudioRun,
+    RenderSource,
+    audio_runs,
+    samples_at,
+    segments_of,
+)
 
 __all__ = [
     "LIMITER_HEADROOM_DB",
     "build_loudness_probe_args",
-    "clip_audio",
-    "clip_has_audio",
     "gain_chain",
     "loudness_chain",
     "music_bed",
+    "run_audio",
+    "run_has_audio",
+    "run_window",
 ]
 
 
 LIMITER_HEADROOM_DB = 1.0  # the limiter's ceiling under the profile's true peak (encoder overshoot)
 
 
-def clip_has_audio(seg: Segment, src: RenderSource, timeline: Timeline) -> bool:
-    return seg.clip.audio and src.has_audio and timeline.media[seg.clip.file_id].has_audio
+def run_has_audio(run: AudioRun, src: RenderSource, timeline: Timeline) -> bool:
+    clip = run.first
+    return clip.audio and src.has_audio and timeline.media[clip.sound_file].has_audio
 
 
-def clip_audio(seg: Segment, audio_in: str | None, timeline: Timeline, audio_rate: int) -> str:
-    """The clip's sound from input ``audio_in``, or silence when it has none (``None``)."""
-    clip, rate = seg.clip, timeline.rate
-    start = samples_at(clip.record_start, rate, audio_rate)
-    count = samples_at(clip.record_end, rate, audio_rate) - start
+def run_window(run: AudioRun, rate: FrameRate, src: RenderSource) -> list[str]:
+    """The seek and read length of a run's sound: from its first clip's sound frame, for
+    the run's whole length (the sound is continuous across the run's picture cuts)."""
+    return source_window(run.first.sound_start, run.frames, rate, src)
+
+
+def run_audio(run: AudioRun, audio_in: str | None, timeline: Timeline, audio_rate: int) -> str:
+    """The run's sound from input ``audio_in`` as label ``a<index>``, trimmed once to the
+    run's samples, or silence when it has none (``None``)."""
+    rate = timeline.rate
+    start = samples_at(run.record_start, rate, audio_rate)
+    count = samples_at(run.record_end, rate, audio_rate) - start
     fades: list[str] = []
-    if seg.fade_in:
+    if run.fade_in:
         fades.append(filter_spec("afade", {"t": "in", "start_sample": 0, "nb_samples":
-                                           samples_at(seg.fade_in, rate, audio_rate)}))
-    if seg.fade_out:
-        n = samples_at(seg.fade_out, rate, audio_rate)
+                                           samples_at(run.fade_in, rate, audio_rate)}))
+    if run.fade_out:
+        n = samples_at(run.fade_out, rate, audio_rate)
         fades.append(filter_spec("afade", {"t": "out", "start_sample": count - n,
                                            "nb_samples": n}))
     trim = [f"atrim=end_sample={count}", "asetpts=PTS-STARTPTS"]
@@ -52,9 +68,9 @@ def clip_audio(seg: Segment, audio_in: str | None, timeline: Timeline, audio_rat
     if audio_in is not None:
         return statement([audio_in], ["asetpts=PTS-STARTPTS",
                                               f"aresample={audio_rate}", fmt, "apad",
-                                              *trim, *fades], f"a{seg.index}")
+                                              *trim, *fades], f"a{run.index}")
     silence = filter_spec("anullsrc", {"r": audio_rate, "cl": "stereo"})
-    return statement([], [silence, fmt, *trim], f"a{seg.index}")
+    return statement([], [silence, fmt, *trim], f"a{run.index}")
 
 
 def music_bed(timeline: Timeline, music_in: str, program: str, total_samples: int,
@@ -80,21 +96,22 @@ def build_loudness_probe_args(timeline: Timeline, profile: RenderProfile, *,
                               gain_db: float | None = None) -> list[str]:
     """An audio-only pass over the same program mix (no video is decoded) ending in
     ``ebur128``, optionally after ``gain_db`` and the limiter, for ``plan_gain``."""
-    segments = segments_of(timeline)
+    runs = audio_runs(segments_of(timeline))
     args: list[str] = []
     graph: list[str] = []
-    for seg in segments:
-        src = sources[seg.clip.file_id]
-        args += ["-vn", *input_window(seg, timeline.rate, src), "-i", str(src.path)]
-        graph.append(clip_audio(seg, f"{seg.index}:a" if clip_has_audio(seg, src, timeline)
-                                 else None, timeline, profile.audio_rate))
+    for k, run in enumerate(runs):
+        src = sources[run.first.sound_file]
+        args += ["-vn", *run_window(run, timeline.rate, src), "-i", str(src.path)]
+        graph.append(run_audio(run, f"{k}:a:{src.audio_stream}"
+                               if run_has_audio(run, src, timeline) else None,
+                               timeline, profile.audio_rate))
     total_samples = samples_at(timeline.duration_frames, timeline.rate, profile.audio_rate)
-    graph.append(statement([f"a{seg.index}" for seg in segments],
-                           [f"concat=n={len(segments)}:v=0:a=1"], "aprog"))
+    graph.append(statement([f"a{run.index}" for run in runs],
+                           [f"concat=n={len(runs)}:v=0:a=1"], "aprog"))
     sound = "aprog"
     if timeline.music is not None:
         args += ["-vn", "-stream_loop", "-1", "-i", timeline.music.path]
-        graph += music_bed(timeline, f"{len(segments)}:a", sound, total_samples,
+        graph += music_bed(timeline, f"{len(runs)}:a", sound, total_samples,
                         profile.audio_rate)
         sound = "amixed"
     chain = [*gain_chain(profile, gain_db), "ebur128=peak=true"] if gain_db is not None \

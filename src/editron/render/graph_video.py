@@ -23,6 +23,7 @@ __all__ = [
     "clip_video",
     "input_window",
     "join_video",
+    "source_window",
 ]
 
 
@@ -55,14 +56,19 @@ def clip_video(seg: Segment, src: RenderSource, timeline: Timeline,
 
 
 def input_window(seg: Segment, rate: FrameRate, src: RenderSource) -> list[str]:
-    """The seek and read length of a clip's input: a little past the cut, so rate
-    conversion never runs dry (see ``RenderSource.start_seconds`` for the stream probe)."""
-    read = seg.read_frames + SEEK_SLACK_FRAMES
-    length = ["-t", seconds(read, rate.num, rate.den)]
+    """The seek and read length of a clip's picture input."""
+    return source_window(seg.clip.source_start, seg.read_frames, rate, src)
+
+
+def source_window(start: int, frames: int, rate: FrameRate, src: RenderSource) -> list[str]:
+    """The seek to frame ``start`` and the read length of ``frames``: a little past the cut,
+    so rate conversion never runs dry (see ``RenderSource.start_seconds`` for the stream
+    probe)."""
+    length = ["-t", seconds(frames + SEEK_SLACK_FRAMES, rate.num, rate.den)]
     if src.start_seconds is None:
-        return ["-ss", seconds(seg.clip.source_start, rate.num, rate.den), *length]
-    start = Fraction(src.start_seconds) + rate.exact(seg.clip.source_start)
-    return ["-nofind_stream_info", "-ss", number(start), *length]
+        return ["-ss", seconds(start, rate.num, rate.den), *length]
+    at = Fraction(src.start_seconds) + rate.exact(start)
+    return ["-nofind_stream_info", "-ss", number(at), *length]
 
 
 def join_video(segments: Sequence[Segment], rate: FrameRate, graph: list[str]) -> str:

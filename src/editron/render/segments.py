@@ -14,8 +14,10 @@ from editron.errors import InputError
 __all__ = [
     "SEEK_SLACK_FRAMES",
     "STEREO",
+    "AudioRun",
     "RenderSource",
     "Segment",
+    "audio_runs",
     "join_kind",
     "samples_at",
     "segments_of",
@@ -77,8 +79,9 @@ def segments_of(timeline: Timeline) -> list[Segment]:
         if c.record_start != at:
             raise InputError(f"timeline {timeline.name!r} is not contiguous: a clip starts at "
                              f"frame {c.record_start}, expected {at}")
-        if c.file_id not in timeline.media:
-            raise InputError(f"clip {c.name or c.file_id!r} uses unknown media {c.file_id!r}")
+        for fid in (c.file_id, c.sound_file):
+            if fid not in timeline.media:
+                raise InputError(f"clip {c.name or c.file_id!r} uses unknown media {fid!r}")
         at = c.record_end
     joins = [join_kind(prev, cur) for prev, cur in itertools.pairwise(clips)]
     out: list[Segment] = []
@@ -95,6 +98,62 @@ def segments_of(timeline: Timeline) -> list[Segment]:
             fade_out=t_out - t_out // 2 if kind_out == "dip_to_black" else 0,
         ))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AudioRun:
+    """Segments whose sound is one unbroken stretch of one file: the pieces of a moment cut
+    between angles over its best microphone, read as one input and trimmed once, so the
+    picture cuts inside it leave no step in the waveform."""
+
+    index: int  # the first segment's
+    segments: tuple[Segment, ...]
+
+    @property
+    def first(self) -> Clip:
+        return self.segments[0].clip
+
+    @property
+    def record_start(self) -> int:
+        return self.first.record_start
+
+    @property
+    def record_end(self) -> int:
+        return self.segments[-1].clip.record_end
+
+    @property
+    def frames(self) -> int:
+        return self.record_end - self.record_start
+
+    @property
+    def fade_in(self) -> int:
+        return self.segments[0].fade_in
+
+    @property
+    def fade_out(self) -> int:
+        return self.segments[-1].fade_out
+
+
+def audio_runs(segments: list[Segment]) -> list[AudioRun]:
+    """The segments grouped into runs of continuous sound: a segment whose sound was chosen
+    for it (``Clip.audio_file_id``) joins the run before it when it follows it with a plain
+    cut and its sound is the same file's next frames."""
+    runs: list[list[Segment]] = []
+    for seg in segments:
+        prev = runs[-1][-1] if runs else None
+        if prev is not None and _sound_runs_on(prev, seg):
+            runs[-1].append(seg)
+        else:
+            runs.append([seg])
+    return [AudioRun(run[0].index, tuple(run)) for run in runs]
+
+
+def _sound_runs_on(prev: Segment, seg: Segment) -> bool:
+    a, b = prev.clip, seg.clip
+    plain_cut = not (seg.xfade_in or seg.fade_in or prev.fade_out)
+    return (plain_cut and b.audio_file_id is not None and a.audio == b.audio
+            and a.sound_file == b.sound_file
+            and b.sound_start == a.sound_start + a.duration)
 
 
 def join_kind(prev: Clip, cur: Clip) -> tuple[str, int]:

@@ -24,8 +24,8 @@ from editron.domain.analysis import AnalysisResult, HeroMoment, ShotSignals
 from editron.domain.sync import FileSync, SyncResult
 
 __all__ = ["Angle", "EventSpan", "MergedMoment", "angle_for_ratio", "angle_quality", "best_angle",
-           "distinct_hero_moments", "event_order", "event_overlap", "event_span_of",
-           "event_walls", "file_clocks", "merge_moments"]
+           "covering_angles", "distinct_hero_moments", "event_order", "event_overlap",
+           "event_span_of", "event_walls", "file_clocks", "merge_moments"]
 
 SHARP_ENOUGH = 200.0  # variance of the Laplacian at which a picture counts as sharp
 
@@ -261,29 +261,39 @@ def event_order(clip: Placed, order: int) -> tuple[int, float]:
     return (clock.group_order, clock.seconds(start))
 
 
+def covering_angles(clip: Placed, duration_frames: int, sync: SyncResult,
+                    files: Mapping[str, tuple[float, float]]) -> dict[str, tuple[EventSpan, int]]:
+    """The files of ``clip``'s group (``files``: id to fps and seconds) that cover its whole
+    event span, each with its clock and the frame at the clip's first frame; the clip's own
+    file first. Empty when the clip is not synced."""
+    clock, own, start, _ = clip
+    if clock is None:
+        return {}
+    ev0 = clock.seconds(start)
+    out = {own: (clock, start)}
+    for fid, (fps, seconds) in files.items():
+        other = event_span_of(sync, fid, fps)
+        if fid == own or other is None or other.group != clock.group:
+            continue
+        first = other.frame(ev0)
+        if first >= 0 and first + duration_frames <= int(seconds * fps):
+            out[fid] = (other, first)
+    return out
+
+
 def angle_for_ratio(clip: Placed, duration_frames: int, analysis: AnalysisResult,
                     files: Mapping[str, tuple[float, float]], ratio: str
                     ) -> tuple[str, int, str, tuple[tuple[str, int], ...]] | None:
     """The best angle of a clip for ``ratio`` among the synced files (``files``: id to fps
     and seconds) that cover its whole event span: (file id, its start frame, why, the other
     angles as (file id, start frame)), or ``None`` when no other camera covers it."""
-    clock, own, start, end = clip
-    if clock is None or analysis.sync is None:
+    if analysis.sync is None:
         return None
-    ev0 = clock.seconds(start)
-    angles = [Angle(own, start / clock.fps, end / clock.fps, 0.0)]
-    frames = {own: start}
-    for fid, (fps, seconds) in files.items():
-        other = event_span_of(analysis.sync, fid, fps)
-        if fid == own or other is None or other.group != clock.group:
-            continue
-        first = other.frame(ev0)
-        if first < 0 or first + duration_frames > int(seconds * fps):
-            continue
-        frames[fid] = first
-        angles.append(Angle(fid, first / fps, (first + duration_frames) / fps, 0.0))
-    if len(angles) < 2:
+    covering = covering_angles(clip, duration_frames, analysis.sync, files)
+    if len(covering) < 2:
         return None
+    angles = [Angle(fid, first / c.fps, (first + duration_frames) / c.fps, 0.0)
+              for fid, (c, first) in covering.items()]
     best, why = best_angle(analysis.shot_signals, angles, ratio)
-    others = tuple((f, first) for f, first in frames.items() if f != best.file_id)
-    return best.file_id, frames[best.file_id], why, others
+    others = tuple((f, first) for f, (_, first) in covering.items() if f != best.file_id)
+    return best.file_id, covering[best.file_id][1], why, others
