@@ -12,6 +12,7 @@ statuses with one table (``api/errors.py``)::
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
     │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
     │   ├── ConfigError               a setting or the home folder cannot be used as given
+    │   │   └── SecretKeyError        a stored credential cannot be decrypted with the key
     │   ├── ExportUnavailableError    this export format cannot express this timeline (its rate)
     │   ├── WebhookSignatureError     a webhook whose signature is missing or wrong (HTTP 403)
     │   ├── MissingScopeError         the API token lacks the scope this needs (HTTP 403)
@@ -68,6 +69,7 @@ __all__ = [
     "QcFailedError",
     "QueueError",
     "RateLimitedError",
+    "SecretKeyError",
     "SourceNotAllowedError",
     "UnsafeURLError",
     "UnsupportedSourceError",
@@ -134,6 +136,13 @@ class ConfigError(InputError):
     """A setting, or the home folder it names, cannot be used as configured."""
 
     code = "config"
+
+
+class SecretKeyError(ConfigError):
+    """A stored credential cannot be decrypted: the key (EDITRON_SECRET_KEY or the home
+    folder's key file) is missing or is not the one it was stored with."""
+
+    code = "secret_key"
 
 
 class ExportUnavailableError(InputError):
