@@ -177,12 +177,13 @@ class Settings(BaseSettings):
         return self.storage_dir / "batches" / batch_id
 
     def ensure_dirs(self) -> None:
-        """Make the home and media folders; ConfigError (saying which and why) when the
-        operating system refuses."""
+        """Make the home and media folders, mode 0700 (the database, key file and media are
+        the operator's alone); ConfigError (saying which and why) when the operating system
+        refuses. A folder that exists keeps the mode it has."""
         for folder, what in ((self.home_dir, "EDITRON_HOME"),
                              (self.storage_dir, "MEDIA_STORAGE_PATH")):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
                 raise ConfigError(f"cannot use {folder} ({what}): {exc.strerror or exc}; set "
                                   f"{what} to a folder you can write", path=str(folder)

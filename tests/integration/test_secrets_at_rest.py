@@ -13,12 +13,14 @@ from alembic import command
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from editron.config import reset_settings
+from editron.config import Settings, reset_settings
 from editron.db import repos
 from editron.db.migrate import alembic_config, upgrade
+from editron.db.runtime import db, ready
 from editron.db.secrets import forget_keys
 from editron.db.session import get_engine, session_scope
 from editron.errors import SecretKeyError
+from editron.jobs.app import make_huey
 from tests.db_backends import (  # noqa: F401  (fixtures)
     database_url,
     empty_database_url,
@@ -151,3 +153,29 @@ def test_migration_0007_seals_what_was_stored_in_plain(
     with session_scope(url) as s:
         assert repos.dropbox_sources.get_dropbox_source(s, "src-1").access_token == TOKEN
         assert repos.batches.get_batch(s, "b-1").fetch_url == URL
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_home_folder_is_made_0700_and_its_database_queue_and_key_file_0600(
+        tmp_path: Path) -> None:
+
+    old = os.umask(0o022)  # the usual umask, which alone would give 0755 and 0644
+    try:
+        settings = Settings(home=tmp_path / "fresh" / "home")
+        ready(settings)
+        with db(settings) as s:  # a first credential makes the key file
+            repos.dropbox_sources.create_dropbox_source(s, folder_path="/E", access_token=TOKEN)
+        make_huey(settings.resolved_queue_url)
+    finally:
+        os.umask(old)
+    home = settings.home_dir
+    assert _mode(home) == 0o700
+    assert _mode(settings.storage_dir) == 0o700
+    assert _mode(home / "editron.db") == 0o600
+    assert _mode(home / "queue.db") == 0o600
+    assert _mode(home / "secret.key") == 0o600
+    for journal in home.glob("editron.db-*"):  # SQLite gives -wal/-shm the database's mode
+        assert _mode(journal) == 0o600, journal.name
