@@ -95,8 +95,10 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, key, None)
             if value:
                 doc[key] = value
-        if record.exc_info or record.exc_text:
-            doc["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:  # set (and redacted) by RedactingFilter
+            doc["exception"] = record.exc_text
+        elif record.exc_info:
+            doc["exception"] = self.formatException(record.exc_info)
         return json.dumps(doc, ensure_ascii=False)
 
 
