@@ -41,6 +41,8 @@ statuses with one table (``api/errors.py``)::
 
 from __future__ import annotations
 
+from editron.domain.redact import redact_text
+
 __all__ = [
     "ArchiveError",
     "ConfigError",
@@ -85,9 +87,11 @@ class EditronError(Exception):
     code = "error"
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
+        # Messages reach responses, rows, events and logs: no URL in one keeps a credential.
+        message = redact_text(message) or message
         super().__init__(message)
         self.message = message
-        self.path = path
+        self.path = redact_text(path)
 
     def __str__(self) -> str:
         if self.path and self.path not in self.message:

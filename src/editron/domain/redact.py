@@ -8,6 +8,7 @@ person can still tell which source a batch came from."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
@@ -21,6 +22,7 @@ _SECRET_NAMES = frozenset({"token", "access_token", "key", "sig", "signature", "
 _SECRET_SUFFIXES = ("token", "signature", "secret", "password", "_key", "-key", "apikey")
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
 # One ``name=value`` of a query string: after ``?``, ``&`` or ``;``, up to the next separator.
+_TAIL = ":.,;)!?"
 _QUERY_PAIR = re.compile(r"([?&;])([^=&;?#\s'\"<>]+)=([^&;#\s'\"<>]*)")
 
 
@@ -60,11 +62,21 @@ def redact_text(text: str | None) -> str | None:
     values of query strings quoted without a scheme (``GET /api/x?token=...``)."""
     if not text:
         return text
-    text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    text = _URL_IN_TEXT.sub(lambda m: _keep_tail(m.group(0), redact_url), text)
     return _QUERY_PAIR.sub(_redact_pair, text)
 
 
+def _keep_tail(quoted: str, redact: Callable[[str], str]) -> str:
+    # "{url}: HTTP 403" or "... {url}." -- the punctuation after a URL is the sentence's.
+    body = quoted.rstrip(_TAIL)
+    return redact(body) + quoted[len(body):]
+
+
 def _redact_pair(match: re.Match[str]) -> str:
-    lead, name, value = match.group(1), match.group(2), match.group(3)
-    secret = is_secret_param(unquote_plus(name)) and value not in ("", REDACTED)
-    return f"{lead}{name}={REDACTED if secret else value}"
+    lead, name = match.group(1), match.group(2)
+    secret = is_secret_param(unquote_plus(name))
+
+    def value(text: str) -> str:
+        return REDACTED if secret and text else text
+
+    return f"{lead}{name}={_keep_tail(match.group(3), value)}"

@@ -12,7 +12,6 @@ from editron.db.models import MediaBatch, MediaFile
 from editron.db.repos.base import get_or_raise
 from editron.db.repos.events import append_event
 from editron.db.secrets import seal_url
-from editron.domain.redact import redact_text
 from editron.domain.status import FileStatus
 
 __all__ = ["add_file", "delete_files", "find_file_by_checksum", "get_file", "get_files",
@@ -26,26 +25,23 @@ def add_file(session: Session, batch: MediaBatch, *, event_type: str = "file.add
              detail: Mapping[str, Any] | None = None, **fields: Any) -> MediaFile:
     """A new file row (``fields`` are MediaFile columns), logged as ``event_type`` with its
     status (``file.added``, or ``file.duplicate`` / ``file.failed`` for rows that arrive in
-    those states) and ``detail``. Credentials in a source URL or error are kept out of the
-    row's shown columns and the event (``_guarded``)."""
+    those states) and ``detail``. Credentials in a source URL are kept out of the row's
+    shown columns (``_guarded``) and the event (``events.scrub``)."""
     row = MediaFile(batch_id=batch.id, **_guarded(session, fields))
     session.add(row)
     session.flush()
     append_event(session, entity_type="file", entity_id=row.id, event_type=event_type,
                  batch_id=batch.id, project_id=batch.project_id,
                  payload={"status": row.status, "filename": row.relative_path,
-                          **{k: redact_text(v) if isinstance(v, str) else v
-                             for k, v in (detail or {}).items()}})
+                          **(detail or {})})
     return row
 
 
 def _guarded(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` with a credentialed ``source_url`` stored redacted (the whole URL sealed in
-    ``source_secret``) and the URLs an ``error`` quotes redacted."""
+    """``fields`` with a credentialed ``source_url`` stored redacted, the whole URL sealed in
+    ``source_secret`` (the ``error`` column is redacted on any write: ``base``)."""
     if "source_url" in fields:
         fields["source_url"], fields["source_secret"] = seal_url(session, fields["source_url"])
-    if fields.get("error") is not None:
-        fields["error"] = redact_text(fields["error"])
     return fields
 
 
