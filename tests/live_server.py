@@ -36,13 +36,14 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def live_api(settings: Settings) -> Iterator[str]:
-    """Serve the app; yields its base URL and stops it afterwards."""
+def live_api(settings: Settings, *, log_level: str = "warning") -> Iterator[str]:
+    """Serve the app; yields its base URL and stops it afterwards (``log_level="info"``
+    writes uvicorn's access log too)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    server = _Server(uvicorn.Config(create_app(settings), log_level=log_level))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from editron.errors import ConfigError
@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     auth_failures_allowed: int = Field(default=10, ge=1)
     auth_failure_window_seconds: float = Field(default=60.0, gt=0)
 
+    # Encrypts stored credentials (Dropbox tokens, a source URL's password): one or more
+    # Fernet keys, comma-separated, the first encrypting and every one decrypting (rotation).
+    # Unset: a key generated once into secret.key in the home folder (mode 0600).
+    secret_key: SecretStr | None = None
+
     # Logging
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -139,6 +144,11 @@ class Settings(BaseSettings):
         one exactly when its own resolved form is."""
         return tuple(Path(part).expanduser().resolve()
                      for part in self.import_roots.split(os.pathsep) if part.strip())
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the generated key lives when EDITRON_SECRET_KEY is unset."""
+        return self.home_dir / "secret.key"
 
     @property
     def resolved_database_url(self) -> str:
@@ -167,12 +177,13 @@ class Settings(BaseSettings):
         return self.storage_dir / "batches" / batch_id
 
     def ensure_dirs(self) -> None:
-        """Make the home and media folders; ConfigError (saying which and why) when the
-        operating system refuses."""
+        """Make the home and media folders, mode 0700 (the database, key file and media are
+        the operator's alone); ConfigError (saying which and why) when the operating system
+        refuses. A folder that exists keeps the mode it has."""
         for folder, what in ((self.home_dir, "EDITRON_HOME"),
                              (self.storage_dir, "MEDIA_STORAGE_PATH")):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
                 raise ConfigError(f"cannot use {folder} ({what}): {exc.strerror or exc}; set "
                                   f"{what} to a folder you can write", path=str(folder)

@@ -12,6 +12,7 @@ statuses with one table (``api/errors.py``)::
     │   ├── UnsafeURLError            URL resolves to a loopback/private/link-local address
     │   ├── InvalidStateError         not allowed in the entity's current status (HTTP 409)
     │   ├── ConfigError               a setting or the home folder cannot be used as given
+    │   │   └── SecretKeyError        a stored credential cannot be decrypted with the key
     │   ├── ExportUnavailableError    this export format cannot express this timeline (its rate)
     │   ├── WebhookSignatureError     a webhook whose signature is missing or wrong (HTTP 403)
     │   ├── MissingScopeError         the API token lacks the scope this needs (HTTP 403)
@@ -39,6 +40,8 @@ statuses with one table (``api/errors.py``)::
 """
 
 from __future__ import annotations
+
+from editron.domain.redact import redact_text
 
 __all__ = [
     "ArchiveError",
@@ -68,6 +71,7 @@ __all__ = [
     "QcFailedError",
     "QueueError",
     "RateLimitedError",
+    "SecretKeyError",
     "SourceNotAllowedError",
     "UnsafeURLError",
     "UnsupportedSourceError",
@@ -83,9 +87,11 @@ class EditronError(Exception):
     code = "error"
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
+        # Messages reach responses, rows, events and logs: no URL in one keeps a credential.
+        message = redact_text(message) or message
         super().__init__(message)
         self.message = message
-        self.path = path
+        self.path = redact_text(path)
 
     def __str__(self) -> str:
         if self.path and self.path not in self.message:
@@ -134,6 +140,13 @@ class ConfigError(InputError):
     """A setting, or the home folder it names, cannot be used as configured."""
 
     code = "config"
+
+
+class SecretKeyError(ConfigError):
+    """A stored credential cannot be decrypted: the key (EDITRON_SECRET_KEY or the home
+    folder's key file) is missing or is not the one it was stored with."""
+
+    code = "secret_key"
 
 
 class ExportUnavailableError(InputError):

@@ -5,6 +5,7 @@ symlink, or names nothing at all. The CLI keeps its user's rights."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,3 +113,47 @@ def test_the_cli_keeps_its_users_rights(confined: tuple[Settings, Path, list[str
                                         footage: Path) -> None:
     result = CliRunner().invoke(cli, ["ingest", str(footage), "--json"])
     assert result.exit_code == 0, result.output
+
+
+def test_brand_files_over_http_are_confined_to_the_roots_alike(
+        confined: tuple[Settings, Path, list[str]], tmp_path: Path) -> None:
+    settings, inside, outside = confined
+    logo = inside / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    secret_logo = tmp_path / "private-logo.png"  # exists, but outside every root
+    secret_logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with db(settings) as session:
+        _, token = repos.tokens.create_token(session, name="tests", scopes=ALL_SCOPES)
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings)) as http:
+        answers = set()
+        for key in ("logo_path", "font_path"):
+            for path in [*outside, str(secret_logo)]:
+                reply = http.post("/api/projects", headers=auth,
+                                  json={"name": "Gala", "brand": {key: path}})
+                answers.add((reply.status_code, reply.json()["detail"], reply.json()["code"]))
+        assert answers == {(422, NOT_ALLOWED, "source_not_allowed")}, answers
+        assert http.get("/api/projects", headers=auth).json() == []  # none was made
+        made = http.post("/api/projects", headers=auth,
+                         json={"name": "Gala", "brand": {"logo_path": str(logo)}})
+        assert made.status_code == 201, made.text
+        assert made.json()["brand"]["logo_path"] == str(logo.resolve())
+        project_id = made.json()["id"]
+        moved = http.patch(f"/api/projects/{project_id}", headers=auth,
+                           json={"brand": {"font_path": str(secret_logo)}})
+        assert (moved.status_code, moved.json()["detail"]) == (422, NOT_ALLOWED)
+        kept = http.get(f"/api/projects/{project_id}", headers=auth).json()["brand"]
+        assert "font_path" not in kept
+        cleared = http.patch(f"/api/projects/{project_id}", headers=auth,
+                             json={"brand": {"logo_path": None}})
+        assert cleared.status_code == 200 and "logo_path" not in cleared.json()["brand"]
+
+
+def test_the_cli_sets_brand_files_with_its_users_rights(
+        confined: tuple[Settings, Path, list[str]], tmp_path: Path) -> None:
+    logo = tmp_path / "private-logo.png"  # outside every root: the CLI's user may use it
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = CliRunner().invoke(cli, ["projects", "create", "Gala", "--brand",
+                                      f"logo_path={logo}", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["brand"]["logo_path"] == str(logo.resolve())

@@ -33,6 +33,7 @@ from editron.api.routes import (
 )
 from editron.config import Settings
 from editron.db.runtime import ready
+from editron.logs import install_redaction
 from editron.mcp.server import build_server
 from editron.web import mount_dashboard
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, with_mcp: bool = True,
     """The API; ``bind_host`` (what ``editron serve`` listens on) joins the loopback names as
     a Host /mcp answers unless ``EDITRON_ALLOWED_HOSTS`` says otherwise."""
     settings = ready(settings)
+    install_redaction()  # however the app is served, its access log quotes no token
     mcp_server = build_server(settings) if with_mcp else None
 
     @asynccontextmanager

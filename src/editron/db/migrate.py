@@ -20,6 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from editron.db.secrets import SecretBox
 from editron.db.session import get_engine, translate
 from editron.errors import DatabaseBusyError, DatabaseError
 
@@ -60,13 +61,14 @@ def _sqlite_lock(url: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_upgrade(connection: Connection) -> None:
+def _run_upgrade(connection: Connection, box: SecretBox | None) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["secret_box"] = box  # what seals credentials (0007); None: the process's
     command.upgrade(config, "head")
 
 
-def _upgrade_sqlite(url: str) -> None:
+def _upgrade_sqlite(url: str, box: SecretBox | None) -> None:
     engine = get_engine(url)
     with _sqlite_lock(url), engine.connect() as connection:
         # Batch mode rebuilds a table by copy-and-drop; with foreign keys on, dropping the
@@ -79,7 +81,7 @@ def _upgrade_sqlite(url: str) -> None:
                 # pysqlite leaves DDL in autocommit; an explicit write transaction makes the
                 # whole upgrade atomic and also excludes writers that skip the file lock.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-                _run_upgrade(connection)
+                _run_upgrade(connection, box)
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 if broken:
                     raise DatabaseError(
@@ -90,25 +92,26 @@ def _upgrade_sqlite(url: str) -> None:
             connection.commit()
 
 
-def _upgrade_postgresql(url: str) -> None:
+def _upgrade_postgresql(url: str, box: SecretBox | None) -> None:
     with get_engine(url).begin() as connection:
         # PostgreSQL DDL is transactional: the lock, the DDL and the version stamp commit
         # together, and a concurrent caller blocks here until then.
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
-        _run_upgrade(connection)
+        _run_upgrade(connection, box)
 
 
-def upgrade(url: str) -> None:
+def upgrade(url: str, *, box: SecretBox | None = None) -> None:
     """Bring the database at ``url`` to the newest schema revision (idempotent). A database
     already at the newest revision is only read, so a command is not held up by another
-    process writing."""
+    process writing. ``box`` seals the credentials a migration encrypts (default: the key of
+    the process's settings)."""
     if current_revision(url) == head_revision():
         return
     try:
         if make_url(url).get_backend_name() == "sqlite":
-            _upgrade_sqlite(url)
+            _upgrade_sqlite(url, box)
         else:
-            _upgrade_postgresql(url)
+            _upgrade_postgresql(url, box)
     except SQLAlchemyError as exc:
         translated = translate(exc, url)
         if isinstance(translated, DatabaseBusyError):

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from editron.db.orm import Base, check_in, new_id, utcnow
+from editron.db.secrets import open_stored
 from editron.domain.status import (
     BatchStatus,
     FileStatus,
@@ -76,7 +77,10 @@ class MediaBatch(Base):
         ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )
     reference_name: Mapped[str] = mapped_column(String(300))
+    # Shown everywhere, so stored redacted; the whole URL, when it carries credentials a
+    # resumed download needs, is kept sealed in source_secret (``fetch_url``).
     source_url: Mapped[str] = mapped_column(Text)
+    source_secret: Mapped[str | None] = mapped_column(Text)
     source_type: Mapped[str] = mapped_column(String(32))
     storage_tier: Mapped[str] = mapped_column(String(8), default=StorageTier.HOT.value)
     checksum_required: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -102,6 +106,13 @@ class MediaBatch(Base):
         back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @property
+    def fetch_url(self) -> str:
+        """The source as given, credentials included, for (re-)fetching it."""
+        if self.source_secret is None:
+            return self.source_url
+        return open_stored(self, self.source_secret, what=f"the source URL of batch {self.id}")
+
 
 class MediaFile(Base):
     __tablename__ = "media_files"
@@ -118,7 +129,8 @@ class MediaFile(Base):
     filename: Mapped[str] = mapped_column(String(500))
     relative_path: Mapped[str] = mapped_column(Text)
     storage_path: Mapped[str | None] = mapped_column(Text)
-    source_url: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)  # redacted, as the batch's
+    source_secret: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=FileStatus.READY.value)
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     checksum_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -150,6 +162,13 @@ class MediaFile(Base):
     created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
 
     batch: Mapped[MediaBatch] = relationship(back_populates="files")
+
+    @property
+    def fetch_url(self) -> str | None:
+        """The file's own source as given, credentials included (a cold file's re-fetch)."""
+        if self.source_secret is None:
+            return self.source_url
+        return open_stored(self, self.source_secret, what=f"the source URL of file {self.id}")
 
 
 class MediaBatchAnalysis(Base):

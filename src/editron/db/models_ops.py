@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from editron.db.orm import Base, check_in, new_id, utcnow
+from editron.db.secrets import open_stored
 from editron.domain.status import (
     Priority,
     Stage,
@@ -42,13 +43,27 @@ class DropboxSource(Base):
     account_id: Mapped[str | None] = mapped_column(String(128), index=True)
     folder_path: Mapped[str] = mapped_column(Text)
     shared_link: Mapped[str | None] = mapped_column(Text)
-    # Secret: never returned by an endpoint or carried in an event.
-    access_token: Mapped[str | None] = mapped_column(Text)
+    # Secret: never returned by an endpoint or carried in an event; stored sealed
+    # (``db.secrets``), read in plain through ``access_token``.
+    sealed_access_token: Mapped[str | None] = mapped_column("access_token", Text)
     cursor: Mapped[str | None] = mapped_column(Text)
     storage_tier: Mapped[str] = mapped_column(String(8), default=StorageTier.HOT.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_polled_at: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+    @property
+    def has_token(self) -> bool:
+        return self.sealed_access_token is not None
+
+    @property
+    def access_token(self) -> str | None:
+        """The token in plain, decrypted with the key bound to the row's session
+        (SecretKeyError, naming this source, when that key cannot open it)."""
+        if self.sealed_access_token is None:
+            return None
+        return open_stored(self, self.sealed_access_token,
+                           what=f"the access token of Dropbox source {self.id}")
 
 
 class Event(Base):

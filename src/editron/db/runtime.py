@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from editron.config import Settings, get_settings
 from editron.db.migrate import upgrade
+from editron.db.secrets import bind_box, box_for
 from editron.db.session import session_scope
 
 __all__ = ["db", "ping", "ready"]
@@ -29,15 +30,17 @@ def ready(settings: Settings | None = None) -> Settings:
         with _lock:
             if url not in _migrated:
                 settings.ensure_dirs()
-                upgrade(url)
+                upgrade(url, box=box_for(settings))
                 _migrated.add(url)
     return settings
 
 
 @contextmanager
 def db(settings: Settings) -> Iterator[Session]:
-    """One transaction against the configured database."""
+    """One transaction against the configured database, its credentials sealed and opened
+    with the key of ``settings``."""
     with session_scope(settings.resolved_database_url) as session:
+        bind_box(session, box_for(settings))
         yield session
 
 

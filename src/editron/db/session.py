@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
@@ -25,7 +27,8 @@ from editron.errors import (
     DatabaseUnavailableError,
 )
 
-__all__ = ["dispose_engines", "get_engine", "get_sessionmaker", "session_scope", "translate"]
+__all__ = ["create_private", "dispose_engines", "get_engine", "get_sessionmaker", "session_scope",
+           "translate"]
 
 
 def _sqlite_pragmas(busy_seconds: float) -> Callable[[Any, Any], None]:
@@ -40,9 +43,29 @@ def _sqlite_pragmas(busy_seconds: float) -> Callable[[Any, Any], None]:
     return apply
 
 
+def create_private(path: Path) -> None:
+    """Make ``path`` empty with mode 0600 unless it exists, so SQLite (which gives its -wal and
+    -shm files the database's mode) never makes it readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None: in memory, or a ``file:`` URI SQLite opens itself)."""
+    database = make_url(url).database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        path = _sqlite_file(url)
+        if path is not None:
+            with contextlib.suppress(OSError):  # unusable: SQLite's own error says why
+                create_private(path)
         busy = get_settings().database_busy_seconds
         engine = create_engine(url, connect_args={"check_same_thread": False,
                                                   "timeout": busy})

@@ -8,7 +8,8 @@ person can still tell which source a batch came from."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Callable
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 
@@ -20,6 +21,9 @@ _SECRET_NAMES = frozenset({"token", "access_token", "key", "sig", "signature", "
                            "x-goog-signature", "x-goog-credential"})
 _SECRET_SUFFIXES = ("token", "signature", "secret", "password", "_key", "-key", "apikey")
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+# One ``name=value`` of a query string: after ``?``, ``&`` or ``;``, up to the next separator.
+_TAIL = ":.,;)!?"
+_QUERY_PAIR = re.compile(r"([?&;])([^=&;?#\s'\"<>]+)=([^&;#\s'\"<>]*)")
 
 
 def is_secret_param(name: str) -> bool:
@@ -54,7 +58,25 @@ def _redact_authority_crudely(url: str) -> str:
 
 
 def redact_text(text: str | None) -> str | None:
-    """Every URL quoted in ``text`` (an error message, a log line) redacted."""
+    """Every URL quoted in ``text`` (an error message, a log line) redacted, and the secret
+    values of query strings quoted without a scheme (``GET /api/x?token=...``)."""
     if not text:
         return text
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    text = _URL_IN_TEXT.sub(lambda m: _keep_tail(m.group(0), redact_url), text)
+    return _QUERY_PAIR.sub(_redact_pair, text)
+
+
+def _keep_tail(quoted: str, redact: Callable[[str], str]) -> str:
+    # "{url}: HTTP 403" or "... {url}." -- the punctuation after a URL is the sentence's.
+    body = quoted.rstrip(_TAIL)
+    return redact(body) + quoted[len(body):]
+
+
+def _redact_pair(match: re.Match[str]) -> str:
+    lead, name = match.group(1), match.group(2)
+    secret = is_secret_param(unquote_plus(name))
+
+    def value(text: str) -> str:
+        return REDACTED if secret and text else text
+
+    return f"{lead}{name}={_keep_tail(match.group(3), value)}"

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from editron.config import Settings, get_settings
 from editron.db.repos import job_runs
-from editron.db.session import session_scope
+from editron.db.session import create_private, session_scope
 from editron.domain.status import Priority
 from editron.errors import QueueError
 from editron.jobs.registry import JobPayload, get_operation
@@ -49,7 +49,7 @@ def make_huey(queue_url: str, *, name: str = "editron", immediate: bool = False)
         if not path.name:
             raise QueueError(f"queue URL {queue_url!r} names no file")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)  # 0600: the queue's messages name jobs
             return SqliteHuey(name=name, filename=str(path), results=False)
         except (OSError, sqlite3.Error) as exc:
             raise QueueError(f"cannot open the queue database: {exc}", path=str(path)) from exc

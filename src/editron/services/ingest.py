@@ -175,7 +175,7 @@ def process_ingest(
         repos.batches.set_batch_status(session, batch, BatchStatus.DOWNLOADING)
         repos.tasks.set_task(session, batch_id, Stage.INGEST, TaskStatus.IN_PROGRESS,
                              detail="bringing files in")
-        spec = parse_source(batch.source_url)
+        spec = parse_source(batch.fetch_url)
         tier = StorageTier(batch.storage_tier)
         checksum = batch.checksum_required
     batch_dir = settings.batch_dir(batch_id)

@@ -18,7 +18,7 @@ def local_media_path(file_id: str, *, settings: Settings) -> Path:
     """A readable local path for the file, fetching a cold original back if needed."""
     with db(settings) as session:
         row = repos.files.get_file(session, file_id)
-        storage, source, status = row.storage_path, row.source_url, row.status
+        storage, source, status = row.storage_path, row.fetch_url, row.status
         batch_id, relative, checksum = row.batch_id, row.relative_path, row.checksum_sha256
     if storage and Path(storage).exists():
         return Path(storage)

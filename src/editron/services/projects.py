@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from editron.config import Settings
+from editron.config import Settings, get_settings
 from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.timeline import BrandPod
 from editron.errors import InputError
+from editron.ingest.sources import confine
 
-__all__ = ["BRAND_KEYS", "ProjectPublic", "check_brand", "create_project", "get_project",
-           "list_projects", "update_project"]
+__all__ = ["BRAND_KEYS", "ProjectPublic", "check_brand", "confine_brand_files",
+           "create_project", "get_project", "list_projects", "update_project"]
 
 BRAND_KEYS: tuple[str, ...] = tuple(f.name for f in fields(BrandPod))
 LOGO_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_FILE_KEYS = ("logo_path", "font_path")
 
 
 class ProjectPublic(BaseModel):
@@ -67,6 +70,11 @@ def check_brand(brand: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _checked(brand: dict[str, Any] | None, settings: Settings, remote: bool) -> dict[str, Any]:
+    pod = check_brand(brand or {})
+    return confine_brand_files(pod, settings) if remote else pod
+
+
 def _number(key: str, value: Any) -> float:
     try:
         return float(value)
@@ -74,12 +82,24 @@ def _number(key: str, value: Any) -> float:
         raise InputError(f"brand {key} {value!r}: a number") from None
 
 
+def confine_brand_files(brand: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A network caller's brand pod with its logo and font paths resolved inside the import
+    roots (``EDITRON_IMPORT_ROOTS``), else the one refusal ingest gives, which says nothing
+    about the path; the CLI does not call this (its user's own rights)."""
+    roots = settings.import_root_dirs
+    return {k: str(confine(Path(v), roots)) if k in _FILE_KEYS and v is not None else v
+            for k, v in brand.items()}
+
+
 def create_project(*, name: str, client_name: str | None = None,
                    brand: dict[str, Any] | None = None, auto_approve: bool = False,
-                   settings: Settings | None = None) -> ProjectPublic:
+                   settings: Settings | None = None, remote: bool = False) -> ProjectPublic:
+    """A new project. ``remote``: the caller came over the network, so brand files must lie
+    inside an import root (``confine_brand_files``)."""
     if not name.strip():
         raise InputError("a project needs a name")
-    pod = {k: v for k, v in check_brand(brand or {}).items() if v is not None}
+    settings = settings or get_settings()
+    pod = {k: v for k, v in _checked(brand, settings, remote).items() if v is not None}
     settings = ready(settings)
     with db(settings) as session:
         row = repos.projects.create_project(session, name=name.strip(), client_name=client_name,
@@ -89,12 +109,14 @@ def create_project(*, name: str, client_name: str | None = None,
 
 def update_project(project_id: str, *, name: str | None = None,
                    client_name: str | None = None, brand: dict[str, Any] | None = None,
-                   auto_approve: bool | None = None,
-                   settings: Settings | None = None) -> ProjectPublic:
-    """Change what is given; ``brand`` keys are merged into the pod (``None`` removes one)."""
+                   auto_approve: bool | None = None, settings: Settings | None = None,
+                   remote: bool = False) -> ProjectPublic:
+    """Change what is given; ``brand`` keys are merged into the pod (``None`` removes one).
+    ``remote`` as for ``create_project``."""
     if name is not None and not name.strip():
         raise InputError("a project needs a name")
-    changes = check_brand(brand or {})
+    settings = settings or get_settings()
+    changes = _checked(brand, settings, remote)
     settings = ready(settings)
     with db(settings) as session:
         row = repos.projects.get_project(session, project_id)

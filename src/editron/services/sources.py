@@ -71,7 +71,7 @@ class SourcePublic(BaseModel):
     def of(cls, row: DropboxSource, *, last_error: str | None = None) -> SourcePublic:
         return cls(id=row.id, folder_path=row.folder_path, project_id=row.project_id,
                    account_id=row.account_id, storage_tier=row.storage_tier, active=row.active,
-                   has_token=bool(row.access_token), watching=row.cursor is not None,
+                   has_token=row.has_token, watching=row.cursor is not None,
                    last_polled_at=row.last_polled_at, created_at=row.created_at,
                    last_error=last_error)
 

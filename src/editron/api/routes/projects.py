@@ -26,7 +26,8 @@ router = APIRouter(prefix="/api", tags=["projects"])
 
 BRAND_HELP = ("The brand pod: primary_color, accent_color, outline_color (#RRGGBB), "
               "logo_path, logo_position, logo_opacity, title_card, lower_third, outro_card, "
-              "card_seconds, font_path, font_name.")
+              "card_seconds, font_path, font_name. logo_path and font_path must lie inside "
+              "an import root (EDITRON_IMPORT_ROOTS).")
 
 
 class ProjectCreate(BaseModel):
@@ -59,7 +60,7 @@ def make_project(body: ProjectCreate, response: Response, settings: SettingsDep,
     """Create a project: a client, its brand pod, and whether its edits render without review.
     Location is the new project."""
     project = create_project(name=body.name, client_name=body.client_name, brand=body.brand,
-                             auto_approve=body.auto_approve, settings=settings)
+                             auto_approve=body.auto_approve, settings=settings, remote=True)
     response.headers["Location"] = f"/api/projects/{project.id}"
     return project
 
@@ -83,7 +84,8 @@ def change_project(project_id: str, body: ProjectUpdate, settings: SettingsDep,
                    _: Admin) -> ProjectPublic:
     """Change a project's name, client, brand keys (merged; null removes one) or auto-approval."""
     return update_project(project_id, name=body.name, client_name=body.client_name,
-                          brand=body.brand, auto_approve=body.auto_approve, settings=settings)
+                          brand=body.brand, auto_approve=body.auto_approve, settings=settings,
+                          remote=True)
 
 
 @router.get("/projects/{project_id}/memory", response_model=MemoryPublic)

@@ -1,16 +1,20 @@
-"""What every repository shares: lookup by id that raises NotFoundError, bounded paging, and
-the one function through which any row's status changes (it appends the event too)."""
+"""What every repository shares: lookup by id that raises NotFoundError, bounded paging, the
+one function through which any row's status changes (it appends the event too), and the
+redaction of every error column on write (no stored error keeps a URL's credentials)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, event, update
 from sqlalchemy.orm import Session
 
+from editron.db.models import EditSession, MediaBatch, MediaBatchAnalysis, MediaFile, RenderJob
+from editron.db.models_ops import JobRun, Task
 from editron.db.orm import utcnow
 from editron.db.repos.events import append_event
+from editron.domain.redact import redact_text
 from editron.errors import InputError, InvalidStateError, NotFoundError
 
 __all__ = ["MAX_PAGE", "get_or_raise", "page_bounds", "set_status"]
@@ -18,6 +22,22 @@ __all__ = ["MAX_PAGE", "get_or_raise", "page_bounds", "set_status"]
 T = TypeVar("T")
 
 MAX_PAGE = 1000
+
+# Columns that hold what went wrong, which often quotes a URL: every write of one, however it
+# is made (a constructor, an attribute, ``set_status(values=...)``), is redacted first.
+_ERROR_COLUMNS: tuple[tuple[type[Any], str], ...] = (
+    (MediaBatch, "last_error"), (MediaFile, "error"), (MediaBatchAnalysis, "last_error"),
+    (EditSession, "last_error"), (RenderJob, "last_error"), (JobRun, "last_error"),
+    (Task, "detail"))
+_ERROR_KEYS = frozenset(name for _, name in _ERROR_COLUMNS)
+
+
+def _redact_on_set(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return redact_text(value) if isinstance(value, str) else value
+
+
+for _model, _column in _ERROR_COLUMNS:
+    event.listen(getattr(_model, _column), "set", _redact_on_set, retval=True)
 
 
 class _HasStatus(Protocol):
@@ -61,7 +81,9 @@ def set_status(session: Session, row: _HasStatus, status: str, *, entity_type: s
     if machine is not None and status not in machine.get(previous, frozenset()):
         raise InvalidStateError(f"{label} {row.id} is {previous}; it cannot become {status}")
     model: Any = type(row)
-    fields: dict[str, Any] = {"status": status, **(values or {})}
+    fields: dict[str, Any] = {"status": status, **{
+        k: redact_text(v) if k in _ERROR_KEYS and isinstance(v, str) else v
+        for k, v in (values or {}).items()}}
     if hasattr(model, "updated_at"):
         fields["updated_at"] = utcnow()
     result = session.execute(

@@ -12,6 +12,7 @@ from editron.db.models import MediaBatch
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, page_bounds, set_status
 from editron.db.repos.events import append_event
+from editron.db.secrets import seal_url
 from editron.domain.redact import redact_text
 from editron.domain.status import BATCH_TRANSITIONS, BatchStatus
 from editron.errors import InputError
@@ -36,7 +37,9 @@ _CURSOR_SEP = "|"
 
 def create_batch(session: Session, **fields: Any) -> MediaBatch:
     """A new batch in ``queued``; ``fields`` are MediaBatch columns (reference_name,
-    source_url, source_type, storage_tier, checksum_required, project_id, ...)."""
+    source_url, source_type, storage_tier, checksum_required, project_id, ...). A source URL
+    with credentials is stored redacted, the whole of it sealed beside (``fetch_url``)."""
+    fields["source_url"], fields["source_secret"] = seal_url(session, fields["source_url"])
     batch = MediaBatch(status=BatchStatus.QUEUED.value, **fields)
     session.add(batch)
     session.flush()
@@ -141,7 +144,7 @@ def update_batch(session: Session, batch: MediaBatch, *, file_count: int | None 
         # A new dict, so SQLAlchemy sees the JSON column change.
         batch.batch_metadata = {**(batch.batch_metadata or {}), **metadata}
     if last_error is not None:
-        batch.last_error = last_error
+        batch.last_error = redact_text(last_error)
     if storage_path is not None:
         batch.storage_path = storage_path
     if retention_until is not None:

@@ -1,5 +1,6 @@
-"""Registered Dropbox folders the monitor polls. The access token is stored (the monitor
-needs it) but never put in an event; callers must not return it either."""
+"""Registered Dropbox folders the monitor polls. The access token is stored sealed with the
+session's key (``db.secrets``; ``row.access_token`` opens it when read) and never put in an
+event; callers must not return it either."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from editron.db.models_ops import DropboxSource
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise
 from editron.db.repos.events import append_event
+from editron.db.secrets import box_of
 from editron.domain.status import StorageTier
 
 __all__ = [
@@ -26,8 +28,9 @@ def create_dropbox_source(session: Session, *, folder_path: str,
                           project_id: str | None = None, account_id: str | None = None,
                           shared_link: str | None = None, access_token: str | None = None,
                           storage_tier: StorageTier = StorageTier.HOT) -> DropboxSource:
+    sealed = box_of(session).seal(access_token) if access_token is not None else None
     row = DropboxSource(folder_path=folder_path, project_id=project_id, account_id=account_id,
-                        shared_link=shared_link, access_token=access_token,
+                        shared_link=shared_link, sealed_access_token=sealed,
                         storage_tier=storage_tier.value, active=True)
     session.add(row)
     session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from editron.db.models_ops import Event
+from editron.domain.redact import redact_text
 
 __all__ = [
     "SECRET_MARKERS",
@@ -33,7 +34,10 @@ SECRET_MARKERS = ("token", "secret", "password", "authorization", "api_key", "ap
 
 
 def scrub(payload: Any) -> Any:
-    """Drop keys that look like secrets, at any depth, so no event ever carries one."""
+    """Drop keys that look like secrets and redact the credentials of URLs quoted in texts,
+    at any depth, so no event ever carries one."""
+    if isinstance(payload, str):
+        return redact_text(payload)
     if isinstance(payload, Mapping):
         return {
             str(k): scrub(v)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from editron.db.models import MediaBatch, MediaFile
 from editron.db.repos.base import get_or_raise
 from editron.db.repos.events import append_event
+from editron.db.secrets import seal_url
 from editron.domain.status import FileStatus
 
 __all__ = ["add_file", "delete_files", "find_file_by_checksum", "get_file", "get_files",
@@ -24,8 +25,9 @@ def add_file(session: Session, batch: MediaBatch, *, event_type: str = "file.add
              detail: Mapping[str, Any] | None = None, **fields: Any) -> MediaFile:
     """A new file row (``fields`` are MediaFile columns), logged as ``event_type`` with its
     status (``file.added``, or ``file.duplicate`` / ``file.failed`` for rows that arrive in
-    those states) and ``detail``."""
-    row = MediaFile(batch_id=batch.id, **fields)
+    those states) and ``detail``. Credentials in a source URL are kept out of the row's
+    shown columns (``_guarded``) and the event (``events.scrub``)."""
+    row = MediaFile(batch_id=batch.id, **_guarded(session, fields))
     session.add(row)
     session.flush()
     append_event(session, entity_type="file", entity_id=row.id, event_type=event_type,
@@ -33,6 +35,14 @@ def add_file(session: Session, batch: MediaBatch, *, event_type: str = "file.add
                  payload={"status": row.status, "filename": row.relative_path,
                           **(detail or {})})
     return row
+
+
+def _guarded(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with a credentialed ``source_url`` stored redacted, the whole URL sealed in
+    ``source_secret`` (the ``error`` column is redacted on any write: ``base``)."""
+    if "source_url" in fields:
+        fields["source_url"], fields["source_secret"] = seal_url(session, fields["source_url"])
+    return fields
 
 
 def delete_files(session: Session, batch: MediaBatch) -> int:
@@ -81,7 +91,7 @@ def update_file(session: Session, row: MediaFile, **fields: Any) -> MediaFile:
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise TypeError(f"MediaFile has no updatable column(s) {sorted(unknown)}")
-    for key, value in fields.items():
+    for key, value in _guarded(session, dict(fields)).items():
         setattr(row, key, value)
     session.flush()
     return row
