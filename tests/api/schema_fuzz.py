@@ -104,3 +104,49 @@ def fuzz_operations(schema: Any, seeded: Seeded, examples: int) -> FuzzRun:
         operation = result.ok()
         _fuzz_one(operation, f"{operation.method.upper()} {operation.path}", run, seeded, examples)
     return run
+
+
+def fuzz_links(schema: Any, seeded: Seeded, scenarios: int, steps: int) -> FuzzRun:
+    """Schemathesis's stateful phase: ``scenarios`` chains of up to ``steps`` calls, each call
+    after the first following an OpenAPI link from an earlier answer. Returns the calls made,
+    keyed ``LINK -> OPERATION`` for those that followed a link; a failed check raises."""
+    run = FuzzRun()
+    # A followed event stream never ends, and no link leads to it.
+    machine = schema.exclude(path="/api/events").as_state_machine()
+
+    class SeededMachine(machine):  # type: ignore[misc, valid-type]
+        def step(self, input: Any) -> Any:
+            output = super().step(input)
+            linked = input.transition is not None and input.is_applied
+            prefix = f"{input.transition.id} -> " if linked else ""
+            operation = input.case.operation
+            run.record(
+                f"{prefix}{operation.method.upper()} {operation.path}", output.response.status_code
+            )
+            return output
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": seeded.auth}
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(
+                response,
+                excluded_checks=EXCLUDED_CHECKS,
+                headers=seeded.auth,
+                transport_kwargs=kwargs,
+            )
+
+    SeededMachine.run(
+        settings=settings(
+            max_examples=scenarios,
+            stateful_step_count=steps,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            print_blob=True,
+        )
+    )
+    return run

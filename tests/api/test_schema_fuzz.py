@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.fuzz_seed import Seeded, seeded_api, seeded_master
-from tests.api.schema_fuzz import OPERATIONS, fuzz_operations, seeded_schema
+from tests.api.schema_fuzz import OPERATIONS, fuzz_links, fuzz_operations, seeded_schema
 
 __all__ = ["seeded_api", "seeded_master"]  # fixtures, found by name
 
@@ -53,3 +53,12 @@ def test_schema_fuzz_deep(seeded_api: Seeded) -> None:
     run = fuzz_operations(schema, seeded_api, 300)
     assert sum(run.cases.values()) >= 10_000, run.cases
     assert len(run.cases) == OPERATIONS
+
+
+def test_links_are_followed_statefully(seeded_api: Seeded) -> None:
+    """The stateful phase follows the OpenAPI links (a batch to its sessions, a session to its
+    renders, a render job to cancel and retry) and every answer keeps the spec."""
+    schema, _ = seeded_schema(seeded_api)
+    run = fuzz_links(schema, seeded_api, scenarios=15, steps=8)
+    followed = {key.split(" -> ")[1] for key in run.cases if " -> " in key}
+    assert len(followed) >= 5, sorted(run.cases)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from editron.api.deps import Operator, Reader, SettingsDep
+from editron.api.openapi import follows, link
 from editron.services.analyze import AnalysisPublic, get_analysis, request_analysis
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.requests import AnalysisRequest, IngestRequest, SyncRequest
@@ -32,7 +33,26 @@ class BatchList(BaseModel):
     offset: int
 
 
-@router.post("/batches", status_code=202, response_model=Accepted)
+_BATCH = "/api/batches/{batch_id}"
+_OF_BATCH = {"GetBatch": link(_BATCH, batch_id="$response.body#/id"),
+             "ListFiles": link(f"{_BATCH}/files", batch_id="$response.body#/id"),
+             "GetSync": link(f"{_BATCH}/sync", batch_id="$response.body#/id"),
+             "ListEditSessions": link(f"{_BATCH}/edit-sessions",
+                                      batch_id="$response.body#/id")}
+_FROM_PATH = {"ListFiles": link(f"{_BATCH}/files", batch_id="$request.path.batch_id"),
+              "GetSync": link(f"{_BATCH}/sync", batch_id="$request.path.batch_id"),
+              "ListEditSessions": link(f"{_BATCH}/edit-sessions",
+                                       batch_id="$request.path.batch_id"),
+              "Analyse": link(f"{_BATCH}/analyses", "post",
+                              batch_id="$request.path.batch_id"),
+              "CreateEditSession": link(f"{_BATCH}/edit-sessions", "post",
+                                        batch_id="$request.path.batch_id")}
+
+
+@router.post("/batches", status_code=202, response_model=Accepted,
+             responses=follows(202, **_OF_BATCH,
+                               Analyse=link(f"{_BATCH}/analyses", "post",
+                                            batch_id="$response.body#/id")))
 def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
                  _: Operator) -> Accepted:
     """Start ingesting a batch from an http(s) URL or a Dropbox shared link; the ingest runs on
@@ -46,7 +66,8 @@ def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
     return Accepted(id=batch.batch_id, status=batch.status)
 
 
-@router.get("/batches", response_model=BatchList)
+@router.get("/batches", response_model=BatchList, responses=follows(
+    200, GetBatch=link(_BATCH, batch_id="$response.body#/items/0/batch_id")))
 def batches(settings: SettingsDep, _: Reader,
             status: Annotated[str | None, Query(pattern="^(queued|downloading|ready|analyzing|"
                                                         "analyzed|failed)$")] = None,
@@ -59,13 +80,15 @@ def batches(settings: SettingsDep, _: Reader,
     return BatchList(items=items, limit=limit, offset=offset)
 
 
-@router.get("/batches/{batch_id}", response_model=BatchPublic)
+@router.get("/batches/{batch_id}", response_model=BatchPublic,
+            responses=follows(200, **_FROM_PATH))
 def batch(batch_id: str, settings: SettingsDep, _: Reader) -> BatchPublic:
     """One batch: status, files, errors, duplicates and skipped files."""
     return get_batch(batch_id, settings=settings)
 
 
-@router.post("/batches/{batch_id}/analyses", status_code=202, response_model=Accepted)
+@router.post("/batches/{batch_id}/analyses", status_code=202, response_model=Accepted,
+             responses=follows(202, GetBatch=link(_BATCH, batch_id="$request.path.batch_id")))
 def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: SettingsDep,
             _: Operator) -> Accepted:
     """Queue the analysis of a ready batch; Location is the batch, which becomes analyzed."""

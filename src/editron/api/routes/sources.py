@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from editron.api.deps import Admin, Operator, Reader, SettingsDep
+from editron.api.openapi import follows, link
 from editron.services.sources import (
     SourcePublic,
     add_dropbox_source,
@@ -44,7 +45,12 @@ class PollAccepted(BaseModel):
     job_id: str
 
 
-@router.post("/sources", status_code=201, response_model=SourcePublic)
+_SOURCE = "/api/sources/{source_id}"
+
+
+@router.post("/sources", status_code=201, response_model=SourcePublic, responses=follows(
+    201, GetSource=link(_SOURCE, source_id="$response.body#/id"),
+    Poll=link(f"{_SOURCE}/poll", "post", source_id="$response.body#/id")))
 def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
                   _: Admin) -> SourcePublic:
     """Watch a Dropbox folder: new media there becomes batches. A token given here is stored and
@@ -56,7 +62,9 @@ def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
     return source
 
 
-@router.get("/sources", response_model=SourceList)
+@router.get("/sources", response_model=SourceList, responses=follows(
+    200, GetSource=link(_SOURCE, source_id="$response.body#/items/0/id"),
+    Poll=link(f"{_SOURCE}/poll", "post", source_id="$response.body#/items/0/id")))
 def sources(settings: SettingsDep, _: Reader, active: bool | None = None,
             project_id: Annotated[str | None, Query(max_length=64)] = None) -> SourceList:
     """Watched Dropbox folders, filtered by project or activity."""
