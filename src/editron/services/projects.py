@@ -7,13 +7,14 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.timeline import BrandPod
 from editron.errors import InputError
+from editron.services.schemas import documented
 
 __all__ = ["BRAND_KEYS", "ProjectPublic", "check_brand", "create_project", "get_project",
            "list_projects", "update_project"]
@@ -24,7 +25,12 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 class ProjectPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = documented({
+        "id": "4f1c9a2e-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "name": "Aurora Summit 2026",
+        "client_name": "Northwind", "brand": {"primary_color": "#0A2540",
+                                              "title_card": "Aurora Summit"},
+        "preferences": {"recap": {"pace": 1.25}}, "auto_approve": False,
+        "created_at": "2026-05-01T09:00:00Z"}, from_attributes=True)
 
     id: str
     name: str

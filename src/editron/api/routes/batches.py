@@ -13,7 +13,7 @@ from editron.api.openapi import follows, link
 from editron.services.analyze import AnalysisPublic, get_analysis, request_analysis
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.requests import AnalysisRequest, IngestRequest, SyncRequest
-from editron.services.schemas import BatchPublic
+from editron.services.schemas import BatchPublic, documented
 from editron.services.sync import batch_sync, set_sync_offsets
 
 __all__ = ["router"]
@@ -22,12 +22,21 @@ router = APIRouter(prefix="/api", tags=["batches"])
 
 
 class Accepted(BaseModel):
+    """Work accepted onto the queue: the thing it makes or changes, and the queue job."""
+
+    model_config = documented({"id": "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10",
+                               "status": "queued",
+                               "job_id": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"})
+
     id: str
     status: str
     job_id: str | None = None
 
 
 class BatchList(BaseModel):
+    model_config = documented({"items": [BatchPublic.model_json_schema()["examples"][0]],
+                               "limit": 50, "offset": 0})
+
     items: list[BatchPublic]
     limit: int
     offset: int
@@ -106,6 +115,11 @@ def analysis(analysis_id: str, settings: SettingsDep, _: Reader) -> AnalysisPubl
 
 
 class SyncPublic(BaseModel):
+    model_config = documented({"batch_id": "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10", "sync": [
+        {"file_id": "f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b", "event_offset": 12.48,
+         "confidence": 0.93, "drift_ppm": 1.2, "group": 0, "method": "audio",
+         "reason": "its sound matches the main camera's", "detail": ""}]})
+
     batch_id: str
     sync: list[dict[str, Any]]
 

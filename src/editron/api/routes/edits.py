@@ -14,6 +14,7 @@ from editron.api.routes.batches import Accepted
 from editron.edit.exporters import EXPORTERS
 from editron.services.edit import EditSessionPublic, get_edit_session, request_edit_for
 from editron.services.requests import EditRequest
+from editron.services.schemas import documented
 from editron.services.sessions import (
     ZIP_MEDIA_TYPE,
     export_session_download,
@@ -39,6 +40,9 @@ def _of_session(expression: str) -> dict[str, dict[str, Any]]:
 
 
 class EditSessionList(BaseModel):
+    model_config = documented({"items": [EditSessionPublic.model_json_schema()["examples"][0]],
+                               "limit": 50, "offset": 0})
+
     items: list[EditSessionPublic]
     limit: int
     offset: int

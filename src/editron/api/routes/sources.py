@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from editron.api.deps import Admin, Operator, Reader, SettingsDep
 from editron.api.openapi import follows, link
+from editron.services.schemas import documented
 from editron.services.sources import (
     SourcePublic,
     add_dropbox_source,
@@ -36,10 +37,16 @@ class SourceCreate(BaseModel):
 
 
 class SourceList(BaseModel):
+    model_config = documented({"items": [SourcePublic.model_json_schema()["examples"][0]]})
+
     items: list[SourcePublic]
 
 
 class PollAccepted(BaseModel):
+    model_config = documented({"id": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+                               "status": "queued",
+                               "job_id": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"})
+
     id: str
     status: str
     job_id: str
