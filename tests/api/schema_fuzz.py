@@ -106,10 +106,16 @@ def fuzz_operations(schema: Any, seeded: Seeded, examples: int) -> FuzzRun:
     return run
 
 
+def _link_name(transition_id: str) -> str:
+    """``GetBatch`` from schemathesis's ``POST /api/batches -> [202] GetBatch -> GET ...``."""
+    return transition_id.split("] ", 1)[-1].split(" -> ", 1)[0]
+
+
 def fuzz_links(schema: Any, seeded: Seeded, scenarios: int, steps: int) -> FuzzRun:
     """Schemathesis's stateful phase: ``scenarios`` chains of up to ``steps`` calls, each call
     after the first following an OpenAPI link from an earlier answer. Returns the calls made,
-    keyed ``LINK -> OPERATION`` for those that followed a link; a failed check raises."""
+    keyed ``LINK -> OPERATION`` for those that followed a declared link; a failed check
+    raises."""
     run = FuzzRun()
     # A followed event stream never ends, and no link leads to it.
     machine = schema.exclude(path="/api/events").as_state_machine()
@@ -117,8 +123,11 @@ def fuzz_links(schema: Any, seeded: Seeded, scenarios: int, steps: int) -> FuzzR
     class SeededMachine(machine):  # type: ignore[misc, valid-type]
         def step(self, input: Any) -> Any:
             output = super().step(input)
-            linked = input.transition is not None and input.is_applied
-            prefix = f"{input.transition.id} -> " if linked else ""
+            # The links declared in /openapi.json, not those schemathesis infers itself.
+            declared = input.transition is not None and not input.transition.is_inferred
+            prefix = (
+                f"{_link_name(input.transition.id)} -> " if declared and input.is_applied else ""
+            )
             operation = input.case.operation
             run.record(
                 f"{prefix}{operation.method.upper()} {operation.path}", output.response.status_code

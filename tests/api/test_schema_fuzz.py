@@ -63,6 +63,7 @@ def test_links_are_followed_statefully(seeded_api: Seeded) -> None:
     """The stateful phase follows the OpenAPI links (a batch to its sessions, a session to its
     renders, a render job to cancel and retry) and every answer keeps the spec."""
     schema, _ = seeded_schema(seeded_api)
-    run = fuzz_links(schema, seeded_api, scenarios=15, steps=8)
-    followed = {key.split(" -> ")[1] for key in run.cases if " -> " in key}
-    assert len(followed) >= 5, sorted(run.cases)
+    run = fuzz_links(schema, seeded_api, scenarios=40, steps=10)
+    followed = {key.split(" -> ")[0] for key in run.cases if " -> " in key}
+    # 13 of the declared links with this derandomized budget; a link that broke drops it.
+    assert len(followed) >= 10, sorted(followed)
