@@ -13,7 +13,7 @@ from editron.domain.redact import redact_text, redact_url
 __all__ = ["BatchPublic", "FileError", "FilePublic", "TaskPublic", "documented"]
 
 
-def documented(example: Mapping[str, Any], **config: Any) -> ConfigDict:
+def documented(example: Mapping[str, Any], *, from_attributes: bool = False) -> ConfigDict:
     """A model config whose JSON schema (``/openapi.json``) carries ``example`` as the whole
     object's example and each of its values as that field's, so one example document, checked
     against the model by tests/api/test_openapi_examples.py, documents every field."""
@@ -25,7 +25,7 @@ def documented(example: Mapping[str, Any], **config: Any) -> ConfigDict:
             if name in whole and not prop.get("examples"):
                 prop["examples"] = [whole[name]]
 
-    return ConfigDict(json_schema_extra=extra, **config)
+    return ConfigDict(json_schema_extra=extra, from_attributes=from_attributes)
 
 
 _BATCH_ID = "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10"

@@ -50,8 +50,9 @@ _EVENT = {"type": "object", "required": ["data"], "properties": {
                             "batch_id, session_id, job_id, payload, created_at",
              "examples": ['{"id": 42, "event_type": "batch.ready", "batch_id": "7d2c1e9a"}']},
 }}
-_STREAM = {200: {"description": "Server-sent events, one per logged change",
-                 "content": {"text/event-stream": {"schema": _EVENT}}}}
+_STREAM: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Server-sent events, one per logged change",
+    "content": {"text/event-stream": {"schema": _EVENT}}}}
 
 
 @router.get("/events", response_class=Response, responses=_STREAM)
