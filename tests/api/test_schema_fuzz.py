@@ -65,5 +65,6 @@ def test_links_are_followed_statefully(seeded_api: Seeded) -> None:
     schema, _ = seeded_schema(seeded_api)
     run = fuzz_links(schema, seeded_api, scenarios=40, steps=10)
     followed = {key.split(" -> ")[0] for key in run.cases if " -> " in key}
-    # 13 of the declared links with this derandomized budget; a link that broke drops it.
-    assert len(followed) >= 10, sorted(followed)
+    # About ten of the declared links with this budget (valid requests only); fewer than six
+    # means links stopped resolving.
+    assert len(followed) >= 6, sorted(followed)
