@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from editron.errors import (
     DatabaseConflictError,
@@ -113,8 +114,15 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
+    # Starlette's class, which FastAPI's subclasses: FastAPI itself raises the former (a body
+    # it cannot parse), and so does routing (an unknown path or method).
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot read (not UTF-8, say): bad input like any
+            # other, so the documented 422, not an undocumented 400.
+            return problem(422, "Invalid input", "the request body is not readable JSON: "
+                           "send UTF-8 encoded JSON", code=InputError.code)
         titles = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
                   413: "Too large"}
         codes = {401: "unauthorized", 413: LimitExceededError.code}

@@ -1,10 +1,12 @@
 """The OpenAPI document: FastAPI's, with each operation's own errors (not one list for all),
-the scope it needs, and the ``Location`` header of every 201 and 202 answer."""
+the scope it needs, the ``Location`` header of every 201 and 202 answer, and the links a
+route declares from its answer to the operations that follow it (``follows``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
@@ -12,13 +14,25 @@ from fastapi.routing import APIRoute
 from editron.api.deps import required_scope
 from editron.api.errors import ERROR_RESPONSES, PROBLEM
 
-__all__ = ["document_operations", "errors_of"]
+__all__ = ["document_operations", "errors_of", "follows", "link"]
 
 _AUTH = (401, 403, 429)
 _DESCRIPTIONS = {**{k: v["description"] for k, v in ERROR_RESPONSES.items()},
                  403: "The token lacks the scope this operation needs",
                  429: "Too many failed authentications from this address (see Retry-After)"}
 _SIGNED = ("/api/webhooks/",)  # trusted through a signature instead of a token
+
+
+def link(path: str, method: str = "get", **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation at ``path`` and ``method``, its parameters filled from
+    runtime expressions (``$response.body#/id``, ``$request.path.batch_id``) (pure)."""
+    pointer = quote(path.replace("~", "~0").replace("/", "~1"), safe="~")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
+
+
+def follows(status: int, **links: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses`` entry naming what can follow its ``status`` answer (pure)."""
+    return {status: {"links": links}}
 
 
 def errors_of(route: APIRoute, method: str) -> list[int]:

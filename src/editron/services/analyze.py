@@ -36,6 +36,7 @@ from editron.media.probe import probe as probe_media
 from editron.services.card_progress import analysis_progress
 from editron.services.media_access import local_media_path
 from editron.services.runs import interrupted_run
+from editron.services.schemas import documented
 from editron.story.deliverables import parse_deliverables
 from editron.story.multicam import merge_moments
 
@@ -57,8 +58,49 @@ class AnalyzeJob(JobPayload):
     analysers: list[str] | None = None
 
 
+_FILE_ID = "f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+_ANALYSIS = {
+    "analysis_id": "3c4d5e6f-7081-4923-a4b5-c6d7e8f90a1b",
+    "batch_id": "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10", "status": "complete",
+    "passes_completed": 2,
+    "summary": "3 of 3 file(s) analysed in 2 pass(es); 41 shots; 812 words transcribed; "
+               "4 crowd reactions; 2 sponsor/keyword mentions; 6 hero moments.",
+    "shots": [{"file_id": _FILE_ID, "start": 0.0, "end": 6.44, "start_frame": 0,
+               "end_frame": 161, "transition": "cut"}],
+    "transcript": [{"file_id": _FILE_ID, "start": 12.1, "end": 15.6,
+                    "text": "Welcome to Aurora Summit.", "language": "en",
+                    "words": [{"word": "Welcome", "start": 12.1, "end": 12.5,
+                               "probability": 0.97}]}],
+    "energy_curve": [{"file_id": _FILE_ID, "t": 0.0, "energy": 0.42, "loudness_db": -21.7}],
+    "crowd_peaks": [{"file_id": _FILE_ID, "t": 84.2, "start": 83.1, "duration": 3.4,
+                     "strength_db": 11.8}],
+    "hero_moments": [{"moment_id": "hm-3fa2c1d0", "file_id": _FILE_ID, "start": 82.5,
+                      "end": 88.0, "confidence": 0.91, "score": 0.87,
+                      "reasons": ["crowd burst", "applause"], "tags": ["crowd"],
+                      "thumbnail": "/srv/editron/media/batches/7d2c1e9a/analysis/hm-3fa2c1d0.jpg"}],
+    "sponsor_moments": [{"file_id": _FILE_ID, "start": 40.2, "end": 41.0,
+                         "name": "Northwind Energy", "source": "transcript",
+                         "matched_text": "Northwind Energy", "confidence": 0.94}],
+    "deliverable_targets": [{"deliverable": "recap", "duration": 59.0, "min_duration": 59.0,
+                             "max_duration": 59.0, "variants": 1,
+                             "shape": "chronological story with an energy arc"}],
+    "file_reports": [{"file_id": _FILE_ID, "filename": "keynote.mp4", "status": "analyzed",
+                      "messages": []}],
+    "sync": [{"file_id": _FILE_ID, "event_offset": 0.0, "confidence": 1.0, "drift_ppm": 0.0,
+              "group": 0, "method": "audio",
+              "reason": "its sound matches the main camera's", "detail": ""}],
+    "event_moments": [{"kind": "crowd", "event_start": 82.5, "event_end": 88.0,
+                       "angles": [{"file_id": _FILE_ID, "start": 82.5, "end": 88.0,
+                                   "quality": 0.8, "reason": "sharpest"}],
+                       "best": _FILE_ID, "reason": "2 cameras caught it"}],
+    "artifacts_path": "/srv/editron/media/batches/7d2c1e9a/analysis/3c4d5e6f",
+}
+
+
 class AnalysisPublic(BaseModel):
     """The ``editron analyze --json`` document (DESIGN.md CLI contract)."""
+
+    model_config = documented(_ANALYSIS)
 
     analysis_id: str
     batch_id: str

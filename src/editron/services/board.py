@@ -10,13 +10,15 @@ from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ping, ready
 from editron.services.runs import StageRunPublic, stage_of
-from editron.services.schemas import BatchPublic, TaskPublic
+from editron.services.schemas import BatchPublic, TaskPublic, documented
 
 __all__ = ["BatchStatusPublic", "Health", "SessionSummary", "batch_status", "health",
            "list_tasks", "next_step"]
 
 
 class Health(BaseModel):
+    model_config = documented({"status": "ok", "version": "0.9.0"})
+
     status: str
     version: str
 

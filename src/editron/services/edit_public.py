@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from editron.db.models import EditSession
 from editron.domain.feedback import Adjustments
 from editron.domain.timeline import Timeline
+from editron.services.schemas import documented
 
 __all__ = ["EDIT_SPEC_VERSION", "EditSessionPublic", "EditSpec"]
 
@@ -45,8 +46,40 @@ class EditSpec(BaseModel):
         return asked.merge(options)
 
 
+_FILE_ID = "f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+_FOLDER = "/srv/editron/media/batches/7d2c1e9a/edits/9a8b7c6d"
+_SESSION = {
+    "session_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "batch_id": "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10",
+    "analysis_id": "3c4d5e6f-7081-4923-a4b5-c6d7e8f90a1b", "status": "needsreview",
+    "deliverable_type": "social", "aspect_ratios": ["9:16"], "variants": 1,
+    "reference_style": "standard", "include_captions": True, "imovie_project": "Aurora",
+    "timelines": [{"variant": 1, "aspect_ratio": "9:16", "width": 1080, "height": 1920,
+                   "rate": "25", "duration": 14.0, "duration_frames": 350, "style": "standard",
+                   "clips": [{"file_id": _FILE_ID, "source_start": 82.5, "source_end": 88.0,
+                              "record_start": 0.0, "transition": "cut",
+                              "crop": {"keyframes": [{"t": 0.0, "x": 656.0, "y": 0.0,
+                                                      "w": 607.5, "h": 1080.0}],
+                                       "pad_blur": True, "max_step_px": 4.0},
+                              "why": ["chosen: score 0.87 = energy 0.52 + crowd 0.35"]}],
+                   "captions": [{"start": 0.4, "end": 2.1, "text": "Welcome to Aurora"}]}],
+    "exports": {"folder": _FOLDER, "files": [{"format": "fcpxml", "variant": 1,
+                                              "aspect_ratio": "9:16",
+                                              "path": f"{_FOLDER}/social_9x16.fcpxml"}],
+                "errors": []},
+    "preview_paths": {"9:16": f"{_FOLDER}/preview_9x16.mp4"},
+    "last_error": "9:16 preview: ffmpeg exited 1 (the cut itself is ready)",
+    "parent_id": "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9", "revision": 2,
+    "applied_preferences": [{"key": "pace", "value": 1.25,
+                             "because": "the project's reviews asked faster 3 times"}],
+    "created_at": "2026-05-14T19:00:00Z",
+}
+
+
 class EditSessionPublic(BaseModel):
     """The ``editron edit --json`` document (DESIGN.md CLI contract)."""
+
+    model_config = documented(_SESSION)
 
     session_id: str
     batch_id: str

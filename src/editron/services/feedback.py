@@ -27,6 +27,7 @@ from editron.errors import InputError, InvalidStateError
 from editron.services.memory import with_checksums
 from editron.services.requests import FeedbackRequest
 from editron.services.revisions import RevisionPublic, assemble_or_queue, start_revision
+from editron.services.schemas import documented
 from editron.story.notes import (
     Reading,
     map_comment,
@@ -44,6 +45,15 @@ _ALIASES = {"revise": "changes", "approved": "approve", "rejected": "reject"}
 
 
 class FeedbackPublic(BaseModel):
+    model_config = documented({
+        "id": "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a1b",
+        "edit_session_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "project_id": "4f1c9a2e-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "decision": "changes",
+        "notes": "Too slow, no music.", "adjustments": {"pace": 1.25, "music": False},
+        "reading": {"understood": ["pace faster", "music off"], "not_understood": []},
+        "revision_id": "2b3c4d5e-6f70-4812-93a4-b5c6d7e8f901",
+        "created_at": "2026-05-14T19:05:00Z", "session_status": "superseded"})
+
     id: str
     edit_session_id: str
     project_id: str | None
@@ -65,6 +75,12 @@ class FeedbackPublic(BaseModel):
 
 class FeedbackResult(BaseModel):
     """The ``editron feedback --json`` document."""
+
+    model_config = documented({
+        "feedback_id": "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a1b", "decision": "changes",
+        "revision": RevisionPublic.model_json_schema()["examples"][0],
+        "session_status": "superseded", "adjustments": {"pace": 1.25, "music": False},
+        "understood": ["pace faster", "music off"], "not_understood": ["more energy"]})
 
     feedback_id: str
     decision: str

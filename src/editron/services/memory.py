@@ -21,6 +21,7 @@ from editron.db.models import EditSession, Feedback, MediaBatch
 from editron.db.orm import utcnow
 from editron.db.runtime import db, ready
 from editron.domain.feedback import Adjustments, Preferences, SourceSpan
+from editron.services.schemas import documented
 from editron.story.deliverables import deliverable_names
 from editron.story.memory import Review, derive_preferences
 
@@ -30,7 +31,14 @@ __all__ = ["MemoryPublic", "ProjectMetrics", "memory_for", "project_metrics", "r
 RESET_KEY = "memory_reset_at"
 
 
+_METRICS = {"acceptance_rate": 0.75, "decisions": 8,
+            "revisions_per_deliverable": {"recap": 1.5, "social": 0.5},
+            "seconds_to_approval": 5400.0}
+
+
 class ProjectMetrics(BaseModel):
+    model_config = documented(_METRICS)
+
     acceptance_rate: float | None = Field(description="approvals / decisions")
     decisions: int
     revisions_per_deliverable: dict[str, float] = Field(
@@ -39,6 +47,13 @@ class ProjectMetrics(BaseModel):
 
 
 class MemoryPublic(BaseModel):
+    model_config = documented({
+        "project_id": "4f1c9a2e-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "reviews": 8,
+        "reset_at": "2026-04-30T12:00:00Z",
+        "preferences": {"recap": [{"key": "pace", "value": 1.25,
+                                   "because": "asked faster in 3 reviews"}]},
+        "metrics": _METRICS})
+
     project_id: str
     reviews: int
     reset_at: str | None

@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from editron.config import Settings, get_settings
 from editron.db import repos
@@ -16,6 +16,7 @@ from editron.db.runtime import db, ready
 from editron.domain.timeline import BrandPod
 from editron.errors import InputError
 from editron.ingest.sources import confine
+from editron.services.schemas import documented
 
 __all__ = ["BRAND_KEYS", "ProjectPublic", "check_brand", "confine_brand_files",
            "create_project", "get_project", "list_projects", "update_project"]
@@ -27,7 +28,12 @@ _FILE_KEYS = ("logo_path", "font_path")
 
 
 class ProjectPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = documented({
+        "id": "4f1c9a2e-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "name": "Aurora Summit 2026",
+        "client_name": "Northwind", "brand": {"primary_color": "#0A2540",
+                                              "title_card": "Aurora Summit"},
+        "preferences": {"recap": {"pace": 1.25}}, "auto_approve": False,
+        "created_at": "2026-05-01T09:00:00Z"}, from_attributes=True)
 
     id: str
     name: str

@@ -29,6 +29,7 @@ from editron.services.edit import (
 )
 from editron.services.edit_assemble import assemble_session
 from editron.services.memory import with_checksums
+from editron.services.schemas import documented
 
 __all__ = ["RevisionPublic", "assemble_or_queue", "regenerate", "start_revision"]
 
@@ -40,6 +41,11 @@ REVISABLE = (SessionStatus.NEEDSREVIEW, SessionStatus.APPROVED, SessionStatus.CO
 class RevisionPublic(BaseModel):
     """A new revision: its session, the one it revises, its number and status (and the
     queue job assembling it, when one does)."""
+
+    model_config = documented({"session_id": "2b3c4d5e-6f70-4812-93a4-b5c6d7e8f901",
+                               "parent_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                               "revision": 2, "status": "assembling",
+                               "job_id": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"})
 
     session_id: str
     parent_id: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,11 +10,44 @@ from pydantic import BaseModel, ConfigDict, Field
 from editron.db.models import MediaBatch, MediaFile
 from editron.domain.redact import redact_text, redact_url
 
-__all__ = ["BatchPublic", "FileError", "FilePublic", "TaskPublic"]
+__all__ = ["BatchPublic", "FileError", "FilePublic", "TaskPublic", "documented"]
+
+
+def documented(example: Mapping[str, Any], *, from_attributes: bool = False) -> ConfigDict:
+    """A model config whose JSON schema (``/openapi.json``) carries ``example`` as the whole
+    object's example and each of its values as that field's, so one example document, checked
+    against the model by tests/api/test_openapi_examples.py, documents every field."""
+    whole = dict(example)
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["examples"] = [whole]
+        for name, prop in schema.get("properties", {}).items():
+            if name in whole and not prop.get("examples"):
+                prop["examples"] = [whole[name]]
+
+    return ConfigDict(json_schema_extra=extra, from_attributes=from_attributes)
+
+
+_BATCH_ID = "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10"
+_FILE = {
+    "id": "f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b", "filename": "keynote.mp4",
+    "relative_path": "day1/keynote.mp4", "status": "ready", "size_bytes": 48_213_904,
+    "checksum_sha256": "9f2c4e0b7d1a3c5e8f6a2b4d0c9e7f1a3b5c7d9e1f0a2b4c6d8e0f1a3b5c7d9e",
+    "duration_seconds": 312.48, "resolution": "1920x1080", "codec": "h264", "fps": 25.0,
+    "is_vfr": False, "has_audio": True, "audio_codec": "aac", "audio_channels": 2,
+    "audio_sample_rate": 48000, "container": "mov,mp4,m4a,3gp,3g2,mj2", "rotation": 0,
+    "creation_time": "2026-05-14T18:02:11Z", "timecode": "10:02:11:00",
+    "duplicate_of": "e0d1c2b3-a4f5-4e6d-8c7b-6a5f4e3d2c1b",
+    "proxy_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/proxy.mp4",
+    "poster_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/poster.jpg",
+    "sprite_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/sprite.jpg",
+    "waveform_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/waveform.png",
+    "notes": {"audio_stream": {"index": 1, "count": 2, "reason": "the loudest of 2 streams"}},
+}
 
 
 class FilePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = documented(_FILE, from_attributes=True)
 
     id: str
     filename: str
@@ -52,12 +86,19 @@ class FilePublic(BaseModel):
 
 
 class FileError(BaseModel):
+    model_config = documented({"filename": "day2/broken.mp4",
+                               "error": "moov atom not found: the file was cut short"})
+
     filename: str
     error: str
 
 
 class TaskPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = documented({
+        "id": "c3d4e5f6-0718-4293-a4b5-c6d7e8f90a1b", "batch_id": _BATCH_ID,
+        "stage": "analyze", "status": "running", "title": "Analyse Aurora Summit",
+        "detail": "speech: 2 of 3 files", "progress_percent": 64.0,
+        "updated_at": "2026-05-14T19:12:40Z"}, from_attributes=True)
 
     id: str
     batch_id: str
@@ -71,6 +112,19 @@ class TaskPublic(BaseModel):
 
 class BatchPublic(BaseModel):
     """The ``editron ingest --json`` document (DESIGN.md CLI contract), plus bookkeeping."""
+
+    model_config = documented({
+        "batch_id": _BATCH_ID, "status": "ready", "reference_name": "Aurora Summit day 1",
+        "source_url": "https://www.dropbox.com/scl/fo/abc123/Aurora?dl=0",
+        "storage_tier": "hot", "project_id": "4f1c9a2e-7b3d-4e8f-9a1b-2c3d4e5f6a7b",
+        "file_count": 3, "total_size_bytes": 96_427_808, "files": [_FILE],
+        "errors": [{"filename": "day2/broken.mp4",
+                    "error": "moov atom not found: the file was cut short"}],
+        "duplicates": [{"filename": "keynote_copy.mp4",
+                        "duplicate_of": "f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b"}],
+        "skipped": ["notes.txt"], "last_error": "1 of 3 files could not be read (see errors)",
+        "retention_until": "2026-08-12T00:00:00Z",
+        "created_at": "2026-05-14T18:40:02Z", "updated_at": "2026-05-14T18:44:19Z"})
 
     batch_id: str = Field(description="id of the media batch")
     status: str

@@ -27,6 +27,7 @@ from editron.errors import (
 )
 from editron.jobs.app import enqueue
 from editron.jobs.registry import JobPayload, register_periodic
+from editron.services.schemas import documented
 
 __all__ = [
     "POLL_OPERATION",
@@ -52,6 +53,14 @@ class PollJob(JobPayload):
 
 class SourcePublic(BaseModel):
     """A watched Dropbox folder as callers see it: never the access token."""
+
+    model_config = documented({
+        "id": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9", "folder_path": "/Events/Gala 2026",
+        "project_id": "4f1c9a2e-7b3d-4e8f-9a1b-2c3d4e5f6a7b",
+        "account_id": "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc", "storage_tier": "hot",
+        "active": True, "has_token": True, "watching": True,
+        "last_polled_at": "2026-05-14T18:30:00Z", "created_at": "2026-05-01T09:05:00Z",
+        "last_error": "Dropbox answered 429 Too Many Requests; the next poll retries"})
 
     id: str
     folder_path: str = Field(examples=["/Events/Gala 2026"])

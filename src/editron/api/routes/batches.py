@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from editron.api.deps import Operator, Reader, SettingsDep
+from editron.api.openapi import follows, link
 from editron.services.analyze import AnalysisPublic, get_analysis, request_analysis
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
 from editron.services.requests import AnalysisRequest, IngestRequest, SyncRequest
-from editron.services.schemas import BatchPublic
+from editron.services.schemas import BatchPublic, documented
 from editron.services.sync import batch_sync, set_sync_offsets
 
 __all__ = ["router"]
@@ -21,18 +22,46 @@ router = APIRouter(prefix="/api", tags=["batches"])
 
 
 class Accepted(BaseModel):
+    """Work accepted onto the queue: the thing it makes or changes, and the queue job."""
+
+    model_config = documented({"id": "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10",
+                               "status": "queued",
+                               "job_id": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"})
+
     id: str
     status: str
     job_id: str | None = None
 
 
 class BatchList(BaseModel):
+    model_config = documented({"items": [BatchPublic.model_json_schema()["examples"][0]],
+                               "limit": 50, "offset": 0})
+
     items: list[BatchPublic]
     limit: int
     offset: int
 
 
-@router.post("/batches", status_code=202, response_model=Accepted)
+_BATCH = "/api/batches/{batch_id}"
+_OF_BATCH = {"GetBatch": link(_BATCH, batch_id="$response.body#/id"),
+             "ListFiles": link(f"{_BATCH}/files", batch_id="$response.body#/id"),
+             "GetSync": link(f"{_BATCH}/sync", batch_id="$response.body#/id"),
+             "ListEditSessions": link(f"{_BATCH}/edit-sessions",
+                                      batch_id="$response.body#/id")}
+_FROM_PATH = {"ListFiles": link(f"{_BATCH}/files", batch_id="$request.path.batch_id"),
+              "GetSync": link(f"{_BATCH}/sync", batch_id="$request.path.batch_id"),
+              "ListEditSessions": link(f"{_BATCH}/edit-sessions",
+                                       batch_id="$request.path.batch_id"),
+              "Analyse": link(f"{_BATCH}/analyses", "post",
+                              batch_id="$request.path.batch_id"),
+              "CreateEditSession": link(f"{_BATCH}/edit-sessions", "post",
+                                        batch_id="$request.path.batch_id")}
+
+
+@router.post("/batches", status_code=202, response_model=Accepted,
+             responses=follows(202, **_OF_BATCH,
+                               Analyse=link(f"{_BATCH}/analyses", "post",
+                                            batch_id="$response.body#/id")))
 def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
                  _: Operator) -> Accepted:
     """Start ingesting a batch from an http(s) URL or a Dropbox shared link; the ingest runs on
@@ -46,7 +75,8 @@ def create_batch(body: IngestRequest, response: Response, settings: SettingsDep,
     return Accepted(id=batch.batch_id, status=batch.status)
 
 
-@router.get("/batches", response_model=BatchList)
+@router.get("/batches", response_model=BatchList, responses=follows(
+    200, GetBatch=link(_BATCH, batch_id="$response.body#/items/0/batch_id")))
 def batches(settings: SettingsDep, _: Reader,
             status: Annotated[str | None, Query(pattern="^(queued|downloading|ready|analyzing|"
                                                         "analyzed|failed)$")] = None,
@@ -59,13 +89,15 @@ def batches(settings: SettingsDep, _: Reader,
     return BatchList(items=items, limit=limit, offset=offset)
 
 
-@router.get("/batches/{batch_id}", response_model=BatchPublic)
+@router.get("/batches/{batch_id}", response_model=BatchPublic,
+            responses=follows(200, **_FROM_PATH))
 def batch(batch_id: str, settings: SettingsDep, _: Reader) -> BatchPublic:
     """One batch: status, files, errors, duplicates and skipped files."""
     return get_batch(batch_id, settings=settings)
 
 
-@router.post("/batches/{batch_id}/analyses", status_code=202, response_model=Accepted)
+@router.post("/batches/{batch_id}/analyses", status_code=202, response_model=Accepted,
+             responses=follows(202, GetBatch=link(_BATCH, batch_id="$request.path.batch_id")))
 def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: SettingsDep,
             _: Operator) -> Accepted:
     """Queue the analysis of a ready batch; Location is the batch, which becomes analyzed."""
@@ -83,6 +115,11 @@ def analysis(analysis_id: str, settings: SettingsDep, _: Reader) -> AnalysisPubl
 
 
 class SyncPublic(BaseModel):
+    model_config = documented({"batch_id": "7d2c1e9a-4b1f-4c55-9a43-0f3e8b6d2a10", "sync": [
+        {"file_id": "f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b", "event_offset": 12.48,
+         "confidence": 0.93, "drift_ppm": 1.2, "group": 0, "method": "audio",
+         "reason": "its sound matches the main camera's", "detail": ""}]})
+
     batch_id: str
     sync: list[dict[str, Any]]
 

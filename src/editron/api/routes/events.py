@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette.sse import EventSourceResponse
 
 from editron.api.deps import Reader, SettingsDep
@@ -39,7 +39,23 @@ def _sse(item: dict[str, Any]) -> dict[str, str]:
     return {"id": str(item["id"]), "event": item["event_type"], "data": json.dumps(item)}
 
 
-@router.get("/events")
+# OpenAPI before 3.2 reads ``schema`` of an event stream as the shape of each event.
+_EVENT = {"type": "object", "required": ["data"], "properties": {
+    "id": {"type": "string", "description": "The event's id, for Last-Event-ID",
+           "examples": ["42"]},
+    "event": {"type": "string", "description": "The event type",
+              "examples": ["batch.ready"]},
+    "data": {"type": "string", "contentMediaType": "application/json",
+             "description": "The event as JSON: id, entity_type, entity_id, event_type, "
+                            "batch_id, session_id, job_id, payload, created_at",
+             "examples": ['{"id": 42, "event_type": "batch.ready", "batch_id": "7d2c1e9a"}']},
+}}
+_STREAM: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Server-sent events, one per logged change",
+    "content": {"text/event-stream": {"schema": _EVENT}}}}
+
+
+@router.get("/events", response_class=Response, responses=_STREAM)
 async def events(request: Request, settings: SettingsDep, _: Reader,
                  batch_id: str | None = None, session_id: str | None = None,
                  job_id: str | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from editron.api.deps import Operator, Reader, SettingsDep
+from editron.api.openapi import follows, link
 from editron.services.feedback import (
     FeedbackPublic,
     FeedbackResult,
@@ -20,7 +21,11 @@ router = APIRouter(prefix="/api", tags=["feedback"])
 
 
 @router.post("/edit-sessions/{session_id}/feedback", status_code=201,
-             response_model=FeedbackResult)
+             response_model=FeedbackResult, responses=follows(
+                 201, ListFeedback=link("/api/edit-sessions/{session_id}/feedback",
+                                        session_id="$request.path.session_id"),
+                 GetEditSession=link("/api/edit-sessions/{session_id}",
+                                     session_id="$request.path.session_id")))
 def create_feedback(session_id: str, body: FeedbackRequest, response: Response,
                     settings: SettingsDep, _: Operator) -> FeedbackResult:
     """Location is the new revision when the review made one, else the session's reviews."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from editron.api.deps import Admin, Reader, SettingsDep
+from editron.api.openapi import follows, link
 from editron.services.ingest import get_batch
 from editron.services.memory import MemoryPublic, reset_memory, show_memory
 from editron.services.projects import (
@@ -54,7 +55,17 @@ class ProjectUpdate(BaseModel):
     auto_approve: bool | None = Field(default=None, examples=[True])
 
 
-@router.post("/projects", status_code=201, response_model=ProjectPublic)
+_PROJECT = "/api/projects/{project_id}"
+
+
+def _of_project(expression: str) -> dict[str, dict[str, Any]]:
+    return {"GetProject": link(_PROJECT, project_id=expression),
+            "ChangeProject": link(_PROJECT, "patch", project_id=expression),
+            "GetMemory": link(f"{_PROJECT}/memory", project_id=expression)}
+
+
+@router.post("/projects", status_code=201, response_model=ProjectPublic,
+             responses=follows(201, **_of_project("$response.body#/id")))
 def make_project(body: ProjectCreate, response: Response, settings: SettingsDep,
                  _: Admin) -> ProjectPublic:
     """Create a project: a client, its brand pod, and whether its edits render without review.
@@ -65,7 +76,8 @@ def make_project(body: ProjectCreate, response: Response, settings: SettingsDep,
     return project
 
 
-@router.get("/projects", response_model=list[ProjectPublic])
+@router.get("/projects", response_model=list[ProjectPublic],
+            responses=follows(200, **_of_project("$response.body#/0/id")))
 def projects(settings: SettingsDep, _: Reader,
              limit: Annotated[int, Query(ge=1, le=500)] = 50,
              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[ProjectPublic]:
@@ -79,7 +91,8 @@ def project(project_id: str, settings: SettingsDep, _: Reader) -> ProjectPublic:
     return get_project(project_id, settings=settings)
 
 
-@router.patch("/projects/{project_id}", response_model=ProjectPublic)
+@router.patch("/projects/{project_id}", response_model=ProjectPublic, responses=follows(
+    200, GetMemory=link(f"{_PROJECT}/memory", project_id="$request.path.project_id")))
 def change_project(project_id: str, body: ProjectUpdate, settings: SettingsDep,
                    _: Admin) -> ProjectPublic:
     """Change a project's name, client, brand keys (merged; null removes one) or auto-approval."""

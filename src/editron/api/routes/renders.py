@@ -5,9 +5,12 @@ Destinations given over HTTP are ``dropbox:/...`` or folders under ``<home>/deli
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from editron.api.deps import Operator, Reader, SettingsDep
+from editron.api.openapi import follows, link
 from editron.services.render import (
     RenderJobPublic,
     RenderRequestPublic,
@@ -24,8 +27,20 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["renders"])
 
+_JOB = "/api/render-jobs/{job_id}"
+
+
+def _of_job(expression: str) -> dict[str, dict[str, Any]]:
+    return {"GetRenderJob": link(_JOB, job_id=expression),
+            "Cancel": link(f"{_JOB}/cancel", "post", job_id=expression),
+            "Retry": link(f"{_JOB}/retry", "post", job_id=expression)}
+
+
 @router.post("/edit-sessions/{session_id}/renders", status_code=202,
-             response_model=RenderRequestPublic)
+             response_model=RenderRequestPublic, responses=follows(
+                 202, ListRenders=link("/api/edit-sessions/{session_id}/renders",
+                                       session_id="$request.path.session_id"),
+                 **_of_job("$response.body#/render_job_ids/0")))
 def create_renders(session_id: str, body: RenderRequest, response: Response,
                    settings: SettingsDep, _: Operator) -> RenderRequestPublic:
     """Queue the renders of a session, one job per timeline and format; Location lists them."""
@@ -39,25 +54,31 @@ def create_renders(session_id: str, body: RenderRequest, response: Response,
     return request
 
 
-@router.get("/edit-sessions/{session_id}/renders", response_model=list[RenderJobPublic])
+@router.get("/edit-sessions/{session_id}/renders", response_model=list[RenderJobPublic],
+            responses=follows(200, **_of_job("$response.body#/0/id")))
 def renders(session_id: str, settings: SettingsDep, _: Reader) -> list[RenderJobPublic]:
     """A session's render jobs with progress, QC and outputs."""
     return list_session_renders(session_id, settings=settings)
 
 
-@router.get("/render-jobs/{job_id}", response_model=RenderJobPublic)
+@router.get("/render-jobs/{job_id}", response_model=RenderJobPublic, responses=follows(
+    200, GetEditSession=link("/api/edit-sessions/{session_id}",
+                             session_id="$response.body#/edit_session_id"),
+    **_of_job("$request.path.job_id")))
 def render_job(job_id: str, settings: SettingsDep, _: Reader) -> RenderJobPublic:
     """One render job: progress, QC result, outputs and last error."""
     return get_render_job(job_id, settings=settings)
 
 
-@router.post("/render-jobs/{job_id}/cancel", response_model=RenderJobPublic)
+@router.post("/render-jobs/{job_id}/cancel", response_model=RenderJobPublic,
+             responses=follows(200, **_of_job("$response.body#/id")))
 def cancel(job_id: str, settings: SettingsDep, _: Operator) -> RenderJobPublic:
     """Cancel a queued or running render job (its ffmpeg is stopped)."""
     return cancel_render_job(job_id, settings=settings)
 
 
-@router.post("/render-jobs/{job_id}/retry", status_code=202, response_model=RenderJobPublic)
+@router.post("/render-jobs/{job_id}/retry", status_code=202, response_model=RenderJobPublic,
+             responses=follows(202, **_of_job("$response.body#/id")))
 def retry(job_id: str, response: Response, settings: SettingsDep,
           _: Operator) -> RenderJobPublic:
     """Queue a failed or cancelled render job again; Location is the job."""

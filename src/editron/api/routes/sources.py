@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from editron.api.deps import Admin, Operator, Reader, SettingsDep
+from editron.api.openapi import follows, link
+from editron.services.schemas import documented
 from editron.services.sources import (
     SourcePublic,
     add_dropbox_source,
@@ -35,16 +37,27 @@ class SourceCreate(BaseModel):
 
 
 class SourceList(BaseModel):
+    model_config = documented({"items": [SourcePublic.model_json_schema()["examples"][0]]})
+
     items: list[SourcePublic]
 
 
 class PollAccepted(BaseModel):
+    model_config = documented({"id": "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+                               "status": "queued",
+                               "job_id": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b"})
+
     id: str
     status: str
     job_id: str
 
 
-@router.post("/sources", status_code=201, response_model=SourcePublic)
+_SOURCE = "/api/sources/{source_id}"
+
+
+@router.post("/sources", status_code=201, response_model=SourcePublic, responses=follows(
+    201, GetSource=link(_SOURCE, source_id="$response.body#/id"),
+    Poll=link(f"{_SOURCE}/poll", "post", source_id="$response.body#/id")))
 def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
                   _: Admin) -> SourcePublic:
     """Watch a Dropbox folder: new media there becomes batches. A token given here is stored and
@@ -56,7 +69,9 @@ def create_source(body: SourceCreate, response: Response, settings: SettingsDep,
     return source
 
 
-@router.get("/sources", response_model=SourceList)
+@router.get("/sources", response_model=SourceList, responses=follows(
+    200, GetSource=link(_SOURCE, source_id="$response.body#/items/0/id"),
+    Poll=link(f"{_SOURCE}/poll", "post", source_id="$response.body#/items/0/id")))
 def sources(settings: SettingsDep, _: Reader, active: bool | None = None,
             project_id: Annotated[str | None, Query(max_length=64)] = None) -> SourceList:
     """Watched Dropbox folders, filtered by project or activity."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from editron.api.deps import SettingsDep
 from editron.api.errors import ERROR_RESPONSES
+from editron.services.schemas import documented
 from editron.services.sources import handle_dropbox_webhook
 
 __all__ = ["router"]
@@ -39,6 +40,8 @@ _SIGNED_BODY = {
 
 
 class WebhookAccepted(BaseModel):
+    model_config = documented({"polls_queued": 2})
+
     polls_queued: int
 
 

@@ -13,6 +13,7 @@ from editron.db import repos
 from editron.db.models import RenderJob
 from editron.db.runtime import db, ready
 from editron.jobs.registry import JobPayload
+from editron.services.schemas import documented
 
 __all__ = ["RENDER_OPERATION", "RenderJobPublic", "RenderJobRun", "RenderRequestPublic",
            "destinations_of", "get_render_job", "list_session_renders"]
@@ -27,7 +28,23 @@ class RenderJobRun(JobPayload):
     render_job_id: str
 
 
+_JOB = {
+    "id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+    "edit_session_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "aspect_ratio": "9:16",
+    "variant": 1, "format": "mp4", "profile": "broadcast", "priority": "rush",
+    "status": "complete", "progress_percent": 100.0,
+    "destinations": ["/srv/editron/deliveries/aurora"],
+    "output_urls": ["file:///srv/editron/deliveries/aurora/social_9x16.mp4"],
+    "qc": {"passed": True, "integrated_lufs": -14.1, "true_peak_db": -1.2},
+    "attempts": 2,
+    "last_error": "attempt 1: the destination was unreachable (retried)",
+    "started_at": "2026-05-14T19:20:03Z",
+    "completed_at": "2026-05-14T19:21:47Z"}
+
+
 class RenderJobPublic(BaseModel):
+    model_config = documented(_JOB)
+
     id: str
     edit_session_id: str
     aspect_ratio: str
@@ -58,6 +75,9 @@ class RenderJobPublic(BaseModel):
 
 class RenderRequestPublic(BaseModel):
     """The ``editron render --json`` document (DESIGN.md CLI contract)."""
+
+    model_config = documented({"edit_session_id": _JOB["edit_session_id"],
+                               "render_job_ids": [_JOB["id"]], "jobs": [_JOB]})
 
     edit_session_id: str
     render_job_ids: list[str]
