@@ -2,15 +2,16 @@
 
 Beam search with hotwords still loses names it was close to: the right word falls off the
 beam early, and what is left is a run of unsure words ("tonight's endquist" for "Tobias
-Renquist", "my lawyer" for "Aurora"), or the wrong one of the brief's own names. So after
-decoding, every run of 1-3 unsure words about as long as a name is tried again with the name
-in its place, and the model itself scores both sentences over the same audio (forced
-decoding, ``analysis.whisper_score``). The name replaces the run when the sentence with it is
-nearly as likely as the one the beam kept (the beam's choice is already the most likely it
-found, so a small loss is expected for a right name and a large one for a wrong one: measured
-on the names benchmark, right names cost 0-6 nats, names forced over words that were said cost
-9-40). Choosing between two of the brief's names is left to the model without the prompt,
-since the prompt favours both alike.
+Renquist"), or the wrong one of the brief's own names. So after decoding, every run of 1-3
+unsure words, in a sentence the decoder was otherwise sure of, about as long as a name and
+spelled somewhat like it, is tried again with the name in its place, and the model itself
+scores both sentences over the same audio (forced decoding, ``analysis.whisper_score``). The
+name replaces the run when the sentence with it is nearly as likely as the one the beam kept:
+the beam's choice is already the most likely it found, so a right name costs a little (0-6
+nats on the names benchmark) and a name forced over words that were said costs more (9-40
+there, but as little as 5 on clean speech with the prompt, which makes the brief's names
+cheap: hence the spelling and sureness gates before any scoring). Choosing between two of the
+brief's names is left to the model without the prompt, since the prompt favours both alike.
 """
 
 from __future__ import annotations
