@@ -9,7 +9,8 @@ words a minute), with a crowd bed under them (sox pink noise with a 4 Hz tremolo
 the voice). Each clip is transcribed by the bundled tiny.en model twice: once plain, once with
 the brief's names as hotwords and prompt (``analysis.names``). A name counts as heard when
 ``analysis.sponsors.find_mentions`` finds it in that clip's transcript; a mention of a name
-the clip does not speak is a false call. Prints one JSON document; target (issue 22, point
+the clip does not speak is a false call (counted apart for four added lines that name nobody).
+Prints one JSON document; target (issue 22, point
 1): recall >= 0.95 with the brief.
 """
 
@@ -49,6 +50,14 @@ LINES = (
     ("Give it up for Tobias Renquist!", ("Tobias Renquist",)),
     ("The Nimbus Forge team built the stage.", ("Nimbus Forge",)),
     ("Next up, professor Kovalenko on the future of Aurora.", ("Kovalenko", "Aurora")),
+)
+# Lines that name nobody: any name found in them is a false call (the rescue of names the
+# decoder nearly heard, ``analysis.name_rescue``, must not put names into ordinary speech).
+PLAIN_LINES = (
+    "Thank you all for coming out tonight.",
+    "Please take your seats, the show starts in five minutes.",
+    "The bar stays open until midnight.",
+    "A big round of applause for our volunteers.",
 )
 VOICES = ("en-us", "en-gb")
 SPEEDS = (150, 185)
@@ -91,7 +100,8 @@ def heard(transcriber: WhisperTranscriber, audio: np.ndarray, hinted: bool
 
 def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
     transcriber = WhisperTranscriber()
-    tally = {mode: {"spoken": 0, "heard": 0, "false_calls": 0} for mode in ("plain", "brief")}
+    tally = {mode: {"spoken": 0, "heard": 0, "false_calls": 0, "false_calls_no_name_lines": 0}
+             for mode in ("plain", "brief")}
     misses: dict[str, list[str]] = {"plain": [], "brief": []}
     false: dict[str, list[str]] = {"plain": [], "brief": []}
     started = time.perf_counter()
@@ -99,7 +109,7 @@ def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
         k = 0
         for voice in voices:
             for speed in speeds:
-                for text, names in LINES:
+                for text, names in (*LINES, *((line, ()) for line in PLAIN_LINES)):
                     audio = clip(text, voice, speed, Path(tmp), k)
                     k += 1
                     for mode in ("plain", "brief"):
@@ -107,7 +117,8 @@ def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
                         t = tally[mode]
                         t["spoken"] += len(names)
                         t["heard"] += len(set(names) & found)
-                        t["false_calls"] += len(found - set(names))
+                        t["false_calls" if names else "false_calls_no_name_lines"] += \
+                            len(found - set(names))
                         misses[mode] += [f"{voice}/{speed}: {n!r} in {said!r}"
                                          for n in names if n not in found]
                         false[mode] += [f"{voice}/{speed}: {n!r} in {said!r}"

@@ -29,12 +29,14 @@ from editron.analysis.base import (
     Window,
     register,
 )
+from editron.analysis.name_rescue import rescue_candidates, rescue_words
 from editron.analysis.names import (
     RecognitionHints,
     brief_names,
     prompt_echo,
     recognition_hints,
 )
+from editron.analysis.whisper_score import WhisperTextScorer
 from editron.config import Settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
 from editron.errors import MediaError
@@ -46,6 +48,7 @@ __all__ = ["SpeechAnalyser", "SpeechWindow", "WhisperTranscriber",
 RATE = 16_000
 PAD_SECONDS = 1.0  # labels are per second: a phrase may start mid-second
 MERGE_GAP_SECONDS = 1.0
+RESCUE_PAD_SECONDS = 0.5  # audio kept either side of a sentence when it is scored again
 HINTED_BEAM = 5  # with names to hear, a wider beam lets the hotwords win (names benchmark)
 
 
@@ -116,15 +119,32 @@ class WhisperTranscriber:
                               round(float(w.end), 3), round(float(w.probability), 3))
                          for w in (seg.words or [])]
                 text = seg.text.strip()
-                echo = prompt_echo([w.word for w in words], hints.names) if hints else set()
-                if echo:  # the hint list read back over noise is not speech
-                    words = [w for k, w in enumerate(words) if k not in echo]
+                if hints and hints.names:
+                    words = self._heard_names(model, audio, words, hints, info.language)
                     text = " ".join(w.word for w in words)
                 out.append((float(seg.start), float(seg.end), text, words))
         except (RuntimeError, ValueError) as exc:
             raise MediaError(f"speech recognition failed: {exc}",
                              path=str(self.model_path)) from exc
         return out, info.language
+
+    @staticmethod
+    def _heard_names(model: Any, audio: npt.NDArray[np.float32], words: list[Word],
+                     hints: RecognitionHints, language: str | None) -> list[Word]:
+        """The hint list read back over noise dropped (it is not speech), then the brief's
+        names the beam nearly kept put back (``analysis.name_rescue``)."""
+        echo = prompt_echo([w.word for w in words], hints.names)
+        words = [w for k, w in enumerate(words) if k not in echo]
+        if not words or not rescue_candidates(words, hints.names):
+            return words
+        from faster_whisper.tokenizer import Tokenizer  # loaded with the model, not before
+
+        tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                              task="transcribe", language=language or "en")
+        a = max(0, int((words[0].start - RESCUE_PAD_SECONDS) * RATE))
+        b = int((words[-1].end + RESCUE_PAD_SECONDS) * RATE)
+        scorer = WhisperTextScorer(model, tokenizer, audio[a:b], hints)
+        return rescue_words(words, hints.names, scorer)
 
 
 def transcriber_from_settings(settings: Settings) -> WhisperTranscriber:
