@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from editron.config import Settings, get_settings
 from editron.db.repos import job_runs
 from editron.db.session import create_private, session_scope
+from editron.domain.redact import redact_url
 from editron.domain.status import Priority
 from editron.errors import QueueError
 from editron.jobs.registry import JobPayload, get_operation
@@ -116,12 +117,8 @@ def huey_for(settings: Settings, *, bind: bool = False) -> Huey:
 
 
 def _describe(settings: Settings) -> str:
-    url = settings.resolved_queue_url
     # Never echo a password from redis://user:secret@host.
-    if "@" in url:
-        scheme, _, rest = url.partition("://")
-        url = f"{scheme}://***@{rest.rpartition('@')[2]}"
-    return url
+    return redact_url(settings.resolved_queue_url)
 
 
 def send_job(settings: Settings, job_id: str, priority: str, *, delay: float = 0.0) -> None:

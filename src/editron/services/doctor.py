@@ -16,6 +16,7 @@ from editron.analysis.speech import default_model_path
 from editron.config import Settings, get_settings
 from editron.db.migrate import current_revision, head_revision
 from editron.db.runtime import ping, ready
+from editron.domain.redact import redact_url
 from editron.errors import EditronError
 from editron.jobs.app import queued_job_ids
 from editron.media.ffmpeg import ffmpeg_path
@@ -43,13 +44,6 @@ class DoctorReport(BaseModel):
         return all(c.ok for c in self.checks)
 
 
-def _safe(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest:
-        return f"{scheme}://***@{rest.rpartition('@')[2]}"
-    return url
-
-
 def _database(settings: Settings) -> Check:
     url = settings.resolved_database_url
     try:
@@ -57,10 +51,10 @@ def _database(settings: Settings) -> Check:
         ping(settings)
         revision = current_revision(url)
     except EditronError as exc:
-        return Check(name="database", ok=False, detail=f"{_safe(url)}: {exc.message}")
+        return Check(name="database", ok=False, detail=f"{redact_url(url)}: {exc.message}")
     head = head_revision()
     return Check(name="database", ok=revision == head,
-                 detail=f"{_safe(url)} (schema {revision}, newest {head})")
+                 detail=f"{redact_url(url)} (schema {revision}, newest {head})")
 
 
 def _queue(settings: Settings) -> Check:
@@ -68,9 +62,9 @@ def _queue(settings: Settings) -> Check:
     try:
         waiting = len(queued_job_ids(settings))
     except EditronError as exc:
-        return Check(name="queue", ok=False, detail=f"{_safe(url)}: {exc.message}")
+        return Check(name="queue", ok=False, detail=f"{redact_url(url)}: {exc.message}")
     where = "embedded (no worker needed)" if not settings.queue_url else "configured"
-    return Check(name="queue", ok=True, detail=f"{_safe(url)}, {where}, {waiting} waiting")
+    return Check(name="queue", ok=True, detail=f"{redact_url(url)}, {where}, {waiting} waiting")
 
 
 def _ffmpeg() -> Check:
