@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -57,6 +58,8 @@ FPS, W, H = 25, 640, 360
 RECAP_SECONDS, HOOK_SECONDS = 59.0, 3.0
 ASKED = {"recap": 1, "highlight": 3, "social": 2}
 FACE_PHOTO = 360  # the astronaut, resized to 360x360; its face at x 0.33-0.55, y 0.08-0.32
+NOTED_PEAK = re.compile(r"the (\w+) peak starts at ([\d.]+) s")
+AGREE_SECONDS = 0.5  # the note's peak time against the truth's (word timing, burst plateau)
 BRIEF = {"sponsors": ["Zentrix", "Quillpoint"], "speakers": ["Amara Okafor", "Lena Marsh"],
          "products": ["Aurora"], "text": "A lively night: the Aurora launch."}
 
@@ -157,40 +160,48 @@ def _ratio(timelines: list[Timeline], ratio: str) -> list[Timeline]:
     return [t for t in timelines if t.aspect_ratio == ratio]
 
 
-def hook_peak(clip: Clip, truth: AudioTruth, fps: float) -> tuple[float, str]:
-    """Seconds into ``clip`` where the truth peaks: the loudest burst's plateau, else the
-    first word, else the clip's first frame (an action)."""
+def hook_peak(clip: Clip, truth: AudioTruth, fps: float) -> tuple[float, float, str]:
+    """Seconds into ``clip`` where the truth peaks, from and to: the loudest burst's plateau
+    (its fade-in is a fifth, its fade-out 3/10 of it), else the first word, else the clip's
+    first frame (an action)."""
     a, b = clip.source_start / fps, clip.source_end / fps
-    bursts = [(start + 0.2 * length, level) for start, length, level in truth.cheers
-              if start < b and start + length > a]
+    bursts = [(start + 0.2 * length, start + 0.7 * length, level)
+              for start, length, level in truth.cheers if start < b and start + length > a]
     if bursts:
-        at = max(bursts, key=lambda x: x[1])[0]
-        return max(0.0, at - a), "crowd"
+        lo, hi, _ = max(bursts, key=lambda x: x[2])
+        return max(0.0, lo - a), max(0.0, hi - a), "crowd"
     words = [w.start for w in truth.words if a <= w.start < b]
     if words:
-        return min(words) - a, "line"
-    return 0.0, "action"
+        return min(words) - a, min(words) - a, "line"
+    return 0.0, 0.0, "action"
 
 
 def hooks(events: list[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     for ev in events:
         social = ev["cuts"]["social"]
-        why_not = any(n.startswith("hook:") and "not within" in n for n in social["notes"])
         for tl in _ratio(social["timelines"], "16:9"):
             first = min(tl.clips, key=lambda c: c.record_start)
-            at, kind = hook_peak(first, ev["truth"], tl.rate.fps)
+            at, until, kind = hook_peak(first, ev["truth"], tl.rate.fps)
+            # one hook note per variant, in variant order (the blueprints' notes in turn)
+            noted = [n for n in social["notes"] if n.startswith("hook:")]
+            note = noted[tl.variant - 1] if tl.variant <= len(noted) else None
+            said = NOTED_PEAK.search(note or "")
+            why_not = note is not None and "not within" in note
+            agrees = said is not None and said[1] == kind \
+                and at - AGREE_SECONDS <= float(said[2]) <= until + AGREE_SECONDS
             rows.append({"event": ev["spec"].name, "variant": tl.variant, "peak": kind,
                          "peak_at_seconds": round(at, 2),
                          "within": at <= HOOK_SECONDS + 1 / tl.rate.fps, "noted_why_not": why_not,
-                         "note": next((n for n in social["notes"] if n.startswith("hook:")),
-                                      None)})
+                         "note": note, "note_agrees": agrees})
     within = sum(r["within"] for r in rows)
     kept = sum(r["within"] or r["noted_why_not"] for r in rows)
     n = max(1, len(rows))
     return {"hook_in_3s_rate": round(within / n, 3),
             "hook_in_3s_or_explained_rate": round(kept / n, 3), "target": 1.0,
-            "met": kept == len(rows) and bool(rows), "cuts": rows}
+            "met": kept == len(rows) and bool(rows),
+            "note_agrees_with_truth_rate": round(sum(r["note_agrees"] for r in rows) / n, 3),
+            "cuts": rows}
 
 
 def recaps(events: list[dict[str, Any]]) -> dict[str, Any]:

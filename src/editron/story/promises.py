@@ -24,10 +24,17 @@ BURST = 1.25  # an energy sample this many times the moment's median is a crowd 
 
 def peak_of(analysis: AnalysisResult, m: BlueprintMoment, rate: FrameRate
             ) -> tuple[int, str]:
-    """Where the moment peaks (source frame) and what the peak is: the loudest crowd sample
-    when it stands out of its moment, else the first line spoken, else the moment's start
-    (an action moment is cut on its action)."""
+    """Where the moment peaks (source frame) and what the peak is: the strongest crowd peak
+    the analysis found in it (a moment that is cheering from end to end has one, though no
+    sample stands out of the moment), else the loudest crowd sample when it stands out of
+    its moment, else the first line spoken, else the moment's start (an action moment is
+    cut on its action)."""
     a, b = rate.seconds(m.source_start), rate.seconds(m.source_end)
+    crowd = [p for p in analysis.crowd_peaks if p.file_id == m.file_id
+             and p.start < b and p.start + p.duration > a]
+    if crowd:
+        top_peak = max(crowd, key=lambda p: p.strength_db)
+        return min(max(m.source_start, rate.frames_floor(top_peak.t)), m.source_end - 1), "crowd"
     energy = sorted((e.t, e.energy) for e in analysis.energy_curve
                     if e.file_id == m.file_id and a <= e.t < b)
     if energy:
