@@ -14,7 +14,7 @@ timelines against the truth, not against the product's own analysis:
 
 * hook: in each social cut's first clip, where the truth peaks (the plateau of the loudest
   crowd burst in it, else the first word spoken in it, else its first frame); within 3 s, or
-  the session's note says why not;
+  the session's note says why not; and whether the note's kind and time agree with the truth;
 * recap length: frames off 59 s where the footage is longer than 59 s; where it is not, the
   session's "length:" note;
 * highlights and social: cuts made against cuts asked, and the note when fewer;
@@ -176,6 +176,13 @@ def hook_peak(clip: Clip, truth: AudioTruth, fps: float) -> tuple[float, float, 
     return 0.0, 0.0, "action"
 
 
+def _shows(clip: Clip, truth: AudioTruth, fps: float) -> bool:
+    """Whether ``clip`` shows the event's loudest crowd burst (informative: the product
+    ranks its own strongest moment, which may be a line)."""
+    start, length, _ = max(truth.cheers, key=lambda c: c[2])
+    return clip.source_start / fps < start + length and start < clip.source_end / fps
+
+
 def hooks(events: list[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     for ev in events:
@@ -193,7 +200,8 @@ def hooks(events: list[dict[str, Any]]) -> dict[str, Any]:
             rows.append({"event": ev["spec"].name, "variant": tl.variant, "peak": kind,
                          "peak_at_seconds": round(at, 2),
                          "within": at <= HOOK_SECONDS + 1 / tl.rate.fps, "noted_why_not": why_not,
-                         "note": note, "note_agrees": agrees})
+                         "note": note, "note_agrees": agrees,
+                         "opens_on_loudest_burst": _shows(first, ev["truth"], tl.rate.fps)})
     within = sum(r["within"] for r in rows)
     kept = sum(r["within"] or r["noted_why_not"] for r in rows)
     n = max(1, len(rows))
@@ -201,6 +209,8 @@ def hooks(events: list[dict[str, Any]]) -> dict[str, Any]:
             "hook_in_3s_or_explained_rate": round(kept / n, 3), "target": 1.0,
             "met": kept == len(rows) and bool(rows),
             "note_agrees_with_truth_rate": round(sum(r["note_agrees"] for r in rows) / n, 3),
+            "first_variant_opens_on_loudest_burst": sum(
+                r["opens_on_loudest_burst"] for r in rows if r["variant"] == 1),
             "cuts": rows}
 
 
