@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/editorial.py            # names recall, with and without the brief
     .venv/bin/python benchmarks/editorial.py --quick    # one voice, one speed
+    .venv/bin/python benchmarks/editorial.py --story    # the brief's promises (hook, length...)
 
 Generated speech with known truth: lines of an event's running order naming made-up brands,
 products and people, spoken by espeak-ng voices (en-us, en-gb) at two speeds (150 and 185
@@ -138,7 +139,14 @@ def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one voice, one speed")
+    parser.add_argument("--story", action="store_true",
+                        help="the brief's promises instead (benchmarks/editorial_story.py)")
     args = parser.parse_args()
+    if args.story:
+        import editorial_story  # beside this script; loaded only when asked for
+
+        editorial_story.main()
+        return
     voices, speeds = (VOICES[:1], SPEEDS[:1]) if args.quick else (VOICES, SPEEDS)
     print(json.dumps(run(voices, speeds), indent=2))
 
