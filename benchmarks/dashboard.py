@@ -43,7 +43,7 @@ from editron.domain.analysis import (
     TranscriptSegment,
     Word,
 )
-from editron.domain.status import JobStatus
+from editron.domain.status import JobStatus, SessionStatus
 from editron.domain.timeline import Caption, Clip, FrameRate, MediaInfo, Timeline
 from editron.services.tokens import create_token
 
@@ -136,6 +136,8 @@ def seed(settings: Settings) -> tuple[str, str]:
             if s < CUT:
                 repos.edit_sessions.update_edit_session(session, edit,
                                                         timelines=timelines_of(files))
+                repos.edit_sessions.set_session_status(session, edit,
+                                                       SessionStatus.NEEDSREVIEW)
             session_ids.append(edit.id)
             seed_jobs(session, edit.id, s)
     return batches[0][0], session_ids[0]
