@@ -23,7 +23,7 @@ from editron.services.render.previews import render_previews
 from editron.services.render.public import RenderJobPublic
 from editron.services.schemas import TaskPublic
 
-__all__ = ["BatchRow", "RevisionStep", "batch_rows", "output_file", "preview_file",
+__all__ = ["BatchRow", "MonitorJob", "RevisionStep", "batch_rows", "output_file", "preview_file",
            "render_queue", "revision_history", "served_path"]
 
 _PREVIEW_LOCKS: dict[str, threading.Lock] = {}
@@ -64,16 +64,28 @@ def batch_rows(*, status: str | None = None, project_id: str | None = None, limi
                 for b in rows]
 
 
-def render_queue(*, settings: Settings | None = None) -> list[RenderJobPublic]:
+class MonitorJob(RenderJobPublic):
+    """A render job as the monitor shows it: with the ETA and encode rate of its last
+    progress report, so a freshly loaded page shows them before the next live event."""
+
+    eta_seconds: float | None = None
+    fps: float | None = None
+
+
+def render_queue(*, settings: Settings | None = None) -> list[MonitorJob]:
     """Running jobs, then queued ones in the order the queue takes them (the first
     ``ACTIVE_SHOWN`` of each), then the most recent finished ones."""
     settings = ready(settings)
     with db(settings) as session:
-        active = [RenderJobPublic.of(r) for status in ACTIVE
-                  for r in repos.render_jobs.list_render_jobs(session, status=status,
-                                                              limit=ACTIVE_SHOWN)]
-        done = repos.render_jobs.recent_finished_jobs(session, limit=FINISHED_SHOWN)
-        return active + [RenderJobPublic.of(r) for r in done]
+        rows = [r for status in ACTIVE
+                for r in repos.render_jobs.list_render_jobs(session, status=status,
+                                                            limit=ACTIVE_SHOWN)]
+        rows += repos.render_jobs.recent_finished_jobs(session, limit=FINISHED_SHOWN)
+        running = [r.id for r in rows if r.status == JobStatus.RENDERING]
+        progress = repos.render_jobs.latest_progress(session, running)
+        return [MonitorJob(**RenderJobPublic.of(r).model_dump(),
+                           eta_seconds=progress.get(r.id, {}).get("eta_seconds"),
+                           fps=progress.get(r.id, {}).get("fps")) for r in rows]
 
 
 class RevisionStep(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from editron.db.models import EditSession, RenderJob
+from editron.db.models_ops import Event
 from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, set_status
 from editron.db.repos.events import append_event
@@ -138,6 +139,19 @@ def set_job_progress(session: Session, row: RenderJob, percent: float, *,
                  batch_id=_batch_of(session, row.edit_session_id), payload=payload)
     session.flush()
     return row
+
+
+def latest_progress(session: Session, job_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each job's last progress payload (percent, ETA, fps, speed as the runner logged them),
+    by job id; jobs that logged none are left out. One query for a page of jobs."""
+    if not job_ids:
+        return {}
+    last = (select(func.max(Event.id))
+            .where(Event.entity_type == "render_job", Event.entity_id.in_(job_ids),
+                   Event.event_type == "render_job.progress")
+            .group_by(Event.entity_id))
+    rows = session.execute(select(Event.entity_id, Event.payload).where(Event.id.in_(last)))
+    return {entity_id: dict(payload or {}) for entity_id, payload in rows}
 
 
 def update_render_job(session: Session, row: RenderJob, **fields: Any) -> RenderJob:
