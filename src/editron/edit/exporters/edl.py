@@ -2,8 +2,9 @@
 one event per cut carrying its picture and its sound (``AA/V`` for stereo and wider files,
 ``B`` for mono, ``V`` for a silent clip; a clip whose sound is another file's, as in a multicam
 moment cut between angles over one microphone, is a ``V`` event and then an ``AA`` (``A``)
-event at the same record time from the sound file's reel), record timecode from ``Timeline.start_timecode``,
-source timecode from each file's timecode track, reel names by the rule in ``conform``.
+event at the same record time from the sound file's reel), record timecode from
+``Timeline.start_timecode``, source timecode from each file's timecode track, reel names by
+the rule in ``conform``.
 
 Each event is followed by the comments that let an editor relink and reframe it:
 ``* FROM CLIP NAME`` (file and moment), ``* FROM CLIP`` (the media URL, which OpenTimelineIO

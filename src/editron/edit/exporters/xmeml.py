@@ -278,6 +278,7 @@ def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
     files = _Files(tl, path_mode, relative_to)
     count = len(tl.clips)
     audio_index = 0
+    heard: list[tuple[Clip, str, list[tuple[str, str, int, int]]]] = []
     for i, clip in enumerate(tl.clips, start=1):
         info = tl.media[clip.file_id]
         name = clip_label(tl, clip)
@@ -294,9 +295,13 @@ def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
             refs.append((aid, "audio", 1, audio_index))
         _link(item, refs)
         if sound:
-            _audio_item(atrack, tl, clip, name, files, refs)
+            heard.append((clip, name, refs))
     _music_track(audio, tl, path_mode, relative_to, 2 * count + 1)
     _angle_tracks(video, tl, files, 2 * count + 2)
+    # after every video track, so a file is described in full at its first item in the
+    # document's order (a sound file may be a later cut's or an angle's picture)
+    for clip, name, refs in heard:
+        _audio_item(atrack, tl, clip, name, files, refs)
 
 
 @register
