@@ -80,7 +80,9 @@ def reel_names(tl: Timeline) -> dict[str, str]:
     """A CMX3600 reel name per file of the timeline, by the rule in this module's docstring."""
     names: dict[str, str] = {}
     taken: set[str] = set()
-    for file_id in dict.fromkeys(c.file_id for c in tl.clips):
+    # the pictures' files first, then any other file a clip's sound comes from
+    for file_id in dict.fromkeys([c.file_id for c in tl.clips]
+                                 + [c.sound_file for c in tl.clips if c.audio]):
         base = re.sub(r"[^A-Z0-9]+", "_", file_stem(tl.media[file_id]).upper()).strip("_")
         base = base or "AX"
         reel = base[:REEL_LENGTH].rstrip("_")

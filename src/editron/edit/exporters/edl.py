@@ -1,7 +1,10 @@
 """CMX3600 EDL, written directly: one file per timeline (so one per ratio), an ``FCM`` line,
 one event per cut carrying its picture and its sound (``AA/V`` for stereo and wider files,
-``B`` for mono, ``V`` for a silent clip), record timecode from ``Timeline.start_timecode``,
-source timecode from each file's timecode track, reel names by the rule in ``conform``.
+``B`` for mono, ``V`` for a silent clip; a clip whose sound is another file's, as in a multicam
+moment cut between angles over one microphone, is a ``V`` event and then an ``AA`` (``A``)
+event at the same record time from the sound file's reel), record timecode from
+``Timeline.start_timecode``, source timecode from each file's timecode track, reel names by
+the rule in ``conform``.
 
 Each event is followed by the comments that let an editor relink and reframe it:
 ``* FROM CLIP NAME`` (file and moment), ``* FROM CLIP`` (the media URL, which OpenTimelineIO
@@ -37,11 +40,35 @@ __all__ = ["EDL_TIMEBASES", "EdlExporter"]
 EDL_TIMEBASES = (24, 25, 30, 48, 50, 60)
 
 
-def _channels(clip: Clip, tl: Timeline) -> str:
-    info = tl.media[clip.file_id]
+def _audio(clip: Clip, tl: Timeline) -> str | None:
+    """The sound channels of ``clip``'s sound source (``None``: silent)."""
+    info = tl.media[clip.sound_file]
     if not (clip.audio and info.has_audio):
+        return None
+    return "AA" if info.audio_channels >= 2 else "A"
+
+
+def _channels(clip: Clip, tl: Timeline) -> str:
+    sound = _audio(clip, tl)
+    if sound is None or clip.sound_file != clip.file_id:
         return "V"
-    return "AA/V" if info.audio_channels >= 2 else "B"
+    return "AA/V" if sound == "AA" else "B"
+
+
+def _sound_event(number: int, clip: Clip, tl: Timeline, reels: dict[str, str]) -> list[str]:
+    """A clip whose sound is another file's (a multicam moment's one microphone under a
+    switching picture) gets a second event at the same record time: that file's reel and
+    source timecode, sound only."""
+    sound = _audio(clip, tl)
+    if sound is None or clip.sound_file == clip.file_id:
+        return []
+    start = record_start(tl)
+    src = source_offset(tl.media[clip.sound_file], tl.rate) + clip.sound_start
+    times = (src, src + clip.duration, start + clip.record_start, start + clip.record_end)
+    info = tl.media[clip.sound_file]
+    return [_event(number, reels[clip.sound_file], sound, times, tl),
+            f"* FROM CLIP NAME: {clip_label(tl, clip)} SOUND",
+            f"* SOURCE FILE: {file_stem(info)}{_suffix(info.path)}", ""]
 
 
 def _event(number: int, reel: str, channels: str, times: tuple[int, int, int, int],
@@ -116,13 +143,18 @@ class EdlExporter(Exporter):
         lines = [f"TITLE: {title(tl)}", f"FCM: {fcm}", ""]
         reels = reel_names(tl)
         start = record_start(tl)
-        for number, clip in enumerate(tl.clips, start=1):
+        number = 0
+        for clip in tl.clips:
+            number += 1
             src = source_offset(tl.media[clip.file_id], tl.rate) + clip.source_start
             times = (src, src + clip.duration, start + clip.record_start,
                      start + clip.record_end)
             lines.append(_event(number, reels[clip.file_id], _channels(clip, tl), times, tl))
             lines += _comments(clip, tl, path_mode, relative_to)
             lines.append("")
+            sound = _sound_event(number + 1, clip, tl, reels)
+            number += bool(sound)
+            lines += sound
         if tl.music is not None:
             lines.append(f"* MUSIC BED: {_music_name(tl.music.path)} AT "
                          f"{tl.music.gain_db:+.1f} DB WITH {len(tl.music.ducking)} DUCKING "

@@ -15,7 +15,10 @@ source's centre in percent of the frame height (x right, y up). Captions, brand 
 logo and the music bed are connected to the spine clips (``fcpxml_story``). The cameras of a
 synced group are one multicam ``media`` and their clips ``mc-clip``s of it, so the editor can
 switch angles in Final Cut (``fcpxml_multicam``); there the reframe sits on the picture's
-``mc-source``.
+``mc-source``, and a clip whose sound is another camera's (a moment cut between angles over
+one microphone) picks that camera's angle for its audio. A sound the multicam cannot give (a
+file outside the group, or a clip without a group) is a connected audio ``asset-clip`` of the
+sound file under the clip, lane -2.
 
 Final Cut projects run at 23.98, 24, 25, 29.97, 30, 47.95, 48, 50, 59.94 and 60 fps (the
 rates of the 1.10 DTD's ``conform-rate``). A 12, 15 or 20 fps timeline is written in a project
@@ -155,8 +158,51 @@ def _add_multicams(resources: ET.Element, tl: Timeline, formats: _Formats,
 
 
 def _sound(clip: Clip, tl: Timeline) -> str | None:
-    """The camera whose sound plays under ``clip`` (``None``: the clip is silent)."""
-    return clip.file_id if clip.audio and tl.media[clip.file_id].has_audio else None
+    """The file whose sound plays under ``clip`` (``None``: the clip is silent)."""
+    return clip.sound_file if clip.audio and tl.media[clip.sound_file].has_audio else None
+
+
+def _angle_sound(clip: Clip, tl: Timeline, group: CameraGroup) -> str | None:
+    """The multicam angle whose sound plays under ``clip``: its sound file when that is a
+    camera of the group sitting on the group clock where the clip's sound starts (``None``:
+    silent, or the sound is connected to the clip instead)."""
+    sound = _sound(clip, tl)
+    if sound is None or sound == clip.file_id:
+        return sound
+    in_step = sound in group.offsets and (
+        group.offsets[sound] + clip.sound_start == group.start_of(clip))
+    return sound if in_step else None
+
+
+def _connect_sound(element: ET.Element, clip: Clip, tl: Timeline, assets: dict[str, str],
+                   at: int) -> None:
+    """Another file's sound under ``clip`` as a connected audio ``asset-clip`` (lane -2, under
+    the music bed's -1) from ``sound_start``; ``at`` is the parent's own time at its first
+    frame, where the connected clip's ``offset`` counts."""
+    rate = tl.rate
+    info = tl.media[clip.sound_file]
+    ET.SubElement(element, "asset-clip", {
+        "ref": assets[clip.sound_file], "lane": "-2", "offset": fcpx_time(at, rate),
+        "name": f"{clip_label(tl, clip)} sound",
+        "start": fcpx_time(source_offset(info, rate) + clip.sound_start, rate),
+        "duration": fcpx_time(clip.duration, rate), "srcEnable": "audio",
+        "audioRole": "dialogue"})
+
+
+def _mc_spine_clip(spine: ET.Element, tl: Timeline, clip: Clip, multicams: _Multicams,
+                   assets: dict[str, str], start: int) -> ET.Element:
+    """``clip`` as an ``mc-clip`` of its group's multicam, with the reframe on its picture's
+    ``mc-source`` and a sound the multicam cannot give connected to it."""
+    info = tl.media[clip.file_id]
+    group, media_id, size = multicams[clip.file_id]
+    audio = _angle_sound(clip, tl, group)
+    element, source = mc_clip(spine, tl, clip, group, media_id, start, audio=audio)
+    # the angle is fitted into the multicam's frame, the multicam into the project's
+    _transform(source, clip, info, tl, base=group.start_of(clip),
+               fit=_fit(info.width, info.height, size) * _fit(*size, (tl.width, tl.height)))
+    if audio is None and _sound(clip, tl) is not None:
+        _connect_sound(element, clip, tl, assets, group.start_of(clip))
+    return element
 
 
 def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: int,
@@ -168,13 +214,7 @@ def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: in
     for clip in tl.clips:
         info = tl.media[clip.file_id]
         if clip.file_id in multicams:
-            group, media_id, size = multicams[clip.file_id]
-            element, source = mc_clip(spine, tl, clip, group, media_id, start,
-                                      audio=_sound(clip, tl))
-            # the angle is fitted into the multicam's frame, the multicam into the project's
-            _transform(source, clip, info, tl, base=group.start_of(clip),
-                       fit=_fit(info.width, info.height, size) * _fit(*size, frame))
-            placed.append((clip, element))
+            placed.append((clip, _mc_spine_clip(spine, tl, clip, multicams, assets, start)))
             continue
         attrs = {
             "ref": assets[clip.file_id], "offset": fcpx_time(start + clip.record_start, rate),
@@ -183,13 +223,17 @@ def _spine(sequence: ET.Element, tl: Timeline, assets: dict[str, str], start: in
             "duration": fcpx_time(clip.duration, rate),
             "tcFormat": "DF" if is_drop_frame(rate) else "NDF",
         }
-        if _sound(clip, tl) is not None:
+        sound = _sound(clip, tl)
+        if sound == clip.file_id:
             attrs["audioRole"] = "dialogue"
         else:
             attrs["srcEnable"] = "video"
         element = ET.SubElement(spine, "asset-clip", attrs)
         _transform(element, clip, info, tl, fit=_fit(info.width, info.height, frame),
                    base=source_offset(info, rate) + clip.source_start)
+        if sound is not None and sound != clip.file_id:
+            _connect_sound(element, clip, tl, assets, source_offset(info, rate)
+                           + clip.source_start)
         placed.append((clip, element))
     return placed
 
@@ -216,7 +260,8 @@ class FcpxmlExporter(Exporter):
         seq_format, next_id = formats.get(project_rate(rate) or rate, tl.width, tl.height, 1)
         assets: dict[str, str] = {}
         for file_id in dict.fromkeys([c.file_id for c in tl.clips]
-                                     + [f for c in tl.clips for f, _ in c.angles]):
+                                     + [f for c in tl.clips for f, _ in c.angles]
+                                     + [c.sound_file for c in tl.clips if c.audio]):
             info = tl.media[file_id]
             fmt, next_id = formats.get(media_rate(info, rate), info.width, info.height,
                                        next_id)

@@ -1,8 +1,10 @@
 """OpenTimelineIO: the timeline as an ``otio.schema.Timeline`` (also the base of the xmeml and
 EDL exports), written as ``.otio`` JSON.
 
-Video on V1, the same clips with the same source ranges and references on A1 (linked by a
-shared ``link_id`` in the metadata), the music bed on A2. A multi-camera cut adds, after them,
+Video on V1, the same cuts' sound on A1 (linked by a shared ``link_id`` in the metadata):
+each from the clip's sound source (``sound_file`` at ``sound_start``: its own file, or in a
+multicam moment the one microphone the sound stays on while the picture switches angle), the
+music bed on A2. A multi-camera cut adds, after them,
 one disabled video track per other camera angle ("V2 angle 2", ...): under each clip the same
 event time from another synced camera (or a gap), so an editor can switch angles in place.
 Every time is a ``RationalTime`` at the timeline rate (24000/1001 for 23.976), so no editor
@@ -19,7 +21,7 @@ from typing import ClassVar
 
 import opentimelineio as otio
 
-from editron.domain.timeline import FrameRate, Timeline
+from editron.domain.timeline import Clip, FrameRate, Timeline
 from editron.edit.conform import clip_label, record_start, source_offset, title
 from editron.edit.exporters.base import Exporter, PathMode, media_url, path_url, register
 
@@ -66,10 +68,8 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
                 target_url=url, available_range=available),
                                       source_range=source, metadata={"editron": meta}))
         if clip.audio:
-            sound.append(otio.schema.Clip(
-                name=name, media_reference=otio.schema.ExternalReference(
-                target_url=url, available_range=available), source_range=source,
-                metadata={"editron": {"file_id": clip.file_id, "link_id": f"link{i + 1}"}}))
+            sound.append(_sound_clip(timeline, clip, name, f"link{i + 1}", path_mode,
+                                     relative_to))
         else:
             sound.append(otio.schema.Gap(source_range=_range(0, clip.duration, rate)))
     out.tracks.append(video)
@@ -89,6 +89,22 @@ def to_otio(timeline: Timeline, *, path_mode: PathMode = "absolute",
                                   "beats": list(timeline.music.beats)}}))
         out.tracks.append(bed)
     return out
+
+
+def _sound_clip(timeline: Timeline, clip: Clip, name: str, link: str, path_mode: PathMode,
+                relative_to: str | None) -> otio.schema.Clip:
+    """A1's clip for ``clip``: its sound source (``sound_file`` at ``sound_start``), which in
+    a multicam moment is one microphone whatever angle the picture shows."""
+    rate = timeline.rate
+    info = timeline.media[clip.sound_file]
+    tc = source_offset(info, rate)
+    return otio.schema.Clip(
+        name=name, media_reference=otio.schema.ExternalReference(
+            target_url=media_url(info, path_mode=path_mode, relative_to=relative_to,
+                                 timeline=timeline),
+            available_range=_range(tc, rate.frames_floor(info.duration), rate)),
+        source_range=_range(tc + clip.sound_start, clip.duration, rate),
+        metadata={"editron": {"file_id": clip.sound_file, "link_id": link}})
 
 
 def _angle_tracks(timeline: Timeline, path_mode: PathMode, relative_to: str | None

@@ -15,7 +15,9 @@ and cannot express 12, 15 or 20 fps, so this module writes the document itself:
   angle, the way a flattened Premiere multicam sequence stacks its cameras), each filling the
   frame;
 - A1: the same cuts' sound, linked to the picture (``<link>`` both ways, as Premiere writes
-  linked clips), each file declaring its channel count; A2: the music bed with its ducking as
+  linked clips), each from the clip's sound source (``Clip.sound_file`` from ``sound_start``:
+  in a multicam moment one microphone while the picture switches angle), each file declaring
+  its channel count; A2: the music bed with its ducking as
   Audio Levels keyframes;
 - clip items follow Premiere's convention: ``<duration>`` is the media's length, ``<in>`` and
   ``<out>`` are frames from the media's first frame, the file's ``<timecode>`` its own.
@@ -234,6 +236,23 @@ def _angle_tracks(video: ET.Element, tl: Timeline, files: _Files, next_id: int) 
             _basic_motion(item, angle, tl)
 
 
+def _audio_item(atrack: ET.Element, tl: Timeline, clip: Clip, name: str, files: _Files,
+                refs: list[tuple[str, str, int, int]]) -> None:
+    """A1's clip item for ``clip``: its sound source (``sound_file`` from ``sound_start``,
+    the one microphone of a multicam moment whatever angle the picture shows)."""
+    info = tl.media[clip.sound_file]
+    sound = Clip(clip.sound_file, clip.sound_start, clip.sound_start + clip.duration,
+                 clip.record_start)
+    aitem = ET.SubElement(atrack, "clipitem", {"id": refs[-1][0]})
+    ET.SubElement(aitem, "masterclipid").text = f"masterclip-{file_stem(info)}"
+    _timing(aitem, sound, tl, name)
+    files.add(aitem, info)
+    source = ET.SubElement(aitem, "sourcetrack")
+    _text(source, "mediatype", "audio")
+    _text(source, "trackindex", 1)
+    _link(aitem, refs)
+
+
 def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
               relative_to: str | None) -> None:
     seq = ET.SubElement(root, "sequence", {"id": "sequence-1"})
@@ -259,6 +278,7 @@ def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
     files = _Files(tl, path_mode, relative_to)
     count = len(tl.clips)
     audio_index = 0
+    heard: list[tuple[Clip, str, list[tuple[str, str, int, int]]]] = []
     for i, clip in enumerate(tl.clips, start=1):
         info = tl.media[clip.file_id]
         name = clip_label(tl, clip)
@@ -268,24 +288,20 @@ def _sequence(root: ET.Element, tl: Timeline, path_mode: PathMode,
         _timing(item, clip, tl, name)
         files.add(item, info)
         _basic_motion(item, clip, tl)
-        sound = clip.audio and info.has_audio
+        sound = clip.audio and tl.media[clip.sound_file].has_audio
         refs = [(vid, "video", 1, i)]
         if sound:
             audio_index += 1
             refs.append((aid, "audio", 1, audio_index))
         _link(item, refs)
-        if not sound:
-            continue
-        aitem = ET.SubElement(atrack, "clipitem", {"id": aid})
-        ET.SubElement(aitem, "masterclipid").text = f"masterclip-{file_stem(info)}"
-        _timing(aitem, clip, tl, name)
-        files.add(aitem, info)
-        source = ET.SubElement(aitem, "sourcetrack")
-        _text(source, "mediatype", "audio")
-        _text(source, "trackindex", 1)
-        _link(aitem, refs)
+        if sound:
+            heard.append((clip, name, refs))
     _music_track(audio, tl, path_mode, relative_to, 2 * count + 1)
     _angle_tracks(video, tl, files, 2 * count + 2)
+    # after every video track, so a file is described in full at its first item in the
+    # document's order (a sound file may be a later cut's or an angle's picture)
+    for clip, name, refs in heard:
+        _audio_item(atrack, tl, clip, name, files, refs)
 
 
 @register
