@@ -31,6 +31,20 @@ def test_energy_chart_scales_time_and_energy_and_marks_peaks() -> None:
     assert chart.peaks == [(100.0, 2.0, "a", 10.0)] and chart.duration == 10.0
 
 
+def test_an_hour_of_energy_draws_as_a_few_hundred_points_keeping_its_peaks() -> None:
+    # an hour at the analyser's 100 ms step: 36,000 values, one burst at 1234.5 s
+    curve = [{"file_id": "a", "t": i / 10, "energy": 0.2 + 0.01 * (i % 7)} for i in range(36_000)]
+    curve[12_345]["energy"] = 0.97
+    chart = energy_chart(curve, [{"file_id": "a", "t": 1234.5}], width=600, height=120)
+    (fid, points), = chart.lines
+    xy = [tuple(map(float, p.split(","))) for p in points.split()]
+    assert fid == "a" and len(xy) <= 2 * 600
+    assert [x for x, _ in xy] == sorted(x for x, _ in xy)
+    top = min(y for _, y in xy)  # the loudest point is drawn highest
+    assert top == round(120 - 0.97 * 116 - 2, 1)
+    assert chart.peaks[0][1] == top  # the crowd peak's mark sits on the burst
+
+
 def test_captions_as_webvtt_read_back() -> None:
     text = to_vtt([{"start": 1.5, "end": 3.25, "text": "Welcome --> all"},
                    {"start": 3661.0, "end": 3662.0, "text": "late"}])
