@@ -170,7 +170,9 @@ def sign_in(http: TestClient, token: str) -> None:
 
 def measure(http: TestClient, path: str, rounds: int) -> dict[str, Any]:
     times, size = [], 0
-    http.get(path)  # warm caches (templates, first queries)
+    start = time.perf_counter()
+    http.get(path)  # warm caches (templates, first queries, a batch page's parsed analysis)
+    first = (time.perf_counter() - start) * 1000
     for _ in range(rounds):
         start = time.perf_counter()
         answer = http.get(path)
@@ -179,7 +181,8 @@ def measure(http: TestClient, path: str, rounds: int) -> dict[str, Any]:
         size = len(answer.content)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
+    return {"first_ms": round(first, 1), "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(p95, 1),
             "max_ms": round(times[-1], 1), "bytes": size, "met": p95 < TARGET_MS}
 
 

@@ -23,8 +23,17 @@ from editron.services.render.previews import render_previews
 from editron.services.render.public import RenderJobPublic
 from editron.services.schemas import TaskPublic
 
-__all__ = ["BatchRow", "MonitorJob", "RevisionStep", "batch_rows", "output_file", "preview_file",
-           "render_queue", "revision_history", "served_path"]
+__all__ = ["BatchRow", "MonitorJob", "RevisionStep", "analysis_stamp", "batch_rows",
+           "output_file", "preview_file", "render_queue", "revision_history", "served_path"]
+
+def analysis_stamp(batch_id: str, *, settings: Settings | None = None
+                   ) -> tuple[str, str, str | None] | None:
+    """(analysis id, status, completed_at) of the batch's newest analysis, read without its
+    document; a complete analysis never changes, so a page may keep what it parsed of it."""
+    settings = ready(settings)
+    with db(settings) as session:
+        return repos.analyses.latest_analysis_stamp(session, batch_id)
+
 
 _PREVIEW_LOCKS: dict[str, threading.Lock] = {}
 _PREVIEW_LOCKS_GUARD = threading.Lock()

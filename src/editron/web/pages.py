@@ -3,14 +3,16 @@ renders one template. Every page needs a session."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from editron.services.analyze import latest_analysis
+from editron.services.analyze import AnalysisPublic, latest_analysis
 from editron.services.board import list_tasks
-from editron.services.dashboard import batch_rows, render_queue, revision_history
+from editron.services.dashboard import analysis_stamp, batch_rows, render_queue, revision_history
 from editron.services.edit import get_edit_session
 from editron.services.ingest import get_batch
 from editron.services.projects import list_projects
@@ -45,13 +47,46 @@ def batches(request: Request, web: SignedIn,
                 project=project, offset=offset, page_size=PAGE_SIZE, live={"scope": "all"})
 
 
+# Parsed complete analyses (with their chart, without the energy curve the chart was drawn
+# from), newest use last, per app: an event's analysis is megabytes of JSON, and a batch page
+# is fetched again on every live update.
+CACHED_ANALYSES = 4
+_CACHE_LOCK = threading.Lock()
+AnalysisView = tuple[AnalysisPublic | None, views.EnergyChart | None]
+
+
+def _analysis_view(request: Request, batch_id: str) -> AnalysisView:
+    settings = request.app.state.settings
+    stamp = analysis_stamp(batch_id, settings=settings)
+    if stamp is None:
+        return None, None
+    with _CACHE_LOCK:
+        if not hasattr(request.app.state, "batch_analyses"):
+            request.app.state.batch_analyses = OrderedDict()
+        cache: OrderedDict[tuple[str, str, str | None], AnalysisView] = (
+            request.app.state.batch_analyses)
+        if stamp in cache:
+            cache.move_to_end(stamp)
+            return cache[stamp]
+    analysis = latest_analysis(batch_id, settings=settings)
+    if analysis is None:
+        return None, None
+    chart = (views.energy_chart(analysis.energy_curve, analysis.crowd_peaks)
+             if analysis.energy_curve else None)
+    view: AnalysisView = (analysis.model_copy(update={"energy_curve": [], "shots": []}), chart)
+    if stamp[1] == "complete" and analysis.analysis_id == stamp[0]:
+        with _CACHE_LOCK:
+            cache[stamp] = view
+            while len(cache) > CACHED_ANALYSES:
+                cache.popitem(last=False)
+    return view
+
+
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 def batch(request: Request, batch_id: str, web: SignedIn) -> HTMLResponse:
     settings = request.app.state.settings
     found = get_batch(batch_id, settings=settings)
-    analysis = latest_analysis(found.batch_id, settings=settings)
-    chart = (views.energy_chart(analysis.energy_curve, analysis.crowd_peaks)
-             if analysis is not None and analysis.energy_curve else None)
+    analysis, chart = _analysis_view(request, found.batch_id)
     sessions = list_edit_sessions_public(found.batch_id, settings=settings)
     names = {f.id: f.filename for f in found.files}
     return page(request, "batch.html", web, batch=found, analysis=analysis, chart=chart,

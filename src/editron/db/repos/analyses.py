@@ -20,6 +20,7 @@ __all__ = [
     "fail_running",
     "get_analysis",
     "latest_analysis",
+    "latest_analysis_stamp",
     "list_analyses",
     "load_document",
     "set_analysis_status",
@@ -68,6 +69,18 @@ def latest_analysis(session: Session, batch_id: str, *,
         query = query.where(MediaBatchAnalysis.status == status)
     query = query.order_by(MediaBatchAnalysis.created_at.desc(), MediaBatchAnalysis.id.desc())
     return session.scalars(query.limit(1)).first()
+
+
+def latest_analysis_stamp(session: Session, batch_id: str) -> tuple[str, str, str | None] | None:
+    """(id, status, completed_at) of the batch's newest analysis, without loading its document:
+    a reader that keeps a parsed analysis knows from it whether that is still the newest."""
+    query = (select(MediaBatchAnalysis.id, MediaBatchAnalysis.status,
+                    MediaBatchAnalysis.completed_at)
+             .where(MediaBatchAnalysis.batch_id == batch_id)
+             .order_by(MediaBatchAnalysis.created_at.desc(), MediaBatchAnalysis.id.desc())
+             .limit(1))
+    row = session.execute(query).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 # The analysis document (AnalysisResult.to_dict()) is kept one JSON column per part, so a
