@@ -8,9 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from editron.analysis.report import _passed_over
-from editron.domain.analysis import Brief, EnergyPoint, HeroMoment, TranscriptSegment, Word
+from editron.domain.analysis import (
+    Brief,
+    CrowdPeak,
+    EnergyPoint,
+    HeroMoment,
+    TranscriptSegment,
+    Word,
+)
 from editron.domain.feedback import Adjustments, Preferences
-from editron.domain.timeline import Blueprint, FrameRate
+from editron.domain.timeline import Blueprint, BlueprintMoment, FrameRate
 from editron.edit.timeline import build_timelines
 from editron.services.edit_public import _timeline_summary
 from editron.story.blueprints import build_blueprints
@@ -46,7 +53,7 @@ def _late_peak(ev: Event, *, spoken: bool = False) -> Event:
                                             words))
     others = [replace(h, confidence=0.3, score=0.3) for h in a.hero_moments]
     analysis = replace(a, energy_curve=energy, hero_moments=[hero, *others],
-                       transcript=transcript)
+                       transcript=transcript, crowd_peaks=[CrowdPeak("f1", 15.0, 14.5, 1.5, 12.0)])
     return Event(analysis, ev.media)
 
 
@@ -59,6 +66,33 @@ def test_social_hook_peak_is_trimmed_inside_3_seconds() -> None:
     assert kind == "crowd" and peak == RATE.frames(15.0)
     assert 0 <= peak - first.source_start <= RATE.frames(3.0)
     assert any(n.startswith("hook: the opening was trimmed") for n in bp.notes)
+
+
+def test_a_moment_cheering_from_end_to_end_peaks_on_its_crowd_peak() -> None:
+    """Cheering through the whole window (benchmarks/editorial_story.py found it): no energy
+    sample stood out of the moment, so it read as an "action" peaking at its first frame and
+    the hook was not trimmed, 5 s late, with a note saying 0.00 s; and a loud sample in a
+    quiet or spoken moment read as a crowd peak (a 2 s social cut of room tone). The
+    analysis's crowd peaks say where a crowd peaks."""
+    ev = _late_peak(make_event(files=2, seconds=40.0))
+    energy = [replace(e, energy=1.0) if e.file_id == "f1" and 9.0 <= e.t <= 19.0 else e
+              for e in ev.analysis.energy_curve]
+    analysis = replace(ev.analysis, energy_curve=energy,
+                       crowd_peaks=[CrowdPeak("f1", 15.0, 9.0, 10.0, 14.0)])
+    quiet = BlueprintMoment("f2", RATE.frames(30.0), RATE.frames(38.0), 1.0)
+    assert peak_of(analysis, quiet, RATE)[1] != "crowd", \
+        "a loud sample in a moment with no crowd peak is no crowd (speech, a bump in the room)"
+    moment = BlueprintMoment("f1", RATE.frames(10.0), RATE.frames(18.0), 1.0)
+    assert peak_of(analysis, moment, RATE) == (RATE.frames(15.0), "crowd")
+    late = BlueprintMoment("f1", RATE.frames(16.0), RATE.frames(18.0), 1.0)
+    assert peak_of(analysis, late, RATE) == (RATE.frames(16.0), "crowd"), \
+        "opening inside the cheering: the peak is the first frame, still a crowd"
+    (bp,) = _build(Event(analysis, ev.media), "social")
+    first = bp.moments[0]
+    assert first.file_id == "f1"
+    assert 0 <= RATE.frames(15.0) - first.source_start <= RATE.frames(3.0), bp.notes
+    assert any(n.startswith("hook: the opening was trimmed") and "crowd peak" in n
+               for n in bp.notes), bp.notes
 
 
 def test_social_hook_says_why_when_a_sentence_runs_through_the_lead_in() -> None:

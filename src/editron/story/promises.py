@@ -19,23 +19,20 @@ __all__ = ["HOOK_LEAD", "land_hook", "length_note", "peak_of", "shortfall_note",
            "variants_note"]
 
 HOOK_LEAD = 1.0  # seconds of build before the peak when the head is trimmed
-BURST = 1.25  # an energy sample this many times the moment's median is a crowd peak
 
 
 def peak_of(analysis: AnalysisResult, m: BlueprintMoment, rate: FrameRate
             ) -> tuple[int, str]:
-    """Where the moment peaks (source frame) and what the peak is: the loudest crowd sample
-    when it stands out of its moment, else the first line spoken, else the moment's start
-    (an action moment is cut on its action)."""
+    """Where the moment peaks (source frame) and what the peak is: the strongest crowd peak
+    the analysis found in it (its crowd detection tells cheering from speech and from a bump
+    in a quiet room, which a loud sample alone does not), else the first line spoken, else
+    the moment's start (an action moment is cut on its action)."""
     a, b = rate.seconds(m.source_start), rate.seconds(m.source_end)
-    energy = sorted((e.t, e.energy) for e in analysis.energy_curve
-                    if e.file_id == m.file_id and a <= e.t < b)
-    if energy:
-        levels = sorted(v for _, v in energy)
-        median = levels[len(levels) // 2]
-        t, top = max(energy, key=lambda s: s[1])
-        if top > 0 and top >= BURST * max(median, 1e-6):
-            return max(m.source_start, rate.frames_floor(t)), "crowd"
+    crowd = [p for p in analysis.crowd_peaks if p.file_id == m.file_id
+             and p.start < b and p.start + p.duration > a]
+    if crowd:
+        top = max(crowd, key=lambda p: p.strength_db)
+        return min(max(m.source_start, rate.frames_floor(top.t)), m.source_end - 1), "crowd"
     words = [w.start for seg in analysis.transcript if seg.file_id == m.file_id
              for w in seg.words if a <= w.start < b]
     if words:
