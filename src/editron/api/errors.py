@@ -30,6 +30,7 @@ from editron.errors import (
     RateLimitedError,
     WebhookSignatureError,
 )
+from editron.services.schemas import documented
 
 __all__ = ["ERROR_RESPONSES", "HTTP_STATUS", "Problem", "install_error_handlers", "problem",
            "status_for"]
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details."""
+
+    model_config = documented({
+        "type": "about:blank", "title": "Not Found", "status": 404,
+        "detail": "no batch 7d2c1e9a (check the id with GET /api/batches)", "code": "not_found"})
 
     type: str = "about:blank"
     title: str
