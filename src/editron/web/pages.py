@@ -48,8 +48,8 @@ def batches(request: Request, web: SignedIn,
 
 
 # Parsed complete analyses (with their chart, without the energy curve the chart was drawn
-# from), newest use last, per app: an event's analysis is megabytes of JSON, and a batch page
-# is fetched again on every live update.
+# from, the shots or the transcript's words), newest use last, per app: an event's analysis
+# is megabytes of JSON, and a batch page is fetched again on every live update.
 CACHED_ANALYSES = 4
 _CACHE_LOCK = threading.Lock()
 AnalysisView = tuple[AnalysisPublic | None, views.EnergyChart | None]
@@ -73,7 +73,11 @@ def _analysis_view(request: Request, batch_id: str) -> AnalysisView:
         return None, None
     chart = (views.energy_chart(analysis.energy_curve, analysis.crowd_peaks)
              if analysis.energy_curve else None)
-    view: AnalysisView = (analysis.model_copy(update={"energy_curve": [], "shots": []}), chart)
+    # what the page shows of it, so a kept analysis is a few objects per line, not per word
+    lines = [{"file_id": seg["file_id"], "start": seg["start"], "text": seg["text"]}
+             for seg in analysis.transcript]
+    view: AnalysisView = (analysis.model_copy(
+        update={"energy_curve": [], "shots": [], "transcript": lines}), chart)
     if stamp[1] == "complete" and analysis.analysis_id == stamp[0]:
         with _CACHE_LOCK:
             cache[stamp] = view
