@@ -30,7 +30,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from editron.api.app import create_app
+from editron.api.app import create_app, settle_heap
 from editron.config import Settings
 from editron.db import repos
 from editron.db.runtime import db, ready
@@ -203,6 +203,7 @@ def main() -> None:
                  "login": "/login"}
         with TestClient(create_app(settings, with_mcp=False)) as http:
             sign_in(http, token)
+            settle_heap()  # as `editron serve` does once its app is built
             results = {name: measure(http, path, args.rounds) for name, path in pages.items()}
     batches_bytes = results["batches"]["bytes"]
     report = {"data": {"batches": BATCHES, "files": BATCHES * FILES_PER_BATCH,

@@ -66,14 +66,15 @@ def register(app: typer.Typer) -> None:
         """The HTTP API with an embedded queue worker."""
         import uvicorn
 
-        from editron.api.app import create_app
+        from editron.api.app import create_app, settle_heap
 
         with guarded():
             settings = ready(get_settings())
             worker = start_embedded_worker(settings, workers=workers) if workers else None
             try:
-                uvicorn.run(create_app(settings, bind_host=host), host=host, port=port,
-                            log_level="info")
+                api = create_app(settings, bind_host=host)
+                settle_heap()
+                uvicorn.run(api, host=host, port=port, log_level="info")
             finally:
                 if worker is not None:
                     worker.stop()
