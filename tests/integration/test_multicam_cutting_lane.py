@@ -188,8 +188,8 @@ def _check_sound_at_cut(out: F32, master: F32, record_t: float, file_t: float) -
     half = int(0.3 * RATE)
     y = out[int(record_t * RATE) - half : int(record_t * RATE) + half]
     at = int(file_t * RATE)
-    # the program lags its sources by the limiter's 5 ms lookahead (alimiter attack=5):
-    # search ±10 ms for the alignment, the same for every cut
+    # the limiter's lookahead is trimmed off, so the program sits on its sources; AAC's
+    # framing can still shift it a little: search ±10 ms for the alignment
     lags = range(-480, 481, 4)
     best = max(lags, key=lambda k: float(np.dot(y, master[at - half + k : at + half + k])))
     best = max(

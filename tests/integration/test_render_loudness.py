@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from editron.domain.timeline import Clip, FrameRate, MediaInfo, Timeline
 from editron.errors import ProcessTimeoutError
 from editron.media.ffmpeg import run_ffmpeg
 from editron.render.graph import build_render_args
+from editron.render.graph_audio import loudness_chain
 from editron.render.loudness import measure_program, measure_summary, next_gain, plan_gain
 from editron.render.profiles import profile_for
 from editron.render.qc import run_qc
@@ -186,3 +188,22 @@ def test_a_measurement_past_its_time_limit_is_a_timeout(
     tl, sources = peaky
     with pytest.raises(ProcessTimeoutError, match=r"timed out after 0\.001 s"):
         measure_summary(tl, profile_for("16:9", "mp4"), sources=sources, timeout=0.001)
+
+
+def test_the_limited_program_stays_on_the_picture(tmp_path: Path) -> None:
+    """The limiter's lookahead would delay the sound 5 ms behind the picture: an impulse goes
+    in and comes out at the same sample, and the length is unchanged."""
+    profile = profile_for("16:9", "mp4")
+    rate = profile.audio_rate
+    total = rate // 2
+    at = rate // 10
+    pulse = tmp_path / "pulse.wav"
+    mf.run_ffmpeg(["-f", "lavfi", "-i",
+                   f"aevalsrc='if(eq(n\\,{at})\\,0.5\\,0)':s={rate}:d=0.5", "-ac", "1",
+                   str(pulse)])
+    out = tmp_path / "out.f32"
+    chain = ",".join(loudness_chain(profile, total, gain_db=0.0))
+    mf.run_ffmpeg(["-i", str(pulse), "-af", chain, "-f", "f32le", str(out)])
+    sound = np.fromfile(out, dtype=np.float32)
+    assert sound.size == total
+    assert abs(int(np.argmax(np.abs(sound))) - at) <= 1

@@ -24,6 +24,7 @@ from editron.render.segments import (
 )
 
 __all__ = [
+    "LIMITER_ATTACK_MS",
     "LIMITER_HEADROOM_DB",
     "build_loudness_probe_args",
     "gain_chain",
@@ -36,6 +37,7 @@ __all__ = [
 
 
 LIMITER_HEADROOM_DB = 1.0  # the limiter's ceiling under the profile's true peak (encoder overshoot)
+LIMITER_ATTACK_MS = 5  # the limiter's lookahead; its output lags its input by exactly this
 
 
 def run_has_audio(run: AudioRun, src: RenderSource, timeline: Timeline) -> bool:
@@ -123,11 +125,17 @@ def build_loudness_probe_args(timeline: Timeline, profile: RenderProfile, *,
 def gain_chain(profile: RenderProfile, gain_db: float | None) -> list[str]:
     # alimiter sees sample peaks only: limiting at 4x the rate catches the peaks between
     # samples (as a true-peak meter does), and a dB of room absorbs the encoder's overshoot.
+    # Its lookahead delays the sound by the attack time; cutting that lead keeps the sound
+    # on the picture (alimiter's own latency=1 compensation flushes its buffer unlimited at
+    # the end, which let a true peak past the ceiling). The lost tail is padded later.
     ceiling = 10 ** ((profile.true_peak - LIMITER_HEADROOM_DB) / 20)
-    return [f"aresample={4 * profile.audio_rate}",
+    oversampled = 4 * profile.audio_rate
+    lead = oversampled * LIMITER_ATTACK_MS // 1000
+    return [f"aresample={oversampled}",
             filter_spec("volume", {"volume": f"{number(gain_db or 0.0)}dB"}),
-            filter_spec("alimiter", {"limit": f"{ceiling:.4f}", "attack": 5, "release": 50,
-                                     "level": 0})]
+            filter_spec("alimiter", {"limit": f"{ceiling:.4f}", "attack": LIMITER_ATTACK_MS,
+                                     "release": 50, "level": 0}),
+            f"atrim=start_sample={lead}", "asetpts=PTS-STARTPTS"]
 
 
 def loudness_chain(profile: RenderProfile, total_samples: int,
