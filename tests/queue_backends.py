@@ -70,9 +70,9 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path,
     reset_settings()
     yield url
     if request.param == "redis":
-        from editron.jobs.app import get_huey
+        from editron.jobs.app import clear_queues
 
-        get_huey(url, name).flush()  # only this test's keys
+        clear_queues(get_settings())  # only this test's keys
 
 
 @pytest.fixture()
