@@ -215,5 +215,5 @@ def test_render_slots_are_per_host_and_die_with_their_process(tmp_path: Path) ->
 
 def test_unknown_queue_names_are_refused_with_the_known_ones() -> None:
     assert resolve_queues(None) == sorted(resolve_queues(None))
-    with pytest.raises(InputError, match="unknown queue.*rendr.*analysis"):
+    with pytest.raises(InputError, match=r"unknown queue.*rendr.*analysis"):
         resolve_queues(["rendr"])
