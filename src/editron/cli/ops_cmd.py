@@ -118,6 +118,10 @@ def register(app: typer.Typer) -> None:
                   out=out, deliverables=None, ratios=None, formats="mp4", style=None,
                   as_json=as_json)
 
+    _register_workers(app)
+
+
+def _register_workers(app: typer.Typer) -> None:
     @app.command()
     def worker(
         concurrency: Annotated[int, typer.Option(

@@ -58,8 +58,10 @@ def make_huey(queue_url: str, *, name: str = "editron", immediate: bool = False)
         except (OSError, sqlite3.Error) as exc:
             raise QueueError(f"cannot open the queue database: {exc}", path=str(path)) from exc
     if queue_url.startswith(_REDIS_SCHEMES):
-        # Connects lazily: an unreachable server surfaces as QueueError in send_job().
-        return PriorityRedisHuey(name=name, url=queue_url, results=False)
+        # Connects lazily: an unreachable server surfaces as QueueError in send_job(). Not
+        # blocking: a worker polls each queue it serves in turn (jobs.worker), and a blocking
+        # pop would hold it a second on an empty queue while another has work.
+        return PriorityRedisHuey(name=name, url=queue_url, results=False, blocking=False)
     raise QueueError(f"unsupported EDITRON_QUEUE_URL {queue_url!r}: use sqlite:///path, "
                      "redis://host:port/db, memory:// or immediate://")
 
