@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, text
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/12"  # a database of its own, emptied at the end
-ENCODE = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-          "testsrc2=size=1280x720:rate=30", "-t", "6", "-c:v", "libx264", "-preset", "veryfast",
+ENCODE = ["-nostdin", "-v", "error", "-f", "lavfi", "-i",
+          "testsrc2=size=1280x720:rate=30", "-t", "12", "-c:v", "libx264", "-preset", "veryfast",
           "-threads", "1", "-f", "null", "-"]
 
 
@@ -53,8 +53,10 @@ def _register() -> None:
             handle.write(f"{line}\n")
 
     def encode(job: BenchJob, _settings: Any) -> None:
+        from editron.media.ffmpeg import ffmpeg_path
+
         start = time.time()
-        subprocess.run(ENCODE, check=True)
+        subprocess.run([ffmpeg_path(), *ENCODE], check=True)
         stamp(job, f"{job.tag} {os.getpid()} {start:.6f} {time.time():.6f}")
 
     def block(job: BenchJob, _settings: Any) -> None:
@@ -127,6 +129,9 @@ class Harness:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:  # the processes' own words first
+            for log in sorted(self.root.glob("*.log")):
+                print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
@@ -242,6 +247,7 @@ def idle_latency(h: Harness, samples: int) -> dict[str, Any]:
     proc = h.worker("w-idle")
     log = h.root / "idle.log"
     found: list[float] = []
+    time.sleep(3.0)  # started (imports, migration check, start-up sweep)
     for n in range(samples):
         time.sleep(1.0)  # let the worker settle into its idle back-off
         began = time.time()
