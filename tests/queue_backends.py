@@ -70,9 +70,9 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path,
     reset_settings()
     yield url
     if request.param == "redis":
-        from editron.jobs.app import get_huey
+        from editron.jobs.app import clear_queues
 
-        get_huey(url, name).flush()  # only this test's keys
+        clear_queues(get_settings())  # only this test's keys
 
 
 @pytest.fixture()
@@ -107,9 +107,13 @@ class WorkerProcesses:
         self._log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, workers: int = 1) -> subprocess.Popen[bytes]:
+    def start(self, *, workers: int = 1, queues: str = "",
+              clock_skew: float = 0.0) -> subprocess.Popen[bytes]:
+        """A worker process (``queues``: comma separated, default all; ``clock_skew``: its
+        host clock runs that many seconds ahead, as on a badly synchronised host)."""
         stderr = (self._log_dir / f"worker-{len(self.procs)}.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "tests.queue_backends", str(workers)],
+        proc = subprocess.Popen([sys.executable, "-m", "tests.queue_backends", str(workers),
+                                 queues, str(clock_skew)],
                                 cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL,
                                 stderr=stderr)
         stderr.close()
@@ -213,6 +217,27 @@ register_operation("test.settings", _record_settings, payload=TestJob)
 register_operation("test.block", _block, payload=TestJob, on_give_up=_gave_up)
 register_operation("test.flaky", _flaky, payload=TestJob, on_give_up=_gave_up)
 register_operation("test.broken", _broken, payload=TestJob, on_give_up=_gave_up)
+register_operation("test.render_block", _block, payload=TestJob, on_give_up=_gave_up,
+                   queue="render")
+
+
+def _skew_clock(seconds: float) -> None:
+    """Make this process's clock run ``seconds`` ahead, for Editron's code and Huey's: any
+    lease still stamped or judged by the host clock then looks alive (or dead) wrongly."""
+    import datetime as dt
+
+    import editron.db.orm
+
+    real_time = time.time
+
+    class Skewed(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Skewed:
+            moved = dt.datetime.fromtimestamp(real_time() + seconds, tz)
+            return cls.fromtimestamp(moved.timestamp(), tz)
+
+    time.time = lambda: real_time() + seconds
+    editron.db.orm.datetime = Skewed  # type: ignore[misc]
 
 
 if __name__ == "__main__":
@@ -223,4 +248,8 @@ if __name__ == "__main__":
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    run_worker(get_settings(), workers=int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+    args = [*sys.argv[1:], "", "", ""]
+    if float(args[2] or 0):
+        _skew_clock(float(args[2]))
+    run_worker(get_settings(), workers=int(args[0] or 1),
+               queues=args[1].split(",") if args[1] else None)

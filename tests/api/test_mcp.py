@@ -21,7 +21,7 @@ from editron.mcp.server import build_server
 
 EXPECTED = {"ingest_media_batch", "analyze_media_batch", "get_pipeline_status",
             "list_media_batches", "generate_video_edits", "render_video_deliverables",
-            "record_editron_feedback"}
+            "record_editron_feedback", "list_workers"}
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ import pytest
 from editron.config import Settings
 from editron.db.models_ops import JobRun
 from editron.db.session import session_scope
-from editron.jobs.app import cancel_job, enqueue, get_huey, send_job
+from editron.jobs.app import cancel_job, clear_queues, enqueue, send_job
 from editron.jobs.worker import run_worker
 from tests import queue_backends
 from tests.queue_backends import WorkerProcesses, wait_for
@@ -186,7 +186,7 @@ def test_lost_message_is_sent_again_when_a_worker_starts(
         queue_settings: Settings, tmp_path: Path, workers: WorkerProcesses) -> None:
     log = tmp_path / "lost.log"
     job = enqueue("test.record", {"log": str(log), "tag": "found"}, settings=queue_settings)
-    get_huey(queue_settings.resolved_queue_url, queue_settings.queue_name).flush()
+    clear_queues(queue_settings)
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
     assert _lines(log) == ["found"] and _run(queue_settings, job).attempts == 1

@@ -11,7 +11,7 @@ from huey import MemoryHuey, PriorityRedisHuey, SqliteHuey
 from editron.config import Settings
 from editron.domain.status import Priority
 from editron.errors import QueueError
-from editron.jobs.app import get_huey, make_huey, send_job
+from editron.jobs.app import get_huey, huey_name, make_huey, send_job
 from editron.jobs.execution import MAX_RETRY_DELAY_SECONDS, retry_delay
 
 
@@ -59,7 +59,7 @@ def test_messages_leave_the_queue_in_priority_order() -> None:
     for job_id, priority in [("l1", "low"), ("s1", "standard"), ("r1", "rush"),
                              ("l2", "low"), ("r2", "rush")]:
         send_job(settings, job_id, priority)
-    huey = get_huey("memory://", "unit-priority")
+    huey = get_huey("memory://", huey_name(settings, "analysis"))
     order = []
     while (task := huey.dequeue()) is not None:
         order.append((task.args[0], task.priority))
@@ -75,7 +75,7 @@ def test_delayed_message_carries_its_eta() -> None:
     settings = Settings(queue_url="memory://", queue_name="unit-delay")
     before = datetime.now(UTC).replace(tzinfo=None)
     send_job(settings, "later", "standard", delay=60)
-    huey = get_huey("memory://", "unit-delay")
+    huey = get_huey("memory://", huey_name(settings, "analysis"))
     (task,) = huey.pending()
     assert task.args == ("later",) and task.eta is not None
     # Huey keeps naive UTC times; a worker moves it to the schedule until then.

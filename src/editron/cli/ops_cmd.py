@@ -1,4 +1,5 @@
-"""``editron run``, ``demo`` and ``worker``: the whole lane, the sample event, a queue worker."""
+"""``editron run``, ``demo``, ``worker`` and ``workers``: the whole lane, the sample event, a
+queue worker, and the workers' liveness."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from editron.demo import make_sample_event
 from editron.jobs.worker import run_worker
 from editron.services.lane import LaneResult, run_lane
 from editron.services.vocabulary import names_of
+from editron.services.workers import WorkerList, list_workers
 
 __all__ = ["register"]
 
@@ -46,6 +48,20 @@ def _render_lane(result: LaneResult) -> None:
                            for s in result.sessions)
                  + "; nothing was reviewed (`editron session ID` to look, `editron show ID` "
                    "for any of them)")
+
+
+def _render_workers(found: WorkerList) -> None:
+    rows = [(w.id, ",".join(w.queues), str(w.concurrency),
+             ",".join(j[:8] for j in w.current_jobs) or "-",
+             ("alive" if w.alive else "stopped" if w.stopped_at else "lost")
+             + ("" if w.accepting else " (refusing work)"),
+             human_size(w.disk_free_bytes), f"{w.heartbeat_age_seconds:.1f} s ago")
+            for w in found.items]
+    table(f"workers at {found.checked_at[:19]} (database clock)",
+          ("id", "queues", "at once", "running", "state", "free disk", "heartbeat"), rows)
+    for w in found.items:
+        if not w.accepting and w.disk_detail:
+            stdout.print(f"{w.id}: {w.disk_detail}")
 
 
 def _run_lane(source: str, *, name: str | None, brief: str | None, out: Path,
@@ -102,10 +118,33 @@ def register(app: typer.Typer) -> None:
                   out=out, deliverables=None, ratios=None, formats="mp4", style=None,
                   as_json=as_json)
 
+    _register_workers(app)
+
+
+def _register_workers(app: typer.Typer) -> None:
     @app.command()
     def worker(
-        workers: Annotated[int, typer.Option(min=1, max=32, help="Worker threads.")] = 1,
+        concurrency: Annotated[int, typer.Option(
+            "--concurrency", "--workers", min=1, max=32,
+            help="Jobs this worker runs at once (renders also wait for a free slot of the "
+                 "host: one per core).")] = 1,
+        queues: Annotated[str | None, typer.Option(
+            "--queues", help="Comma separated queues to serve: ingest, analysis, render "
+                             "(default: all).")] = None,
     ) -> None:
-        """Run a queue worker until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+        """Run a queue worker until interrupted: SIGTERM/SIGINT let running jobs finish for
+        EDITRON_JOB_SHUTDOWN_GRACE_SECONDS, then hand them back to the queue."""
         with guarded():
-            run_worker(get_settings(), workers=workers)
+            run_worker(get_settings(), workers=concurrency,
+                       queues=queues.split(",") if queues else None)
+
+    @app.command()
+    def workers(
+        alive: Annotated[bool, typer.Option("--alive", help="Only the live ones.")] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """The queue workers seen in the last day: host, queues, what each runs, its free
+        disk and its last heartbeat (on the database's clock)."""
+        with guarded(as_json=as_json):
+            found = list_workers(alive_only=alive, settings=get_settings())
+        emit(found.model_dump(), as_json=as_json, render=lambda: _render_workers(found))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from editron.db.orm import Base, check_in, new_id, utcnow
+from editron.db.orm import Base, check_in, db_time, new_id, utcnow
 from editron.db.secrets import open_stored
 from editron.domain.status import (
     Priority,
@@ -27,7 +28,7 @@ from editron.domain.status import (
     TaskStatus,
 )
 
-__all__ = ["ApiToken", "DropboxSource", "Event", "JobRun", "Task"]
+__all__ = ["ApiToken", "DropboxSource", "Event", "JobRun", "QueueWorker", "Task"]
 
 
 class DropboxSource(Base):
@@ -151,5 +152,30 @@ class JobRun(Base):
     worker_id: Mapped[str | None] = mapped_column(String(128))
     heartbeat_at: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
-    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow, onupdate=utcnow)
+    # On the database's clock (``db_time``), like the heartbeat: the sweep compares them.
+    created_at: Mapped[str] = mapped_column(String(32), default=db_time())
+    updated_at: Mapped[str] = mapped_column(String(32), default=db_time(),
+                                            onupdate=db_time())
+
+
+class QueueWorker(Base):
+    """One ``editron worker`` process (or a server's embedded worker): what it serves, what it
+    runs and when it last said so, on the database's clock. Dead workers' rows stay a day
+    for the operator, then the sweep removes them."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid:nonce
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    concurrency: Mapped[int] = mapped_column(Integer, default=1)
+    render_slots: Mapped[int] = mapped_column(Integer, default=1)
+    current_jobs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Whether it takes new work: False while free disk is under the floor (``disk_detail``).
+    accepting: Mapped[bool] = mapped_column(Boolean, default=True)
+    disk_free_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    disk_detail: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[str] = mapped_column(String(32), default=db_time())
+    heartbeat_at: Mapped[str] = mapped_column(String(32), default=db_time(), index=True)
+    stopped_at: Mapped[str | None] = mapped_column(String(32))

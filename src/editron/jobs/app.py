@@ -1,9 +1,11 @@
 """The Huey app: SQLite storage by default, Redis (priority queue) for many machines.
 
-The queue message carries only a ``job_runs`` id; the row carries the work. That makes the
-queue at-least-once: a worker killed mid-job leaves a ``running`` row whose heartbeat goes
-stale, and the recovery sweep (on worker start and every ``job_sweep_seconds``) puts it back
-on the queue, or gives up once its attempts are spent.
+The queue message carries only a ``job_runs`` id; the row carries the work. Each kind of work
+has a queue of its own (``Operation.queue``: ingest, analysis, render), one Huey named
+``<queue_name>.<queue>`` on the same storage, so a worker host serves only the kinds it is
+started for. The queue is at-least-once: a worker killed mid-job leaves a ``running`` row
+whose heartbeat goes stale, and the recovery sweep (on worker start and every
+``job_sweep_seconds``) puts it back on the queue, or gives up once its attempts are spent.
 
 Queue URLs: ``sqlite:///relative/or/absolute/path`` (SqliteHuey), ``redis://``, ``rediss://``
 or ``unix://`` (PriorityRedisHuey), and two in-process twins for tests: ``memory://`` (kept in
@@ -28,10 +30,11 @@ from editron.db.session import create_private, session_scope
 from editron.domain.redact import redact_url
 from editron.domain.status import Priority
 from editron.errors import QueueError
-from editron.jobs.registry import JobPayload, get_operation
+from editron.jobs.registry import DEFAULT_QUEUE, JobPayload, get_operation, registered_queues
 
-__all__ = ["RUN_JOB", "cancel_job", "enqueue", "get_huey", "huey_for", "install_runner",
-           "make_huey", "queued_job_ids", "send_job"]
+__all__ = ["RUN_JOB", "cancel_job", "clear_queues", "enqueue", "get_huey", "huey_for",
+           "huey_name", "install_runner", "make_huey", "queued_job_ids", "resend",
+           "send_job"]
 
 log = logging.getLogger(__name__)
 RUN_JOB = "editron.run_job"
@@ -55,8 +58,10 @@ def make_huey(queue_url: str, *, name: str = "editron", immediate: bool = False)
         except (OSError, sqlite3.Error) as exc:
             raise QueueError(f"cannot open the queue database: {exc}", path=str(path)) from exc
     if queue_url.startswith(_REDIS_SCHEMES):
-        # Connects lazily: an unreachable server surfaces as QueueError in send_job().
-        return PriorityRedisHuey(name=name, url=queue_url, results=False)
+        # Connects lazily: an unreachable server surfaces as QueueError in send_job(). Not
+        # blocking: a worker polls each queue it serves in turn (jobs.worker), and a blocking
+        # pop would hold it a second on an empty queue while another has work.
+        return PriorityRedisHuey(name=name, url=queue_url, results=False, blocking=False)
     raise QueueError(f"unsupported EDITRON_QUEUE_URL {queue_url!r}: use sqlite:///path, "
                      "redis://host:port/db, memory:// or immediate://")
 
@@ -108,9 +113,15 @@ def get_huey(queue_url: str, name: str = "editron") -> Huey:
     return _app(queue_url, name).huey
 
 
-def huey_for(settings: Settings, *, bind: bool = False) -> Huey:
-    """The Huey for ``settings``; ``bind`` makes jobs it runs in this process use them."""
-    app = _app(settings.resolved_queue_url, settings.queue_name)
+def huey_name(settings: Settings, queue: str) -> str:
+    """The Huey name (Redis keys, SQLite queue) of ``queue`` in this deployment."""
+    return f"{settings.queue_name}.{queue}"
+
+
+def huey_for(settings: Settings, queue: str = DEFAULT_QUEUE, *, bind: bool = False) -> Huey:
+    """The Huey of ``queue`` for ``settings``; ``bind`` makes jobs it runs in this process
+    use them."""
+    app = _app(settings.resolved_queue_url, huey_name(settings, queue))
     if bind:
         app.settings = settings
     return app.huey
@@ -121,9 +132,10 @@ def _describe(settings: Settings) -> str:
     return redact_url(settings.resolved_queue_url)
 
 
-def send_job(settings: Settings, job_id: str, priority: str, *, delay: float = 0.0) -> None:
-    """Put a job id on the queue (a hint: the row decides whether anything runs)."""
-    app = _app(settings.resolved_queue_url, settings.queue_name)
+def send_job(settings: Settings, job_id: str, priority: str, *, queue: str = DEFAULT_QUEUE,
+             delay: float = 0.0) -> None:
+    """Put a job id on ``queue`` (a hint: the row decides whether anything runs)."""
+    app = _app(settings.resolved_queue_url, huey_name(settings, queue))
     huey = app.huey
     if huey.immediate:
         app.settings = settings  # the job runs right here, with the caller's settings
@@ -133,6 +145,18 @@ def send_job(settings: Settings, job_id: str, priority: str, *, delay: float = 0
         huey.enqueue(message)
     except (RedisError, sqlite3.Error, OSError) as exc:
         raise QueueError(f"cannot reach the job queue {_describe(settings)}: {exc}") from exc
+
+
+def resend(settings: Settings, job_id: str, *, operation: str, priority: str,
+           delay: float = 0.0) -> None:
+    """Send a recorded job's id again (a retry, a recovered or handed-back job), on the queue
+    of its operation (the default queue when this process does not know the operation: a
+    worker that claims it then fails it, saying so)."""
+    try:
+        queue = get_operation(operation).queue
+    except QueueError:
+        queue = DEFAULT_QUEUE
+    send_job(settings, job_id, priority, queue=queue, delay=delay)
 
 
 def enqueue(operation: str, arguments: JobPayload | Mapping[str, Any], *,
@@ -157,7 +181,7 @@ def enqueue(operation: str, arguments: JobPayload | Mapping[str, Any], *,
                               max_attempts=max_attempts or settings.job_max_attempts)
         job_id = run.id
     try:
-        send_job(settings, job_id, rank)
+        send_job(settings, job_id, rank, queue=op.queue)
     except QueueError as exc:
         with session_scope(settings.resolved_database_url) as session:
             job_runs.fail_unsent(session, job_id, error=str(exc))
@@ -173,10 +197,19 @@ def cancel_job(job_id: str, *, settings: Settings | None = None) -> bool:
 
 
 def queued_job_ids(settings: Settings) -> set[str]:
-    """Ids of the jobs waiting in the queue or its schedule (delayed retries)."""
-    huey = huey_for(settings)
+    """Ids of the jobs waiting in any queue or its schedule (delayed retries)."""
+    waiting = []
     try:
-        waiting = [*huey.pending(), *huey.scheduled()]
+        for queue in registered_queues():
+            huey = huey_for(settings, queue)
+            waiting += [*huey.pending(), *huey.scheduled()]
     except (RedisError, sqlite3.Error, OSError) as exc:
         raise QueueError(f"cannot read the job queue {_describe(settings)}: {exc}") from exc
     return {str(task.args[0]) for task in waiting if task.name == RUN_JOB and task.args}
+
+
+def clear_queues(settings: Settings) -> None:
+    """Drop every message of this deployment's queues (tests, benchmarks; the job rows stay,
+    so the sweep sends the queued ones again)."""
+    for queue in registered_queues():
+        huey_for(settings, queue).flush()

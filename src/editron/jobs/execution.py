@@ -18,7 +18,7 @@ from editron.config import Settings
 from editron.db.repos import job_runs
 from editron.db.session import session_scope
 from editron.errors import EditronError, QueueError
-from editron.jobs.app import install_runner, send_job
+from editron.jobs.app import install_runner, resend
 from editron.jobs.orphans import dead_run_work
 from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
@@ -136,7 +136,8 @@ def _retry(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
                 snap.operation, snap.attempts, snap.max_attempts, delay, reason)
     # If this send fails the row stays queued and the sweep re-sends it after the grace period.
     try:
-        send_job(settings, snap.id, snap.priority, delay=delay)
+        resend(settings, snap.id, operation=snap.operation, priority=snap.priority,
+               delay=delay)
     except QueueError:
         log.warning("job %s: could not re-queue now; the sweep will", snap.id, exc_info=True)
 

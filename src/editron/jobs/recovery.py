@@ -13,16 +13,18 @@ import time
 from dataclasses import dataclass, field
 
 from editron.config import Settings
-from editron.db.repos import job_runs
+from editron.db.repos import job_runs, workers
 from editron.db.session import session_scope
 from editron.errors import EditronError
-from editron.jobs.app import queued_job_ids, send_job
+from editron.jobs.app import queued_job_ids, resend
 from editron.jobs.execution import give_up
 from editron.jobs.registry import periodic_tasks
 
 __all__ = ["SweepResult", "Sweeper", "recover_jobs"]
 
 log = logging.getLogger(__name__)
+# Rows of workers whose heartbeat stopped longer ago than this are removed by the sweep.
+KEEP_DEAD_WORKERS_SECONDS = 24 * 3600.0
 
 
 @dataclass(slots=True)
@@ -52,7 +54,7 @@ def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> Sw
         with session_scope(url) as session:
             won = job_runs.requeue_stale(session, snap, stale_after=stale_after)
         if won:
-            send_job(settings, snap.id, snap.priority)
+            resend(settings, snap.id, operation=snap.operation, priority=snap.priority)
             result.requeued.append(snap.id)
             log.warning("job %s (%s) re-queued: worker %s stopped", snap.id, snap.operation,
                         snap.worker_id)
@@ -69,7 +71,7 @@ def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> Sw
             with session_scope(url) as session:
                 won = job_runs.touch_queued(session, snap.id, older_than=grace)
             if won:
-                send_job(settings, snap.id, snap.priority)
+                resend(settings, snap.id, operation=snap.operation, priority=snap.priority)
                 result.resent.append(snap.id)
                 log.warning("job %s (%s) was missing from the queue; sent again", snap.id,
                             snap.operation)
@@ -103,6 +105,8 @@ class Sweeper:
         while not self._stop.wait(self._settings.job_sweep_seconds):
             try:
                 recover_jobs(self._settings)
+                with session_scope(self._settings.resolved_database_url) as session:
+                    workers.prune(session, older_than=KEEP_DEAD_WORKERS_SECONDS)
             except EditronError as exc:  # queue or DB away for a moment; try next round
                 log.warning("recovery sweep failed: %s", exc)
             except Exception:

@@ -20,9 +20,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from editron.config import Settings
 from editron.errors import QueueError
 
-__all__ = ["JobPayload", "Operation", "Periodic", "get_operation", "operation",
-           "periodic_tasks", "register_operation", "register_periodic",
-           "registered_operations"]
+__all__ = ["DEFAULT_QUEUE", "JobPayload", "Operation", "Periodic", "get_operation",
+           "operation", "periodic_tasks", "queue_of", "register_operation",
+           "register_periodic", "registered_operations", "registered_queues"]
+
+# The queue an operation that names none is sent to. Each queue is served by the workers
+# started for it (``editron worker --queues ingest,analysis,render``; all of them by default).
+DEFAULT_QUEUE = "analysis"
 
 
 class JobPayload(BaseModel):
@@ -85,6 +89,8 @@ class Operation(Generic[P]):
     on_give_up: Callable[[P, str, Settings], None] | None = None
     # Exceptions worth another attempt; anything else fails the job at once.
     transient: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+    # Which workers run it: ingest (network and disk), analysis (CPU), render (ffmpeg).
+    queue: str = DEFAULT_QUEUE
 
     def load(self, arguments: Mapping[str, Any]) -> P:
         return self.payload.load(arguments, operation=self.name)
@@ -95,22 +101,24 @@ _OPERATIONS: dict[str, Operation[Any]] = {}
 
 def register_operation(name: str, run: Callable[[P, Settings], None], *, payload: type[P],
                        on_give_up: Callable[[P, str, Settings], None] | None = None,
-                       transient: tuple[type[BaseException], ...] | None = None
-                       ) -> Operation[P]:
-    op = Operation(name, payload, run, on_give_up, transient or (OSError, TimeoutError))
+                       transient: tuple[type[BaseException], ...] | None = None,
+                       queue: str = DEFAULT_QUEUE) -> Operation[P]:
+    op = Operation(name, payload, run, on_give_up, transient or (OSError, TimeoutError),
+                   queue)
     _OPERATIONS[name] = op
     return op
 
 
 def operation(name: str, payload: type[P], *,
               on_give_up: Callable[[P, str, Settings], None] | None = None,
-              transient: tuple[type[BaseException], ...] | None = None
+              transient: tuple[type[BaseException], ...] | None = None,
+              queue: str = DEFAULT_QUEUE
               ) -> Callable[[Callable[[P, Settings], None]], Callable[[P, Settings], None]]:
     """Decorator form of :func:`register_operation` for the function that runs the job."""
 
     def decorate(run: Callable[[P, Settings], None]) -> Callable[[P, Settings], None]:
         register_operation(name, run, payload=payload, on_give_up=on_give_up,
-                           transient=transient)
+                           transient=transient, queue=queue)
         return run
 
     return decorate
@@ -152,3 +160,13 @@ def get_operation(name: str) -> Operation[Any]:
 
 def registered_operations() -> list[str]:
     return sorted(_OPERATIONS)
+
+
+def registered_queues() -> list[str]:
+    """Every queue a registered operation is sent to (what a worker serves by default)."""
+    return sorted({op.queue for op in _OPERATIONS.values()} | {DEFAULT_QUEUE})
+
+
+def queue_of(operation_name: str) -> str:
+    """The queue ``operation_name`` is sent to (QueueError when it is not registered)."""
+    return get_operation(operation_name).queue

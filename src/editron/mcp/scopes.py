@@ -13,6 +13,7 @@ __all__ = ["TOOL_SCOPES", "needed_scopes"]
 TOOL_SCOPES: dict[str, Scope] = {
     "get_pipeline_status": Scope.READ,
     "list_media_batches": Scope.READ,
+    "list_workers": Scope.READ,
     "ingest_media_batch": Scope.OPERATE,
     "analyze_media_batch": Scope.OPERATE,
     "generate_video_edits": Scope.OPERATE,

@@ -40,6 +40,7 @@ from editron.services.requests import (
 )
 from editron.services.sessions import list_edit_sessions_public, network_destinations
 from editron.services.vocabulary import destination_help, names_of
+from editron.services.workers import list_workers as workers_of
 from editron.story.deliverables import DELIVERABLES
 
 __all__ = ["build_server", "mcp_tools", "openai_tools", "serve_stdio"]
@@ -214,6 +215,14 @@ def _add_listing_tool(server: MCPServer, settings: Settings) -> None:
         return [{"batch_id": b.batch_id, "reference_name": b.reference_name,
                  "status": b.status, "file_count": b.file_count, "created_at": b.created_at}
                 for b in list_batches(settings=settings, status=status, limit=limit)]
+
+    @server.tool(description="The queue workers seen in the last day, live ones first: host, "
+                             "queues served, the jobs each runs, whether its free disk lets "
+                             "it take work, its last heartbeat. Use it when jobs stay "
+                             "queued. Example: alive_only=true.")
+    @_tool_errors
+    def list_workers(alive_only: bool = False) -> dict[str, Any]:
+        return workers_of(alive_only=alive_only, settings=settings).model_dump()
 
 
 def _add_resources(server: MCPServer, settings: Settings) -> None:

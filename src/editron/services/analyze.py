@@ -291,7 +291,7 @@ def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None
                    entity_id=batch_id)
 
 
-@operation(ANALYZE_OPERATION, AnalyzeJob)
+@operation(ANALYZE_OPERATION, AnalyzeJob, queue="analysis")
 def _run_analysis(job: AnalyzeJob, settings: Settings) -> None:
     # The worker holds this job's lease: a batch still 'analyzing' was left so by this job's
     # own earlier attempt, whose worker died.

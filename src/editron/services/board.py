@@ -1,33 +1,17 @@
-"""The project board (a card per pipeline stage per batch), where a batch stands and what to
-do next, and the service's health."""
+"""The project board (a card per pipeline stage per batch) and where a batch stands and what
+to do next. (The service's health, which needs the workers, is ``services.workers``.)"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from editron import __version__
 from editron.config import Settings
 from editron.db import repos
-from editron.db.runtime import db, ping, ready
+from editron.db.runtime import db, ready
 from editron.services.runs import StageRunPublic, stage_of
-from editron.services.schemas import BatchPublic, TaskPublic, documented
+from editron.services.schemas import BatchPublic, TaskPublic
 
-__all__ = ["BatchStatusPublic", "Health", "SessionSummary", "batch_status", "health",
-           "list_tasks", "next_step"]
-
-
-class Health(BaseModel):
-    model_config = documented({"status": "ok", "version": "0.9.0"})
-
-    status: str
-    version: str
-
-
-def health(*, settings: Settings | None = None) -> Health:
-    """``ok`` when the database answers (DatabaseError otherwise)."""
-    settings = ready(settings)
-    ping(settings)
-    return Health(status="ok", version=__version__)
+__all__ = ["BatchStatusPublic", "SessionSummary", "batch_status", "list_tasks", "next_step"]
 
 
 def list_tasks(*, batch_id: str | None = None, project_id: str | None = None,

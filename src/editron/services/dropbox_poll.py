@@ -255,7 +255,8 @@ def poll_all_active(settings: Settings | None = None, *,
 
 
 # Dropbox or a temporary link out of reach after every retry is worth a later attempt.
-@operation(POLL_OPERATION, PollJob, transient=(OSError, TimeoutError, DownloadError))
+@operation(POLL_OPERATION, PollJob, transient=(OSError, TimeoutError, DownloadError),
+           queue="ingest")
 def _run_poll(job: PollJob, settings: Settings) -> None:
     # A source paused after the poll was queued is left alone, not failed.
     poll_dropbox_source(job.source_id, settings=settings, skip_paused=True)

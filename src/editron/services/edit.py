@@ -238,7 +238,7 @@ def queue_assembly(session_id: str, batch_id: str, *, settings: Settings) -> Que
     return QueuedEdit(job_id=job_id, session_id=session_id, batch_id=batch_id)
 
 
-@operation(EDIT_OPERATION, AssembleJob)
+@operation(EDIT_OPERATION, AssembleJob, queue="analysis")  # planning, CPU-light
 def _run_assembly(job: AssembleJob, settings: Settings) -> None:
     assemble_session(job.session_id, settings=settings)
 

@@ -332,7 +332,7 @@ def give_up_ingest(job: IngestJob, reason: str, settings: Settings) -> None:
     _finish_failed(settings, job.batch_id, f"ingest gave up: {reason}")
 
 
-@operation(INGEST_OPERATION, IngestJob, on_give_up=give_up_ingest)
+@operation(INGEST_OPERATION, IngestJob, on_give_up=give_up_ingest, queue="ingest")
 def _run_ingest(job: IngestJob, settings: Settings) -> None:
     process_ingest(job.batch_id, settings=settings)
 

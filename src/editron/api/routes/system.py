@@ -1,12 +1,13 @@
-"""/api/health (no token) and the per-batch task board."""
+"""/api/health (no token), the queue workers and the per-batch task board."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from editron.api.deps import Reader, SettingsDep
-from editron.services.board import Health, health, list_tasks
+from editron.services.board import list_tasks
 from editron.services.schemas import TaskPublic
+from editron.services.workers import Health, WorkerList, health, list_workers
 
 __all__ = ["router"]
 
@@ -15,8 +16,17 @@ router = APIRouter(prefix="/api", tags=["system"])
 
 @router.get("/health", response_model=Health)
 def health_check(settings: SettingsDep) -> Health:
-    """Whether the API, its database and its queue answer; needs no token."""
+    """Whether the API and its database answer, and whether every queue holding work has a
+    live worker: ``degraded`` names each queue whose jobs nobody serves. Needs no token."""
     return health(settings=settings)
+
+
+@router.get("/workers", response_model=WorkerList)
+def workers(settings: SettingsDep, _: Reader, alive: bool = False) -> WorkerList:
+    """The queue workers seen in the last day, live ones first: host, queues, concurrency,
+    the jobs each runs, whether its free disk lets it take work, and its last heartbeat on
+    the database's clock (``alive``: only the live ones)."""
+    return list_workers(alive_only=alive, settings=settings)
 
 
 @router.get("/tasks", response_model=list[TaskPublic])

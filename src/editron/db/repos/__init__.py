@@ -21,7 +21,9 @@ from editron.db.repos import (
     stats,
     tasks,
     tokens,
+    workers,
 )
 
 __all__ = ["analyses", "batches", "dropbox_sources", "edit_sessions", "events", "feedback",
-           "files", "job_runs", "lookup", "projects", "render_jobs", "stats", "tasks", "tokens"]
+           "files", "job_runs", "lookup", "projects", "render_jobs", "stats", "tasks", "tokens",
+           "workers"]

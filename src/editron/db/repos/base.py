@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from editron.db.models import EditSession, MediaBatch, MediaBatchAnalysis, MediaFile, RenderJob
 from editron.db.models_ops import JobRun, Task
-from editron.db.orm import utcnow
+from editron.db.orm import db_time, utcnow
 from editron.db.repos.events import append_event
 from editron.domain.redact import redact_text
 from editron.errors import InputError, InvalidStateError, NotFoundError
@@ -85,7 +85,8 @@ def set_status(session: Session, row: _HasStatus, status: str, *, entity_type: s
         k: redact_text(v) if k in _ERROR_KEYS and isinstance(v, str) else v
         for k, v in (values or {}).items()}}
     if hasattr(model, "updated_at"):
-        fields["updated_at"] = utcnow()
+        # A job row's times are leases the sweep compares on the database's clock.
+        fields["updated_at"] = db_time() if model is JobRun else utcnow()
     result = session.execute(
         update(model).where(model.id == row.id, model.status == previous, *guard)
         .values(**fields).execution_options(synchronize_session=False))

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from editron.db.models_ops import JobRun
-from editron.db.orm import utcnow
+from editron.db.orm import db_time
 from editron.db.repos.base import set_status
 from editron.db.repos.events import append_event
 
@@ -33,6 +32,7 @@ __all__ = [
     "heartbeat",
     "latest_for",
     "lost_queued",
+    "queued_by_operation",
     "release",
     "requeue_stale",
     "stale_running",
@@ -59,8 +59,9 @@ class RunSnapshot:
     created_at: str | None = None
 
 
-def _ago(seconds: float) -> str:
-    return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def _ago(seconds: float) -> db_time:
+    # Every lease time is written and compared on the database's clock, never a host's.
+    return db_time(seconds)
 
 
 def _snapshot(run: JobRun) -> RunSnapshot:
@@ -129,7 +130,7 @@ def claim(session: Session, run_id: str, *, worker_id: str) -> RunSnapshot | Non
     recovery sweep, the one place that decides between another attempt and giving up.
     """
     run = _move(session, run_id, "running", JobRun.status == "queued",
-                note={"worker": worker_id}, worker_id=worker_id, heartbeat_at=utcnow(),
+                note={"worker": worker_id}, worker_id=worker_id, heartbeat_at=db_time(),
                 attempts=JobRun.attempts + 1)
     return None if run is None else _snapshot(run)
 
@@ -139,7 +140,7 @@ def heartbeat(session: Session, run_id: str, worker_id: str) -> bool:
     result = session.execute(
         update(JobRun).where(JobRun.id == run_id, JobRun.worker_id == worker_id,
                              JobRun.status == "running")
-        .values(heartbeat_at=utcnow()).execution_options(synchronize_session=False))
+        .values(heartbeat_at=db_time()).execution_options(synchronize_session=False))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -206,10 +207,17 @@ def lost_queued(session: Session, *, older_than: float) -> list[RunSnapshot]:
     return [_snapshot(r) for r in session.scalars(query)]
 
 
+def queued_by_operation(session: Session) -> dict[str, int]:
+    """How many jobs of each operation wait to start."""
+    query = (select(JobRun.operation, func.count()).where(JobRun.status == "queued")
+             .group_by(JobRun.operation))
+    return {str(op): int(n) for op, n in session.execute(query)}
+
+
 def touch_queued(session: Session, run_id: str, *, older_than: float) -> bool:
     """Stamp a queued job as re-sent; False if another sweep (or a worker) got there first."""
     result = session.execute(
         update(JobRun).where(JobRun.id == run_id, JobRun.status == "queued",
                              JobRun.updated_at <= _ago(older_than))
-        .values(updated_at=utcnow()).execution_options(synchronize_session=False))
+        .values(updated_at=db_time()).execution_options(synchronize_session=False))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -311,6 +311,6 @@ def _give_up_queued(job: RenderJobRun, reason: str, settings: Settings) -> None:
 
 
 @operation(RENDER_OPERATION, RenderJobRun, on_give_up=_give_up_queued,
-           transient=TRANSIENT_RENDER_ERRORS)
+           transient=TRANSIENT_RENDER_ERRORS, queue="render")
 def _run_render(job: RenderJobRun, settings: Settings) -> None:
     process_render_job(job.render_job_id, settings=settings)

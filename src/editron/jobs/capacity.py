@@ -1,0 +1,108 @@
+"""What a worker host can take on: render slots shared by every worker on the host, and the
+free-disk floor under which a worker takes no new job.
+
+Render slots are lock files in a host-local folder, one per slot, held with ``flock`` while a
+render runs: the kernel releases a dead process's locks, so a SIGKILLed worker never keeps a
+slot, and every worker process on the host (each ``editron worker``, a server's embedded one)
+counts against the same number, one per core the process may use unless
+``EDITRON_RENDER_SLOTS_PER_HOST`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from editron.config import Settings
+
+__all__ = ["DiskState", "RenderSlot", "disk_state", "render_slot_count", "try_render_slot"]
+
+
+def render_slot_count(settings: Settings) -> int:
+    """Renders this host runs at once: the setting, else the cores this process may use."""
+    if settings.render_slots_per_host > 0:
+        return settings.render_slots_per_host
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _slot_dir() -> Path:
+    # Host-local on purpose: EDITRON_HOME may be a share that several hosts mount.
+    return Path(tempfile.gettempdir()) / f"editron-{os.getuid()}" / "render-slots"
+
+
+class RenderSlot:
+    """One held render slot; ``release`` (or the process ending) frees it."""
+
+    def __init__(self, handle: IO[bytes], number: int) -> None:
+        self._handle, self.number = handle, number
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()  # closing the file drops its flock
+
+
+def try_render_slot(settings: Settings) -> RenderSlot | None:
+    """A free render slot of this host, or None when every one is held."""
+    folder = _slot_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for number in range(render_slot_count(settings)):
+        handle = (folder / f"slot-{number}.lock").open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return RenderSlot(handle, number)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DiskState:
+    """Whether a worker may take new work, by the free space of the folders it writes."""
+
+    accepting: bool
+    free_bytes: int | None  # the least free space among the folders checked
+    detail: str | None  # why it refuses work (None while it accepts)
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _watched(settings: Settings) -> dict[str, Path]:
+    return {"EDITRON_HOME": settings.home_dir, "media": settings.storage_dir,
+            "cache": settings.home_dir / "cache", "scratch": Path(tempfile.gettempdir())}
+
+
+def disk_state(settings: Settings) -> DiskState:
+    """Free space of the home, media, cache and scratch folders against
+    ``worker_min_free_bytes`` (one ``statvfs`` each, so cheap enough before every job)."""
+    floor = settings.worker_min_free_bytes
+    least: int | None = None
+    short: list[str] = []
+    seen: set[int] = set()
+    for what, path in _watched(settings).items():
+        try:
+            found = _existing(path)
+            device = found.stat().st_dev
+            if device in seen:
+                continue
+            seen.add(device)
+            stat = os.statvfs(found)
+        except OSError:
+            continue
+        free = stat.f_bavail * stat.f_frsize
+        least = free if least is None else min(least, free)
+        if free < floor:
+            short.append(f"{what} ({found}) has {free / 2**30:.2f} GiB free")
+    if not short:
+        return DiskState(True, least, None)
+    return DiskState(False, least, "; ".join(short) + f", under the floor of "
+                     f"{floor / 2**30:.2f} GiB (EDITRON_WORKER_MIN_FREE_BYTES): taking no new "
+                     "job until space is freed")
