@@ -20,12 +20,14 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings, get_settings, reset_settings
+from editron.db.models_ops import JobRun
+from editron.db.session import session_scope
 from editron.errors import EditronError
 from editron.jobs.registry import JobPayload, register_operation
 from tests.conftest import require_service
 
-__all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "queue_settings", "queue_url",
-           "sqlite_queue_settings", "wait_for", "workers"]
+__all__ = ["FAST_QUEUE_ENV", "REDIS_URL", "WorkerProcesses", "file_lines", "job_run",
+           "queue_settings", "queue_url", "sqlite_queue_settings", "wait_for", "workers"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,6 +158,20 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, *,
             return
         time.sleep(0.05)
     raise AssertionError(f"{what} not met within {timeout} s")
+
+
+def job_run(settings: Settings, job_id: str) -> JobRun:
+    """The job's row, detached from its session (read it after the session closed)."""
+    with session_scope(settings.resolved_database_url) as s:
+        run = s.get(JobRun, job_id)
+        assert run is not None, f"no job {job_id}"
+        s.expunge(run)
+        return run
+
+
+def file_lines(path: Path) -> list[str]:
+    """The lines a test operation appended to ``path`` (none when it was never written)."""
+    return path.read_text().splitlines() if path.exists() else []
 
 
 # ---- test operations (registered in the test process and in worker processes) ----

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 
 from editron.config import Settings
-from editron.db.models_ops import JobRun
-from editron.db.session import session_scope
 from editron.jobs.app import cancel_job, clear_queues, enqueue, send_job
 from editron.jobs.worker import run_worker
 from tests import queue_backends
-from tests.queue_backends import WorkerProcesses, wait_for
+from tests.queue_backends import WorkerProcesses, file_lines, job_run, wait_for
 
 # The shared fixtures, by assignment so test parameters may reuse their names.
 queue_url = queue_backends.queue_url
@@ -28,24 +26,12 @@ queue_settings = queue_backends.queue_settings
 workers = queue_backends.workers
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
-
-
-def _run(settings: Settings, job_id: str) -> JobRun:
-    with session_scope(settings.resolved_database_url) as s:
-        run = s.get(JobRun, job_id)
-        assert run is not None
-        s.expunge(run)
-        return run
-
-
 def _status(settings: Settings, job_id: str) -> str:
-    return _run(settings, job_id).status
+    return job_run(settings, job_id).status
 
 
 def _worker_pid(settings: Settings, job_id: str) -> int:
-    worker_id = _run(settings, job_id).worker_id
+    worker_id = job_run(settings, job_id).worker_id
     assert worker_id is not None
     return int(worker_id.split(":")[1])
 
@@ -58,12 +44,12 @@ def test_priority_is_honoured_and_jobs_wait_for_a_worker(
            for tag, priority in (("low", "low"), ("std", "standard"), ("rush", "rush"),
                                  ("low2", "low"))]
     time.sleep(0.3)
-    assert _lines(log) == [], "nothing runs without a worker"
+    assert file_lines(log) == [], "nothing runs without a worker"
     assert {_status(queue_settings, i) for i in ids} == {"queued"}
     workers.start(workers=1)
     wait_for(lambda: all(_status(queue_settings, i) == "done" for i in ids), what="all done")
-    assert _lines(log) == ["rush", "std", "low", "low2"]
-    assert [_run(queue_settings, i).attempts for i in ids] == [1, 1, 1, 1], "each ran once"
+    assert file_lines(log) == ["rush", "std", "low", "low2"]
+    assert [job_run(queue_settings, i).attempts for i in ids] == [1, 1, 1, 1], "each ran once"
 
 
 def test_killed_worker_job_is_retried_by_a_new_worker(
@@ -72,17 +58,17 @@ def test_killed_worker_job_is_retried_by_a_new_worker(
     job = enqueue("test.block", {"log": str(log), "release": str(release)},
                   settings=queue_settings)
     first = workers.start()
-    wait_for(lambda: _lines(log) == ["started"], what="first attempt started")
+    wait_for(lambda: file_lines(log) == ["started"], what="first attempt started")
     first.kill()
     first.wait()
     assert _status(queue_settings, job) == "running", "the row still shows the dead lease"
     workers.start()
-    wait_for(lambda: _lines(log) == ["started", "started"], what="second attempt started")
+    wait_for(lambda: file_lines(log) == ["started", "started"], what="second attempt started")
     release.touch()
     wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
-    run = _run(queue_settings, job)
+    run = job_run(queue_settings, job)
     assert run.attempts == 2
-    assert _lines(log) == ["started", "started", "finished"]
+    assert file_lines(log) == ["started", "started", "finished"]
     assert "stopped heartbeating during attempt 1" in (run.last_error or "")
 
 
@@ -92,17 +78,17 @@ def test_surviving_worker_takes_over_a_dead_workers_job(
     procs = [workers.start(), workers.start()]
     job = enqueue("test.block", {"log": str(log), "release": str(release)},
                   settings=queue_settings)
-    wait_for(lambda: _lines(log) == ["started"], what="first attempt started")
+    wait_for(lambda: file_lines(log) == ["started"], what="first attempt started")
     holder = next(p for p in procs if p.pid == _worker_pid(queue_settings, job))
     holder.kill()
     holder.wait()
     # No new worker: the survivor's periodic sweep must notice the dead lease.
-    wait_for(lambda: _lines(log) == ["started", "started"], what="survivor took over")
+    wait_for(lambda: file_lines(log) == ["started", "started"], what="survivor took over")
     survivor = next(p for p in procs if p is not holder)
     assert _worker_pid(queue_settings, job) == survivor.pid
     release.touch()
     wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
-    assert _run(queue_settings, job).attempts == 2
+    assert job_run(queue_settings, job).attempts == 2
 
 
 def test_dead_worker_on_last_attempt_gives_up_and_calls_the_hook(
@@ -111,17 +97,17 @@ def test_dead_worker_on_last_attempt_gives_up_and_calls_the_hook(
     job = enqueue("test.block", {"log": str(log), "release": str(release)},
                   settings=queue_settings, max_attempts=1)
     first = workers.start()
-    wait_for(lambda: _lines(log) == ["started"], what="attempt started")
+    wait_for(lambda: file_lines(log) == ["started"], what="attempt started")
     first.kill()
     first.wait()
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "failed", what="job failed")
     # The job is marked failed first (so only one sweep calls the hook), then the hook runs.
-    wait_for(lambda: len(_lines(log)) == 2, what="give-up hook called")
-    run = _run(queue_settings, job)
+    wait_for(lambda: len(file_lines(log)) == 2, what="give-up hook called")
+    run = job_run(queue_settings, job)
     assert run.attempts == 1, "no attempt beyond max_attempts was started"
     assert "stopped during attempt 1 of 1" in (run.last_error or "")
-    assert _lines(log) == ["started", f"gave up: {run.last_error}"]
+    assert file_lines(log) == ["started", f"gave up: {run.last_error}"]
 
 
 def test_transient_failure_is_retried_with_backoff(
@@ -131,9 +117,9 @@ def test_transient_failure_is_retried_with_backoff(
                   max_attempts=3)
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
-    run = _run(queue_settings, job)
+    run = job_run(queue_settings, job)
     assert run.attempts == 3
-    stamps = [float(line.rsplit(" ", 1)[1]) for line in _lines(log)]
+    stamps = [float(line.rsplit(" ", 1)[1]) for line in file_lines(log)]
     assert len(stamps) == 3
     # Backoff base 0.2 s: at least 0.2 s before attempt 2 and 0.4 s before attempt 3.
     assert stamps[1] - stamps[0] >= 0.2 and stamps[2] - stamps[1] >= 0.4
@@ -147,11 +133,11 @@ def test_transient_failure_past_max_attempts_gives_up(
                   max_attempts=2)
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "failed", what="job failed")
-    run = _run(queue_settings, job)
+    run = job_run(queue_settings, job)
     assert run.attempts == 2
     assert run.last_error == ("ConnectionResetError: simulated network drop on attempt 2 "
                               "(after 2 attempts)")
-    assert _lines(log)[-1] == f"gave up: {run.last_error}"
+    assert file_lines(log)[-1] == f"gave up: {run.last_error}"
 
 
 def test_permanent_error_fails_at_once(
@@ -160,10 +146,10 @@ def test_permanent_error_fails_at_once(
     job = enqueue("test.broken", {"log": str(log)}, settings=queue_settings)
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "failed", what="job failed")
-    run = _run(queue_settings, job)
+    run = job_run(queue_settings, job)
     assert run.attempts == 1
     assert "the source is corrupt" in (run.last_error or "")
-    assert _lines(log) == ["ran", f"gave up: {run.last_error}"]
+    assert file_lines(log) == ["ran", f"gave up: {run.last_error}"]
 
 
 def test_duplicate_messages_for_a_done_job_do_nothing(
@@ -178,8 +164,8 @@ def test_duplicate_messages_for_a_done_job_do_nothing(
     barrier = enqueue("test.record", {"log": str(log), "tag": "barrier"},
                       settings=queue_settings, priority="low")
     wait_for(lambda: _status(queue_settings, barrier) == "done", what="barrier done")
-    assert _lines(log) == ["once", "barrier"]
-    assert _run(queue_settings, job).attempts == 1
+    assert file_lines(log) == ["once", "barrier"]
+    assert job_run(queue_settings, job).attempts == 1
 
 
 def test_lost_message_is_sent_again_when_a_worker_starts(
@@ -189,7 +175,7 @@ def test_lost_message_is_sent_again_when_a_worker_starts(
     clear_queues(queue_settings)
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
-    assert _lines(log) == ["found"] and _run(queue_settings, job).attempts == 1
+    assert file_lines(log) == ["found"] and job_run(queue_settings, job).attempts == 1
 
 
 def test_cancelled_job_never_runs(
@@ -201,7 +187,7 @@ def test_cancelled_job_never_runs(
     barrier = enqueue("test.record", {"log": str(log), "tag": "barrier"},
                       settings=queue_settings, priority="low")
     wait_for(lambda: _status(queue_settings, barrier) == "done", what="barrier done")
-    assert _lines(log) == ["barrier"]
+    assert file_lines(log) == ["barrier"]
     assert _status(queue_settings, job) == "cancelled"
     assert cancel_job(barrier, settings=queue_settings) is False, "done jobs cannot be cancelled"
 
@@ -212,16 +198,16 @@ def test_sigterm_hands_the_running_job_back(
     job = enqueue("test.block", {"log": str(log), "release": str(release)},
                   settings=queue_settings)
     first = workers.start()
-    wait_for(lambda: _lines(log) == ["started"], what="attempt started")
+    wait_for(lambda: file_lines(log) == ["started"], what="attempt started")
     first.send_signal(signal.SIGTERM)
     assert first.wait(timeout=30) == 0, workers.logs()
-    run = _run(queue_settings, job)
+    run = job_run(queue_settings, job)
     assert (run.status, run.attempts) == ("queued", 0), "handed back without spending it"
     assert "shut down mid-job" in (run.last_error or "")
     release.touch()
     workers.start()
     wait_for(lambda: _status(queue_settings, job) == "done", what="job done")
-    assert _run(queue_settings, job).attempts == 1
+    assert job_run(queue_settings, job).attempts == 1
 
 
 def test_sigint_lets_the_running_job_finish(
@@ -232,15 +218,15 @@ def test_sigint_lets_the_running_job_finish(
     job = enqueue("test.block", {"log": str(log), "release": str(release)},
                   settings=queue_settings)
     proc = workers.start()
-    wait_for(lambda: _lines(log) == ["started"], what="attempt started")
+    wait_for(lambda: file_lines(log) == ["started"], what="attempt started")
     proc.send_signal(signal.SIGINT)
     with pytest.raises(subprocess.TimeoutExpired):
         proc.wait(timeout=0.5)  # still finishing the job
     release.touch()
     assert proc.wait(timeout=30) == 0, workers.logs()
-    run = _run(queue_settings, job)
+    run = job_run(queue_settings, job)
     assert (run.status, run.attempts) == ("done", 1)
-    assert _lines(log) == ["started", "finished"]
+    assert file_lines(log) == ["started", "finished"]
 
 
 def test_worker_thread_in_process_runs_with_its_settings_and_stops_on_event(
@@ -259,7 +245,7 @@ def test_worker_thread_in_process_runs_with_its_settings_and_stops_on_event(
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-    assert handed == [[]] and _lines(log) == ["DEBUG"]
+    assert handed == [[]] and file_lines(log) == ["DEBUG"]
 
 
 def test_ingest_runs_through_the_queue(queue_settings: Settings, footage: Path,

@@ -18,7 +18,7 @@ from editron.jobs.app import enqueue
 from editron.jobs.recovery import recover_jobs
 from editron.jobs.worker import run_worker
 from tests import db_backends
-from tests.queue_backends import FAST_QUEUE_ENV, wait_for
+from tests.queue_backends import FAST_QUEUE_ENV, job_run, wait_for
 
 # The database contract's fixtures (a migrated SQLite file, a PostgreSQL database of the
 # test's own), by assignment so test parameters may reuse their names.
@@ -37,21 +37,13 @@ def _settings(monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Settings:
     return ready(get_settings())
 
 
-def _run(settings: Settings, job_id: str) -> JobRun:
-    with session_scope(settings.resolved_database_url) as s:
-        run = s.get(JobRun, job_id)
-        assert run is not None
-        s.expunge(run)
-        return run
-
-
 def test_immediate_queue_runs_the_job_inside_enqueue(monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
     settings = _settings(monkeypatch, "immediate://")
     log = tmp_path / "inline.log"
     job = enqueue("test.record", {"log": str(log), "tag": "inline"}, settings=settings)
     assert log.read_text() == "inline\n"
-    run = _run(settings, job)
+    run = job_run(settings, job)
     assert (run.status, run.attempts) == ("done", 1)
 
 
@@ -61,7 +53,7 @@ def test_immediate_queue_retries_inline_without_waiting(monkeypatch: pytest.Monk
     log = tmp_path / "flaky.log"
     job = enqueue("test.flaky", {"log": str(log), "fail_times": 1}, settings=settings,
                   max_attempts=2)
-    run = _run(settings, job)
+    run = job_run(settings, job)
     assert (run.status, run.attempts) == ("done", 2)
     assert len(log.read_text().splitlines()) == 2
 
@@ -102,10 +94,10 @@ def test_dead_lease_is_requeued_and_run_on_each_database(
     thread = threading.Thread(target=run_worker, args=(settings,), kwargs={"stop_event": stop})
     thread.start()
     try:
-        wait_for(lambda: _run(settings, job).status == "done", what="job done")
+        wait_for(lambda: job_run(settings, job).status == "done", what="job done")
     finally:
         stop.set()
         thread.join(timeout=10)
-    run = _run(settings, job)
+    run = job_run(settings, job)
     assert (run.attempts, log.read_text()) == (2, "second\n")
     assert run.last_error == "worker ghost:1:dead stopped heartbeating during attempt 1"

@@ -19,13 +19,13 @@ import redis
 from sqlalchemy import func, select
 
 from editron.config import Settings, get_settings, reset_settings
-from editron.db.models_ops import Event, JobRun
+from editron.db.models_ops import Event
 from editron.db.runtime import ready
 from editron.db.session import session_scope
 from editron.jobs.app import clear_queues, enqueue
 from tests import db_backends, queue_backends
 from tests.conftest import require_service
-from tests.queue_backends import WorkerProcesses, wait_for
+from tests.queue_backends import WorkerProcesses, file_lines, job_run, wait_for
 
 pg_database = db_backends.pg_database
 pg_template = db_backends.pg_template
@@ -60,14 +60,6 @@ def scale_settings(pg_database: str, tmp_path: Path,
     clear_queues(settings)
 
 
-def _run(settings: Settings, job_id: str) -> JobRun:
-    with session_scope(settings.resolved_database_url) as s:
-        run = s.get(JobRun, job_id)
-        assert run is not None
-        s.expunge(run)
-        return run
-
-
 def _done_events(settings: Settings, job_id: str) -> int:
     with session_scope(settings.resolved_database_url) as s:
         query = select(func.count()).select_from(Event).where(
@@ -76,36 +68,32 @@ def _done_events(settings: Settings, job_id: str) -> int:
         return int(s.scalar(query) or 0)
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
-
-
 def test_dead_worker_and_lost_messages_recover_within_30_s(
         scale_settings: Settings, tmp_path: Path, workers: WorkerProcesses) -> None:
     settings = scale_settings
     log, release = tmp_path / "block.log", tmp_path / "release"
     skewed = workers.start(clock_skew=3600.0)  # its host clock an hour ahead
     job = enqueue("test.block", {"log": str(log), "release": str(release)}, settings=settings)
-    wait_for(lambda: _lines(log) == ["started"], what="the skewed worker started the job")
+    wait_for(lambda: file_lines(log) == ["started"], what="the skewed worker started the job")
     workers.start()  # the survivor
     time.sleep(1.0)
     skewed.kill()
     skewed.wait()
     killed_at = time.monotonic()
-    wait_for(lambda: _lines(log) == ["started", "started"], 2 * RECOVERY_BUDGET,
+    wait_for(lambda: file_lines(log) == ["started", "started"], 2 * RECOVERY_BUDGET,
              what="the survivor took the job over")
     took_over = time.monotonic() - killed_at
     assert took_over < RECOVERY_BUDGET, f"a dead worker's job re-sent after {took_over:.1f} s"
     release.touch()
-    wait_for(lambda: _run(settings, job).status == "done", what="job done")
-    assert _lines(log) == ["started", "started", "finished"]
-    assert (_run(settings, job).attempts, _done_events(settings, job)) == (2, 1)
+    wait_for(lambda: job_run(settings, job).status == "done", what="job done")
+    assert file_lines(log) == ["started", "started", "finished"]
+    assert (job_run(settings, job).attempts, _done_events(settings, job)) == (2, 1)
 
     # The survivor is busy; five jobs wait in Redis, which is then emptied.
     busy_log, busy_release = tmp_path / "busy.log", tmp_path / "busy-release"
     busy = enqueue("test.block", {"log": str(busy_log), "release": str(busy_release)},
                    settings=settings)
-    wait_for(lambda: _lines(busy_log) == ["started"], what="survivor busy")
+    wait_for(lambda: file_lines(busy_log) == ["started"], what="survivor busy")
     record = tmp_path / "record.log"
     waiting = [enqueue("test.record", {"log": str(record), "tag": f"job{n}"},
                        settings=settings) for n in range(5)]
@@ -117,12 +105,12 @@ def test_dead_worker_and_lost_messages_recover_within_30_s(
         client.close()
     flushed_at = time.monotonic()
     busy_release.touch()
-    wait_for(lambda: all(_run(settings, j).status == "done" for j in waiting),
+    wait_for(lambda: all(job_run(settings, j).status == "done" for j in waiting),
              2 * RECOVERY_BUDGET, what="the lost jobs ran")
     took = time.monotonic() - flushed_at
     assert took < RECOVERY_BUDGET, f"lost messages were re-sent after {took:.1f} s"
-    assert sorted(_lines(record)) == [f"job{n}" for n in range(5)], "each ran exactly once"
-    assert [_run(settings, j).attempts for j in waiting] == [1] * 5
+    assert sorted(file_lines(record)) == [f"job{n}" for n in range(5)], "each ran exactly once"
+    assert [job_run(settings, j).attempts for j in waiting] == [1] * 5
     assert all(_done_events(settings, j) == 1 for j in [*waiting, busy])
     print(f"dead worker's job taken over in {took_over:.1f} s; lost messages ran "
           f"{took:.1f} s after Redis was emptied")

@@ -21,7 +21,6 @@ import editron.db.orm
 from editron.cli.main import app as cli
 from editron.config import Settings, get_settings, reset_settings
 from editron.db import repos
-from editron.db.models_ops import JobRun
 from editron.db.repos.workers import WorkerState
 from editron.db.runtime import db, ready
 from editron.db.session import session_scope
@@ -32,25 +31,13 @@ from editron.jobs.capacity import try_render_slot
 from editron.jobs.worker import resolve_queues, start_embedded_worker
 from editron.services.workers import health, list_workers
 from tests import db_backends, queue_backends
-from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, wait_for
+from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, file_lines, job_run, wait_for
 
 database_url = db_backends.database_url
 pg_database = db_backends.pg_database
 pg_template = db_backends.pg_template
 sqlite_template = db_backends.sqlite_template
 workers = queue_backends.workers
-
-
-def _run(settings: Settings, job_id: str) -> JobRun:
-    with session_scope(settings.resolved_database_url) as s:
-        run = s.get(JobRun, job_id)
-        assert run is not None
-        s.expunge(run)
-        return run
-
-
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
 
 
 def _memory_settings(monkeypatch: pytest.MonkeyPatch, name: str) -> Settings:
@@ -113,7 +100,7 @@ def test_health_api_and_cli_follow_the_workers(monkeypatch: pytest.MonkeyPatch,
     ingest_only = start_embedded_worker(settings, queues=["ingest"])
     try:
         time.sleep(0.5)
-        assert _run(settings, job).status == "queued", "an ingest worker leaves it alone"
+        assert job_run(settings, job).status == "queued", "an ingest worker leaves it alone"
         assert health(settings=settings).status == "degraded"
         (row,) = list_workers(alive_only=True, settings=settings).items
         assert (row.queues, row.alive, row.accepting) == (["ingest"], True, True)
@@ -130,7 +117,7 @@ def test_health_api_and_cli_follow_the_workers(monkeypatch: pytest.MonkeyPatch,
     assert http.get("/api/workers").status_code == 401
     served = start_embedded_worker(settings, workers=2)
     try:
-        wait_for(lambda: _run(settings, job).status == "done", what="job done")
+        wait_for(lambda: job_run(settings, job).status == "done", what="job done")
         doc = http.get("/api/health").json()
         assert doc["status"] == "ok" and doc["problems"] == []
         assert {"queue": "analysis", "waiting": 0, "workers": 1, "refusing": 0} in doc["queues"]
@@ -151,7 +138,7 @@ def test_a_worker_under_the_disk_floor_takes_no_work_and_says_why(
     try:
         job = enqueue("test.record", {"log": str(log), "tag": "later"}, settings=settings)
         time.sleep(1.0)
-        assert _run(settings, job).status == "queued" and not log.exists()
+        assert job_run(settings, job).status == "queued" and not log.exists()
         wait_for(lambda: not list_workers(settings=settings).items[0].accepting,
                  what="the refusal shows in the liveness row")
         (row,) = list_workers(settings=settings).items
@@ -160,8 +147,8 @@ def test_a_worker_under_the_disk_floor_takes_no_work_and_says_why(
         sick = health(settings=settings)
         assert sick.status == "degraded" and "take no work" in sick.problems[0]
         worker.settings.worker_min_free_bytes = 0  # space freed
-        wait_for(lambda: _run(settings, job).status == "done", what="job done once freed")
-        assert _lines(log) == ["later"]
+        wait_for(lambda: job_run(settings, job).status == "done", what="job done once freed")
+        assert file_lines(log) == ["later"]
     finally:
         worker.stop()
 
@@ -175,16 +162,16 @@ def test_queues_are_served_only_by_their_workers_and_sigterm_hands_back(
     render = enqueue("test.render_block", {"log": str(log), "release": str(release)},
                      settings=settings)
     proc = workers.start(workers=2, queues="render")
-    wait_for(lambda: _lines(log) == ["started"], what="the render job started")
+    wait_for(lambda: file_lines(log) == ["started"], what="the render job started")
     wait_for(lambda: list_workers(settings=settings).items[0].current_jobs == [render],
              what="the liveness row names the running job")
     (row,) = list_workers(settings=settings).items
     assert (row.queues, row.concurrency, row.pid) == (["render"], 2, proc.pid)
-    assert _run(settings, other).status == "queued", "no analysis worker runs"
+    assert job_run(settings, other).status == "queued", "no analysis worker runs"
     assert "analysis queue" in health(settings=settings).problems[0]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0, workers.logs()
-    run = _run(settings, render)
+    run = job_run(settings, render)
     assert (run.status, run.attempts) == ("queued", 0), "handed back without spending it"
     (row,) = list_workers(settings=settings).items
     assert not row.alive and row.stopped_at is not None and row.current_jobs == []
