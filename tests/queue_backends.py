@@ -109,15 +109,17 @@ class WorkerProcesses:
         self._log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, workers: int = 1, queues: str = "",
-              clock_skew: float = 0.0) -> subprocess.Popen[bytes]:
+    def start(self, *, workers: int = 1, queues: str = "", clock_skew: float = 0.0,
+              new_session: bool = False) -> subprocess.Popen[bytes]:
         """A worker process (``queues``: comma separated, default all; ``clock_skew``: its
-        host clock runs that many seconds ahead, as on a badly synchronised host)."""
+        host clock runs that many seconds ahead, as on a badly synchronised host;
+        ``new_session``: it leads a process group of its own, like a service that systemd
+        stops by signalling every process in it)."""
         stderr = (self._log_dir / f"worker-{len(self.procs)}.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "tests.queue_backends", str(workers),
                                  queues, str(clock_skew)],
                                 cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL,
-                                stderr=stderr)
+                                stderr=stderr, start_new_session=new_session)
         stderr.close()
         self.procs.append(proc)
         return proc
@@ -210,6 +212,17 @@ def _block(job: TestJob, settings: Settings) -> None:
     _append(job.log, "finished")
 
 
+def _ffmpeg(job: TestJob, settings: Settings) -> None:
+    """Encode a test pattern at real-time speed for up to a minute, through the media layer
+    (so a test can stop the worker while its ffmpeg runs)."""
+    from editron.media.ffmpeg import run_ffmpeg
+
+    _append(job.log, "started")
+    run_ffmpeg(["-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:duration=60",
+                "-f", "null", "-"], label="test encode")
+    _append(job.log, "finished")
+
+
 def _flaky(job: TestJob, settings: Settings) -> None:
     """Fail with a transient error until the ``fail_times``-th attempt has passed."""
     log = Path(job.log)
@@ -233,6 +246,8 @@ register_operation("test.settings", _record_settings, payload=TestJob)
 register_operation("test.block", _block, payload=TestJob, on_give_up=_gave_up)
 register_operation("test.flaky", _flaky, payload=TestJob, on_give_up=_gave_up)
 register_operation("test.broken", _broken, payload=TestJob, on_give_up=_gave_up)
+register_operation("test.ffmpeg", _ffmpeg, payload=TestJob, on_give_up=_gave_up,
+                   queue="render")
 register_operation("test.render_block", _block, payload=TestJob, on_give_up=_gave_up,
                    queue="render")
 

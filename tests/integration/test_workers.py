@@ -6,6 +6,7 @@ worker), the free-disk floor, and the host's render slots."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,12 +16,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 import editron.db.orm
 from editron.cli.main import app as cli
 from editron.config import Settings, get_settings, reset_settings
 from editron.db import repos
+from editron.db.models_ops import JobRun
+from editron.db.repos import job_runs
 from editron.db.repos.workers import WorkerState
 from editron.db.runtime import db, ready
 from editron.db.session import session_scope
@@ -28,6 +32,7 @@ from editron.domain.access import ALL_SCOPES
 from editron.errors import InputError
 from editron.jobs.app import enqueue
 from editron.jobs.capacity import try_render_slot
+from editron.jobs.execution import lease_holder
 from editron.jobs.worker import resolve_queues, start_embedded_worker
 from editron.services.workers import health, list_workers
 from tests import db_backends, queue_backends
@@ -175,6 +180,63 @@ def test_queues_are_served_only_by_their_workers_and_sigterm_hands_back(
     assert (run.status, run.attempts) == ("queued", 0), "handed back without spending it"
     (row,) = list_workers(settings=settings).items
     assert not row.alive and row.stopped_at is not None and row.current_jobs == []
+
+
+def test_stopping_the_whole_service_hands_a_running_encode_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: WorkerProcesses) -> None:
+    """systemd's default stop (and Ctrl-C in a terminal) signals every process of the
+    worker, its ffmpeg included: the encode must not die first and fail the job for good."""
+    settings = queue_backends.sqlite_queue_settings(tmp_path / "home", tmp_path, monkeypatch)
+    log = tmp_path / "encode.log"
+    job = enqueue("test.ffmpeg", {"log": str(log)}, settings=settings)
+    proc = workers.start(queues="render", new_session=True)
+    wait_for(lambda: file_lines(log) == ["started"], what="the encode started")
+    time.sleep(0.5)  # ffmpeg is running
+    os.killpg(proc.pid, signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0, workers.logs()
+    run = job_run(settings, job)
+    assert (run.status, run.attempts) == ("queued", 0), (run.status, run.last_error)
+    assert "shut down mid-job" in str(run.last_error)
+
+
+def test_a_run_that_lost_its_lease_cannot_record_over_its_successor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two claims by one process (the sweep re-queued the first while it stalled): only the
+    second may renew, release or finish."""
+    settings = queue_backends.sqlite_queue_settings(tmp_path / "home", tmp_path, monkeypatch)
+    job = enqueue("test.record", {"log": str(tmp_path / "x.log"), "tag": "x"},
+                  settings=settings)
+    first, second = lease_holder(), lease_holder()
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        stale = job_runs.claim(session, job, worker_id=first)
+    assert stale is not None
+    with session_scope(url) as session:
+        assert job_runs.requeue_stale(session, stale, stale_after=0.0)
+    with session_scope(url) as session:
+        assert job_runs.claim(session, job, worker_id=second) is not None
+    with session_scope(url) as session:
+        assert not job_runs.heartbeat(session, job, first)
+        assert job_runs.release(session, job, worker_id=first, error="stale") is None
+        assert not job_runs.finish(session, job, worker_id=first, status="done")
+        assert job_runs.finish(session, job, worker_id=second, status="done")
+
+
+def test_jobs_stranded_on_dead_workers_make_health_degraded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = queue_backends.sqlite_queue_settings(tmp_path / "home", tmp_path, monkeypatch)
+    job = enqueue("test.record", {"log": str(tmp_path / "x.log"), "tag": "x"},
+                  settings=settings)
+    with session_scope(settings.resolved_database_url) as session:
+        assert job_runs.claim(session, job, worker_id=lease_holder()) is not None
+    assert health(settings=settings).status == "ok", "a fresh lease is alive"
+    with session_scope(settings.resolved_database_url) as session:
+        # its worker's last beat, long ago (stamps are text that sorts as time)
+        session.execute(update(JobRun).where(JobRun.id == job).values(
+            heartbeat_at="2000-01-01 00:00:00.000000"))
+    report = health(settings=settings)
+    assert report.status == "degraded", "its worker is dead and no live one will sweep it"
+    assert "1 job wait on the analysis queue" in report.problems[0]
 
 
 def test_render_slots_are_per_host_and_die_with_their_process(tmp_path: Path) -> None:

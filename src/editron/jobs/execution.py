@@ -24,15 +24,27 @@ from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
 
 __all__ = ["WORKER_ID", "Heartbeat", "collect_dead_work", "execute_job", "give_up", "held",
-           "held_jobs", "retry_delay", "run_claimed"]
+           "held_jobs", "held_leases", "lease_holder", "retry_delay", "run_claimed",
+           "set_stopping", "stopping"]
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 MAX_RETRY_DELAY_SECONDS = 300.0
 
-# Jobs this process is running now, so a worker shutting down can hand them back.
-_held: set[str] = set()
+# Jobs this process is running now (id -> lease holder), so a worker shutting down can hand
+# them back.
+_held: dict[str, str] = {}
 _held_lock = threading.Lock()
+# Set while this process's worker shuts down: a job that fails then (its ffmpeg stopped by
+# the same signal, say) is handed back to the queue instead of failed.
+_stopping = threading.Event()
+
+
+def lease_holder() -> str:
+    """A new lease for one claim: this process's id plus a token of its own, so a run that
+    lost its lease can never renew, finish or release the run that took the job over — not
+    even another thread of this same process."""
+    return f"{WORKER_ID}#{uuid.uuid4().hex[:8]}"
 
 
 def held_jobs() -> list[str]:
@@ -40,16 +52,34 @@ def held_jobs() -> list[str]:
         return sorted(_held)
 
 
-@contextmanager
-def held(job_id: str) -> Iterator[None]:
-    """Count ``job_id`` as running in this process while the body runs."""
+def held_leases() -> dict[str, str]:
+    """Each held job's lease holder, by job id."""
     with _held_lock:
-        _held.add(job_id)
+        return dict(_held)
+
+
+def set_stopping(value: bool) -> None:
+    if value:
+        _stopping.set()
+    else:
+        _stopping.clear()
+
+
+def stopping() -> bool:
+    return _stopping.is_set()
+
+
+@contextmanager
+def held(job_id: str, holder: str) -> Iterator[None]:
+    """Count ``job_id`` as running in this process, under lease ``holder``, while the body
+    runs."""
+    with _held_lock:
+        _held[job_id] = holder
     try:
         yield
     finally:
         with _held_lock:
-            _held.discard(job_id)
+            _held.pop(job_id, None)
 
 
 def retry_delay(attempt: int, base: float, cap: float = MAX_RETRY_DELAY_SECONDS) -> float:
@@ -60,8 +90,8 @@ def retry_delay(attempt: int, base: float, cap: float = MAX_RETRY_DELAY_SECONDS)
 class Heartbeat:
     """Renews the job's lease every ``job_heartbeat_seconds`` while the operation runs."""
 
-    def __init__(self, settings: Settings, job_id: str) -> None:
-        self._settings, self._job_id = settings, job_id
+    def __init__(self, settings: Settings, job_id: str, holder: str) -> None:
+        self._settings, self._job_id, self._holder = settings, job_id, holder
         self._stop = threading.Event()
         self.lost = False
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}",
@@ -79,7 +109,7 @@ class Heartbeat:
         while not self._stop.wait(self._settings.job_heartbeat_seconds):
             try:
                 with session_scope(self._settings.resolved_database_url) as session:
-                    alive = job_runs.heartbeat(session, self._job_id, WORKER_ID)
+                    alive = job_runs.heartbeat(session, self._job_id, self._holder)
             except Exception:  # a missed beat is retried; never kill the job for it
                 log.warning("heartbeat for job %s failed", self._job_id, exc_info=True)
                 continue
@@ -115,23 +145,30 @@ def _fail(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
     # While this worker holds the lease the hook runs before the job reads as failed, so a
     # reader who sees the failed job also sees the entity's consistent status.
     with session_scope(url) as session:
-        still_ours = job_runs.heartbeat(session, snap.id, WORKER_ID)
+        still_ours = job_runs.heartbeat(session, snap.id, _holder(snap))
     if not still_ours:
         log.warning("job %s (%s) failed after its lease was lost: %s", snap.id,
                     snap.operation, reason)
         return
     give_up(settings, snap, reason)
     with session_scope(url) as session:
-        job_runs.finish(session, snap.id, worker_id=WORKER_ID, status="failed", error=reason)
+        job_runs.finish(session, snap.id, worker_id=_holder(snap), status="failed", error=reason)
     log.warning("job %s (%s) failed: %s", snap.id, snap.operation, reason)
 
 
-def _retry(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:
+def _holder(snap: job_runs.RunSnapshot) -> str:
+    assert snap.worker_id is not None, "a claimed run has a lease holder"
+    return snap.worker_id
+
+
+def _retry(settings: Settings, snap: job_runs.RunSnapshot, reason: str, *,
+           refund: bool = False) -> None:
     with session_scope(settings.resolved_database_url) as session:
-        released = job_runs.release(session, snap.id, worker_id=WORKER_ID, error=reason)
+        released = job_runs.release(session, snap.id, worker_id=_holder(snap), error=reason,
+                                    refund_attempt=refund)
     if released is None:
         return
-    delay = retry_delay(snap.attempts, settings.job_backoff_base_seconds)
+    delay = 0.0 if refund else retry_delay(snap.attempts, settings.job_backoff_base_seconds)
     log.warning("job %s (%s) attempt %d/%d failed, retrying in %.1f s: %s", snap.id,
                 snap.operation, snap.attempts, snap.max_attempts, delay, reason)
     # If this send fails the row stays queued and the sweep re-sends it after the grace period.
@@ -161,7 +198,7 @@ def execute_job(job_id: str, settings: Settings) -> None:
     """Claim and run one job. A message for a job that is not queued does nothing; a job on
     its second attempt or later first loses what the earlier attempt left half-written."""
     with session_scope(settings.resolved_database_url) as session:
-        snap = job_runs.claim(session, job_id, worker_id=WORKER_ID)
+        snap = job_runs.claim(session, job_id, worker_id=lease_holder())
     if snap is None:
         log.info("job %s is not queued any more; ignoring the message", job_id)
         return
@@ -173,7 +210,7 @@ def execute_job(job_id: str, settings: Settings) -> None:
 def run_claimed(snap: job_runs.RunSnapshot, settings: Settings) -> None:
     """Run a job this process has claimed (``execute_job``, or a dead run taken over by
     ``jobs.inline.take_over``) and record how it ended."""
-    with held(snap.id), bind(job_id=snap.id):
+    with held(snap.id, _holder(snap)), bind(job_id=snap.id):
         _run_claimed(settings, snap)
 
 
@@ -186,27 +223,36 @@ def _run_claimed(settings: Settings, snap: job_runs.RunSnapshot) -> None:
         return
     started = time.monotonic()
     try:
-        with Heartbeat(settings, snap.id):
+        with Heartbeat(settings, snap.id, _holder(snap)):
             operation.run(payload, settings)
-    except operation.transient as exc:
+    except Exception as exc:
+        if stopping():  # stopped by the shutdown (ffmpeg got the signal too): hand it back
+            _retry(settings, snap, f"worker {WORKER_ID} shut down mid-job: "
+                   f"{type(exc).__name__}: {exc}", refund=True)
+            return
+        _ended_badly(settings, snap, operation, exc)
+        return
+    with session_scope(settings.resolved_database_url) as session:
+        ours = job_runs.finish(session, snap.id, worker_id=_holder(snap), status="done")
+    if ours:
+        log.info("job %s (%s) done in %.1f s", snap.id, snap.operation,
+                 time.monotonic() - started)
+
+
+def _ended_badly(settings: Settings, snap: job_runs.RunSnapshot, operation: Operation[Any],
+                 exc: Exception) -> None:
+    """Retry a transient failure while attempts remain; fail the job otherwise."""
+    if isinstance(exc, operation.transient):
         reason = f"{type(exc).__name__}: {exc}"
         if snap.attempts < snap.max_attempts:
             _retry(settings, snap, reason)
         else:
             _fail(settings, snap, f"{reason} (after {snap.attempts} attempts)")
-        return
-    except EditronError as exc:
+    elif isinstance(exc, EditronError):
         _fail(settings, snap, str(exc))
-        return
-    except Exception as exc:
-        log.exception("job %s (%s) crashed", snap.id, snap.operation)
+    else:
+        log.error("job %s (%s) crashed", snap.id, snap.operation, exc_info=exc)
         _fail(settings, snap, f"{type(exc).__name__}: {exc}")
-        return
-    with session_scope(settings.resolved_database_url) as session:
-        ours = job_runs.finish(session, snap.id, worker_id=WORKER_ID, status="done")
-    if ours:
-        log.info("job %s (%s) done in %.1f s", snap.id, snap.operation,
-                 time.monotonic() - started)
 
 
 install_runner(execute_job)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from editron.config import Settings
 from editron.db.repos import job_runs
 from editron.db.session import session_scope
-from editron.jobs.execution import WORKER_ID, Heartbeat, collect_dead_work
+from editron.jobs.execution import Heartbeat, collect_dead_work, lease_holder
 from editron.jobs.registry import JobPayload, get_operation
 
 __all__ = ["begin_run", "lease_dead", "stage_run", "take_over"]
@@ -60,7 +60,7 @@ def take_over(snap: job_runs.RunSnapshot, settings: Settings) -> job_runs.RunSna
     with session_scope(settings.resolved_database_url) as session:
         job_runs.requeue_stale(session, snap, stale_after=stale_after)
     with session_scope(settings.resolved_database_url) as session:
-        claimed = job_runs.claim(session, snap.id, worker_id=WORKER_ID)
+        claimed = job_runs.claim(session, snap.id, worker_id=lease_holder())
     if claimed is not None:
         collect_dead_work(claimed, settings)
     return claimed
@@ -75,7 +75,7 @@ def begin_run(session: Session, operation: str, payload: JobPayload, *, settings
     run = job_runs.create_run(session, operation=operation, arguments=payload.dump(),
                               priority="standard", entity_type=entity_type,
                               entity_id=entity_id, max_attempts=settings.job_max_attempts)
-    claimed = job_runs.claim(session, run.id, worker_id=WORKER_ID)
+    claimed = job_runs.claim(session, run.id, worker_id=lease_holder())
     assert claimed is not None  # just created, nobody else knows its id
     return claimed
 
@@ -93,13 +93,15 @@ def stage_run(operation: str, payload: JobPayload, *, settings: Settings, entity
         with session_scope(url) as session:
             claimed = begin_run(session, operation, payload, settings=settings,
                                 entity_type=entity_type, entity_id=entity_id)
-    with Heartbeat(settings, claimed.id):
+    holder = claimed.worker_id
+    assert holder is not None
+    with Heartbeat(settings, claimed.id, holder):
         try:
             yield claimed.id
         except Exception as exc:
             with session_scope(url) as session:
-                job_runs.finish(session, claimed.id, worker_id=WORKER_ID, status="failed",
+                job_runs.finish(session, claimed.id, worker_id=holder, status="failed",
                                 error=str(exc) or type(exc).__name__)
             raise
     with session_scope(url) as session:
-        job_runs.finish(session, claimed.id, worker_id=WORKER_ID, status="done")
+        job_runs.finish(session, claimed.id, worker_id=holder, status="done")

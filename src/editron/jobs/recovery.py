@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from editron.config import Settings
 from editron.db.repos import job_runs, workers
 from editron.db.session import session_scope
-from editron.errors import EditronError
+from editron.errors import EditronError, QueueError
 from editron.jobs.app import queued_job_ids, resend
 from editron.jobs.execution import give_up
 from editron.jobs.registry import periodic_tasks
@@ -34,12 +34,14 @@ class SweepResult:
     given_up: list[str] = field(default_factory=list)  # dead worker on the last attempt
 
 
-def recover_jobs(settings: Settings, *, queued_grace: float | None = None) -> SweepResult:
-    """One sweep. ``queued_grace`` overrides ``job_queued_grace_seconds`` (0 on start-up)."""
+def recover_jobs(settings: Settings, *, queued_grace: float | None = None,
+                 dead_leases: bool = True) -> SweepResult:
+    """One sweep. ``queued_grace`` overrides ``job_queued_grace_seconds`` (0 on start-up);
+    ``dead_leases=False`` leaves stale leases alone (see :class:`Sweeper`)."""
     result = SweepResult()
     url, stale_after = settings.resolved_database_url, settings.job_stale_after_seconds
     with session_scope(url) as session:
-        stale = job_runs.stale_running(session, stale_after=stale_after)
+        stale = job_runs.stale_running(session, stale_after=stale_after) if dead_leases else []
     for snap in stale:
         if snap.attempts >= snap.max_attempts:
             reason = (f"worker {snap.worker_id} stopped during attempt {snap.attempts} of "
@@ -83,6 +85,11 @@ class Sweeper:
 
     Huey's periodic tasks fire at most once a minute, too coarse for a 30 s sweep (and for
     tests), so the sweep has its own timer.
+
+    After the database was out of reach (a failover, a network blip), every live worker's
+    heartbeat missed it too, so every lease looks stale at once: stale leases are left alone
+    until this sweeper has reached the database for ``job_stale_after_seconds`` without a
+    break, time for the live workers to renew theirs. Lost messages are re-sent meanwhile.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -102,15 +109,27 @@ class Sweeper:
 
     def _loop(self) -> None:
         last_run: dict[str, float] = {}
+        reachable_since: float | None = time.monotonic()  # the start-up sweep just reached it
         while not self._stop.wait(self._settings.job_sweep_seconds):
+            now = time.monotonic()
+            settled = (reachable_since is not None and
+                       now - reachable_since >= self._settings.job_stale_after_seconds)
             try:
-                recover_jobs(self._settings)
+                recover_jobs(self._settings, dead_leases=settled)
                 with session_scope(self._settings.resolved_database_url) as session:
                     workers.prune(session, older_than=KEEP_DEAD_WORKERS_SECONDS)
-            except EditronError as exc:  # queue or DB away for a moment; try next round
+                if reachable_since is None:
+                    reachable_since = now
+                    log.warning("database reachable again: dead leases are taken over after "
+                                "%.0f s", self._settings.job_stale_after_seconds)
+            except QueueError as exc:  # the queue away for a moment; try next round
                 log.warning("recovery sweep failed: %s", exc)
+            except EditronError as exc:  # the database away for a moment; try next round
+                log.warning("recovery sweep failed: %s", exc)
+                reachable_since = None
             except Exception:
                 log.exception("recovery sweep crashed")
+                reachable_since = None
             self._run_periodic(last_run)
 
     def _run_periodic(self, last_run: dict[str, float]) -> None:

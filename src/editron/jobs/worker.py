@@ -41,7 +41,7 @@ from editron.jobs.capacity import (
     render_slot_count,
     try_render_slot,
 )
-from editron.jobs.execution import WORKER_ID, held_jobs
+from editron.jobs.execution import WORKER_ID, held_jobs, held_leases, set_stopping
 from editron.jobs.liveness import Liveness
 from editron.jobs.recovery import Sweeper, recover_jobs
 from editron.jobs.registry import registered_queues
@@ -186,13 +186,15 @@ class Worker:
                     slot.release()
 
     def _run(self, huey: Huey, task: Any) -> None:
-        if not self._disk.check().accepting:
-            # The disk filled between the check and the dequeue: hand the message back.
-            huey.enqueue(task)
-            log.error("worker %s handed job %s back unstarted: %s", WORKER_ID,
-                      task.args[0] if task.args else "?", self._disk.state.detail)
-            return
+        # Nothing here may end the thread: a message dropped by an error is re-sent by the
+        # sweep (its row is still queued), but a dead thread would consume nothing more.
         try:
+            if not self._disk.check().accepting:
+                # The disk filled between the check and the dequeue: hand the message back.
+                huey.enqueue(task)
+                log.error("worker %s handed job %s back unstarted: %s", WORKER_ID,
+                          task.args[0] if task.args else "?", self._disk.state.detail)
+                return
             huey.execute(task)
         except Exception:
             log.exception("unhandled error running queue message %s", task.id)
@@ -215,8 +217,9 @@ class Worker:
     def stop(self, *, grace: float | None = None) -> list[str]:
         """Stop; returns the ids of jobs handed back because they did not finish in time."""
         grace = self.settings.job_shutdown_grace_seconds if grace is None else grace
+        self._stop.set()  # first: no consumer takes another message while the rest stops
+        set_stopping(True)
         self._sweeper.stop()
-        self._stop.set()
         threads = [*self._threads, self._scheduler]
         deadline = time.monotonic() + grace
         while any(t.is_alive() for t in threads) and not self._force.is_set():
@@ -226,14 +229,15 @@ class Worker:
                 thread.join(timeout=0.05)
         handed = self._hand_back()
         self._liveness.stop()
+        set_stopping(False)
         return handed
 
     def _hand_back(self) -> list[str]:
         handed: list[str] = []
-        for job_id in held_jobs():
+        for job_id, holder in held_leases().items():
             with session_scope(self.settings.resolved_database_url) as session:
-                snap = job_runs.release(session, job_id, worker_id=WORKER_ID, refund_attempt=True,
-                                    error=f"worker {WORKER_ID} shut down mid-job")
+                snap = job_runs.release(session, job_id, worker_id=holder, refund_attempt=True,
+                                        error=f"worker {WORKER_ID} shut down mid-job")
             if snap is None:
                 continue
             try:

@@ -6,6 +6,11 @@ re-parented to init and encoding on for minutes. The signal fires when the *thre
 started the child exits; every caller here waits for its child on that same thread
 (``run_ffmpeg`` and the others call ``wait``/``communicate`` before returning), which is what
 makes it safe with the preview thread pool. Elsewhere this is a no-op.
+
+Each child also leads a process group of its own, so a SIGTERM or Ctrl-C meant for the worker
+(systemd signals the whole service, a terminal the whole foreground group) does not stop the
+ffmpeg of a running render at once: the worker decides — it lets the job finish within its
+shutdown grace or hands it back, and the child dies with it when it exits.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ def _libc() -> ctypes.CDLL:  # loaded in the parent: the child only calls into i
 def _set_death_signal(libc: ctypes.CDLL, parent: int) -> None:
     # Runs in the child between fork and exec: no imports, no allocation beyond the call.
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    os.setpgid(0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 

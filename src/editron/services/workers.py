@@ -92,7 +92,7 @@ class QueueHealth(BaseModel):
     model_config = documented({"queue": "render", "waiting": 3, "workers": 0, "refusing": 1})
 
     queue: str
-    waiting: int  # jobs queued (or waiting for a retry) on it
+    waiting: int  # jobs queued (or waiting for a retry) on it, or held by a dead worker
     workers: int  # live workers serving it that take work
     refusing: int = 0  # live workers serving it that take none (free disk under the floor)
 
@@ -118,7 +118,8 @@ def _queue_of(operation: str) -> str:
 
 def _queues(settings: Settings) -> list[QueueHealth]:
     with db(settings) as session:
-        waiting = repos.job_runs.queued_by_operation(session)
+        waiting = repos.job_runs.queued_by_operation(
+            session, stale_after=settings.job_stale_after_seconds)
         live = repos.workers.list_workers(session, stale_after=settings.job_stale_after_seconds,
                                           include_dead=False)
     by_queue: dict[str, int] = {}

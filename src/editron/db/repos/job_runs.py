@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from editron.db.models_ops import JobRun
@@ -207,9 +207,16 @@ def lost_queued(session: Session, *, older_than: float) -> list[RunSnapshot]:
     return [_snapshot(r) for r in session.scalars(query)]
 
 
-def queued_by_operation(session: Session) -> dict[str, int]:
-    """How many jobs of each operation wait to start."""
-    query = (select(JobRun.operation, func.count()).where(JobRun.status == "queued")
+def queued_by_operation(session: Session, *, stale_after: float | None = None
+                        ) -> dict[str, int]:
+    """How many jobs of each operation wait to start; with ``stale_after``, also the running
+    ones whose worker stopped heartbeating that long ago (stranded until a sweep re-queues
+    them, which only a live worker does)."""
+    waiting = JobRun.status == "queued"
+    if stale_after is not None:
+        waiting = or_(waiting, and_(JobRun.status == "running",
+                                    JobRun.heartbeat_at < _ago(stale_after)))
+    query = (select(JobRun.operation, func.count()).where(waiting)
              .group_by(JobRun.operation))
     return {str(op): int(n) for op, n in session.execute(query)}
 
