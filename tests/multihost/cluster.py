@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -287,6 +288,23 @@ class Cluster:
             except Exception:
                 local.unlink(missing_ok=True)
         return local
+
+    @contextmanager
+    def stores_down(self) -> Iterator[None]:
+        """The media store and the object store unreachable while the body runs: the object
+        store's host is cut off the network (it keeps its objects), and on the shared path an
+        empty file system is mounted over the share, as a NAS mount that went away leaves an
+        empty mount point."""
+        self.s3.unplug()
+        if not self.spec.media_url:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs",
+                            str(self.shared)], check=True)
+        try:
+            yield
+        finally:
+            if not self.spec.media_url:
+                subprocess.run(["umount", str(self.shared)], check=True)
+            self.s3.plug()
 
     def visible_stores(self) -> list[Path]:
         """Where another host could see a half-written file: the shared media folder and
