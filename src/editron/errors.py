@@ -269,6 +269,18 @@ class ProcessTimeoutError(ProcessError):
     code = "timed_out"
 
 
+class ProcessCrashedError(ProcessError):
+    """The program was killed by a signal nobody here sent (a segfault, the OOM killer, an
+    operator's kill): worth another attempt, unlike a program that refused its input."""
+
+    code = "process_crashed"
+
+    def __init__(self, message: str, *, signal_number: int, path: str | None = None,
+                 stderr_tail: str = "") -> None:
+        super().__init__(message, path=path, stderr_tail=stderr_tail)
+        self.signal_number = signal_number
+
+
 class QcFailedError(EditronError):
     """A render that does not meet its profile (the flags say how)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -9,7 +11,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from editron.errors import ProcessCancelledError, ProcessError, ProcessTimeoutError
+from editron.errors import (
+    ProcessCancelledError,
+    ProcessCrashedError,
+    ProcessError,
+    ProcessTimeoutError,
+)
 from editron.media import ffmpeg
 from editron.media.ffmpeg import FfmpegProgress, run_ffmpeg
 
@@ -97,6 +104,30 @@ def test_failing_progress_callback_stops_ffmpeg() -> None:
     with pytest.raises(RuntimeError, match="the UI went away"):
         run_ffmpeg([*SLOW_SOURCE, "-f", "null", "-"], on_progress=explode, should_cancel=spy)
     assert time.monotonic() - spy.started < 5 and _ffmpeg_children() == []
+
+
+def test_ffmpeg_killed_by_a_signal_is_a_crash_not_a_refusal() -> None:
+    spy = _Spy(after=None)
+    killer = threading.Thread(target=_kill_first_ffmpeg, args=(spy,), daemon=True)
+    killer.start()
+    with pytest.raises(ProcessCrashedError, match=r"render: ffmpeg crashed \(killed by SIGSEGV"
+                       ) as caught:
+        run_ffmpeg([*SLOW_SOURCE, "-f", "null", "-"], should_cancel=spy, label="render")
+    killer.join(timeout=5)
+    assert caught.value.signal_number == signal.SIGSEGV and caught.value.code == "process_crashed"
+    assert isinstance(caught.value, ProcessError), "still a process failure for callers"
+    from editron.services.render.job import TRANSIENT_RENDER_ERRORS
+
+    assert isinstance(caught.value, TRANSIENT_RENDER_ERRORS), "a render retries a crash"
+
+
+def _kill_first_ffmpeg(spy: _Spy) -> None:
+    deadline = time.monotonic() + 10
+    while not spy.pids and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    for pid in spy.pids:
+        os.kill(pid, signal.SIGSEGV)
 
 
 def test_missing_binary_is_a_process_error(monkeypatch: pytest.MonkeyPatch,

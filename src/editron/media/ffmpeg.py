@@ -9,6 +9,7 @@ the file being worked on.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -20,13 +21,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, TypeAlias
 
-from editron.errors import ProcessCancelledError, ProcessError, ProcessTimeoutError
+from editron.errors import (
+    ProcessCancelledError,
+    ProcessCrashedError,
+    ProcessError,
+    ProcessTimeoutError,
+)
 from editron.media.children import die_with_parent
 
 __all__ = [
     "CancelCheck",
     "FfmpegProgress",
     "ProgressCallback",
+    "crash_error",
     "ffmpeg_command",
     "ffmpeg_filters",
     "ffmpeg_path",
@@ -171,6 +178,18 @@ def run_ffmpeg(
     _raise_on_failure(code, stop_reason, stderr_tail, what=what, where=where, timeout=timeout)
 
 
+def crash_error(what: str, code: int, *, path: str | None = None,
+                stderr_tail: str = "") -> ProcessCrashedError:
+    """The error for an ffmpeg that died of signal ``-code`` (a ``Popen.returncode`` < 0)
+    that this process did not send: the job is worth another attempt."""
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return ProcessCrashedError(f"{what}: ffmpeg crashed (killed by {name})", path=path,
+                               signal_number=-code, stderr_tail=stderr_tail)
+
+
 def _start_ffmpeg(args: Sequence[str], *, what: str, where: str | None) -> subprocess.Popen[str]:
     try:
         return subprocess.Popen(ffmpeg_command(args), stdin=subprocess.DEVNULL,
@@ -226,6 +245,8 @@ def _raise_on_failure(code: int, stop_reason: list[str], stderr_tail: deque[str]
     if stop_reason:
         raise ProcessTimeoutError(f"{what}: ffmpeg timed out after {timeout:g} s and was "
                                   "stopped", path=where, stderr_tail=tail)
+    if code < 0:
+        raise crash_error(what, code, path=where, stderr_tail=tail)
     if code != 0:
         last = stderr_tail[-1] if stderr_tail else f"exit code {code}"
         raise ProcessError(f"{what}: ffmpeg failed: {last}", path=where, stderr_tail=tail)

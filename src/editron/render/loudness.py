@@ -21,7 +21,7 @@ from pathlib import Path
 from editron.domain.timeline import Timeline
 from editron.errors import ProcessError, ProcessTimeoutError
 from editron.media.children import die_with_parent
-from editron.media.ffmpeg import ffmpeg_path
+from editron.media.ffmpeg import crash_error, ffmpeg_path
 from editron.render.graph_audio import LIMITER_HEADROOM_DB, build_loudness_probe_args
 from editron.render.profiles import RenderProfile
 from editron.render.qc_parse import EbuR128Summary, parse_ebur128_summary
@@ -75,6 +75,9 @@ def measure_summary(timeline: Timeline, profile: RenderProfile, *,
                            f"ffmpeg: {exc.strerror or exc}") from exc
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-10:])
+        if proc.returncode < 0:
+            raise crash_error(f"loudness measurement of {timeline.name}", proc.returncode,
+                              stderr_tail=tail)
         raise ProcessError(f"loudness measurement of {timeline.name} failed: "
                            f"{tail.splitlines()[-1] if tail else proc.returncode}",
                            stderr_tail=tail)

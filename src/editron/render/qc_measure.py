@@ -17,7 +17,7 @@ import av
 
 from editron.errors import ProbeError, ProcessCancelledError, ProcessError
 from editron.media.children import die_with_parent
-from editron.media.ffmpeg import CancelCheck, ffmpeg_path
+from editron.media.ffmpeg import CancelCheck, crash_error, ffmpeg_path
 from editron.render.qc_parse import BLACK_PIXEL_THRESHOLD, QcSpec, is_decode_error_line
 
 __all__ = [
@@ -150,6 +150,9 @@ def run_analysis_pass(args: list[str], path: Path,
                 pipe.close()
     if proc.returncode != 0:
         tail = "\n".join([*result.errors, *result.log][-20:])
+        if proc.returncode < 0:
+            raise crash_error("quality control", proc.returncode, path=str(path),
+                              stderr_tail=tail)
         last = result.errors[-1] if result.errors else f"exit code {proc.returncode}"
         raise ProcessError(f"quality control: ffmpeg failed: {last}", path=str(path),
                            stderr_tail=tail)

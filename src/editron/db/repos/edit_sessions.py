@@ -13,6 +13,7 @@ from editron.db.orm import utcnow
 from editron.db.repos.base import get_or_raise, page_bounds, set_status
 from editron.db.repos.events import append_event
 from editron.domain.status import SESSION_TRANSITIONS, SessionStatus
+from editron.errors import NotFoundError
 
 __all__ = [
     "create_edit_session",
@@ -53,8 +54,15 @@ def create_edit_session(session: Session, *, batch_id: str, deliverable_type: st
     return row
 
 
-def get_edit_session(session: Session, session_id: str) -> EditSession:
-    return get_or_raise(session, EditSession, "edit session", session_id)
+def get_edit_session(session: Session, session_id: str, *, lock: bool = False) -> EditSession:
+    """The session; ``lock`` holds its row (FOR UPDATE on PostgreSQL) until the transaction
+    ends, so writers that decide from the session's renders take turns."""
+    if not lock:
+        return get_or_raise(session, EditSession, "edit session", session_id)
+    row = session.get(EditSession, session_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise NotFoundError("edit session", session_id)
+    return row
 
 
 def list_edit_sessions(session: Session, *, batch_id: str | None = None,

@@ -28,6 +28,7 @@ from editron.errors import (
     EditronError,
     InvalidStateError,
     ProcessCancelledError,
+    ProcessCrashedError,
     ProcessTimeoutError,
     QcFailedError,
 )
@@ -57,9 +58,11 @@ from editron.services.timeline_exports import deliverable_filename
 __all__ = ["TRANSIENT_RENDER_ERRORS", "process_render_job", "qc_spec_for", "sources_for"]
 
 log = logging.getLogger(__name__)
-# Worth another attempt: the disk or the network hiccuped. A QC failure or a bad timeline
-# would fail the same way again, so those fail at once.
-TRANSIENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (OSError, DeliveryError)
+# Worth another attempt: the disk or the network hiccuped, or ffmpeg was killed by a signal
+# (a crash, the OOM killer). A QC failure or a bad timeline would fail the same way again, so
+# those fail at once.
+TRANSIENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (OSError, DeliveryError,
+                                                            ProcessCrashedError)
 _PROGRESS_EVERY_SECONDS = 1.0
 
 

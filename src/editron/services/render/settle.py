@@ -31,9 +31,13 @@ def give_up_render_job(job_id: str, reason: str, *, settings: Settings) -> None:
 
 
 def settle_session(settings: Settings, session_id: str) -> None:
-    """The session and its render card follow the renders once none is waiting or running."""
+    """The session and its render card follow the renders once none is waiting or running.
+
+    The session's row is locked first: two renders of one session finishing together on two
+    workers would otherwise both decide from the session as it was, and the later write be
+    refused ("changed meanwhile"), failing a render that was already delivered."""
     with db(settings) as session:
-        edit = repos.edit_sessions.get_edit_session(session, session_id)
+        edit = repos.edit_sessions.get_edit_session(session, session_id, lock=True)
         jobs = repos.render_jobs.list_render_jobs(session, edit_session_id=session_id)
         live = [j for j in jobs if j.status in (JobStatus.QUEUED, JobStatus.RENDERING)]
         if live or edit.status != SessionStatus.RENDERING:
