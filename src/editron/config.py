@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     whisper_model_path: Path | None = None
     whisper_compute_type: str = "int8"
     whisper_threads: int = 0  # 0: one per core
+    # Where models shipped in parts are joined once (the multilingual Whisper base); unset:
+    # $XDG_CACHE_HOME/editron/models, else ~/.cache/editron/models.
+    model_cache_path: Path | None = None
     # Decode the ingest proxy (same frames, 540p) instead of the original when there is one.
     analyse_proxies: bool = True
 
@@ -176,6 +179,13 @@ class Settings(BaseSettings):
         if self.media_storage_path is not None:
             return self.media_storage_path.expanduser().resolve()
         return self.home_dir / "media"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        if self.model_cache_path is not None:
+            return self.model_cache_path.expanduser().resolve()
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base).expanduser().resolve() / "editron" / "models"
 
     @property
     def loudness_cache_dir(self) -> Path:

@@ -18,12 +18,15 @@ from editron.analysis.base import FileContext
 from editron.analysis.brief import parse_brief
 from editron.analysis.engine import analyze_files
 from editron.domain.analysis import Word
+from editron.domain.languages import SpokenLanguage
 from editron.media.probe import probe
 from tests.analysis_fixtures import CutClip, make_cut_clip
 from tests.media_factory import make_clip, make_rotated_clip, make_truncated, make_vfr_clip
 
 SHOTS = [2, 1.6, 2, 2.4, 2, 1.6, 2, 2]
 KINDS = ["cut", "dissolve", "cut", "fade", "cut", "dissolve", "cut"]
+
+ENGLISH = SpokenLanguage("en", 0.99, "detected")
 
 
 def _f1(found: list[int], truth: tuple[int, ...], tolerance: int = 2) -> float:
@@ -147,14 +150,14 @@ class _RecordingTranscriber:
         self.threads: set[str] = set()
 
     def transcribe(self, audio: npt.NDArray[np.float32], hints: object = None
-                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]], SpokenLanguage | None]:
         self.calls += 1
         self.threads.add(threading.current_thread().name)
         self.started.set()
         if self.calls == 2:
             raise RuntimeError("the model ran out of memory")
         return [(0.0, 1.0, "hello there", [Word("hello", 0.0, 0.4), Word("there", 0.5, 1.0)])
-                ], "en"
+                ], ENGLISH
 
 
 def test_pass_two_of_a_file_runs_while_the_next_file_is_read(tmp_path: Path) -> None:

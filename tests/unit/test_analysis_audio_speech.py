@@ -25,10 +25,13 @@ from editron.analysis.speech import (
 )
 from editron.config import Settings
 from editron.domain.analysis import AudioSegment, Brief, Word
+from editron.domain.languages import SpokenLanguage
 from editron.domain.media import MediaProbe
 from editron.errors import MediaError
 
 F32 = npt.NDArray[np.float32]
+
+ENGLISH = SpokenLanguage("en", 0.99, "detected")
 
 
 class BurstTranscriber:
@@ -43,7 +46,7 @@ class BurstTranscriber:
         self.calls = 0
 
     def transcribe(self, audio: F32, hints: object = None
-                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]], SpokenLanguage | None]:
         self.calls += 1
         self.hints = hints
         self.heard_seconds += audio.size / RATE
@@ -56,8 +59,8 @@ class BurstTranscriber:
             name = self.script[len(words) % len(self.script)]
             words.append(Word(name, a / 100 + self.jitter, b / 100 + self.jitter))
         if not words:
-            return [], "en"
-        return [(words[0].start, words[-1].end, " ".join(w.word for w in words), words)], "en"
+            return [], ENGLISH
+        return [(words[0].start, words[-1].end, " ".join(w.word for w in words), words)], ENGLISH
 
 
 def _bursts(seconds: float, spans: list[tuple[float, float]]) -> F32:

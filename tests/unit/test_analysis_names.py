@@ -11,6 +11,9 @@ from editron.analysis.names import MAX_HINT_NAMES, brief_names, edit_distance, r
 from editron.analysis.speech import SpeechWindow, transcribe_windows
 from editron.analysis.sponsors import find_mentions
 from editron.domain.analysis import Brief, TranscriptSegment, Word
+from editron.domain.languages import SpokenLanguage
+
+ENGLISH = SpokenLanguage("en", 0.99, "detected")
 
 
 def test_brief_names_from_every_field_without_repeats() -> None:
@@ -35,9 +38,9 @@ class _Recorder:
         self.seen: list[object] = []
 
     def transcribe(self, audio: np.ndarray, hints: object = None
-                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]], SpokenLanguage | None]:
         self.seen.append(hints)
-        return [(0.1, 0.6, "Aurora", [Word("Aurora", 0.1, 0.6, 0.9)])], "en"
+        return [(0.1, 0.6, "Aurora", [Word("Aurora", 0.1, 0.6, 0.9)])], ENGLISH
 
 
 def test_every_window_is_transcribed_with_the_hints() -> None:

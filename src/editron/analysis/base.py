@@ -34,6 +34,7 @@ from editron.domain.analysis import (
     TranscriptSegment,
     Word,
 )
+from editron.domain.languages import SpokenLanguage
 from editron.domain.media import MediaProbe
 
 __all__ = [
@@ -122,6 +123,7 @@ class FileFindings:
     series: dict[str, F32Array] = field(default_factory=dict)
     windows: list[Window] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    language: SpokenLanguage | None = None  # the speech analyser's verdict for the file
 
 
 class Analyser(ABC):
@@ -155,8 +157,10 @@ class AudioAnalyser(Analyser):
 
 class Transcriber(Protocol):
     def transcribe(self, audio: F32Array, hints: RecognitionHints | None = None
-                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
-        """Segments (start, end, text, words) with times in seconds of ``audio``, language;
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]],
+                              SpokenLanguage | None]:
+        """Segments (start, end, text, words) with times in seconds of ``audio``, and the
+        language they were heard in (None: unknown);
         ``hints`` name what the brief needs heard (hotwords and a prompt)."""
         ...
 

@@ -261,7 +261,8 @@ def _report_files(contexts: Sequence[FileContext], findings: Mapping[str, FileFi
         if ctx.file_id in findings:
             messages = tuple(findings[ctx.file_id].messages)
             reports.append(FileReport(ctx.file_id, ctx.path.name,
-                                      "partial" if messages else "analyzed", messages))
+                                      "partial" if messages else "analyzed", messages,
+                                      findings[ctx.file_id].language))
         if not keep_spool and ctx.file_id not in findings:
             shutil.rmtree(ctx.work_dir, ignore_errors=True)
 

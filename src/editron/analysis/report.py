@@ -123,6 +123,22 @@ def sync_markdown(result: AnalysisResult, names: Mapping[str, str]) -> list[str]
     return [*lines, ""]
 
 
+def languages_markdown(result: AnalysisResult, names: Mapping[str, str]) -> list[str]:
+    """The "Languages" section: the language each file's speech was heard in, how sure the
+    model was, and whether it was detected or asked for."""
+    heard = [r for r in result.file_reports if r.language is not None]
+    if not heard:
+        return []
+    lines = ["## Languages", "", "| file | language | probability | how |",
+             "| --- | --- | --- | --- |"]
+    for r in heard:
+        assert r.language is not None
+        p = "" if r.language.probability is None else f"{r.language.probability:.2f}"
+        lines.append(f"| {names.get(r.file_id, r.filename)} | {r.language.code} | {p} | "
+                     f"{r.language.source} |")
+    return [*lines, ""]
+
+
 def _passed_over(result: AnalysisResult, names: Mapping[str, str], top: int) -> list[str]:
     """The moments ranked just below the top ones, and why they are not in it."""
     chosen, rest = result.hero_moments[:top], result.hero_moments[top:top + 5]
@@ -163,6 +179,7 @@ def write_report(folder: Path, *, result: AnalysisResult, brief: Brief,
                   + (f", tags {', '.join(m.tags)}" if m.tags else ""), ""]
     lines += _passed_over(result, names, top)
     lines += sync_markdown(result, names)
+    lines += languages_markdown(result, names)
     reports = [r for r in result.file_reports if r.status != "analyzed"]
     if reports:
         lines += ["## Files with problems", ""]

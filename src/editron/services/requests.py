@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from editron.domain.languages import DETECT
 from editron.services.vocabulary import (
     AnalyserName,
     DeliverableName,
@@ -16,6 +17,7 @@ from editron.services.vocabulary import (
     ProfileName,
     RatioName,
     RenderFormatName,
+    SpokenLanguageName,
     StyleName,
 )
 
@@ -69,6 +71,12 @@ class AnalysisRequest(_Request):
     analysers: list[AnalyserName] | None = Field(
         default=None, examples=[["shots_fast", "audio_energy", "crowd"]],
         description="Run only these analysers; default: every registered one.")
+    language: SpokenLanguageName = Field(
+        default=DETECT, examples=["es"],
+        description="The language of the speech: detect (each file's is found and stored), "
+                    "or an ISO 639-1 code Whisper knows (en, es, de, ja, ar, he...). en uses "
+                    "the bundled tiny.en, anything else the bundled multilingual base (or "
+                    "EDITRON_WHISPER_MODEL_PATH).")
 
 
 class EditRequest(_Request):

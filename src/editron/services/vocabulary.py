@@ -15,6 +15,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from editron.analysis.base import pass_analysers
+from editron.domain.languages import DETECT, WHISPER_LANGUAGES
 from editron.edit.exporters import export_formats, get_exporter
 from editron.edit.timeline import ASPECT_RATIOS, parse_ratio
 from editron.errors import InputError
@@ -31,6 +32,7 @@ __all__ = [
     "ProfileName",
     "RatioName",
     "RenderFormatName",
+    "SpokenLanguageName",
     "StyleName",
     "destination_help",
     "names_of",
@@ -107,6 +109,14 @@ AnalyserName = Annotated[str, RegistryName("analyser", _analysers,
                                            _in(_analysers, "analyser"))]
 
 
+def _languages() -> list[str]:
+    return [DETECT, *WHISPER_LANGUAGES]
+
+
+SpokenLanguageName = Annotated[str, RegistryName("language", _languages,
+                                                 _in(_languages, "language"))]
+
+
 def destination_help() -> str:
     """How to write a destination, from the registered schemes (each destination says)."""
     return "; ".join(cls.HELP for cls in DESTINATIONS.values() if cls.HELP)
@@ -122,5 +132,6 @@ def names_of(kind: str) -> list[str]:
         "deliverable": deliverable_names, "export format": export_formats,
         "aspect ratio": lambda: list(ASPECT_RATIOS), "style": lambda: list(PRESETS),
         "render format": lambda: list(FORMATS), "render profile": lambda: list(PROFILES),
-        "analyser": _analysers, "destination": lambda: list(DESTINATIONS)}
+        "analyser": _analysers, "destination": lambda: list(DESTINATIONS),
+        "language": _languages}
     return list(table[kind]())

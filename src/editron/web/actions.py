@@ -96,7 +96,8 @@ def analyse(request: Request, batch_id: str, web: Operating, brief: Text = "",
         body = AnalysisRequest(brief=_blank(brief), max_iterations=max_iterations)
         request_analysis(batch_id=batch_id, brief=body.brief, scope=body.scope,
                          model_hint=body.model_hint, max_iterations=body.max_iterations,
-                         analysers=body.analysers, settings=request.app.state.settings)
+                         analysers=body.analysers, language=body.language,
+                         settings=request.app.state.settings)
         return f"/batches/{batch_id}"
     return run_form(request, web, act)
 

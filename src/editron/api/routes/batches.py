@@ -103,7 +103,8 @@ def analyse(batch_id: str, body: AnalysisRequest, response: Response, settings: 
     """Queue the analysis of a ready batch; Location is the batch, which becomes analyzed."""
     job_id = request_analysis(batch_id=batch_id, brief=body.brief, scope=body.scope,
                               model_hint=body.model_hint, max_iterations=body.max_iterations,
-                              analysers=body.analysers, settings=settings)
+                              analysers=body.analysers, language=body.language,
+                              settings=settings)
     response.headers["Location"] = f"/api/batches/{batch_id}"
     return Accepted(id=batch_id, status="queued", job_id=job_id)
 
