@@ -28,6 +28,7 @@ from editron.domain.analysis import (
     Brief,
     CrowdPeak,
     EnergyPoint,
+    FaceTrack,
     Shot,
     ShotSignals,
     SponsorMoment,
@@ -119,6 +120,8 @@ class FileFindings:
     crowd_peaks: list[CrowdPeak] = field(default_factory=list)
     audio_segments: list[AudioSegment] = field(default_factory=list)
     sponsor_moments: list[SponsorMoment] = field(default_factory=list)
+    # Faces followed through the whole file (``tracking``); each shot's signals hold its part.
+    face_tracks: list[FaceTrack] = field(default_factory=list)
     # Per-frame or per-block series an analyser shares with later ones (e.g. motion).
     series: dict[str, F32Array] = field(default_factory=dict)
     windows: list[Window] = field(default_factory=list)

@@ -5,9 +5,9 @@ sample of every shot, and adds counts and normalised boxes to each shot's signal
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,19 @@ __all__ = ["FaceCounter", "detect_faces", "faces_per_shot"]
 cv2_any: Any = cv2  # the cascade API is missing from the type stubs
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _cascade() -> Any:
-    path = Path(cv2_any.data.haarcascades) / "haarcascade_frontalface_default.xml"
-    cascade = cv2_any.CascadeClassifier(str(path))
-    if cascade.empty():
-        raise RuntimeError(f"OpenCV face cascade missing at {path}")
+    """This thread's cascade: one classifier used from two threads at once (pass 1's tracker
+    and pass 2's face count run side by side) crashes OpenCV."""
+    cascade = getattr(_local, "cascade", None)
+    if cascade is None:
+        path = Path(cv2_any.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        cascade = cv2_any.CascadeClassifier(str(path))
+        if cascade.empty():
+            raise RuntimeError(f"OpenCV face cascade missing at {path}")
+        _local.cascade = cascade
     return cascade
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
-from editron.domain.analysis import ShotSignals
+from editron.domain.analysis import FaceTrack, ShotSignals
 
-__all__ = ["VisualSignals", "aggregate_per_shot", "signals_from_series"]
+__all__ = ["VisualSignals", "aggregate_per_shot", "signals_from_series", "tracks_in"]
 
 SMALL = (64, 36)
 SHARPNESS_EVERY = 6  # frames
@@ -110,5 +110,12 @@ def aggregate_per_shot(findings: FileFindings, times: npt.NDArray[np.float64],
             sharpness=round(float(np.median(sharpness[s_inside])) if s_inside.any() else 0.0, 2),
             brightness=round(float(brightness[inside].mean()) if inside.any() else 0.0, 2),
             motion_center=(round(float(cx), 3), round(float(cy), 3)),
+            face_tracks=tracks_in(findings, shot.start, shot.end),
         ))
     return out
+
+
+def tracks_in(findings: FileFindings, start: float, end: float) -> tuple[FaceTrack, ...]:
+    """The parts of the file's face tracks inside one shot."""
+    parts = (t.between(start, end) for t in findings.face_tracks)
+    return tuple(p for p in parts if p is not None)

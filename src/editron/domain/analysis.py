@@ -7,6 +7,7 @@ These are the contract between ``analysis`` (which produces them) and ``story``/
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "CrowdPeak",
     "EnergyPoint",
     "FaceBox",
+    "FaceTrack",
     "FileReport",
     "HeroMoment",
     "Shot",
@@ -32,7 +34,9 @@ __all__ = [
 ]
 
 # 2: ``sync`` (where each file sits on the event clock); a version 1 document has none.
-ANALYSIS_SCHEMA_VERSION = 2
+# 3: ``ShotSignals.face_tracks`` (faces followed frame to frame, with mouth movement); a
+#    version 1 or 2 document has none and reframes from its sampled ``face_boxes``.
+ANALYSIS_SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +58,51 @@ class FaceBox:
     h: float
 
 
+Box = tuple[float, float, float, float]  # normalised x, y, w, h
+
+
+@dataclass(frozen=True, slots=True)
+class FaceTrack:
+    """One face followed frame to frame inside one shot: its box every ``step`` seconds from
+    ``start`` and how much its mouth moved at each (mean frame difference in the mouth region,
+    0..1), which is how the speaker is told from the listeners."""
+
+    track: int  # unique within its file
+    start: float
+    step: float
+    boxes: tuple[Box, ...]
+    mouth: tuple[float, ...]
+
+    @property
+    def end(self) -> float:
+        return self.start + self.step * len(self.boxes)
+
+    def index(self, t: float) -> int | None:
+        """The box shown at ``t`` (nearest step), or None outside the track."""
+        i = round((t - self.start) / self.step)
+        return i if 0 <= i < len(self.boxes) else None
+
+    def between(self, start: float, end: float) -> FaceTrack | None:
+        """The part of the track inside ``[start, end)`` (None when under three steps)."""
+        a = max(0, math.ceil((start - self.start) / self.step - 1e-6))
+        b = min(len(self.boxes), math.ceil((end - self.start) / self.step - 1e-6))
+        if b - a < 3:
+            return None
+        return FaceTrack(self.track, round(self.start + a * self.step, 4), self.step,
+                         self.boxes[a:b], self.mouth[a:b])
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaceTrack:
+        return cls(int(data["track"]), float(data["start"]), float(data["step"]),
+                   tuple((b[0], b[1], b[2], b[3]) for b in data["boxes"]),
+                   tuple(float(m) for m in data["mouth"]))
+
+
 @dataclass(frozen=True, slots=True)
 class ShotSignals:
     """Per-shot visual measures: motion energy 0..1, sharpness (variance of Laplacian),
-    mean luma 0..255, face count (max over samples) and sampled face boxes."""
+    mean luma 0..255, face count (max over samples), sampled face boxes and the faces tracked
+    frame to frame (schema 3)."""
 
     file_id: str
     start: float
@@ -68,6 +113,7 @@ class ShotSignals:
     faces: int = 0
     face_boxes: tuple[FaceBox, ...] = ()
     motion_center: tuple[float, float] | None = None  # normalised x, y of the moving area
+    face_tracks: tuple[FaceTrack, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +266,8 @@ class AnalysisResult:
                     **{
                         **s,
                         "face_boxes": faces(s.get("face_boxes", [])),
+                        "face_tracks": tuple(FaceTrack.from_dict(f)
+                                             for f in s.get("face_tracks", [])),
                         "motion_center": tuple(s["motion_center"])
                         if s.get("motion_center")
                         else None,

@@ -27,6 +27,7 @@ from editron.edit.captions import build_captions, safe_area
 from editron.edit.conform import clip_label
 from editron.edit.music import plan_ducking, snap_to_beats
 from editron.edit.reframe import plan_reframe
+from editron.edit.speaker import speech_of
 from editron.errors import InputError
 from editron.story.cuts import file_cuts
 
@@ -152,8 +153,10 @@ def _timeline_for(cut: _Cut, key: str, base: Sequence[Clip]) -> Timeline:
 def _reframed(clip: Clip, analysis: AnalysisResult, info: MediaInfo, rate: FrameRate,
               width: int, height: int) -> Clip:
     signals = [s for s in analysis.shot_signals if s.file_id == clip.file_id]
+    speech = speech_of(clip.file_id, analysis.transcript, analysis.audio_segments)
     plan = plan_reframe(media=info, rate=rate, source_start=clip.source_start,
-                        source_end=clip.source_end, signals=signals, out_w=width, out_h=height)
+                        source_end=clip.source_end, signals=signals, out_w=width, out_h=height,
+                        speech=speech)
     return replace(clip, crop=plan.keyframes, pad_blur=plan.pad_blur, max_crop_step=plan.max_step)
 
 
