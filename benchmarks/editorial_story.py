@@ -21,9 +21,10 @@ timelines against the truth, not against the product's own analysis:
 * duplicate moments: footage of one file shown twice in one timeline, or in two variants of
   a highlight or social cut (they promise distinct moments);
 * 9:16 framing on the face event: spoken frames whose crop keeps the middle of the face
-  (eyes and mouth) with no letterbox, and the share of clips letterboxed. One face only: the
-  two-face speaker measure (point 3) needs a fixture where one face's mouth moves, which
-  does not exist yet, so ``speaker_in_crop_rate`` is ``null`` with its reason.
+  (eyes and mouth) with no letterbox, and the share of clips letterboxed;
+* the person speaking (point 3), on a sixth event with two faces taking turns to speak
+  (``editorial_speaker.py``): spoken frames whose 9:16 and 1:1 windows hold the speaker,
+  letterboxed clips, switches closer than 3 s, the largest per-frame move.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "src"))
 
+from editorial_speaker import speaker_framing  # noqa: E402
 from tests.analysis_fixtures import SOURCES  # noqa: E402
 from tests.audio_fixtures import AudioTruth, event_audio  # noqa: E402
 from tests.media_factory import X264, run_ffmpeg  # noqa: E402
@@ -293,8 +295,9 @@ def _window(clip: Clip, frame: int) -> tuple[float, float, float, float]:
     return k.x, k.y, k.w, k.h
 
 
-def framing(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """9:16 on the face event: spoken frames with the face's middle in an unpadded crop."""
+def framing(events: list[dict[str, Any]], speakers: dict[str, Any]) -> dict[str, Any]:
+    """9:16 on the face event: spoken frames with the face's middle in an unpadded crop; and
+    the two-speaker event's speaker in the crop."""
     face = next(ev for ev in events if ev["spec"].face_x is not None)
     x0 = face["spec"].face_x + 0.33 * FACE_PHOTO
     x1 = face["spec"].face_x + 0.55 * FACE_PHOTO
@@ -316,10 +319,11 @@ def framing(events: list[dict[str, Any]]) -> dict[str, Any]:
                                and y <= mid[1][0] and mid[1][1] <= y + h)
     share = padded / max(1, clips)
     return {
-        "speaker_in_crop_rate": None,
-        "reason": "no fixture with two faces where one visibly speaks (mouth movement); "
-                  "measured instead on one face over speech (a photograph)",
+        "speaker_in_crop_rate": speakers["9:16"]["speaker_in_crop_rate"],
+        "speaker_in_crop_1x1_rate": speakers["1:1"]["speaker_in_crop_rate"],
         "target_speaker_in_crop": 0.9,
+        "speaker_met": speakers["9:16"]["met"] and speakers["1:1"]["met"],
+        "two_speakers": speakers,
         "face_in_crop_rate": round(inside / max(1, spoken), 3), "spoken_frames": spoken,
         "face_target": 0.9, "face_met": spoken > 0 and inside / spoken >= 0.9,
         "letterboxed_share": round(share, 3), "letterboxed": f"{padded}/{clips}",
@@ -333,16 +337,18 @@ def run() -> dict[str, Any]:
         os.environ["EDITRON_HOME"] = str(root / "home")
         settings = ready(Settings(home=root / "home"))
         events = [run_event(spec, root / "events", settings) for spec in EVENTS]
+        speakers = speaker_framing(root / "speaker-event", settings)
     report = {"events": [{"name": e["spec"].name, "seconds": e["spec"].seconds,
                           "cheers": list(e["spec"].cheers),
                           "sponsors_heard": e["sponsors_heard"]} for e in events],
               "hook": hooks(events), "recap_length": recaps(events),
               "cuts_asked_made": counts(events), "duplicates": duplicates(events),
-              "framing_9x16": framing(events)}
+              "framing_9x16": framing(events, speakers)}
     report["met"] = {k: report[k]["met"] for k in ("hook", "recap_length", "cuts_asked_made",
                                                    "duplicates")}
     report["met"]["face_in_crop"] = report["framing_9x16"]["face_met"]
     report["met"]["letterbox"] = report["framing_9x16"]["letterbox_met"]
+    report["met"]["speaker_in_crop"] = report["framing_9x16"]["speaker_met"]
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 

@@ -14,8 +14,10 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 README = BENCHMARKS / "README.md"
 # Modules other scripts use, not benchmarks of their own: range_server.py is the ingest
-# benchmark's loopback server, sync_audalign.py runs a peer inside its own venv for sync.py.
-HELPERS = frozenset({"__init__.py", "range_server.py", "sync_audalign.py"})
+# benchmark's loopback server, sync_audalign.py runs a peer inside its own venv for sync.py,
+# editorial_speaker.py is editorial_story.py's two-speaker event.
+HELPERS = frozenset({"__init__.py", "editorial_speaker.py", "range_server.py",
+                     "sync_audalign.py"})
 MAX_LINES = 200
 
 

@@ -62,7 +62,7 @@ def _synced_event() -> tuple[AnalysisResult, dict[str, MediaInfo]]:
 def test_old_documents_upgrade_without_sync_and_new_ones_round_trip() -> None:
     old = {"schema_version": 1, "passes_completed": 1, "hero_moments": []}
     upgraded = AnalysisResult.from_dict(old)
-    assert upgraded.sync is None and upgraded.schema_version == ANALYSIS_SCHEMA_VERSION == 2
+    assert upgraded.sync is None and upgraded.schema_version == ANALYSIS_SCHEMA_VERSION == 3
     analysis, _ = _synced_event()
     again = AnalysisResult.from_dict(analysis.to_dict())
     assert again.sync == analysis.sync

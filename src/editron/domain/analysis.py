@@ -78,8 +78,8 @@ class FaceTrack:
         return self.start + self.step * len(self.boxes)
 
     def index(self, t: float) -> int | None:
-        """The box shown at ``t`` (nearest step), or None outside the track."""
-        i = round((t - self.start) / self.step)
+        """The box shown at ``t`` (each holds for one step), or None outside the track."""
+        i = math.floor((t - self.start) / self.step + 1e-6)
         return i if 0 <= i < len(self.boxes) else None
 
     def between(self, start: float, end: float) -> FaceTrack | None:

@@ -6,10 +6,11 @@ ends (or a sentence end and a shot change) every tracked face is scored by how m
 mouth moves while someone speaks than while nobody does (``analysis.tracking``'s mouth
 signal); the best, if its mouth moves at all, is that stretch's speaker. The framed face
 changes only at a sentence end or a shot change, and at most once every ``SWITCH_SECONDS``
-(a shot change always re-chooses: the faces are new). A face the tracker lost and found again
-(a new track on the same place) stays the same person; a speaker who leaves the frame hands
-over to the largest face left. With no speech to match, every face about as large as the
-largest matters (two of them too far apart are the reframer's pad).
+(a shot change always re-chooses: the faces are new; a clip's first face counts as a switch).
+A face the tracker lost and found again (a new track on the same place) stays the same
+person; a speaker who leaves the frame hands over to the largest face left. With no speech
+to match, every face about as large as the largest matters (two of them too far apart are
+the reframer's pad).
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def frame_speakers(tracks: Sequence[FaceTrack], speech: Speech, shot_starts: Seq
     verdicts = [_verdict(_scores(tracks, speech, a, b))
                 for a, b in zip(bounds, [*marks, t1 + 1e-6], strict=True)]
     any_speaker = any(v[0] is not None for v in verdicts)
-    walk = _Walk()
+    walk = _Walk(last_switch=t0)  # the clip's opening face holds for the first 3 s too
     subjects: list[tuple[Box, ...]] = []
     speakers: list[int | None] = []
     cuts: list[int] = []

@@ -62,7 +62,8 @@ _SESSION = {
                                                       "w": 607.5, "h": 1080.0}],
                                        "pad_blur": True, "max_step_px": 4.0},
                               "why": ["chosen: score 0.87 = energy 0.52 + crowd 0.35"]}],
-                   "captions": [{"start": 0.4, "end": 2.1, "text": "Welcome to Aurora"}]}],
+                   "captions": [{"start": 0.4, "end": 2.1, "text": "Welcome to Aurora"}],
+                   "reframe": {"max_step_px": 4.0, "letterboxed": 1, "clips": 1}}],
     "exports": {"folder": _FOLDER, "files": [{"format": "fcpxml", "variant": 1,
                                               "aspect_ratio": "9:16",
                                               "path": f"{_FOLDER}/social_9x16.fcpxml"}],
@@ -140,4 +141,10 @@ def _timeline_summary(tl: Timeline) -> dict[str, Any]:
         "captions": [{"start": round(rate.seconds(c.start), 3),
                       "end": round(rate.seconds(c.end), 3), "text": c.text}
                      for c in tl.captions],
+        # the reframe at a glance: the largest per-frame move of any clip's window, and how
+        # many clips fell back to the letterbox (the whole frame over a blurred copy)
+        "reframe": {"max_step_px": round(max((c.max_crop_step for c in tl.clips),
+                                             default=0.0), 2),
+                    "letterboxed": sum(1 for c in tl.clips if c.pad_blur),
+                    "clips": len(tl.clips)},
     }
