@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 # chromium: the dashboard's browser tests (Playwright drives it; never `playwright install`);
-# nodejs: its npm fetches axe-core for the accessibility checks.
-DEB_PACKAGES=(espeak-ng sox curl chromium nodejs)
+# nodejs: its npm fetches axe-core for the accessibility checks; fonts-noto-core and
+# fonts-noto-cjk: caption fonts for Arabic, Hebrew and CJK (story/fonts.py).
+DEB_PACKAGES=(espeak-ng sox curl chromium nodejs fonts-noto-core fonts-noto-cjk)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

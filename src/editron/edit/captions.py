@@ -3,6 +3,12 @@
 Standard captions hold at most two lines of 42 characters and never ask for more than
 17 characters a second of reading; karaoke captions keep each word's timing so the burn-in
 can highlight it. A caption never crosses a cut: it lies inside the clip its words came from.
+
+Lines are measured in columns (an ideograph is two) and broken where the script allows
+(``edit.scripts``): between words for spaced scripts, between characters for Chinese and
+Japanese (never before a closing mark, never after an opening one), whose words join without
+a space. The burn-in gives each caption a font that covers its script (``story.fonts``) and
+lets libass find the base direction of right-to-left ones.
 """
 
 from __future__ import annotations
@@ -12,15 +18,31 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from editron.domain.analysis import TranscriptSegment
 from editron.domain.timeline import BrandPod, Caption, CaptionWord, Clip, FrameRate, Timeline
+from editron.edit.scripts import (
+    NO_LINE_END,
+    NO_LINE_START,
+    RIGHT_TO_LEFT,
+    UNSPACED,
+    caption_script,
+    char_script,
+    columns,
+    joins_without_space,
+)
+from editron.story.fonts import CaptionFont, caption_font, fonts_folder
+from editron.story.styles import default_brand
 
 __all__ = [
     "MAX_CHARS_PER_LINE",
     "MAX_LINES",
     "READING_CPS",
     "build_captions",
+    "burn_in_fonts",
+    "caption_fonts",
+    "joined",
     "plain_line",
     "safe_area",
     "to_ass",
@@ -110,16 +132,42 @@ def _group(words: Sequence[_Word], clip: Clip, rate: FrameRate, style: str,
     return out
 
 
+def joined(words: Sequence[str]) -> tuple[str, list[int]]:
+    """The words as one line of text, a space between them unless their script is written
+    without (``edit.scripts.joins_without_space``), and where each word starts in it."""
+    text, starts = "", []
+    for w in words:
+        if text and not joins_without_space(text, w):
+            text += " "
+        starts.append(len(text))
+        text += w
+    return text, starts
+
+
+def _breaks(text: str, starts: Sequence[int]) -> list[tuple[int, int]]:
+    """Where ``text`` may break, as (end of the first line, start of the second): at the space
+    between two words, or between two characters of an unspaced script (kinsoku kept)."""
+    out = [(k - 1, k) for k in starts[1:] if text[k - 1] == " "]
+    for k in range(1, len(text)):
+        a, b = text[k - 1], text[k]
+        if a == " " or b == " " or b in NO_LINE_START or a in NO_LINE_END:
+            continue
+        if char_script(a) in UNSPACED or char_script(b) in UNSPACED:
+            out.append((k, k))
+    return sorted(set(out))
+
+
 def _wrap(words: Sequence[str]) -> list[str] | None:
-    """Balanced lines of at most ``MAX_CHARS_PER_LINE``, or None if more than two lines."""
-    text = " ".join(words)
-    if len(text) <= MAX_CHARS_PER_LINE:
+    """Balanced lines of at most ``MAX_CHARS_PER_LINE`` columns, or None if more than two
+    lines."""
+    text, starts = joined(words)
+    if columns(text) <= MAX_CHARS_PER_LINE:
         return [text]
     best: tuple[int, list[str]] | None = None
-    for k in range(1, len(words)):
-        a, b = " ".join(words[:k]), " ".join(words[k:])
-        if len(a) <= MAX_CHARS_PER_LINE and len(b) <= MAX_CHARS_PER_LINE:
-            cost = abs(len(a) - len(b))
+    for end, start in _breaks(text, starts):
+        a, b = text[:end], text[start:]
+        if columns(a) <= MAX_CHARS_PER_LINE and columns(b) <= MAX_CHARS_PER_LINE:
+            cost = abs(columns(a) - columns(b))
             if best is None or cost < best[0]:
                 best = (cost, [a, b])
     return best[1] if best else None
@@ -189,9 +237,38 @@ def _ass_time(rate: FrameRate, frame: int) -> str:
     return f"{h}:{m:02d}:{s:02d}.{cs:02d}"
 
 
+def caption_fonts(timeline: Timeline, brand: BrandPod) -> dict[str, CaptionFont]:
+    """The ASS style of each caption's script and its font: ``Default`` for what the brand's
+    font covers, one more style per other script found (Arabic, Hebrew, CJK...)."""
+    out: dict[str, CaptionFont] = {}
+    for c in timeline.captions:
+        name, font = _style_of(c, brand)
+        out.setdefault(name, font)
+    return out
+
+
+def burn_in_fonts(timeline: Timeline, folder: Path) -> Path:
+    """``folder`` holding the brand font and every font the timeline's captions need, for
+    the burn-in's ``fontsdir``."""
+    brand = timeline.brand or default_brand()
+    brand_font = CaptionFont(brand.font_name, (brand.font_path,), "the brand")
+    return fonts_folder([brand_font, *caption_fonts(timeline, brand).values()], folder)
+
+
+def _style_of(c: Caption, brand: BrandPod) -> tuple[str, CaptionFont]:
+    script = caption_script(c.lines)
+    japanese = any(0x3040 <= ord(ch) <= 0x30FF for line in c.lines for ch in line)
+    font = caption_font(script, brand, japanese=japanese)
+    if font.family == brand.font_name and font.files == (brand.font_path,):
+        return "Default", font
+    return ("Japanese" if japanese and script == "cjk" else script.capitalize()), font
+
+
 def to_ass(timeline: Timeline, brand: BrandPod, *, font_name: str) -> str:
-    """Advanced SubStation for burn-in with libass; ``fontsdir`` must point at the folder of
-    ``brand.font_path`` so the bundled font is used."""
+    """Advanced SubStation for burn-in with libass; ``fontsdir`` must hold the files of
+    ``caption_fonts`` (``story.fonts.fonts_folder``) so exactly those fonts are used. A
+    right-to-left script's style has Encoding -1, so libass finds each line's base direction
+    (its letters are joined by the complex shaper either way)."""
     wid, hei = timeline.width, timeline.height
     x, y, w, h = timeline.captions[0].box if timeline.captions else safe_area(
         timeline.aspect_ratio, wid, hei)
@@ -200,9 +277,10 @@ def to_ass(timeline: Timeline, brand: BrandPod, *, font_name: str) -> str:
     # Karaoke fills from SecondaryColour to PrimaryColour as each word is sung.
     primary = _ass_colour(brand.accent_color if _karaoke(timeline) else brand.primary_color)
     secondary = _ass_colour(brand.primary_color)
-    style = (f"Style: Default,{font_name},{size},{primary},{secondary},"
-             f"{_ass_colour(brand.outline_color)},{_ass_colour(brand.outline_color, 0x80)},"
-             f"-1,0,0,0,100,100,0,0,1,{max(2, size // 14)},1,2,{x},{wid - (x + w)},{margin_v},1")
+    fonts = caption_fonts(timeline, brand)
+    styles = [(n, f.family, -1 if n.lower() in RIGHT_TO_LEFT else 1)
+              for n, f in fonts.items() if n != "Default"]
+    styles.insert(0, ("Default", font_name, 1))
     lines = [
         "[Script Info]", f"; font file: {brand.font_path}", "ScriptType: v4.00+",
         f"PlayResX: {wid}", f"PlayResY: {hei}", "WrapStyle: 2", "ScaledBorderAndShadow: yes",
@@ -210,7 +288,11 @@ def to_ass(timeline: Timeline, brand: BrandPod, *, font_name: str) -> str:
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
         "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-        style, "", "[Events]",
+        *(f"Style: {name},{family},{size},{primary},{secondary},"
+          f"{_ass_colour(brand.outline_color)},{_ass_colour(brand.outline_color, 0x80)},"
+          f"-1,0,0,0,100,100,0,0,1,{max(2, size // 14)},1,2,{x},{wid - (x + w)},{margin_v},"
+          f"{encoding}" for name, family, encoding in styles),
+        "", "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     rate = timeline.rate
@@ -219,8 +301,9 @@ def to_ass(timeline: Timeline, brand: BrandPod, *, font_name: str) -> str:
             "\\N".join(_escape(line) for line in _cue_lines(c))
         if not text:
             continue
+        style = _style_of(c, brand)[0] if len(styles) > 1 else "Default"
         lines.append(f"Dialogue: 0,{_ass_time(rate, c.start)},{_ass_time(rate, c.end)},"
-                     f"Default,,0,0,0,,{text}")
+                     f"{style},,0,0,0,,{text}")
     return "\n".join(lines) + "\n"
 
 
@@ -229,17 +312,27 @@ def _karaoke(timeline: Timeline) -> bool:
 
 
 def _karaoke_text(c: Caption, rate: FrameRate) -> str:
-    """``{\\kNN}`` per word in centiseconds; pauses before a word go into a silent ``\\k``."""
+    """``{\\kNN}`` per word in centiseconds; pauses before a word go into a silent ``\\k``.
+    The line break falls where the caption's first line ends: at a space, between two words
+    written together, or inside a word of an unspaced script."""
     parts: list[str] = []
     cursor = c.start
-    break_after = len(c.lines[0].split()) if len(c.lines) > 1 else -1
+    text, starts = joined([w.text for w in c.words])
+    brk = len(c.lines[0]) if len(c.lines) > 1 else -1
     for i, w in enumerate(c.words):
+        if i > 0:
+            if (brk == starts[i] - 1 and text[brk] == " ") or (
+                    brk == starts[i] and text[brk - 1] != " "):
+                parts.append("\\N")
+            elif starts[i] - starts[i - 1] > len(c.words[i - 1].text):
+                parts.append(" ")
         if w.start > cursor:
             parts.append(f"{{\\k{_cs(rate, w.start - cursor)}}}")
-        parts.append(f"{{\\k{_cs(rate, max(w.end - w.start, 1))}}}{_escape(w.text)}")
+        inside = brk - starts[i]
+        shown = (_escape(w.text[:inside]) + "\\N" + _escape(w.text[inside:])
+                 if 0 < inside < len(w.text) else _escape(w.text))
+        parts.append(f"{{\\k{_cs(rate, max(w.end - w.start, 1))}}}{shown}")
         cursor = max(cursor, w.end)
-        if i + 1 < len(c.words):
-            parts.append("\\N" if i + 1 == break_after else " ")
     return "".join(parts)
 
 

@@ -47,8 +47,12 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
                       sources: Mapping[str, RenderSource], output: Path,
                       captions_ass: Path | None = None,
                       gain_db: float | None = None,
-                      black_log: Path | None = None) -> list[str]:
+                      black_log: Path | None = None,
+                      captions_fonts: Path | None = None) -> list[str]:
     """ffmpeg arguments (without the binary) that write ``timeline`` to ``output``.
+
+    ``captions_fonts``: the folder of the burned captions' fonts (``story.fonts.fonts_folder``;
+    default: the brand font's folder).
 
     ``black_log``: also log the black runs of the finished frames there (``qc.black_tap``), so
     QC need not decode the output's every frame again to find them.
@@ -65,7 +69,7 @@ def build_render_args(timeline: Timeline, profile: RenderProfile, *,
     build.graph.append(statement([video], ["tpad=stop_mode=clone:stop=-1",
                                            f"trim=end_frame={total}", "setpts=PTS-STARTPTS"],
                                  "prog"))
-    video = _branding(build, timeline, profile, "prog", captions_ass)
+    video = _branding(build, timeline, profile, "prog", captions_ass, captions_fonts)
     finished = filter_spec("format", {"pix_fmts": profile.pix_fmt})
     if black_log is None:
         build.graph.append(statement([video], [finished], "vout"))
@@ -135,7 +139,7 @@ def _source(sources: Mapping[str, RenderSource], file_id: str, seg: Segment) -> 
 
 
 def _branding(build: _Build, timeline: Timeline, profile: RenderProfile, video: str,
-              captions_ass: Path | None) -> str:
+              captions_ass: Path | None, captions_fonts: Path | None = None) -> str:
     """Logo, brand cards and burned captions over the programme; the label of the result."""
     brand = timeline.brand
     if brand is not None and brand.logo_path:
@@ -151,7 +155,8 @@ def _branding(build: _Build, timeline: Timeline, profile: RenderProfile, video: 
             build.graph.append(statement([video], cards, "cards_on"))
             video = "cards_on"
     if captions_ass is not None:
-        build.graph.append(statement([video], [burned_captions(captions_ass, brand)],
+        build.graph.append(statement([video], [burned_captions(captions_ass, brand,
+                                                                  captions_fonts)],
                                      "captions_on"))
         video = "captions_on"
     return video

@@ -102,8 +102,11 @@ def text_card(brand: BrandPod, text: str, size: int, colour: str, x: str, y: str
         "enable": f"between(n,{max(0, first)},{max(0, last)})"})
 
 
-def burned_captions(path: Path, brand: BrandPod | None) -> str:
-    fonts = Path(brand.font_path).parent if brand is not None else bundled_font_path().parent
+def burned_captions(path: Path, brand: BrandPod | None, fonts: Path | None = None) -> str:
+    """libass over the picture with the fonts in ``fonts`` (default: the brand font's
+    folder); its complex shaper (HarfBuzz, the default when built in) joins Arabic letters."""
+    if fonts is None:
+        fonts = Path(brand.font_path).parent if brand is not None else bundled_font_path().parent
     return filter_spec("ass", {"filename": str(path), "fontsdir": str(fonts)})
 
 

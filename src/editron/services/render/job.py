@@ -22,6 +22,7 @@ from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.status import JobStatus, SessionStatus
 from editron.domain.timeline import Timeline
+from editron.edit.captions import burn_in_fonts
 from editron.edit.exporters import export_timeline
 from editron.errors import (
     DeliveryError,
@@ -287,17 +288,19 @@ def _show_waiting(settings: Settings, job_id: str, exc: BaseException) -> None:
 
 def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, work: Path, *,
                       settings: Settings, watch: _JobWatch) -> QcReport:
-    captions = None
+    captions = fonts = None
     if timeline.captions:
         captions = work / "captions.ass"
         captions.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
+        fonts = burn_in_fonts(timeline, work / "fonts")
     sources = sources_for(timeline)
     plan = plan_loudness_cached(timeline, profile, sources=sources,
                                 cache_dir=settings.loudness_cache_dir,
                                 timeout=settings.render_timeout_seconds)
     black_log = work / "black.log"  # the render measures its own black runs for QC
     args = build_render_args(timeline, profile, sources=sources, output=output,
-                             captions_ass=captions, gain_db=plan.gain_db, black_log=black_log)
+                             captions_ass=captions, gain_db=plan.gain_db, black_log=black_log,
+                             captions_fonts=fonts)
     watch.encode_started()
     run_ffmpeg(args, duration=timeline.duration, on_progress=watch.progress,
                should_cancel=watch.cancelled, timeout=settings.render_timeout_seconds,
