@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from editron.analysis.shots_fast import detect_boundaries, frame_features
+from editron.analysis.shots_fast import (
+    Boundary,
+    detect_boundaries,
+    detect_transitions,
+    frame_features,
+    shots_from_boundaries,
+)
 
 FPS = 25.0
 RNG = np.random.default_rng(7)
@@ -113,3 +119,55 @@ def test_a_slow_fade_through_black_is_one_fade() -> None:
     fade_in = [b[0] * (k / 12) for k in range(1, 13)]
     found = detect_boundaries(*_features(a + fade_out + black + fade_in + b), FPS)
     assert [kind for _, kind in found] == ["fade"], found  # no cuts at the ramps' ends
+
+
+def _smooth(seed: int, width: int = 320) -> npt.NDArray[np.float32]:
+    """A smooth picture (low-frequency blobs): a pan across it changes the blocks gradually,
+    the way a dissolve does, frame after frame."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(30, 220, size=(4, max(2, width // 80))).astype(np.float32)
+    import cv2
+
+    return np.asarray(cv2.resize(coarse, (width, 180), interpolation=cv2.INTER_CUBIC),
+                      np.float32)
+
+
+def test_dissolves_of_8_to_25_frames_are_found_with_their_span() -> None:
+    frames: list[npt.NDArray[np.float32]] = _shot(20, 40)
+    spans = []
+    for k, length in enumerate((8, 14, 25)):
+        a, b = frames[-1], _shot(21 + k, 1)[0]
+        start = len(frames)
+        frames += [a * (1 - j / (length + 1)) + b * (j / (length + 1))
+                   for j in range(1, length + 1)]
+        spans.append((start - 1, start + length))  # last of A alone .. first of B alone
+        frames += _shot(21 + k, 40)
+    found = detect_transitions(*_features(frames), FPS)
+    assert [b.kind for b in found] == ["dissolve"] * 3, found
+    for b, (first, last) in zip(found, spans, strict=True):
+        assert abs(b.start - first) <= 2 and abs(b.end - last) <= 2, (b, first, last)
+        assert b.start < b.frame < b.end
+
+
+def test_a_slow_pan_over_smooth_picture_is_no_dissolve() -> None:
+    wide = _smooth(30, width=320 * 3)
+    frames = [wide[:, 4 * k: 4 * k + 320] + RNG.normal(0, 2, (180, 320)) for k in range(150)]
+    assert detect_transitions(*_features(frames), FPS) == []
+
+
+def test_a_flash_during_a_pan_is_no_transition() -> None:
+    frames = _shot(31, 80, pan=1.0)
+    for k in (30, 31, 55):
+        frames[k] = np.full_like(frames[k], 250)
+    assert detect_transitions(*_features(frames), FPS) == []
+
+
+def test_shots_carry_the_span_of_a_gradual_transition_into_them() -> None:
+    times = [k / FPS for k in range(100)]
+    shots = shots_from_boundaries("f", [Boundary(50, "dissolve", 44, 56), Boundary(80, "cut", 80,
+                                                                                    80)],
+                                  times, list(range(100)), end_time=4.0, end_frame=100)
+    assert (shots[1].transition_start, shots[1].transition_end) == (times[44], times[56])
+    assert shots[0].transition_start is None and shots[2].transition_end is None
+    assert shots_from_boundaries("f", [(50, "cut")], times, list(range(100)), end_time=4.0,
+                                 end_frame=100)[1].start_frame == 50

@@ -7,8 +7,8 @@ so memory stays small for long files. Detection runs on the whole series in ``fi
   plus a multiple of the median absolute deviation: an *adaptive* threshold that rises during
   fast camera motion), be a local peak, and not be a flash (a frame that differs from both
   neighbours while those two match each other is a flash, not a cut);
-* dissolves: the distance across a window of frames is large and accounted for by a steady
-  ramp of small per-frame changes (linearity), with no cut inside;
+* dissolves: a window whose frames are well explained as a straight blend between the
+  pictures either side of it (the ramp fit of ``shots_gradual``), with no cut inside;
 * fades through black: a dip to black between two different pictures (a dark moment inside
   one shot is not a transition; after a long hold of black the new shot starts where the
   picture returns).
@@ -16,6 +16,7 @@ so memory stays small for long files. Detection runs on the whole series in ``fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import cv2
@@ -23,10 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from editron.analysis.base import FileFindings, FrameSample, VideoAnalyser, register
+from editron.analysis.shots_gradual import find_dissolves
 from editron.domain.analysis import Shot
 
-__all__ = ["MIN_SHOT_FRAMES", "Dip", "FastShotDetector", "cut_threshold", "detect_boundaries",
-           "dips", "frame_features", "pad_frames", "shots_from_boundaries"]
+__all__ = ["MIN_SHOT_FRAMES", "Boundary", "Dip", "FastShotDetector", "cut_threshold",
+           "detect_boundaries", "detect_transitions", "dips", "frame_features", "pad_frames",
+           "shots_from_boundaries"]
 
 THUMB = (9, 16)
 BINS = 32
@@ -70,9 +73,28 @@ def _rolling(values: npt.NDArray[np.float32], radius: int
     return med.astype(np.float32), mad.astype(np.float32)
 
 
+class Boundary(NamedTuple):
+    """Where a new shot starts (``frame``, a decoded sample's position) and how: ``kind`` is
+    cut, dissolve or fade; ``start``..``end`` are the transition's frames (a cut's are its
+    frame; a dissolve's run from the last frame of the outgoing picture alone to the first of
+    the incoming one; a fade's from the first darkening frame to the last brightening one)."""
+
+    frame: int
+    kind: str
+    start: int
+    end: int
+
+
 def detect_boundaries(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
                       fps: float) -> list[tuple[int, str]]:
     """Frame indices where a new shot starts, with the transition kind (cut/dissolve/fade)."""
+    return [(b.frame, b.kind) for b in detect_transitions(thumbs, hists, fps)]
+
+
+def detect_transitions(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
+                       fps: float) -> list[Boundary]:
+    """Every transition: dips to black first (fades), then dissolves outside them (the ramp
+    fit of ``shots_gradual``), then hard cuts outside both."""
     n = len(thumbs)
     if n < 3:
         return []
@@ -80,16 +102,20 @@ def detect_boundaries(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.flo
     d = np.concatenate([[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
     threshold = cut_threshold(d, fps)
     found, zones = _dips(thumbs, hists, d, threshold, fps)
-    for a, b in _ramps(thumbs, hists, d, fps, zones):
-        found.append((_ramp_middle(d, a, b), "dissolve"))
-        zones.append((a - 2, b + 2))
-    found.extend((i, "cut") for i in _hard_cuts(thumbs, hists, d, threshold, zones))
+    steps = np.concatenate([[0.0], np.abs(np.diff(thumbs, axis=0)).mean(axis=1) / 255.0]
+                           ).astype(np.float32)
+    for ramp in find_dissolves(thumbs, hists, steps, fps, zones):
+        found.append(Boundary(ramp.middle, "dissolve", ramp.first, ramp.last))
+        zones.append((ramp.first - 2, ramp.last + 2))
+    found.extend(Boundary(i, "cut", i, i)
+                 for i in _hard_cuts(thumbs, hists, d, threshold, zones))
     found.sort()
-    merged: list[tuple[int, str]] = []
-    for frame, kind in found:
-        if frame < MIN_SHOT_FRAMES // 2 or (merged and frame - merged[-1][0] < MIN_SHOT_FRAMES):
+    merged: list[Boundary] = []
+    for b in found:
+        if b.frame < MIN_SHOT_FRAMES // 2 or (merged
+                                              and b.frame - merged[-1].frame < MIN_SHOT_FRAMES):
             continue
-        merged.append((frame, kind))
+        merged.append(b)
     return merged
 
 
@@ -144,7 +170,7 @@ def dips(luma: npt.NDArray[np.float32], fps: float) -> list[Dip]:
 
 def _dips(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
           d: npt.NDArray[np.float32], threshold: npt.NDArray[np.float32], fps: float
-          ) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+          ) -> tuple[list[Boundary], list[tuple[int, int]]]:
     """The fades among the dips to black, and the zones around every dip (ramps included)
     where no other transition is looked for.
 
@@ -155,7 +181,7 @@ def _dips(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
     in."""
     n = len(thumbs)
     pad = pad_frames(fps)
-    found: list[tuple[int, str]] = []
+    found: list[Boundary] = []
     zones: list[tuple[int, int]] = []
     for dip in dips(thumbs.mean(axis=1), fps):
         zones.append((dip.first - pad, dip.last + pad))
@@ -166,42 +192,18 @@ def _dips(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
         if dip.dark_last - dip.dark_first + 1 > FADE_LONGEST * fps:
             back = dip.dark_last + 1  # a cut in when the picture is back in one step
             settled = all(d[j] < threshold[j] for j in range(back + 1, min(n, back + 4)))
-            found.append((back, "cut" if d[back] >= threshold[back] and settled else "fade"))
+            if d[back] >= threshold[back] and settled:
+                found.append(Boundary(back, "cut", back, back))
+            else:
+                found.append(Boundary(back, "fade", back - 1, dip.last))
         else:
-            found.append(((dip.dark_first + dip.dark_last) // 2, "fade"))
+            found.append(Boundary((dip.dark_first + dip.dark_last) // 2, "fade", dip.first,
+                                  dip.last))
     return found, zones
 
 
 def _in_zone(i: int, zones: list[tuple[int, int]]) -> bool:
     return any(a <= i <= b for a, b in zones)
-
-
-def _ramps(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
-           d: npt.NDArray[np.float32], fps: float, zones: list[tuple[int, int]]
-           ) -> list[tuple[int, int]]:
-    """Dissolves: a run of steadily raised change, bounded by calm, that carries the picture
-    from one content to another (large distance across it, no single jump inside it)."""
-    baseline, _ = _rolling(d, max(12, int(fps * 2)))
-    raised = d > np.maximum(0.03, 3.0 * baseline)
-    out = []
-    for a, b in _runs(raised):
-        length = b - a + 1
-        if length < 4 or length > 2.5 * fps or _in_zone(a, zones) or _in_zone(b, zones):
-            continue
-        before, after = max(0, a - 1), min(len(d) - 1, b)
-        across = float(_distance(thumbs, hists, np.array([before]), np.array([after]))[0])
-        steps = d[a: b + 1]
-        if across < ACROSS or float(steps.max()) > 0.6 * float(steps.sum()):
-            continue
-        out.append((a, b))
-    return out
-
-
-def _ramp_middle(d: npt.NDArray[np.float32], a: int, b: int) -> int:
-    """The frame by which half the change across the ramp has happened."""
-    steps = d[a: b + 1]
-    half = float(steps.sum()) / 2
-    return a + int(np.searchsorted(np.cumsum(steps), half))
 
 
 def cut_threshold(d: npt.NDArray[np.float32], fps: float) -> npt.NDArray[np.float32]:
@@ -270,7 +272,7 @@ class FastShotDetector(VideoAnalyser):
         # When the decoder skipped non-reference frames, the series runs at a lower rate:
         # the detector's windows are sized in samples, so give it the rate it actually sees.
         seen_fps = fps * n / max(self._indices[-1] + 1, n)
-        positions = detect_boundaries(thumbs, hists, seen_fps)
+        positions = detect_transitions(thumbs, hists, seen_fps)
         findings.series["shot_change"] = _change_series(thumbs, hists)
         findings.series["shot_luma"] = thumbs.mean(axis=1).astype(np.float32)  # finds dips
         findings.shots.extend(shots_from_boundaries(
@@ -287,21 +289,28 @@ def _change_series(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float3
     return np.concatenate([[0.0], _distance(thumbs, hists, idx - 1, idx)]).astype(np.float32)
 
 
-def shots_from_boundaries(file_id: str, boundaries: list[tuple[int, str]],
+def shots_from_boundaries(file_id: str, boundaries: Sequence[Boundary | tuple[int, str]],
                           times: list[float], indices: list[int], *, end_time: float,
                           end_frame: int) -> list[Shot]:
-    """Shots from boundary positions in the decoded sample list (first shot starts at 0)."""
+    """Shots from boundary positions in the decoded sample list (first shot starts at 0). A
+    dissolve or fade into a shot gives it its transition's span (times of its first and last
+    frame) when the boundary carries one."""
     n = len(times)
-    starts = [(0, "cut"), *((p, k) for p, k in boundaries if 0 < p < n)]
+    spans = [b if isinstance(b, Boundary) else Boundary(b[0], b[1], b[0], b[0])
+             for b in boundaries]
+    starts = [Boundary(0, "cut", 0, 0), *(b for b in spans if 0 < b.frame < n)]
     out = []
-    for k, (pos, kind) in enumerate(starts):
-        stop = starts[k + 1][0] if k + 1 < len(starts) else n
+    for k, b in enumerate(starts):
+        stop = starts[k + 1].frame if k + 1 < len(starts) else n
+        gradual = b.kind != "cut" and b.end > b.start
         out.append(Shot(
             file_id=file_id,
-            start=round(times[pos], 4),
+            start=round(times[b.frame], 4),
             end=round(times[stop] if stop < n else end_time, 4),
-            start_frame=indices[pos],
+            start_frame=indices[b.frame],
             end_frame=indices[stop] if stop < n else end_frame,
-            transition=kind,
+            transition=b.kind,
+            transition_start=round(times[max(0, b.start)], 4) if gradual else None,
+            transition_end=round(times[min(n - 1, b.end)], 4) if gradual else None,
         ))
     return out

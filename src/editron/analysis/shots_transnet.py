@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from editron.analysis.base import (
 )
 from editron.analysis.shots_fast import (
     MIN_SHOT_FRAMES,
+    Boundary,
     cut_threshold,
     dips,
     pad_frames,
@@ -266,9 +268,24 @@ def accurate_shots(findings: FileFindings, frames: npt.NDArray[np.uint8]) -> lis
     time_list = [float(t) for t in times]
     # Decoding every frame (no skipping) in this mode: sample position == frame number.
     return shots_from_boundaries(
-        findings.file_id, boundaries, time_list, list(range(n)),
+        findings.file_id, _with_spans(boundaries, findings.shots, time_list), time_list,
+        list(range(n)),
         end_time=max(findings.duration, time_list[-1] + 1.0 / fps),
         end_frame=max(n, round(findings.duration * fps)))
+
+
+def _with_spans(boundaries: list[tuple[int, str]], fast: list[Shot], times: list[float]
+                ) -> list[Boundary]:
+    """The checked boundaries, a gradual one with the span of the fast detector's dissolve or
+    fade it falls in (the network gives no span)."""
+    spans = [(bisect_left(times, s.transition_start), bisect_left(times, s.transition_end))
+             for s in fast if s.transition_start is not None and s.transition_end is not None]
+    out = []
+    for frame, kind in boundaries:
+        around = [(a, b) for a, b in spans if a - 2 <= frame <= b + 2]
+        a, b = around[0] if kind != "cut" and around else (frame, frame)
+        out.append(Boundary(frame, kind, a, b))
+    return out
 
 
 def _is_flash(frames: npt.NDArray[np.uint8], at: int) -> bool:

@@ -47,6 +47,10 @@ class Shot:
     start_frame: int
     end_frame: int  # exclusive
     transition: str = "cut"  # how this shot begins: cut | dissolve | fade
+    # A dissolve's or fade's span (seconds, its first and last frame); None for a cut, and in
+    # documents written before it was recorded.
+    transition_start: float | None = None
+    transition_end: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
