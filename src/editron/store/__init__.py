@@ -19,15 +19,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from editron.config import Settings
-from editron.errors import ConfigError
+from editron.errors import ConfigError, StoreMissingError
 from editron.store.base import MediaStore, with_retries
 from editron.store.cache import MediaCache
 from editron.store.file import FileStore
 from editron.store.keys import batch_key, check_key, is_key, join_key, key_of
 
 __all__ = ["FileStore", "MediaCache", "MediaStore", "batch_key", "check_key", "is_key",
-           "join_key", "key_of", "media_store", "publish", "resolve_local", "stored_value",
-           "with_retries"]
+           "join_key", "key_of", "local_folder", "local_or_none", "media_store", "publish",
+           "publish_tree", "resolve_local", "stored_value", "with_retries"]
 
 _STORES: dict[tuple[object, ...], MediaStore] = {}
 _LOCK = threading.Lock()
@@ -99,3 +99,37 @@ def resolve_local(settings: Settings, stored: str) -> Path:
             return Path(stored)
         stored = key
     return media_store(settings).local_path(check_key(stored))
+
+
+def local_or_none(settings: Settings, stored: str | None) -> Path | None:
+    """:func:`resolve_local`, or None when nothing is stored or the object is missing (an
+    optional file such as a proxy); an unreachable store still raises."""
+    if not stored:
+        return None
+    try:
+        path = resolve_local(settings, stored)
+    except StoreMissingError:
+        return None
+    return path if path.exists() else None
+
+
+def publish_tree(settings: Settings, folder: Path) -> str:
+    """Every file under ``folder`` (inside the storage folder) put into the store; the
+    folder's key (what the database keeps for it)."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        publish(settings, path)
+    return stored_value(settings, folder)
+
+
+def local_folder(settings: Settings, stored: str) -> Path:
+    """A local folder holding every object under a stored folder key (fetched into the
+    cache on S3); a legacy absolute path as it is."""
+    key = key_of(stored, settings.storage_dir)
+    if key is None:
+        return Path(stored)
+    store = media_store(settings)
+    if isinstance(store, FileStore):
+        return store.root / key
+    for name in store.keys(key):
+        store.local_path(name)
+    return settings.media_cache_dir / key
