@@ -47,6 +47,7 @@ def editron_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     # sets its own roots to show everything else is refused.
     monkeypatch.setenv("EDITRON_IMPORT_ROOTS", str(tmp_path))
     for var in ("EDITRON_DATABASE_URL", "EDITRON_QUEUE_URL", "MEDIA_STORAGE_PATH",
+                "EDITRON_MEDIA_URL", "EDITRON_MEDIA_CACHE_BYTES",
                 "EDITRON_MEDIA_STORAGE_PATH", "EDITRON_LOG_FORMAT"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("EDITRON_DOWNLOAD_BACKOFF_BASE_SECONDS", "0.01")

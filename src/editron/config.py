@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,6 +43,15 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("MEDIA_STORAGE_PATH", "EDITRON_MEDIA_STORAGE_PATH"),
     )
+    # The media store every host sees (editron.store): unset, the storage folder above;
+    # file:///srv/media, a share mounted on every host (then the storage folder itself);
+    # s3://bucket/prefix, an S3-compatible store (EDITRON_S3_ENDPOINT_URL, EDITRON_S3_REGION,
+    # the usual AWS credentials) read through a bounded cache per worker.
+    media_url: str | None = None
+    media_cache_bytes: int = Field(default=20 * GiB, ge=0)
+    # Tries of one store operation on a connection error (with backoff) before the job is
+    # handed back to the queue (StoreUnavailableError).
+    media_store_attempts: int = Field(default=3, ge=1)
 
     # Limits: a batch larger than this is refused before more bytes are written.
     max_batch_bytes: int = 200 * GiB
@@ -176,6 +186,9 @@ class Settings(BaseSettings):
 
     @property
     def storage_dir(self) -> Path:
+        shared = _file_url_path(self.media_url)
+        if shared is not None:
+            return shared
         if self.media_storage_path is not None:
             return self.media_storage_path.expanduser().resolve()
         return self.home_dir / "media"
@@ -186,6 +199,11 @@ class Settings(BaseSettings):
             return self.model_cache_path.expanduser().resolve()
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(base).expanduser().resolve() / "editron" / "models"
+
+    @property
+    def media_cache_dir(self) -> Path:
+        """This host's copies of objects read from an S3 media store."""
+        return self.home_dir / "cache" / "media"
 
     @property
     def loudness_cache_dir(self) -> Path:
@@ -207,6 +225,16 @@ class Settings(BaseSettings):
                 raise ConfigError(f"cannot use {folder} ({what}): {exc.strerror or exc}; set "
                                   f"{what} to a folder you can write", path=str(folder)
                                   ) from exc
+
+
+def _file_url_path(url: str | None) -> Path | None:
+    """The folder a ``file://`` (or bare absolute) EDITRON_MEDIA_URL names, else None."""
+    text = (url or "").strip()
+    if text.startswith("file://"):
+        return Path(unquote(urlsplit(text).path)).expanduser().resolve()
+    if text.startswith("/"):
+        return Path(text).resolve()
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,9 @@ statuses with one table (``api/errors.py``)::
     ├── QcFailedError                 a render does not meet its profile (the flags say how)
     ├── DeliveryError                 a rendered file could not be delivered (HTTP 502)
     ├── QueueError                    the job queue is unreachable or misconfigured (HTTP 503)
+    ├── StoreError                    the media store (editron.store) cannot give a file
+    │   ├── StoreUnavailableError     unreachable after every retry (HTTP 503; the job retried)
+    │   └── StoreMissingError         no object under that key (HTTP 404; permanent)
     └── DatabaseError                 the database cannot be used (HTTP 503)
         ├── DatabaseBusyError         locked by another writer past the busy timeout
         ├── DatabaseUnavailableError  the server cannot be reached or the connection dropped
@@ -73,6 +76,9 @@ __all__ = [
     "RateLimitedError",
     "SecretKeyError",
     "SourceNotAllowedError",
+    "StoreError",
+    "StoreMissingError",
+    "StoreUnavailableError",
     "UnsafeURLError",
     "UnsupportedSourceError",
     "WebhookSignatureError",
@@ -305,6 +311,33 @@ class QueueError(EditronError):
     """The job queue cannot be used."""
 
     code = "queue_unavailable"
+
+
+class StoreError(EditronError):
+    """The media store cannot give or take a file."""
+
+    code = "store_error"
+
+
+class StoreUnavailableError(StoreError):
+    """The media store (a share, an S3 endpoint) could not be reached after every retry.
+    Transient: a job that meets it goes back to the queue, perhaps to another worker."""
+
+    code = "store_unavailable"
+
+
+class StoreMissingError(StoreError):
+    """No object under a key in a reachable store: deleted, never uploaded, or the hosts do
+    not all name the same store. Permanent."""
+
+    code = "store_missing"
+
+    def __init__(self, key: str, store_url: str) -> None:
+        super().__init__(f"{key} is not in the media store {store_url}: it was removed or "
+                         "never stored; ingest the batch again, or check that "
+                         "EDITRON_MEDIA_URL names the same store on every host", path=key)
+        self.key = key
+        self.store_url = store_url
 
 
 class DatabaseError(EditronError):

@@ -135,3 +135,23 @@ def test_event_stream_and_json_exports_are_documented_as_such(spec: dict[str, An
     types = download["responses"]["200"]["content"]
     assert types["application/json"]["schema"]["type"] == "object"
     assert types["application/xml"]["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_media_fields_are_shown_as_store_keys_not_host_paths(spec: dict[str, Any]) -> None:
+    """The database and the API name media by their media-store key (issue 23, point 1): the
+    same on every host, never one host's absolute path."""
+    schemas = spec["components"]["schemas"]
+    shown: dict[str, Any] = {}
+    for name in ("FilePublic", "AnalysisPublic", "EditSessionPublic"):
+        assert name in schemas, name
+        example = schemas[name].get("example") or schemas[name]["examples"][0]
+        for field in ("storage_path", "proxy_path", "poster_path", "sprite_path",
+                      "waveform_path", "artifacts_path"):
+            if example.get(field):
+                shown[f"{name}.{field}"] = example[field]
+        for value in (example.get("preview_paths") or {}).values():
+            shown[f"{name}.preview_paths"] = value
+    assert {"FilePublic.proxy_path", "AnalysisPublic.artifacts_path",
+            "EditSessionPublic.preview_paths"} <= set(shown)
+    for where, value in shown.items():
+        assert value.startswith("batches/") and not value.startswith("/"), (where, value)

@@ -19,6 +19,7 @@ from editron.errors import InputError, InvalidStateError, NotFoundError
 from editron.media.probe import probe
 from editron.services.analyze import AnalysisPublic, _analysable_proxy, analyze_media_batch
 from editron.services.ingest import get_batch, ingest_media_batch
+from editron.store import local_folder
 from tests.analysis_fixtures import make_cut_clip
 from tests.media_factory import make_rotated_clip, make_vfr_clip
 
@@ -30,7 +31,8 @@ def test_analyze_batch_end_to_end(footage: Path, settings: Settings) -> None:
     assert doc.status == "complete" and doc.passes_completed == 2
     assert [t["deliverable"] for t in doc.deliverable_targets] == ["recap", "social"]
     assert doc.shots and doc.energy_curve and doc.summary
-    folder = Path(doc.artifacts_path or "")
+    assert doc.artifacts_path and doc.artifacts_path.startswith("batches/")
+    folder = local_folder(settings, doc.artifacts_path)
     for name in ("brief.json", "brief.md", "energy.png", "transcript.md"):
         assert (folder / name).stat().st_size > 0
     assert json.loads((folder / "brief.json").read_text())["brief"]["sponsors"] == ["Northwind"]

@@ -18,6 +18,7 @@ from editron.db.session import session_scope
 from editron.domain.status import Stage
 from editron.errors import InputError, InvalidStateError, NotFoundError
 from editron.services.edit import export_session, generate_video_edits, session_timelines
+from editron.store import resolve_local
 from tests.conftest import AnalysedEvent
 from tests.fcpxml_structure import seconds
 
@@ -173,7 +174,8 @@ def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
                                  "--ratios", "9:16", "--no-captions", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["preview_paths"] and Path(doc["preview_paths"]["9:16 v1"]).is_file()
+    assert doc["preview_paths"] and resolve_local(analysed_event.settings,
+                                                  doc["preview_paths"]["9:16 v1"]).is_file()
     result = runner.invoke(app, ["edit", analysed_event.batch_id, "--deliverable", "social",
                                  "--ratios", "9:16", "--no-captions", "--no-preview",
                                  "--start-tc", "00:00:10:00", "--json"])

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from editron.db.models import MediaBatch, MediaFile
 from editron.db.session import session_scope
+from editron.store import local_folder
 from tests.conftest import AnalysedEvent
 
 
@@ -22,8 +23,10 @@ def test_the_event_copy_is_self_contained(analysed_event: AnalysedEvent,
         stored = [batch.storage_path, *(f.storage_path for f in files),
                   *(f.proxy_path for f in files)]
     assert len(files) == 3
-    for path in stored:  # every stored path is in the copy, and the file is there
-        assert path and Path(path).is_relative_to(copy) and Path(path).exists(), path
+    for key in stored:  # every stored key resolves into the copy, and the file is there
+        assert key and not Path(key).is_absolute(), key
+        path = local_folder(analysed_event.settings, key)
+        assert path.is_relative_to(copy) and path.exists(), path
 
 
 def test_a_write_to_one_copy_is_not_in_the_next(analysed_event: AnalysedEvent,

@@ -15,6 +15,7 @@ from editron.db.session import session_scope
 from editron.errors import UnsupportedSourceError
 from editron.services.gc import collect_garbage
 from editron.services.ingest import get_batch, ingest_media_batch, list_batches
+from editron.store import resolve_local
 from tests.http_server import Fault, serve
 
 
@@ -34,10 +35,11 @@ def test_folder_ingest_dedupes_rejects_and_skips(footage: Path, settings: Settin
     original = (footage / "day1" / "keynote.mp4").read_bytes()
     assert keynote.checksum_sha256 == hashlib.sha256(original).hexdigest()
     assert keynote.resolution == "320x240" and keynote.has_audio and keynote.codec == "h264"
-    # hot tier: proxy, poster, sprite and waveform exist on disk
+    # hot tier: proxy, poster, sprite and waveform are in the media store, named by key
     for path in (keynote.proxy_path, keynote.poster_path, keynote.sprite_path,
                  keynote.waveform_path):
-        assert path is not None and Path(path).stat().st_size > 0
+        assert path is not None and path.startswith(f"batches/{batch.batch_id}/derived/")
+        assert resolve_local(settings, path).stat().st_size > 0
     stored = list((settings.batch_dir(batch.batch_id) / "originals").rglob("*.mp4"))
     assert len(stored) == 1, "duplicates are stored once"
     with session_scope(settings.resolved_database_url) as s:

@@ -23,6 +23,7 @@ from editron.edit.exporters import export_timeline
 from editron.services.analyze import analyze_media_batch
 from editron.services.edit import generate_video_edits, session_timelines
 from editron.services.ingest import ingest_media_batch
+from editron.store import local_folder
 from tests.fcpxml_structure import check as fcpxml_problems
 from tests.fcpxml_structure import mc_clips
 from tests.multicam_fixtures import Camera, record, sound_field, write_camera_file
@@ -74,7 +75,7 @@ def test_analysis_syncs_the_batch_and_a_hand_placement_survives_reanalysis(
         assert row["method"] == "sound" and 0 < row["confidence"] <= 1
     assert rows["broll"]["event_offset"] is None
     assert rows["broll"]["reason"] == "no_shared_sound" and rows["broll"]["detail"]
-    report = (Path(doc.artifacts_path or "") / "brief.md").read_text()
+    report = (local_folder(settings, doc.artifacts_path or "") / "brief.md").read_text()
     assert "## Event clock" in report and "not synced" in report
 
     runner = CliRunner()

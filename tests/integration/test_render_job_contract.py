@@ -25,6 +25,7 @@ from editron.services.render import (
     run_render_job_inline,
 )
 from editron.services.render import job as render_service
+from editron.store import resolve_local
 from tests.conftest import AnalysedEvent
 
 
@@ -69,7 +70,8 @@ def test_each_ratio_and_format_is_its_own_job_reading_the_originals_at_the_set_l
         files = {f.id: f for f in s.query(MediaFile).filter(MediaFile.batch_id == ev.batch_id)}
     for file_id, source in read[0].items():
         original, proxy = files[file_id].storage_path, files[file_id].proxy_path
-        assert original and proxy and source.path == Path(original) != Path(proxy)
+        assert original and proxy
+        assert source.path == resolve_local(settings, original) != resolve_local(settings, proxy)
 
 
 def test_progress_events_carry_eta_and_fps_at_least_once_a_second(

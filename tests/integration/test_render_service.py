@@ -30,6 +30,7 @@ from editron.services.render import (
 )
 from editron.services.render import job as render_service
 from editron.services.render.previews import preview_render_args
+from editron.store import resolve_local
 from tests.conftest import AnalysedEvent
 
 
@@ -167,7 +168,8 @@ def test_preview_renders_every_timeline_from_the_proxies(analysed_event: Analyse
     import av
 
     for key, path in paths.items():
-        with av.open(path) as container:
+        assert path.startswith(f"batches/{ev.batch_id}/edits/"), "a media-store key"
+        with av.open(str(resolve_local(ev.settings, path))) as container:
             stream = container.streams.video[0]
             assert (stream.width, stream.height) == ((640, 360) if key.startswith("16:9")
                                                      else (360, 640))
@@ -193,7 +195,7 @@ def _captions_are_a_track_not_burned_in(session_id: str, paths: dict[str, str],
             sources=render_service.sources_for(tl), output=ev.footage / "unused.mp4",
             captions_ass=ev.footage / "captions.ass"))
         assert "ass=" in burned  # what the check above would see if they were burned in
-        cues = webvtt.read(str(Path(paths[f"{tl.aspect_ratio} v{tl.variant}"])
+        cues = webvtt.read(str(resolve_local(ev.settings, paths[f"{tl.aspect_ratio} v{tl.variant}"])
                                .with_suffix(".vtt")))
         assert [c.text for c in cues] == [str(c.text) for c in tl.captions]
 

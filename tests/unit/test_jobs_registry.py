@@ -9,7 +9,7 @@ import pytest
 
 from editron import services
 from editron.config import Settings
-from editron.errors import QueueError
+from editron.errors import QueueError, StoreUnavailableError
 from editron.jobs.registry import (
     JobPayload,
     get_operation,
@@ -63,7 +63,9 @@ def test_network_errors_are_transient_by_default_and_overridable() -> None:
     assert issubclass(ConnectionResetError, default.transient)
     assert not issubclass(ValueError, default.transient)
     custom = register_operation("unit.custom", _noop, payload=UnitJob, transient=(ValueError,))
-    assert custom.transient == (ValueError,)
+    # an unreachable media store is worth another attempt whatever an operation declares
+    assert custom.transient == (ValueError, StoreUnavailableError)
+    assert not issubclass(ConnectionResetError, custom.transient)
 
 
 class RenamedJob(JobPayload):

@@ -21,6 +21,8 @@ DEFERRED_OK: dict[tuple[str, str], str] = {
         "the MCP SDK costs every command's start-up; only `mcp` and `tools` need it",
     ("cli/server_cmd.py", "editron.api.app"):
         "FastAPI, uvicorn and the MCP SDK cost every command's start-up; only `serve` needs them",
+    ("store/__init__.py", "editron.store.s3"):
+        "boto3 is the optional s3 extra: a store on a shared folder works without it",
 }
 
 

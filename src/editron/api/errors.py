@@ -28,6 +28,8 @@ from editron.errors import (
     QcFailedError,
     QueueError,
     RateLimitedError,
+    StoreMissingError,
+    StoreUnavailableError,
     WebhookSignatureError,
 )
 from editron.services.schemas import documented
@@ -65,7 +67,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _doc("The entity's status does not allow this"),
     413: _doc("Over a configured size limit"),
     422: _doc("Invalid input: what was wrong and what to do"),
-    503: _doc("The job queue or the database cannot be reached"),
+    503: _doc("The job queue, the database or the media store cannot be reached"),
 }
 
 
@@ -95,6 +97,8 @@ HTTP_STATUS: dict[type[EditronError], tuple[int, str]] = {
     QcFailedError: (422, "Quality check failed"),
     DeliveryError: (502, "Delivery failed"),
     QueueError: (503, "Queue unavailable"),
+    StoreUnavailableError: (503, "Media store unavailable"),
+    StoreMissingError: (404, "Not in the media store"),
     DatabaseError: (503, "Database unavailable"),
     DatabaseConflictError: (409, "Conflict"),
 }

@@ -22,6 +22,7 @@ from editron.services.analyze import (
 )
 from editron.services.ids import resolve_id
 from editron.services.vocabulary import names_of
+from editron.store import local_folder
 
 __all__ = ["read_brief", "register", "render_analysis", "render_sync", "run_analysis"]
 
@@ -60,7 +61,8 @@ def render_analysis(doc: AnalysisPublic) -> None:
             console.print(f"[yellow]{report['filename']}[/]: {report['status']} — "
                           + "; ".join(report["messages"]))
     if doc.artifacts_path:
-        console.print(f"brief, plot and thumbnails: {doc.artifacts_path}")
+        folder = local_folder(get_settings(), doc.artifacts_path)
+        console.print(f"brief, plot and thumbnails: {folder}")
 
 
 def render_sync(rows: list[dict[str, Any]], names: dict[str, str]) -> None:

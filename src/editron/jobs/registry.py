@@ -18,15 +18,21 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from editron.config import Settings
-from editron.errors import QueueError
+from editron.errors import QueueError, StoreUnavailableError
 
-__all__ = ["DEFAULT_QUEUE", "JobPayload", "Operation", "Periodic", "get_operation",
-           "operation", "periodic_tasks", "queue_of", "register_operation",
-           "register_periodic", "registered_operations", "registered_queues"]
+__all__ = ["ALWAYS_TRANSIENT", "DEFAULT_QUEUE", "DEFAULT_TRANSIENT", "JobPayload", "Operation",
+           "Periodic", "get_operation", "operation", "periodic_tasks", "queue_of",
+           "register_operation", "register_periodic", "registered_operations", "registered_queues"]
 
 # The queue an operation that names none is sent to. Each queue is served by the workers
 # started for it (``editron worker --queues ingest,analysis,render``; all of them by default).
 DEFAULT_QUEUE = "analysis"
+# Worth another attempt unless an operation declares otherwise: the disk or network hiccuped.
+DEFAULT_TRANSIENT: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+# Worth another attempt for every operation, whatever it declares: the media store could not
+# be reached, so the job goes back to the queue (perhaps to a worker that can reach it)
+# instead of failing its batch or session.
+ALWAYS_TRANSIENT: tuple[type[BaseException], ...] = (StoreUnavailableError,)
 
 
 class JobPayload(BaseModel):
@@ -88,7 +94,7 @@ class Operation(Generic[P]):
     # the entity it works on is left in a consistent status (e.g. batch -> failed).
     on_give_up: Callable[[P, str, Settings], None] | None = None
     # Exceptions worth another attempt; anything else fails the job at once.
-    transient: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+    transient: tuple[type[BaseException], ...] = DEFAULT_TRANSIENT + ALWAYS_TRANSIENT
     # Which workers run it: ingest (network and disk), analysis (CPU), render (ffmpeg).
     queue: str = DEFAULT_QUEUE
 
@@ -103,8 +109,9 @@ def register_operation(name: str, run: Callable[[P, Settings], None], *, payload
                        on_give_up: Callable[[P, str, Settings], None] | None = None,
                        transient: tuple[type[BaseException], ...] | None = None,
                        queue: str = DEFAULT_QUEUE) -> Operation[P]:
-    op = Operation(name, payload, run, on_give_up, transient or (OSError, TimeoutError),
-                   queue)
+    declared = tuple(transient or DEFAULT_TRANSIENT)
+    op = Operation(name, payload, run, on_give_up,
+                   declared + tuple(t for t in ALWAYS_TRANSIENT if t not in declared), queue)
     _OPERATIONS[name] = op
     return op
 

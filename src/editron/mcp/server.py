@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from functools import wraps
-from pathlib import Path
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -41,6 +40,7 @@ from editron.services.requests import (
 from editron.services.sessions import list_edit_sessions_public, network_destinations
 from editron.services.vocabulary import destination_help, names_of
 from editron.services.workers import list_workers as workers_of
+from editron.store import local_folder
 from editron.story.deliverables import DELIVERABLES
 
 __all__ = ["build_server", "mcp_tools", "openai_tools", "serve_stdio"]
@@ -236,7 +236,9 @@ def _add_resources(server: MCPServer, settings: Settings) -> None:
             analysis = get_analysis(analysis_id, settings=settings)
         except EditronError as exc:
             raise _resource_error(exc) from exc
-        path = Path(analysis.artifacts_path or "") / "brief.md"
+        if not analysis.artifacts_path:
+            return analysis.summary or ""
+        path = local_folder(settings, analysis.artifacts_path) / "brief.md"
         return path.read_text() if path.exists() else (analysis.summary or "")
 
     @server.resource("editron://edit-sessions/{session_id}", mime_type="application/json",

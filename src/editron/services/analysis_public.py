@@ -52,7 +52,7 @@ _ANALYSIS = {
                        "angles": [{"file_id": _FILE_ID, "start": 82.5, "end": 88.0,
                                    "quality": 0.8, "reason": "sharpest"}],
                        "best": _FILE_ID, "reason": "2 cameras caught it"}],
-    "artifacts_path": "/srv/editron/media/batches/7d2c1e9a/analysis/3c4d5e6f",
+    "artifacts_path": "batches/7d2c1e9a/analysis/3c4d5e6f",
 }
 
 

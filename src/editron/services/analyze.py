@@ -42,6 +42,7 @@ from editron.services.analysis_public import (
 from editron.services.card_progress import analysis_progress
 from editron.services.media_access import local_media_path
 from editron.services.runs import interrupted_run
+from editron.store import local_or_none, publish_tree
 from editron.story.deliverables import parse_deliverables
 
 __all__ = ["AnalysisPublic", "analyze_media_batch", "get_analysis", "latest_analysis",
@@ -89,8 +90,8 @@ def _analysable_proxy(proxy: str | None, original: MediaProbe, *,
     retime their frames), as is anything whose proxy disagrees with it in rate or length."""
     if not settings.analyse_proxies or not proxy or not original.has_video or original.is_vfr:
         return None
-    path = Path(proxy)
-    if path.suffix != ".mp4" or not path.exists():
+    path = local_or_none(settings, proxy)
+    if path is None or path.suffix != ".mp4":
         return None
     try:
         copy = probe_media(path)
@@ -273,7 +274,7 @@ def _store_result(settings: Settings, batch_id: str, analysis_id: str, result: A
     with db(settings) as session:
         row = repos.analyses.get_analysis(session, analysis_id)
         repos.analyses.store_document(session, row, result, deliverable_targets=targets,
-                                      artifacts_path=str(folder))
+                                      artifacts_path=publish_tree(settings, folder))
         batch = repos.batches.get_batch(session, batch_id)
         good = any(r.status != "failed" for r in result.file_reports)
         repos.batches.set_batch_status(session, batch,

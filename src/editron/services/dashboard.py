@@ -22,6 +22,7 @@ from editron.services.feedback import FeedbackPublic
 from editron.services.render.previews import render_previews
 from editron.services.render.public import RenderJobPublic
 from editron.services.schemas import TaskPublic
+from editron.store import key_of, local_or_none
 
 __all__ = ["BatchRow", "MonitorJob", "RevisionStep", "analysis_stamp", "batch_rows",
            "output_file", "preview_file", "render_queue", "revision_history", "served_path"]
@@ -126,6 +127,11 @@ def served_path(path: str | Path | None, *, settings: Settings) -> Path:
     path is never trusted to point anywhere else)."""
     if not path:
         raise NotFoundError("file", "(none recorded)")
+    if key_of(path, settings.storage_dir) is not None:  # a media-store key (or under it)
+        local = local_or_none(settings, str(path))
+        if local is None:
+            raise NotFoundError("file", Path(str(path)).name)
+        return local
     resolved = Path(path).expanduser().resolve()
     if not resolved.is_relative_to(settings.home_dir) or not resolved.is_file():
         raise NotFoundError("file", resolved.name)
@@ -142,7 +148,7 @@ def preview_file(session_id: str, key: str, *, settings: Settings | None = None)
         with db(settings) as session:
             paths = dict(repos.edit_sessions.get_edit_session(session,
                                                               session_id).preview_paths)
-        if key not in paths or not Path(str(paths[key])).is_file():
+        if key not in paths or local_or_none(settings, str(paths[key])) is None:
             paths = render_previews(session_id, settings=settings)
     if key not in paths:
         raise NotFoundError("review preview", f"{session_id} {key}")

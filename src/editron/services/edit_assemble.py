@@ -31,6 +31,7 @@ from editron.services.edit_public import EditSessionPublic, EditSpec
 from editron.services.memory import memory_for
 from editron.services.render.previews import render_previews
 from editron.services.timeline_exports import write_exports
+from editron.store import local_or_none
 from editron.story.blueprints import build_blueprints
 from editron.story.choices import EditChoices, choose
 from editron.story.styles import default_brand
@@ -41,9 +42,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 
-def _media_info(row: MediaFile, order: int) -> MediaInfo:
-    path = row.storage_path or ""
-    if not path or not Path(path).exists():
+def _media_info(row: MediaFile, order: int, settings: Settings) -> MediaInfo:
+    found = local_or_none(settings, row.storage_path)
+    path = str(found) if found is not None else ""
+    if not path:
         raise InvalidStateError(f"{row.filename}: the original is not in local storage; "
                                 "bring the batch back to the hot tier before editing")
     return MediaInfo(file_id=row.id, path=path, duration=row.duration_seconds or 0.0,
@@ -96,13 +98,14 @@ def _here(spans: tuple[SourceSpan, ...], files: list[MediaFile]) -> list[SourceS
 class _Inputs:
     """Everything the build reads, taken from the database in one transaction."""
 
-    def __init__(self, batch: MediaBatch, spec: EditSpec, revision: int) -> None:
+    def __init__(self, batch: MediaBatch, spec: EditSpec, revision: int, *,
+                 settings: Settings) -> None:
         files = [f for f in batch.files if f.status == FileStatus.READY and f.has_video]
         if not files:
             raise InputError(no_picture_reason(batch.files))
         self.files = files
         self.media: Mapping[str, MediaInfo] = {
-            f.id: _media_info(f, i) for i, f in enumerate(_chronology(files))}
+            f.id: _media_info(f, i, settings) for i, f in enumerate(_chronology(files))}
         self.brand = _brand(batch.project.brand if batch.project is not None else None)
         self.spec, self.revision = spec, revision
         self.project_name = spec.imovie_project or batch.reference_name
@@ -130,7 +133,7 @@ def assemble_session(session_id: str, *, settings: Settings,
         analysis = repos.analyses.load_document(analysis_row)
         brief = Brief.from_dict(analysis_row.brief or {})
         try:
-            inputs = _Inputs(batch, spec, row.revision)
+            inputs = _Inputs(batch, spec, row.revision, settings=settings)
         except EditronError as exc:
             repos.edit_sessions.set_session_status(session, row, SessionStatus.FAILED,
                                                    last_error=exc.message)

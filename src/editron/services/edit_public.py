@@ -68,7 +68,7 @@ _SESSION = {
                                               "aspect_ratio": "9:16",
                                               "path": f"{_FOLDER}/social_9x16.fcpxml"}],
                 "errors": []},
-    "preview_paths": {"9:16": f"{_FOLDER}/preview_9x16.mp4"},
+    "preview_paths": {"9:16": "batches/7d2c1e9a/edits/9a8b7c6d/previews/preview_9x16.mp4"},
     "last_error": "9:16 preview: ffmpeg exited 1 (the cut itself is ready)",
     "parent_id": "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9", "revision": 2,
     "applied_preferences": [{"key": "pace", "value": 1.25,

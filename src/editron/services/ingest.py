@@ -37,6 +37,7 @@ from editron.services.card_progress import CardProgress, ingest_percent
 from editron.services.runs import interrupted_ingest
 from editron.services.schemas import BatchPublic
 from editron.services.staging import stage_source
+from editron.store import batch_key, key_of, publish
 
 __all__ = ["INGEST_OPERATION", "IngestJob", "get_batch", "give_up_ingest", "ingest_media_batch",
            "list_batches", "process_ingest"]
@@ -108,7 +109,7 @@ def ingest_media_batch(
             checksum_required=checksum_required, project_id=project_id)
         retention = datetime.now(UTC) + timedelta(days=_retention_days(settings, tier))
         repos.batches.update_batch(session, batch,
-                                   storage_path=str(settings.batch_dir(batch.id)),
+                                   storage_path=batch_key(batch.id),
                                    retention_until=retention.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
         repos.tasks.ensure_tasks(session, batch)
         batch_id = batch.id
@@ -239,11 +240,12 @@ def _ingest_one(settings: Settings, batch_id: str, item: StagedFile, *, tier: St
         note.update(probe_notes(info))  # the audio stream used, an HDR source's tone-mapping
         row = repos.files.add_file(
             session, batch, status=(FileStatus.REMOTE if remote else FileStatus.READY).value,
-            storage_path=None if remote else str(item.path), file_metadata=note,
+            storage_path=None if remote else _kept(settings, item.path), file_metadata=note,
             **fields, **_probe_columns(info))
         file_id = row.id
     derived, problem = ({}, None) if tier is StorageTier.COLD else _derive(
         item, batch_dir / "derived" / file_id, info, tier)
+    derived = {k: v if v is None else _kept(settings, Path(v)) for k, v in derived.items()}
     with db(settings) as session:
         row = repos.files.get_file(session, file_id)
         if problem is not None:
@@ -266,6 +268,15 @@ def _derive(item: StagedFile, folder: Path, info: MediaProbe, tier: StorageTier
         return {}, exc.message
     return {"proxy_path": _str(outputs.proxy), "poster_path": _str(outputs.poster),
             "sprite_path": _str(outputs.sprite), "waveform_path": _str(outputs.waveform)}, None
+
+
+def _kept(settings: Settings, path: Path) -> str:
+    """What the row keeps for a file: its media-store key once it is in the store when it
+    was written under the storage folder; a file kept at its source (a cold original) by
+    its path."""
+    if key_of(path, settings.storage_dir) is None:
+        return str(path)
+    return publish(settings, path)
 
 
 def _str(path: Path | None) -> str | None:

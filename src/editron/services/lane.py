@@ -30,6 +30,7 @@ from editron.services.render import (
     run_render_job_inline,
 )
 from editron.services.schemas import BatchPublic
+from editron.store import local_folder
 from editron.story.deliverables import parse_deliverables
 
 __all__ = ["LaneResult", "StageCallback", "run_lane"]
@@ -115,7 +116,8 @@ def run_lane(*, source: str, out: Path, brief: str | None = None, name: str | No
         settings=settings, progress=lambda stage, f: notify("analyse", f, stage))
     timings["analyse"] = round(time.monotonic() - started, 2)
     if result.analysis.artifacts_path:
-        shutil.copytree(result.analysis.artifacts_path, out / "analysis", dirs_exist_ok=True)
+        shutil.copytree(local_folder(settings, result.analysis.artifacts_path), out / "analysis",
+                        dirs_exist_ok=True)
 
     started = time.monotonic()
     _edit_each(result, kinds, out, ratios=ratios, style=style,

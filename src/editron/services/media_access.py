@@ -1,4 +1,5 @@
-"""Where a file's bytes are: local storage, or (cold tier) fetched from the source on demand."""
+"""Where a file's bytes are: the media store (a shared folder, or S3 through this worker's
+cache), or (cold tier) fetched from the source on demand."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from editron.db import repos
 from editron.db.runtime import db
 from editron.errors import MediaError
 from editron.ingest.download import download_to
+from editron.store import local_or_none, publish
 
 __all__ = ["local_media_path"]
 
@@ -20,8 +22,9 @@ def local_media_path(file_id: str, *, settings: Settings) -> Path:
         row = repos.files.get_file(session, file_id)
         storage, source, status = row.storage_path, row.fetch_url, row.status
         batch_id, relative, checksum = row.batch_id, row.relative_path, row.checksum_sha256
-    if storage and Path(storage).exists():
-        return Path(storage)
+    found = local_or_none(settings, storage)  # through the media store; may raise unavailable
+    if found is not None:
+        return found
     if status != "remote" or not source:
         raise MediaError("the original is missing from storage and has no source to fetch "
                          "it from", path=relative)
@@ -39,5 +42,5 @@ def local_media_path(file_id: str, *, settings: Settings) -> Path:
                          path=relative)
     with db(settings) as session:
         repos.files.update_file(session, repos.files.get_file(session, file_id),
-                                storage_path=str(target))
+                                storage_path=publish(settings, target))
     return target

@@ -32,6 +32,7 @@ from editron.errors import InvalidStateError
 from editron.media.probe import probe
 from editron.services.edit import session_timelines
 from editron.services.timeline_exports import write_exports
+from editron.store import local_or_none
 
 __all__ = ["README_NAME", "export_package", "package_timelines"]
 
@@ -131,8 +132,10 @@ def _proxies(session_id: str, file_ids: Sequence[str], settings: Settings
              ) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
     with db(settings) as session:
         rows = repos.files.get_files(session, file_ids)
-        paths = {r.id: r.proxy_path for r in rows if r.proxy_path}
-    missing = sorted(set(file_ids) - {f for f, p in paths.items() if Path(p).is_file()})
+        stored = {r.id: r.proxy_path for r in rows if r.proxy_path}
+    found = {fid: local_or_none(settings, key) for fid, key in stored.items()}
+    paths = {fid: str(path) for fid, path in found.items() if path is not None}
+    missing = sorted(set(file_ids) - set(paths))
     if missing:
         raise InvalidStateError(f"edit session {session_id}: no proxy on disk for "
                                 f"{len(missing)} file(s); package the originals instead")

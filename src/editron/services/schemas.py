@@ -38,10 +38,10 @@ _FILE = {
     "audio_sample_rate": 48000, "container": "mov,mp4,m4a,3gp,3g2,mj2", "rotation": 0,
     "creation_time": "2026-05-14T18:02:11Z", "timecode": "10:02:11:00",
     "duplicate_of": "e0d1c2b3-a4f5-4e6d-8c7b-6a5f4e3d2c1b",
-    "proxy_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/proxy.mp4",
-    "poster_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/poster.jpg",
-    "sprite_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/sprite.jpg",
-    "waveform_path": "/srv/editron/derivatives/7d2c1e9a/f1a2b3c4/waveform.png",
+    "proxy_path": "batches/7d2c1e9a/derived/f1a2b3c4/proxy.mp4",
+    "poster_path": "batches/7d2c1e9a/derived/f1a2b3c4/poster.jpg",
+    "sprite_path": "batches/7d2c1e9a/derived/f1a2b3c4/sprite.jpg",
+    "waveform_path": "batches/7d2c1e9a/derived/f1a2b3c4/waveform.png",
     "notes": {"audio_stream": {"index": 1, "count": 2, "reason": "the loudest of 2 streams"}},
 }
 

@@ -14,6 +14,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,10 +29,13 @@ from editron.errors import (
     DeliveryError,
     EditronError,
     InvalidStateError,
+    MediaError,
+    NotFoundError,
     ProcessCancelledError,
     ProcessCrashedError,
     ProcessTimeoutError,
     QcFailedError,
+    StoreUnavailableError,
 )
 from editron.jobs.registry import operation
 from editron.logs import bind
@@ -46,6 +50,7 @@ from editron.render.profiles import RenderProfile, codec_names, profile_for
 from editron.render.qc import QcReport, run_qc
 from editron.render.qc_parse import QcSpec, read_black_log
 from editron.render.segments import RenderSource
+from editron.services.media_access import local_media_path
 from editron.services.render.public import (
     RENDER_OPERATION,
     RenderJobPublic,
@@ -59,11 +64,11 @@ from editron.services.timeline_exports import deliverable_filename
 __all__ = ["TRANSIENT_RENDER_ERRORS", "process_render_job", "qc_spec_for", "sources_for"]
 
 log = logging.getLogger(__name__)
-# Worth another attempt: the disk or the network hiccuped, or ffmpeg was killed by a signal
-# (a crash, the OOM killer). A QC failure or a bad timeline would fail the same way again, so
-# those fail at once.
-TRANSIENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (OSError, DeliveryError,
-                                                            ProcessCrashedError)
+# Worth another attempt: the disk, the network or the media store hiccuped, or ffmpeg was
+# killed by a signal (a crash, the OOM killer). A QC failure or a bad timeline would fail the
+# same way again, so those fail at once.
+TRANSIENT_RENDER_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, DeliveryError, ProcessCrashedError, StoreUnavailableError)
 _PROGRESS_EVERY_SECONDS = 1.0
 
 
@@ -91,10 +96,16 @@ def qc_spec_for(timeline: Timeline, profile: RenderProfile) -> QcSpec:
                   planned_black=tuple(black), planned_silence=tuple(silence))
 
 
-def sources_for(timeline: Timeline) -> dict[str, RenderSource]:
+def sources_for(timeline: Timeline, *, settings: Settings | None = None
+                ) -> dict[str, RenderSource]:
+    """Each clip's source file. With ``settings`` the originals are found by file id through
+    the media store (the timeline's own paths are those of the host that assembled it)."""
     out: dict[str, RenderSource] = {}
     for file_id, info in timeline.media.items():
         path = Path(info.path)
+        if settings is not None and not path.is_file():
+            with suppress(MediaError, NotFoundError):  # said below, with the timeline's path
+                path = local_media_path(file_id, settings=settings)
         if not path.is_file():
             raise InvalidStateError(f"{path.name}: the original is missing from storage "
                                     f"({path}); ingest the footage again", path=str(path))
@@ -293,7 +304,7 @@ def _render_and_check(timeline: Timeline, profile: RenderProfile, output: Path, 
         captions = work / "captions.ass"
         captions.write_text(str(export_timeline(timeline, "ass")), encoding="utf-8")
         fonts = burn_in_fonts(timeline, work / "fonts")
-    sources = sources_for(timeline)
+    sources = sources_for(timeline, settings=settings)
     plan = plan_loudness_cached(timeline, profile, sources=sources,
                                 cache_dir=settings.loudness_cache_dir,
                                 timeout=settings.render_timeout_seconds)

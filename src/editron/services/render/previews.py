@@ -22,6 +22,7 @@ from editron.render.profiles import profile_for
 from editron.render.segments import RenderSource
 from editron.services.render.job import sources_for
 from editron.services.timeline_exports import deliverable_filename
+from editron.store import local_or_none, publish
 
 __all__ = ["preview_render_args", "render_previews"]
 
@@ -34,10 +35,13 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
     with db(settings) as session:
         edit = repos.edit_sessions.get_edit_session(session, session_id)
         timelines = [Timeline.from_dict(t) for t in edit.timelines]
-        proxies = {f.id: f.proxy_path for f in repos.files.list_files(session, edit.batch_id)}
+        stored = {f.id: f.proxy_path for f in repos.files.list_files(session, edit.batch_id)}
         folder = settings.batch_dir(edit.batch_id) / "edits" / session_id / "previews"
         variants = edit.variants
     folder.mkdir(parents=True, exist_ok=True)
+    # Keys through the media store (fetched into this worker's cache on S3); None: no proxy.
+    found = {fid: local_or_none(settings, key) for fid, key in stored.items()}
+    proxies = {fid: str(path) if path is not None else None for fid, path in found.items()}
 
     def one(tl: Timeline) -> tuple[str, str]:
         return f"{tl.aspect_ratio} v{tl.variant}", str(_preview(
@@ -48,7 +52,8 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
     # graph is mostly serial), so the timelines render side by side, one per core.
     workers = max(1, min(len(timelines), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preview") as pool:
-        paths = dict(pool.map(one, timelines))
+        paths = {name: publish(settings, Path(local))  # keys, in the media store
+                 for name, local in pool.map(one, timelines)}
     with db(settings) as session:
         edit = repos.edit_sessions.get_edit_session(session, session_id)
         repos.edit_sessions.update_edit_session(session, edit, preview_paths=paths)
