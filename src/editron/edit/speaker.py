@@ -90,7 +90,8 @@ def _scores(tracks: Sequence[FaceTrack], speech: Speech, a: float, b: float
     """How much more each face's mouth moves in ``[a, b)`` while someone speaks than not."""
     out: dict[int, float] = {}
     for tr in tracks:
-        on, off = [], []
+        on: list[float] = []
+        off: list[float] = []
         for k, m in enumerate(tr.mouth):
             t = tr.start + k * tr.step
             if a <= t < b:
