@@ -75,7 +75,7 @@ def mouth_motion(prev: tuple[U8, U8] | None, now: tuple[U8, U8]) -> float:
             return 0.0
         if a.shape != b.shape:
             a = np.asarray(cv2.resize(a, (b.shape[1], b.shape[0]),
-                                      interpolation=cv2.INTER_AREA), dtype=np.uint8)
+                                      interpolation=cv2.INTER_AREA), np.uint8)
         return float(cv2.absdiff(a, b).mean()) / 255.0
 
     return max(0.0, change(prev[0], now[0]) - change(prev[1], now[1]))
