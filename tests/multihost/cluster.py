@@ -287,7 +287,13 @@ class Cluster:
                 self.s3_client().download_file(bucket, key, str(local))
             except Exception:
                 local.unlink(missing_ok=True)
+        if not local.exists() and self._is_folder(bucket, key):
+            local.mkdir(parents=True)  # a folder key (analysis artefacts): objects under it
         return local
+
+    def _is_folder(self, bucket: str, key: str) -> bool:
+        found = self.s3_client().list_objects_v2(Bucket=bucket, Prefix=f"{key}/", MaxKeys=1)
+        return bool(found.get("KeyCount", 0))
 
     @contextmanager
     def stores_down(self) -> Iterator[None]:

@@ -61,7 +61,14 @@ class Faults:
     crashes: Path  # how many render encodes crash next
 
 
-@pytest.fixture(scope="module", params=media_modes())
+# The faults run over the shared path, where a full disk and a store that went away are the
+# share's own (an empty tmpfs over it, a small tmpfs as it). Over S3 the object store host is
+# cut off the network in both modes, but a full disk would be the worker's cache, which this
+# module does not shrink yet: the S3 mode of the faults is still to be written.
+FAULT_MODES = [m for m in media_modes() if m.id == "shared-path"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module", params=FAULT_MODES)
 def faults(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faults]:
     require_root()
