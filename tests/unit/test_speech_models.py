@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from editron.analysis import speech_models
-from editron.analysis.speech import file_language
+from editron.analysis.speech import file_language, transcriber_for
 from editron.analysis.speech_models import (
     ENGLISH_ONLY_VOCABULARY,
     bundled_english_model,
@@ -135,6 +135,18 @@ def test_the_model_follows_the_language(tmp_path: Path, cache: Path) -> None:
     assert choose_model("en", custom, settings).path == custom  # a path wins for English too
     configured = Settings(model_cache_path=cache, whisper_model_path=custom)
     assert choose_model(None, None, configured).path == custom
+
+
+def test_only_detection_with_the_bundled_models_hands_english_to_tiny_en(
+        tmp_path: Path, cache: Path) -> None:
+    settings = Settings(model_cache_path=cache)
+    tiny = choose_model("en", None, settings).path
+    assert transcriber_for(None, None, settings).english_model == tiny
+    assert transcriber_for("es", None, settings).english_model is None  # asked: no detecting
+    custom = _fake_model(tmp_path / "model", 51_866)
+    assert transcriber_for(None, custom, settings).english_model is None  # the user's model
+    configured = Settings(model_cache_path=cache, whisper_model_path=custom)
+    assert transcriber_for(None, None, configured).english_model is None
 
 
 def test_an_english_only_model_asked_for_another_language_says_what_to_do(tmp_path: Path

@@ -75,14 +75,17 @@ def default_model_path() -> Path:
 class WhisperTranscriber:
     """faster-whisper with VAD and word timestamps; the model loads once per process.
     ``language``: the code to transcribe in, or None to detect it in each window (an
-    English-only model hears English either way, and refuses any other code)."""
+    English-only model hears English either way, and refuses any other code);
+    ``english_model``: while detecting, the model that transcribes a window heard as English."""
 
     _lock = threading.Lock()
     _models: ClassVar[dict[tuple[str, str, int], Any]] = {}
 
     def __init__(self, model_path: Path | None = None, *, language: str | None = None,
-                 compute_type: str = "int8", threads: int = 0) -> None:
+                 compute_type: str = "int8", threads: int = 0,
+                 english_model: Path | None = None) -> None:
         self.model_path = model_path or default_model_path()
+        self.english_model = english_model  # detecting: English heard is transcribed by it
         self.compute_type = compute_type
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.language = language
@@ -112,9 +115,31 @@ class WhisperTranscriber:
         model = self._model()
         # the vocabulary says whether it is English-only; its folder's name does not
         english_only = not self.multilingual or model.model.is_multilingual is False
+        if self.language is not None:
+            return (self._decode(model, audio, hints, self.language),
+                    SpokenLanguage(self.language, None, "asked"))
+        if english_only:
+            return self._decode(model, audio, hints, "en"), SpokenLanguage("en", None, "model")
         try:
-            segments, info = model.transcribe(
-                audio, language="en" if english_only else self.language, word_timestamps=True,
+            code, probability, _ = model.detect_language(audio)
+        except (RuntimeError, ValueError) as exc:
+            raise MediaError(f"language detection failed: {exc}",
+                             path=str(self.model_path)) from exc
+        heard = SpokenLanguage(code, round(float(probability), 3), "detected")
+        if code == "en" and self.english_model is not None:
+            # English heard: the English-only model transcribes it, faster and (with the
+            # brief's names) better than the multilingual one (benchmarks/editorial.py)
+            english = WhisperTranscriber(self.english_model, language="en",
+                                         compute_type=self.compute_type, threads=self.threads)
+            return english._decode(english._model(), audio, hints, "en"), heard
+        return self._decode(model, audio, hints, code), heard
+
+    def _decode(self, model: Any, audio: npt.NDArray[np.float32],
+                hints: RecognitionHints | None, language: str
+                ) -> list[tuple[float, float, str, list[Word]]]:
+        try:
+            segments, _info = model.transcribe(
+                audio, language=language, word_timestamps=True,
                 vad_filter=True, beam_size=HINTED_BEAM if hints and hints.names else 1,
                 condition_on_previous_text=False,
                 hotwords=hints.hotwords if hints else None,
@@ -126,18 +151,13 @@ class WhisperTranscriber:
                          for w in (seg.words or [])]
                 text = seg.text.strip()
                 if hints and hints.names:
-                    words = self._heard_names(model, audio, words, hints, info.language)
+                    words = self._heard_names(model, audio, words, hints, language)
                     text = " ".join(w.word for w in words)
                 out.append((float(seg.start), float(seg.end), text, words))
         except (RuntimeError, ValueError) as exc:
             raise MediaError(f"speech recognition failed: {exc}",
                              path=str(self.model_path)) from exc
-        if self.language is not None:
-            return out, SpokenLanguage(self.language, None, "asked")
-        if english_only:
-            return out, SpokenLanguage("en", None, "model")
-        return out, SpokenLanguage(info.language, round(float(info.language_probability), 3),
-                                   "detected")
+        return out
 
     @staticmethod
     def _heard_names(model: Any, audio: npt.NDArray[np.float32], words: list[Word],
@@ -170,9 +190,13 @@ def transcriber_for(language: str | None, speech_model: Path | None,
     """The transcriber for a request: ``language`` a code or None (detect), ``speech_model``
     a model folder or None (``speech_models.choose_model`` picks)."""
     model = choose_model(language, speech_model, settings)
+    # Detecting with the bundled models: the multilingual one listens, tiny.en transcribes
+    # what it hears as English (most event footage), as fast as before --language existed.
+    bundled = speech_model is None and settings.whisper_model_path is None
+    english = bundled_english_model().path if bundled and language is None else None
     return WhisperTranscriber(model.path, language=language,
                               compute_type=settings.whisper_compute_type,
-                              threads=settings.whisper_threads)
+                              threads=settings.whisper_threads, english_model=english)
 
 
 def speech_windows(segments: Sequence[AudioSegment], duration: float) -> list[SpeechWindow]:
