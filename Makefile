@@ -47,7 +47,7 @@ setup-ml: setup
 	  { $(VENV)/pip install -q -e '.[ml]' && touch .venv/.editron-ml; }
 
 test-slow: setup-ml
-	@$(VENV)/pytest -m "slow or ml" $(RANDOM_ORDER) $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
+	@$(VENV)/pytest -m "slow or ml" $(RANDOM_ORDER) --durations=25 $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no slow tests"; exit 0; fi; exit $$rc
 
 test-all: test test-slow
 

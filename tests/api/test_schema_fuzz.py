@@ -48,6 +48,7 @@ def test_fuzzed_api_never_errors_and_keeps_its_spec(seeded_api: Seeded) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # about 12,000 in-process calls: 5 min idle, more on a busy CI host
 def test_schema_fuzz_deep(seeded_api: Seeded) -> None:
     """At least 10,000 cases in all against the seeded database (issue 17, point 6)."""
     schema, _ = seeded_schema(seeded_api)

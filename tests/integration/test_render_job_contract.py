@@ -115,6 +115,33 @@ def test_a_render_over_its_time_limit_fails_and_delivers_nothing(
     assert not (settings.home_dir / "renders" / job.id).exists()
 
 
+def test_a_render_told_to_stop_during_qc_delivers_nothing(
+        analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stop check (a cancel, or the lease taken over by another worker) is read again
+    after QC, so a render that passed QC just as it was told to stop is not delivered."""
+    ev = analysed_event
+    session_id = _session(ev, "social", "1:1")
+    out = tmp_path / "out"
+    request = render_video_deliverables(edit_session_id=session_id, destinations=str(out),
+                                        profile="preview", settings=ev.settings,
+                                        enqueue_jobs=False, no_review=True)
+    checked: list[bool] = []
+    real = render_service.run_qc
+
+    def qc_then_stop(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        checked.append(report.passed)
+        return report
+
+    monkeypatch.setattr(render_service, "run_qc", qc_then_stop)
+    job = process_render_job(request.render_job_ids[0], settings=ev.settings,
+                             should_cancel=lambda: bool(checked))
+    assert checked == [True], "the render passed QC"
+    assert job.status != "complete" and not job.output_urls
+    assert not out.exists() or not any(out.iterdir()), "nothing was delivered"
+
+
 def test_a_transient_delivery_failure_is_retried_by_the_worker(
         analysed_event: AnalysedEvent, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

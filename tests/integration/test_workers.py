@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,7 @@ from editron.domain.access import ALL_SCOPES
 from editron.errors import InputError
 from editron.jobs.app import enqueue
 from editron.jobs.capacity import try_render_slot
-from editron.jobs.execution import lease_holder
+from editron.jobs.execution import Heartbeat, held, lease_holder, lease_lost_check
 from editron.jobs.worker import resolve_queues, start_embedded_worker
 from editron.services.workers import health, list_workers
 from tests import db_backends, queue_backends
@@ -220,6 +221,42 @@ def test_a_run_that_lost_its_lease_cannot_record_over_its_successor(
         assert job_runs.release(session, job, worker_id=first, error="stale") is None
         assert not job_runs.finish(session, job, worker_id=first, status="done")
         assert job_runs.finish(session, job, worker_id=second, status="done")
+
+
+def test_a_run_whose_lease_was_taken_over_is_told_to_stop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heartbeat that finds its lease gone flags the job, and the check an operation
+    polls (a render's cancel poll) turns true, from any thread, until the run ends."""
+    settings = queue_backends.sqlite_queue_settings(tmp_path / "home", tmp_path, monkeypatch)
+    job = enqueue("test.record", {"log": str(tmp_path / "x.log"), "tag": "x"},
+                  settings=settings)
+    first = lease_holder()
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        stale = job_runs.claim(session, job, worker_id=first)
+    assert stale is not None
+    assert not lease_lost_check()(), "outside a job nothing is lost"
+    with held(job, first), Heartbeat(settings, job, first) as beat:
+        lost = lease_lost_check()
+        time.sleep(3 * settings.job_heartbeat_seconds)
+        assert not lost() and not beat.lost, "its own lease renews"
+        with session_scope(url) as session:  # the sweep presumed it dead; another claims it
+            assert job_runs.requeue_stale(session, stale, stale_after=0.0)
+        with session_scope(url) as session:
+            assert job_runs.claim(session, job, worker_id=lease_holder()) is not None
+        seen: list[bool] = []
+
+        def poll() -> None:  # another thread, as ffmpeg's cancel poll is
+            seen.append(lost())
+
+        deadline = time.monotonic() + 10
+        while not any(seen) and time.monotonic() < deadline:
+            poller = threading.Thread(target=poll)
+            poller.start()
+            poller.join()
+            time.sleep(0.05)
+        assert any(seen) and beat.lost, "the next beat found the lease gone"
+    assert not lost(), "the flag ends with the run"
 
 
 def test_jobs_stranded_on_dead_workers_make_health_degraded(

@@ -10,8 +10,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from editron.config import Settings
@@ -24,8 +25,8 @@ from editron.jobs.registry import Operation, get_operation
 from editron.logs import bind
 
 __all__ = ["WORKER_ID", "Heartbeat", "collect_dead_work", "execute_job", "give_up", "held",
-           "held_jobs", "held_leases", "lease_holder", "retry_delay", "run_claimed",
-           "set_stopping", "stopping"]
+           "held_jobs", "held_leases", "lease_holder", "lease_lost_check", "retry_delay",
+           "run_claimed", "set_stopping", "stopping"]
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -35,6 +36,11 @@ MAX_RETRY_DELAY_SECONDS = 300.0
 # them back.
 _held: dict[str, str] = {}
 _held_lock = threading.Lock()
+# Held jobs whose lease was lost: the sweep presumed this worker dead and another may run
+# them now, so what this process still does for them is wasted (and must not be delivered).
+_lost: set[str] = set()
+# The job the current thread runs, for :func:`lease_lost_check`.
+_running: ContextVar[str | None] = ContextVar("editron_running_job", default=None)
 # Set while this process's worker shuts down: a job that fails then (its ffmpeg stopped by
 # the same signal, say) is handed back to the queue instead of failed.
 _stopping = threading.Event()
@@ -75,11 +81,30 @@ def held(job_id: str, holder: str) -> Iterator[None]:
     runs."""
     with _held_lock:
         _held[job_id] = holder
+    token = _running.set(job_id)
     try:
         yield
     finally:
+        _running.reset(token)
         with _held_lock:
             _held.pop(job_id, None)
+            _lost.discard(job_id)
+
+
+def lease_lost_check() -> Callable[[], bool]:
+    """A check, callable from any thread, that says whether the job the calling thread runs
+    now has lost its lease (always False outside a job). An operation passes it where it
+    polls for cancellation, so a worker presumed dead stops its ffmpeg and delivers nothing
+    once another worker has taken the job over."""
+    job_id = _running.get()
+
+    def lost() -> bool:
+        if job_id is None:
+            return False
+        with _held_lock:
+            return job_id in _lost
+
+    return lost
 
 
 def retry_delay(attempt: int, base: float, cap: float = MAX_RETRY_DELAY_SECONDS) -> float:
@@ -115,8 +140,10 @@ class Heartbeat:
                 continue
             if not alive and not self.lost:
                 self.lost = True
-                log.warning("job %s: lease lost (this worker was presumed dead); its result "
-                            "will not be recorded", self._job_id)
+                with _held_lock:
+                    _lost.add(self._job_id)
+                log.warning("job %s: lease lost (this worker was presumed dead); it stops "
+                            "where it can and its result will not be recorded", self._job_id)
 
 
 def give_up(settings: Settings, snap: job_runs.RunSnapshot, reason: str) -> None:

@@ -37,6 +37,7 @@ from editron.errors import (
     QcFailedError,
     StoreUnavailableError,
 )
+from editron.jobs.execution import lease_lost_check
 from editron.jobs.registry import operation
 from editron.logs import bind
 from editron.media.colour import tonemap_method
@@ -191,7 +192,7 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
         urls, report = _render_and_deliver(settings, job_id, claimed, work,
                                            should_cancel=should_cancel, on_progress=on_progress)
     except ProcessCancelledError:
-        log.info("render job %s cancelled", job_id)
+        log.info("render job %s stopped (cancelled, or taken over by another worker)", job_id)
         settle_session(settings, claimed.session_id)
         return get_render_job(job_id, settings=settings)
     except TRANSIENT_RENDER_ERRORS as exc:
@@ -273,15 +274,16 @@ def _render_and_deliver(settings: Settings, job_id: str, claimed: _Claimed, work
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     output = work / name
-    report = _render_and_check(timeline, profile, output, work, settings=settings,
-                               watch=_JobWatch(settings, job_id, timeline.duration,
-                                               should_cancel, on_progress,
-                                               frame_rate=timeline.rate.fps))
+    watch = _JobWatch(settings, job_id, timeline.duration, should_cancel, on_progress,
+                      frame_rate=timeline.rate.fps)
+    report = _render_and_check(timeline, profile, output, work, settings=settings, watch=watch)
     if not report.passed:
         with db(settings) as session:
             row = repos.render_jobs.get_render_job(session, job_id)
             repos.render_jobs.update_render_job(session, row, qc=report.to_dict())
         raise QcFailedError(f"QC failed for {name}: {', '.join(report.flags)}")
+    if watch.cancelled():  # cancelled, or taken over by another worker, during QC
+        raise ProcessCancelledError(f"{name}: stopped before delivery", path=str(output))
     urls = [parse_destination(t, settings=settings).deliver(output, name).url
             for t in claimed.targets]
     return urls, report
@@ -330,4 +332,5 @@ def _give_up_queued(job: RenderJobRun, reason: str, settings: Settings) -> None:
 @operation(RENDER_OPERATION, RenderJobRun, on_give_up=_give_up_queued,
            transient=TRANSIENT_RENDER_ERRORS, queue="render")
 def _run_render(job: RenderJobRun, settings: Settings) -> None:
-    process_render_job(job.render_job_id, settings=settings)
+    # a worker presumed dead (its lease taken over) stops its encode and delivers nothing
+    process_render_job(job.render_job_id, settings=settings, should_cancel=lease_lost_check())
