@@ -33,7 +33,7 @@ workers = queue_backends.workers
 
 REDIS_DB_URL = "redis://127.0.0.1:6379/11"
 RECOVERY_BUDGET = 30.0
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.alone, pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture()

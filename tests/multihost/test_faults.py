@@ -32,7 +32,7 @@ from tests.multihost.cluster import Cluster, ClusterSpec, running_cluster, wait_
 from tests.multihost.conftest import media_modes
 from tests.multihost.netns import require_root
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 RECOVERY_BUDGET = 30.0
 MEDIA_TMPFS_MB = 160
 _WRAPPER = """#!/bin/sh

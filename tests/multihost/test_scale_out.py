@@ -18,7 +18,7 @@ from tests import consistency
 from tests.multihost import workload as wl
 from tests.multihost.cluster import DELIVERIES, Cluster, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 RECOVERY_BUDGET = 30.0
 BATCHES = 5
 
