@@ -124,7 +124,7 @@ def test_health_api_and_cli_follow_the_workers(monkeypatch: pytest.MonkeyPatch,
     served = start_embedded_worker(settings, workers=2)
     try:
         wait_for(lambda: job_run(settings, job).status == "done", what="job done")
-        doc = http.get("/api/health").json()
+        doc = http.get("/api/health", headers={"Authorization": f"Bearer {token}"}).json()
         assert doc["status"] == "ok" and doc["problems"] == []
         assert {"queue": "analysis", "waiting": 0, "workers": 1, "refusing": 0} in doc["queues"]
         out = CliRunner().invoke(cli, ["workers", "--alive", "--json"])
