@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from editron.config import Settings
+from editron.errors import ConfigError
 
-__all__ = ["DiskState", "RenderSlot", "disk_state", "render_slot_count", "try_render_slot"]
+__all__ = ["DiskState", "RenderSlot", "disk_state", "render_slot_count", "render_slot_folder",
+           "try_render_slot"]
 
 
 def render_slot_count(settings: Settings) -> int:
@@ -29,9 +32,24 @@ def render_slot_count(settings: Settings) -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def _slot_dir() -> Path:
-    # Host-local on purpose: EDITRON_HOME may be a share that several hosts mount.
-    return Path(tempfile.gettempdir()) / f"editron-{os.getuid()}" / "render-slots"
+def render_slot_folder() -> Path:
+    """This user's host-local slot folder (EDITRON_HOME may be a share that several hosts
+    mount): under ``$XDG_RUNTIME_DIR`` when there is one, else ``<tmp>/editron-<uid>``,
+    made 0700 and refused (ConfigError) when another user owns it or may write to it, since
+    whoever controls the folder could hold every slot or swap the lock files."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) / "editron" if runtime and Path(runtime).is_dir() else \
+        Path(tempfile.gettempdir()) / f"editron-{os.getuid()}"
+    folder = base / "render-slots"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for part in (base, folder):
+        info = part.lstat()
+        if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid()
+                or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            raise ConfigError(f"{part}: the render-slot folder must be a directory of user "
+                              f"{os.getuid()} that no one else may write to; remove it (or "
+                              "set XDG_RUNTIME_DIR) and start the worker again", path=str(part))
+    return folder
 
 
 class RenderSlot:
@@ -47,10 +65,11 @@ class RenderSlot:
 
 def try_render_slot(settings: Settings) -> RenderSlot | None:
     """A free render slot of this host, or None when every one is held."""
-    folder = _slot_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = render_slot_folder()
     for number in range(render_slot_count(settings)):
-        handle = (folder / f"slot-{number}.lock").open("ab")
+        fd = os.open(folder / f"slot-{number}.lock",
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        handle = os.fdopen(fd, "ab")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
