@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
@@ -290,6 +291,19 @@ def test_a_render_slot_folder_others_may_write_to_is_refused(
         Worker(settings, queues=["render"])
     assert refused.value.path == str(folder.parent)
     Worker(settings, queues=["ingest"])  # a worker that renders nothing needs no slots
+
+
+def test_doctor_measures_every_filesystem_editron_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scratch on its own filesystem (a tmpfs here) is measured too, not only the home."""
+    from editron.services.doctor import run_checks
+
+    assert os.stat("/dev/shm").st_dev != os.stat(tmp_path).st_dev, "a tmpfs on this machine"
+    monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
+    (disk,) = [c for c in run_checks(settings=Settings(home=tmp_path)).checks
+               if c.name == "disk"]
+    assert f"in EDITRON_HOME ({tmp_path.resolve()})" in disk.detail, disk.detail
+    assert "in scratch (/dev/shm)" in disk.detail, disk.detail
 
 
 def test_render_slots_are_per_host_and_die_with_their_process(tmp_path: Path) -> None:

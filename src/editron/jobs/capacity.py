@@ -21,8 +21,8 @@ from typing import IO
 from editron.config import Settings
 from editron.errors import ConfigError
 
-__all__ = ["DiskState", "RenderSlot", "disk_state", "render_slot_count", "render_slot_folder",
-           "try_render_slot"]
+__all__ = ["DiskState", "RenderSlot", "disk_state", "free_space", "render_slot_count",
+           "render_slot_folder", "try_render_slot"]
 
 
 def render_slot_count(settings: Settings) -> int:
@@ -96,30 +96,37 @@ def _existing(path: Path) -> Path:
 
 def _watched(settings: Settings) -> dict[str, Path]:
     return {"EDITRON_HOME": settings.home_dir, "media": settings.storage_dir,
-            "cache": settings.home_dir / "cache", "scratch": Path(tempfile.gettempdir())}
+            "cache": settings.media_cache_dir, "scratch": Path(tempfile.gettempdir())}
+
+
+def free_space(settings: Settings) -> list[tuple[str, Path, int]]:
+    """Free bytes of each folder Editron writes (home, media, cache, scratch), one entry per
+    filesystem (the first folder found on it), one ``statvfs`` each; a folder that cannot be
+    read is left out."""
+    found: list[tuple[str, Path, int]] = []
+    seen: set[int] = set()
+    for what, path in _watched(settings).items():
+        try:
+            existing = _existing(path)
+            device = existing.stat().st_dev
+            if device in seen:
+                continue
+            seen.add(device)
+            vfs = os.statvfs(existing)
+        except OSError:
+            continue
+        found.append((what, existing, vfs.f_bavail * vfs.f_frsize))
+    return found
 
 
 def disk_state(settings: Settings) -> DiskState:
     """Free space of the home, media, cache and scratch folders against
-    ``worker_min_free_bytes`` (one ``statvfs`` each, so cheap enough before every job)."""
+    ``worker_min_free_bytes`` (cheap enough before every job)."""
     floor = settings.worker_min_free_bytes
-    least: int | None = None
-    short: list[str] = []
-    seen: set[int] = set()
-    for what, path in _watched(settings).items():
-        try:
-            found = _existing(path)
-            device = found.stat().st_dev
-            if device in seen:
-                continue
-            seen.add(device)
-            stat = os.statvfs(found)
-        except OSError:
-            continue
-        free = stat.f_bavail * stat.f_frsize
-        least = free if least is None else min(least, free)
-        if free < floor:
-            short.append(f"{what} ({found}) has {free / 2**30:.2f} GiB free")
+    space = free_space(settings)
+    least = min((free for _, _, free in space), default=None)
+    short = [f"{what} ({path}) has {free / 2**30:.2f} GiB free"
+             for what, path, free in space if free < floor]
     if not short:
         return DiskState(True, least, None)
     return DiskState(False, least, "; ".join(short) + f", under the floor of "
