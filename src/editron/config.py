@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from editron.errors import ConfigError
@@ -156,6 +163,16 @@ class Settings(BaseSettings):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
 
+    @model_validator(mode="after")
+    def _leases_outlive_beats(self) -> Settings:
+        # a lease renewed every heartbeat must not look dead between two beats, or a busy
+        # worker's jobs are taken over while it runs them
+        if self.job_stale_after_seconds < 2 * self.job_heartbeat_seconds:
+            raise ValueError("EDITRON_JOB_STALE_AFTER_SECONDS "
+                             f"({self.job_stale_after_seconds:g}) must be at least twice "
+                             f"EDITRON_JOB_HEARTBEAT_SECONDS ({self.job_heartbeat_seconds:g})")
+        return self
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser().resolve()
@@ -237,9 +254,31 @@ def _file_url_path(url: str | None) -> Path | None:
     return None
 
 
+def _explain(exc: ValidationError) -> str:
+    """One line per unusable setting, named as the user set it (``EDITRON_<NAME>``), with
+    the value unless the setting is secret."""
+    lines = []
+    for error in exc.errors():
+        if not error["loc"]:  # a rule between settings: its message names them
+            lines.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        name = str(error["loc"][0])
+        field = Settings.model_fields.get(name)
+        secret = field is not None and "SecretStr" in str(field.annotation)
+        shown = "" if secret else f"={error.get('input')!r}"
+        lines.append(f"EDITRON_{name.upper()}{shown}: {error['msg']}")
+    return ("; ".join(lines) + " (fix it in the environment or .env, or unset it for the "
+            "default)")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment (and ``.env``); ConfigError naming each variable
+    that cannot be used, instead of pydantic's report."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
 
 
 def reset_settings() -> None:

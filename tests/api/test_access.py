@@ -138,6 +138,20 @@ def test_failed_authentication_is_rate_limited_per_address(
     assert other.get("/api/batches", headers=good).status_code == 200
 
 
+def test_health_tells_its_details_only_to_a_reader(api: tuple[TestClient, Settings]) -> None:
+    """The open health check says ok or degraded; the version, the queues and the problems
+    (queue names, worker counts) go to a token that may read; a wrong token counts as a
+    failed authentication, so health is no way to guess tokens."""
+    client, settings = api
+    assert client.get("/api/health").json() == {"status": "ok"}
+    assert client.get("/api/health", headers=_token(settings)).json() == {"status": "ok"}
+    full = client.get("/api/health", headers=_token(settings, Scope.READ)).json()
+    assert set(full) == {"status", "version", "queues", "problems"}, full
+    wrong = {"Authorization": "Bearer edt_wrong"}
+    assert [client.get("/api/health", headers=wrong).status_code for _ in range(3)] == [200] * 3
+    assert client.get("/api/health", headers=wrong).status_code == 429
+
+
 def test_the_limiter_forgets_in_time_and_stays_bounded() -> None:
     now = [0.0]
     limiter = FailedAuthLimiter(allowed=2, window=10, max_clients=100, clock=lambda: now[0])

@@ -135,11 +135,17 @@ def test_a_render_told_to_stop_during_qc_delivers_nothing(
         return report
 
     monkeypatch.setattr(render_service, "run_qc", qc_then_stop)
-    job = process_render_job(request.render_job_ids[0], settings=ev.settings,
-                             should_cancel=lambda: bool(checked))
+    job_id = request.render_job_ids[0]
+    # the successor that took the job over renders in a folder of its own on this host
+    successor = ev.settings.home_dir / "renders" / job_id / "successor" / "social_1x1.mp4"
+    successor.parent.mkdir(parents=True)
+    successor.write_bytes(b"encoding")
+    job = process_render_job(job_id, settings=ev.settings, should_cancel=lambda: bool(checked))
     assert checked == [True], "the render passed QC"
     assert job.status != "complete" and not job.output_urls
     assert not out.exists() or not any(out.iterdir()), "nothing was delivered"
+    assert successor.read_bytes() == b"encoding", "the stopped run left its successor's work"
+    assert [p.name for p in successor.parent.parent.iterdir()] == ["successor"]
 
 
 def test_a_transient_delivery_failure_is_retried_by_the_worker(

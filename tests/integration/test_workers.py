@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
@@ -30,11 +31,11 @@ from editron.db.repos.workers import WorkerState
 from editron.db.runtime import db, ready
 from editron.db.session import session_scope
 from editron.domain.access import ALL_SCOPES
-from editron.errors import InputError
+from editron.errors import ConfigError, InputError
 from editron.jobs.app import enqueue
-from editron.jobs.capacity import try_render_slot
+from editron.jobs.capacity import render_slot_folder, try_render_slot
 from editron.jobs.execution import Heartbeat, held, lease_holder, lease_lost_check
-from editron.jobs.worker import resolve_queues, start_embedded_worker
+from editron.jobs.worker import Worker, resolve_queues, start_embedded_worker
 from editron.services.workers import health, list_workers
 from tests import db_backends, queue_backends
 from tests.queue_backends import FAST_QUEUE_ENV, WorkerProcesses, file_lines, job_run, wait_for
@@ -124,7 +125,7 @@ def test_health_api_and_cli_follow_the_workers(monkeypatch: pytest.MonkeyPatch,
     served = start_embedded_worker(settings, workers=2)
     try:
         wait_for(lambda: job_run(settings, job).status == "done", what="job done")
-        doc = http.get("/api/health").json()
+        doc = http.get("/api/health", headers={"Authorization": f"Bearer {token}"}).json()
         assert doc["status"] == "ok" and doc["problems"] == []
         assert {"queue": "analysis", "waiting": 0, "workers": 1, "refusing": 0} in doc["queues"]
         out = CliRunner().invoke(cli, ["workers", "--alive", "--json"])
@@ -274,6 +275,35 @@ def test_jobs_stranded_on_dead_workers_make_health_degraded(
     report = health(settings=settings)
     assert report.status == "degraded", "its worker is dead and no live one will sweep it"
     assert "1 job wait on the analysis queue" in report.problems[0]
+
+
+def test_a_render_slot_folder_others_may_write_to_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever controls the slot folder could hold every slot: a folder another user may
+    write to stops a render worker at start with the folder named."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = render_slot_folder()
+    assert folder == tmp_path / "editron" / "render-slots"
+    assert folder.stat().st_mode & 0o077 == 0, "made for this user alone"
+    folder.parent.chmod(0o777)
+    settings = _memory_settings(monkeypatch, tmp_path.name)
+    with pytest.raises(ConfigError, match="no one else may write to") as refused:
+        Worker(settings, queues=["render"])
+    assert refused.value.path == str(folder.parent)
+    Worker(settings, queues=["ingest"])  # a worker that renders nothing needs no slots
+
+
+def test_doctor_measures_every_filesystem_editron_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scratch on its own filesystem (a tmpfs here) is measured too, not only the home."""
+    from editron.services.doctor import run_checks
+
+    assert os.stat("/dev/shm").st_dev != os.stat(tmp_path).st_dev, "a tmpfs on this machine"
+    monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
+    (disk,) = [c for c in run_checks(settings=Settings(home=tmp_path)).checks
+               if c.name == "disk"]
+    assert f"in EDITRON_HOME ({tmp_path.resolve()})" in disk.detail, disk.detail
+    assert "in scratch (/dev/shm)" in disk.detail, disk.detail
 
 
 def test_render_slots_are_per_host_and_die_with_their_process(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def _sweeps(monkeypatch: pytest.MonkeyPatch, failing: dict[int, Exception]
     monkeypatch.setattr(recovery, "recover_jobs", fake_recover)
     monkeypatch.setattr(recovery.workers, "prune", lambda session, older_than: 0)
     settings = Settings(job_sweep_seconds=0.02, job_stale_after_seconds=0.2,
-                        database_url="sqlite://")
+                        job_heartbeat_seconds=0.05, database_url="sqlite://")
     sweeper = Sweeper(settings).start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (

@@ -1,8 +1,9 @@
 """Request dependencies: the settings, and the bearer token with the scope each route needs.
 
-Every route but ``/api/health`` and the Dropbox webhook declares one of :data:`Reader`,
-:data:`Operator` or :data:`Admin`; a token without that scope gets 403, and an address that
-keeps failing authentication gets 429 (``api.ratelimit``)."""
+Every route but ``/api/health`` (whose details need :func:`optional_reader`) and the Dropbox
+webhook declares one of :data:`Reader`, :data:`Operator` or :data:`Admin`; a token without
+that scope gets 403, and an address that keeps failing authentication gets 429
+(``api.ratelimit``)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from editron.domain.access import Scope, missing_scope
 from editron.errors import MissingScopeError
 from editron.services.tokens import TokenPublic, authenticate
 
-__all__ = ["Admin", "Operator", "Reader", "SettingsDep", "client_address",
-           "get_app_settings", "require", "required_scope"]
+__all__ = ["Admin", "Operator", "Reader", "SettingsDep", "bearer", "client_address",
+           "get_app_settings", "optional_reader", "require", "required_scope"]
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -54,6 +55,23 @@ def authorized_token(request: Request, settings: SettingsDep,
         raise HTTPException(401, "unknown or revoked token",
                             headers={"WWW-Authenticate": "Bearer"})
     return token
+
+
+def optional_reader(request: Request, settings: Settings,
+                    credentials: HTTPAuthorizationCredentials | None) -> bool:
+    """For an open route that says more to a reader: whether the request carries a token
+    with the ``read`` scope. No token is simply False; a wrong one also counts as a failed
+    authentication, so the route is no oracle for guessing tokens."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        return False
+    limiter: FailedAuthLimiter = request.app.state.auth_limiter
+    client = client_address(request.scope)
+    limiter.check(client)
+    token = authenticate(credentials.credentials, settings=settings)
+    if token is None:
+        limiter.failed(client)
+        return False
+    return missing_scope({s.value for s in token.scopes}, Scope.READ) is None
 
 
 def require(scope: Scope) -> Any:

@@ -32,7 +32,7 @@ from editron.cli import (
     sources_cmd,
     sync_cmd,
 )
-from editron.cli.output import EXIT_BAD_INPUT, OPTIONS
+from editron.cli.output import EXIT_BAD_INPUT, OPTIONS, guarded
 from editron.config import get_settings
 from editron.logs import configure_logging
 from editron.services.vocabulary import destination_help, names_of
@@ -81,7 +81,8 @@ def build_app() -> typer.Typer:
             "--version", callback=_version, is_eager=True, help="Print the version.")
         ] = False,
     ) -> None:
-        settings = get_settings()
+        with guarded(as_json="--json" in sys.argv):  # a setting that cannot be used: exit 2
+            settings = get_settings()
         OPTIONS.quiet = quiet
         level = ("DEBUG" if verbose else "WARNING" if quiet
                  else (log_level or settings.log_level).upper())

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from editron.config import Settings
+from editron.errors import ConfigError
 
-__all__ = ["DiskState", "RenderSlot", "disk_state", "render_slot_count", "try_render_slot"]
+__all__ = ["DiskState", "RenderSlot", "disk_state", "free_space", "render_slot_count",
+           "render_slot_folder", "try_render_slot"]
 
 
 def render_slot_count(settings: Settings) -> int:
@@ -29,9 +32,24 @@ def render_slot_count(settings: Settings) -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def _slot_dir() -> Path:
-    # Host-local on purpose: EDITRON_HOME may be a share that several hosts mount.
-    return Path(tempfile.gettempdir()) / f"editron-{os.getuid()}" / "render-slots"
+def render_slot_folder() -> Path:
+    """This user's host-local slot folder (EDITRON_HOME may be a share that several hosts
+    mount): under ``$XDG_RUNTIME_DIR`` when there is one, else ``<tmp>/editron-<uid>``,
+    made 0700 and refused (ConfigError) when another user owns it or may write to it, since
+    whoever controls the folder could hold every slot or swap the lock files."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) / "editron" if runtime and Path(runtime).is_dir() else \
+        Path(tempfile.gettempdir()) / f"editron-{os.getuid()}"
+    folder = base / "render-slots"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for part in (base, folder):
+        info = part.lstat()
+        if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid()
+                or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            raise ConfigError(f"{part}: the render-slot folder must be a directory of user "
+                              f"{os.getuid()} that no one else may write to; remove it (or "
+                              "set XDG_RUNTIME_DIR) and start the worker again", path=str(part))
+    return folder
 
 
 class RenderSlot:
@@ -47,10 +65,11 @@ class RenderSlot:
 
 def try_render_slot(settings: Settings) -> RenderSlot | None:
     """A free render slot of this host, or None when every one is held."""
-    folder = _slot_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = render_slot_folder()
     for number in range(render_slot_count(settings)):
-        handle = (folder / f"slot-{number}.lock").open("ab")
+        fd = os.open(folder / f"slot-{number}.lock",
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        handle = os.fdopen(fd, "ab")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -77,30 +96,37 @@ def _existing(path: Path) -> Path:
 
 def _watched(settings: Settings) -> dict[str, Path]:
     return {"EDITRON_HOME": settings.home_dir, "media": settings.storage_dir,
-            "cache": settings.home_dir / "cache", "scratch": Path(tempfile.gettempdir())}
+            "cache": settings.media_cache_dir, "scratch": Path(tempfile.gettempdir())}
+
+
+def free_space(settings: Settings) -> list[tuple[str, Path, int]]:
+    """Free bytes of each folder Editron writes (home, media, cache, scratch), one entry per
+    filesystem (the first folder found on it), one ``statvfs`` each; a folder that cannot be
+    read is left out."""
+    found: list[tuple[str, Path, int]] = []
+    seen: set[int] = set()
+    for what, path in _watched(settings).items():
+        try:
+            existing = _existing(path)
+            device = existing.stat().st_dev
+            if device in seen:
+                continue
+            seen.add(device)
+            vfs = os.statvfs(existing)
+        except OSError:
+            continue
+        found.append((what, existing, vfs.f_bavail * vfs.f_frsize))
+    return found
 
 
 def disk_state(settings: Settings) -> DiskState:
     """Free space of the home, media, cache and scratch folders against
-    ``worker_min_free_bytes`` (one ``statvfs`` each, so cheap enough before every job)."""
+    ``worker_min_free_bytes`` (cheap enough before every job)."""
     floor = settings.worker_min_free_bytes
-    least: int | None = None
-    short: list[str] = []
-    seen: set[int] = set()
-    for what, path in _watched(settings).items():
-        try:
-            found = _existing(path)
-            device = found.stat().st_dev
-            if device in seen:
-                continue
-            seen.add(device)
-            stat = os.statvfs(found)
-        except OSError:
-            continue
-        free = stat.f_bavail * stat.f_frsize
-        least = free if least is None else min(least, free)
-        if free < floor:
-            short.append(f"{what} ({found}) has {free / 2**30:.2f} GiB free")
+    space = free_space(settings)
+    least = min((free for _, _, free in space), default=None)
+    short = [f"{what} ({path}) has {free / 2**30:.2f} GiB free"
+             for what, path, free in space if free < floor]
     if not short:
         return DiskState(True, least, None)
     return DiskState(False, least, "; ".join(short) + f", under the floor of "

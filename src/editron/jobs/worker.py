@@ -39,6 +39,7 @@ from editron.jobs.capacity import (
     RenderSlot,
     disk_state,
     render_slot_count,
+    render_slot_folder,
     try_render_slot,
 )
 from editron.jobs.execution import WORKER_ID, held_jobs, held_leases, set_stopping
@@ -107,6 +108,8 @@ class Worker:
         if any(h.immediate for h in self._hueys.values()):
             raise QueueError("an immediate:// queue runs jobs inside enqueue(); it has no "
                              "worker")
+        if RENDER_QUEUE in self.queues:
+            render_slot_folder()  # a folder another user controls stops the worker here
         self._stop = threading.Event()
         self._force = threading.Event()
         self._disk = _Disk(self.settings)

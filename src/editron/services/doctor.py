@@ -4,7 +4,6 @@ model, the caption font, and the free disk space."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,12 +18,13 @@ from editron.db.runtime import ping, ready
 from editron.domain.redact import redact_url
 from editron.errors import EditronError
 from editron.jobs.app import queued_job_ids
+from editron.jobs.capacity import free_space
 from editron.media.ffmpeg import ffmpeg_path
 from editron.story.styles import bundled_font_path
 
 __all__ = ["Check", "DoctorReport", "run_checks"]
 
-LOW_DISK_BYTES = 20 * 1024**3  # under this free in the home, renders of a long event may stop
+LOW_DISK_BYTES = 20 * 1024**3  # under this free where Editron writes, a long event may stop
 NEEDED_ENCODERS = ("libx264", "aac")
 
 
@@ -106,9 +106,12 @@ def _font() -> Check:
 
 
 def _disk(settings: Settings) -> Check:
-    free = shutil.disk_usage(settings.home_dir).free
-    return Check(name="disk", ok=free >= LOW_DISK_BYTES,
-                 detail=f"{free / 1024**3:.1f} GiB free in {settings.home_dir}")
+    """Every filesystem Editron writes (home, media store folder, cache, scratch)."""
+    space = free_space(settings)
+    detail = "; ".join(f"{free / 1024**3:.1f} GiB free in {what} ({path})"
+                       for what, path, free in space)
+    return Check(name="disk", ok=all(free >= LOW_DISK_BYTES for _, _, free in space),
+                 detail=detail or "no folder could be measured")
 
 
 def run_checks(*, settings: Settings | None = None) -> DoctorReport:

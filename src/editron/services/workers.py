@@ -104,9 +104,14 @@ class Health(BaseModel):
         "problems": ["3 jobs wait on the render queue and no live worker serves it"]})
 
     status: str  # ok, or degraded when a queue with work has no worker
-    version: str
-    queues: list[QueueHealth] = []
-    problems: list[str] = []
+    # The details, given over HTTP only to a reader's token (None in the open answer).
+    version: str | None = None
+    queues: list[QueueHealth] | None = None
+    problems: list[str] | None = None
+
+    def brief(self) -> Health:
+        """The answer for a request without a reader's token: the status alone."""
+        return Health(status=self.status)
 
 
 def _queue_of(operation: str) -> str:
@@ -149,7 +154,7 @@ def health(*, settings: Settings | None = None) -> Health:
     if huey_for(settings).immediate:
         with db(settings) as session:
             repos.workers.clock(session)  # the database answers
-        return Health(status="ok", version=__version__)
+        return Health(status="ok", version=__version__, queues=[], problems=[])
     queues = _queues(settings)
     problems = [_problem(q) for q in queues if q.waiting and not q.workers]
     return Health(status="degraded" if problems else "ok", version=__version__,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from editron.api.deps import Reader, SettingsDep
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from editron.api.deps import Reader, SettingsDep, bearer, optional_reader
 from editron.services.board import list_tasks
 from editron.services.schemas import TaskPublic
 from editron.services.workers import Health, WorkerList, health, list_workers
@@ -14,11 +17,17 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["system"])
 
 
-@router.get("/health", response_model=Health)
-def health_check(settings: SettingsDep) -> Health:
+@router.get("/health", response_model=Health, response_model_exclude_none=True)
+def health_check(request: Request, settings: SettingsDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(bearer)]) -> Health:
     """Whether the API and its database answer, and whether every queue holding work has a
-    live worker: ``degraded`` names each queue whose jobs nobody serves. Needs no token."""
-    return health(settings=settings)
+    live worker (``ok`` or ``degraded``). Needs no token; with a token that may read, the
+    answer also names the version, each queue's work and workers, and the problems."""
+    report = health(settings=settings)
+    if optional_reader(request, settings, credentials):
+        return report
+    return report.brief()
 
 
 @router.get("/workers", response_model=WorkerList)

@@ -2,17 +2,20 @@
 and format, each rendered by one ffmpeg process from the originals, checked by QC, and
 delivered; plus cancel, retry, and low-resolution review previews from the proxies.
 
-A job renders into ``<home>/renders/<job id>/`` and only a file that passed QC is handed to
-its destinations, which write under a temporary name and rename; the work folder is removed
-whatever happens, so a crash or a cancel never leaves a partial file where people look.
+A job renders into ``<home>/renders/<job id>/<claim>/`` (a folder per claim) and only a file
+that passed QC is handed to its destinations, which write under a temporary name and rename;
+the work folder is removed whatever happens, so a crash or a cancel never leaves a partial
+file where people look.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -187,7 +190,9 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
     claimed = _claim(settings, job_id)
     if isinstance(claimed, RenderJobPublic):
         return claimed
-    work = settings.home_dir / "renders" / job_id
+    # a folder per claim: a worker presumed dead that is still encoding on this host never
+    # shares (or deletes) the folder of the worker that took its job over
+    work = settings.home_dir / "renders" / job_id / uuid.uuid4().hex[:12]
     try:
         urls, report = _render_and_deliver(settings, job_id, claimed, work,
                                            should_cancel=should_cancel, on_progress=on_progress)
@@ -209,6 +214,8 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the job's folder, once no claim uses it
+            work.parent.rmdir()
     with db(settings) as session:
         row = repos.render_jobs.get_render_job(session, job_id)
         if row.status == JobStatus.RENDERING:
