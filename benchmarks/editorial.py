@@ -1,8 +1,14 @@
-"""Editorial judgement, held to numbers (issue 22): are the brief's names heard?
+"""Editorial judgement, held to numbers (issue 22, point 7).
 
-    .venv/bin/python benchmarks/editorial.py            # names recall, with and without the brief
-    .venv/bin/python benchmarks/editorial.py --quick    # one voice, one speed
-    .venv/bin/python benchmarks/editorial.py --story    # the brief's promises (hook, length...)
+    .venv/bin/python benchmarks/editorial.py            # names, then the promises: the figures
+    .venv/bin/python benchmarks/editorial.py --names    # names recall only (--quick: 1 x 1)
+    .venv/bin/python benchmarks/editorial.py --story    # the brief's promises only
+
+By default both parts run and the JSON opens with ``figures``: names recall, hook-in-3-s rate,
+recap length error, speaker-in-crop rate (and switches, letterboxed clips) and duplicate
+moments, each beside its target and whether it is met; the two parts' own documents follow.
+The promises are ``editorial_story.py``'s (five generated events and a two-speaker one
+through the lane); the rest of this docstring is the names part: are the brief's names heard?
 
 Generated speech with known truth: lines of an event's running order naming made-up brands,
 products and people, spoken by espeak-ng voices (en-us, en-gb) at two speeds (150 and 185
@@ -136,19 +142,58 @@ def run(voices: tuple[str, ...], speeds: tuple[int, ...]) -> dict[str, Any]:
     return out
 
 
+def _figure(value: Any, target: str, met: bool, **more: Any) -> dict[str, Any]:
+    return {"figure": value, "target": target, "met": bool(met), **more}
+
+
+def figures(names: dict[str, Any], story: dict[str, Any]) -> dict[str, Any]:
+    """The issue's five numbers (and the speaker's two companions) against their targets."""
+    hook, recap, dup = story["hook"], story["recap_length"], story["duplicates"]
+    framing = story["framing_9x16"]
+    two = framing["two_speakers"]
+    return {
+        "names_recall": _figure(names["brief"]["recall"], ">= 0.95", names["met"],
+                                without_brief=names["plain"]["recall"]),
+        "hook_in_3s_rate": _figure(hook["hook_in_3s_rate"], "1.0, or a note saying why not",
+                                   hook["met"], or_noted=hook["hook_in_3s_or_explained_rate"]),
+        "recap_length_error_frames": _figure(
+            recap["max_error_frames"], "0 (short footage noted)", recap["met"],
+            short_footage_noted=recap["short_footage_noted"]),
+        "speaker_in_crop_rate": _figure(
+            {r: two[r]["speaker_in_crop_rate"] for r in ("9:16", "1:1")}, ">= 0.9",
+            framing["speaker_met"]),
+        "speaker_switches_closer_than_3s": _figure(
+            {r: two[r]["switches_closer_than_3s"] for r in ("9:16", "1:1")}, "0",
+            framing["switches_met"]),
+        "letterboxed_share_9x16": _figure(
+            framing["letterboxed_share"], "<= 0.2 (footage with a face in most frames)",
+            framing["letterbox_met"], two_speakers=two["9:16"]["letterboxed_share"]),
+        "duplicate_moments": _figure(dup["duplicate_moments"], "0", dup["met"]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one voice, one speed")
-    parser.add_argument("--story", action="store_true",
-                        help="the brief's promises instead (benchmarks/editorial_story.py)")
+    parser.add_argument("--quick", action="store_true", help="names: one voice, one speed")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--names", action="store_true", help="names recall only")
+    which.add_argument("--story", action="store_true",
+                       help="the brief's promises only (benchmarks/editorial_story.py)")
     args = parser.parse_args()
-    if args.story:
-        import editorial_story  # beside this script; loaded only when asked for
-
-        editorial_story.main()
-        return
     voices, speeds = (VOICES[:1], SPEEDS[:1]) if args.quick else (VOICES, SPEEDS)
-    print(json.dumps(run(voices, speeds), indent=2))
+    names = None if args.story else run(voices, speeds)
+    if args.names:
+        print(json.dumps(names, indent=2))
+        return
+    import editorial_story  # beside this script; loaded only when asked for (services, DB)
+
+    story = editorial_story.run()
+    if names is None:
+        print(json.dumps(story, indent=2, default=str))
+        return
+    found = figures(names, story)
+    print(json.dumps({"figures": found, "met": all(f["met"] for f in found.values()),
+                      "names": names, "story": story}, indent=2, default=str))
 
 
 if __name__ == "__main__":

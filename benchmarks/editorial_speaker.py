@@ -85,7 +85,8 @@ def _measure(truth: SpeakerClip, timelines: list[Timeline]) -> dict[str, Any]:
     return {"speaker_in_crop_rate": round(rate, 3), "spoken_frames": spoken,
             "target": 0.9, "met": spoken > 0 and rate >= 0.9,
             "letterboxed_share": round(share, 3), "letterboxed": f"{padded}/{clips}",
-            "switches_closer_than_3s": close, "max_step_px": round(biggest, 2)}
+            "switches_closer_than_3s": close, "switches_target": 0, "switches_met": close == 0,
+            "max_step_px": round(biggest, 2)}
 
 
 def speaker_framing(root: Path, settings: Settings) -> dict[str, Any]:

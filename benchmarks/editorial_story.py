@@ -323,6 +323,7 @@ def framing(events: list[dict[str, Any]], speakers: dict[str, Any]) -> dict[str,
         "speaker_in_crop_1x1_rate": speakers["1:1"]["speaker_in_crop_rate"],
         "target_speaker_in_crop": 0.9,
         "speaker_met": speakers["9:16"]["met"] and speakers["1:1"]["met"],
+        "switches_met": speakers["9:16"]["switches_met"] and speakers["1:1"]["switches_met"],
         "two_speakers": speakers,
         "face_in_crop_rate": round(inside / max(1, spoken), 3), "spoken_frames": spoken,
         "face_target": 0.9, "face_met": spoken > 0 and inside / spoken >= 0.9,
@@ -349,6 +350,7 @@ def run() -> dict[str, Any]:
     report["met"]["face_in_crop"] = report["framing_9x16"]["face_met"]
     report["met"]["letterbox"] = report["framing_9x16"]["letterbox_met"]
     report["met"]["speaker_in_crop"] = report["framing_9x16"]["speaker_met"]
+    report["met"]["speaker_switches"] = report["framing_9x16"]["switches_met"]
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 

@@ -5,46 +5,28 @@ errors an operator has to act on."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-boto3 = pytest.importorskip("boto3", reason="the s3 extra (boto3) is not installed")
-moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+pytest.importorskip("boto3", reason="the s3 extra (boto3) is not installed")
 
-from editron.config import Settings  # noqa: E402
-from editron.errors import (  # noqa: E402
+from editron.config import Settings
+from editron.errors import (
     DeliveryError,
     InputError,
 )
-from editron.render.destinations import parse_destination  # noqa: E402
-from editron.render.destinations.s3 import S3Bucket, parse_s3_target  # noqa: E402
-from editron.services.sessions import network_destinations  # noqa: E402
+from editron.render.destinations import parse_destination
+from editron.render.destinations.s3 import S3Bucket, parse_s3_target
+from editron.services.sessions import network_destinations
+from tests import s3_server
+
+# The shared moto server (session-wide) and a fresh bucket per test; they skip without moto.
+s3_endpoint = s3_server.s3_endpoint
+s3_bucket = s3_server.s3_bucket
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture()
-def bucket(endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-           ) -> tuple[str, Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "editron-test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "editron-test-secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    name = "deliveries-" + request.node.name.replace("_", "-")[:40].lower().strip("-")
-    client.create_bucket(Bucket=name)
-    return name, client
 
 
 def _file(path: Path, size: int, seed: int = 1) -> Path:
@@ -53,10 +35,10 @@ def _file(path: Path, size: int, seed: int = 1) -> Path:
     return path
 
 
-def test_deliver_once_then_skip_then_replace(bucket: tuple[str, Any], endpoint: str,
+def test_deliver_once_then_skip_then_replace(s3_bucket: tuple[str, Any], s3_endpoint: str,
                                              tmp_path: Path) -> None:
-    name, client = bucket
-    settings = Settings(s3_endpoint_url=endpoint)
+    name, client = s3_bucket
+    settings = Settings(s3_endpoint_url=s3_endpoint)
     dest = parse_destination(f"s3://{name}/Events/Gala 2026/", settings=settings)
     assert isinstance(dest, S3Bucket) and dest.describe() == f"s3://{name}/Events/Gala 2026"
     seen: list[tuple[int, int]] = []
@@ -77,10 +59,10 @@ def test_deliver_once_then_skip_then_replace(bucket: tuple[str, Any], endpoint: 
     assert client.get_object(Bucket=name, Key=key)["Body"].read() == changed.read_bytes()
 
 
-def test_large_files_go_up_in_parts(bucket: tuple[str, Any], endpoint: str,
+def test_large_files_go_up_in_parts(s3_bucket: tuple[str, Any], s3_endpoint: str,
                                     tmp_path: Path) -> None:
-    name, client = bucket
-    dest = S3Bucket(name, "masters", endpoint_url=endpoint, multipart_threshold=5 * MIB,
+    name, client = s3_bucket
+    dest = S3Bucket(name, "masters", endpoint_url=s3_endpoint, multipart_threshold=5 * MIB,
                     part_bytes=5 * MIB)
     big = _file(tmp_path / "master.mov", 12 * MIB + 17)
     sent: list[int] = []
@@ -95,9 +77,10 @@ def test_large_files_go_up_in_parts(bucket: tuple[str, Any], endpoint: str,
     assert dest.deliver(big, "recap_16x9.mov").skipped
 
 
-def test_errors_say_what_to_do(bucket: tuple[str, Any], endpoint: str, tmp_path: Path) -> None:
+def test_errors_say_what_to_do(s3_bucket: tuple[str, Any], s3_endpoint: str,
+                               tmp_path: Path) -> None:
     clip = _file(tmp_path / "clip.mp4", 1000)
-    missing = S3Bucket("no-such-bucket-here", endpoint_url=endpoint)
+    missing = S3Bucket("no-such-bucket-here", endpoint_url=s3_endpoint)
     with pytest.raises(DeliveryError, match="bucket does not exist") as raised:
         missing.deliver(clip, "clip.mp4")
     assert not raised.value.transient and raised.value.path == str(clip)
@@ -106,13 +89,13 @@ def test_errors_say_what_to_do(bucket: tuple[str, Any], endpoint: str, tmp_path:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        down = S3Bucket(bucket[0], endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1,
+        down = S3Bucket(s3_bucket[0], endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1,
                         timeout_seconds=2)
         with pytest.raises(DeliveryError, match="cannot reach the S3 endpoint") as raised:
             down.deliver(clip, "clip.mp4")
     assert raised.value.transient
     with pytest.raises(InputError, match="plain file name"):
-        S3Bucket(bucket[0], endpoint_url=endpoint).deliver(clip, "../up.mp4")
+        S3Bucket(s3_bucket[0], endpoint_url=s3_endpoint).deliver(clip, "../up.mp4")
 
 
 def test_targets_are_checked() -> None:

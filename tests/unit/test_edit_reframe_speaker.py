@@ -8,10 +8,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from editron.domain.analysis import Brief, FaceTrack, ShotSignals
+from editron.domain.analysis import Brief, FaceTrack, ShotSignals, TranscriptSegment, Word
 from editron.domain.timeline import FrameRate, MediaInfo
 from editron.edit.reframe import MAX_ACCEL, MAX_SPEED, plan_reframe
-from editron.edit.speaker import SWITCH_SECONDS, Speech
+from editron.edit.speaker import SWITCH_SECONDS, Speech, speech_of
 from editron.edit.timeline import build_timelines
 from editron.story.blueprints import build_blueprints
 from editron.story.styles import default_brand, get_style
@@ -111,6 +111,46 @@ def test_two_silent_faces_that_both_matter_far_apart_are_padded_but_one_speaker_
     talk = ((0.5, 9.5),)
     one = (track(1, 0.05, talks=talk), track(2, 0.8))
     assert not plan([shot(one)], Speech(talk, (9.5,))).pad_blur
+
+
+def heard(*lines: tuple[float, str]) -> list[TranscriptSegment]:
+    """One transcript segment, as tiny.en gives a run of lines: words 0.3 s long, 0.15 s
+    apart, punctuation only where the text has it."""
+    words = [Word(tok, at + 0.45 * k, at + 0.45 * k + 0.3)
+             for at, text in lines for k, tok in enumerate(text.split())]
+    return [TranscriptSegment("a", words[0].start, words[-1].end,
+                              " ".join(t for _, t in lines), tuple(words))]
+
+
+def test_a_pause_ends_a_sentence_whose_full_stop_was_not_heard() -> None:
+    # benchmarks/editorial_speaker.py: "in a garage. And what" came out as "in a courage
+    # and what", one sentence said by both faces, and the clip was letterboxed
+    segments = heard((0.5, "we built the first version in a courage"),
+                     (5.5, "and what comes next for the team."))
+    speech = speech_of("a", segments)
+    assert 3.95 in speech.sentence_ends  # "courage" ends, 2 s of silence follow
+    left, right = ((0.5, 3.95),), ((5.5, 8.9),)
+    faces = (track(1, 0.05, talks=left), track(2, 0.8, talks=right))
+    framed = plan([shot(faces)], speech)
+    assert not framed.pad_blur and framed.framing == "speaker"
+    assert framed.switches == 1 and framed.cuts == (RATE.frames(3.95),)
+    assert centre(framed.keyframes[0]) < 0.2 and centre(framed.keyframes[-1]) > 0.8
+
+
+def test_a_switch_held_back_by_the_three_seconds_is_made_before_the_next_speaker_talks(
+        ) -> None:
+    # the clip opens on the left speaker, whose sentence ends 2 s in; the right one speaks
+    # from 4 s: the switch waits for 3 s after the opening, still in the pause
+    left, right = ((0.2, 2.0),), ((4.0, 9.5),)
+    faces = (track(1, 0.05, talks=left), track(2, 0.8, talks=right))
+    framed = plan([shot(faces)], Speech((*left, *right), (2.0, 9.5)))
+    assert not framed.pad_blur and framed.cuts == (RATE.frames(SWITCH_SECONDS),)
+    assert centre(framed.keyframes[-1]) > 0.8
+    # when the next sentence starts inside the 3 s, its speaker waits for its end
+    early = ((2.5, 9.5),)
+    late = plan([shot((track(1, 0.05, talks=left), track(2, 0.8, talks=early)))],
+                Speech((*left, *early), (2.0, 9.5)))
+    assert late.cuts == ()
 
 
 def test_speed_and_acceleration_are_bounded_and_the_largest_move_reported() -> None:

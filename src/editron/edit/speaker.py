@@ -1,12 +1,17 @@
 """Who is speaking, frame by frame of a clip: the face whose mouth moves with the speech.
 
 The speech is the transcript's words (else the audio labels' speech spans); its sentences end
-where a word ends in ``.``, ``?`` or ``!`` or a transcript segment ends. Between two sentence
+where a word ends in ``.``, ``?`` or ``!``, where a transcript segment ends, or at a pause of
+``PAUSE_SECONDS`` between two words (speech recognition drops full stops: tiny.en heard "in a
+garage. And what comes next" as one sentence, and both faces spoke in it). Between two sentence
 ends (or a sentence end and a shot change) every tracked face is scored by how much more its
 mouth moves while someone speaks than while nobody does (``analysis.tracking``'s mouth
 signal); the best, if its mouth moves at all, is that stretch's speaker. The framed face
 changes only at a sentence end or a shot change, and at most once every ``SWITCH_SECONDS``
 (a shot change always re-chooses: the faces are new; a clip's first face counts as a switch).
+A switch the 3 s rule holds back at a sentence end is made once the 3 s are up if nobody has
+started speaking yet (still the pause between the sentences), so the next speaker is not left
+out of frame for a whole sentence.
 A face the tracker lost and found again (a new track on the same place) stays the same
 person; a speaker who leaves the frame hands over to the largest face left. With no speech
 to match, every face about as large as the largest matters (two of them too far apart are
@@ -15,6 +20,7 @@ the reframer's pad).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +35,7 @@ BOTH = 0.7  # a second face matching the speech this well (share of the best) sp
 SAME_FACE = 0.3  # IoU: a new track this much over a lost one's last box is the same face
 MATTERS = 0.6  # with no speech: a face this share of the largest's area matters too
 SENTENCE_END = (".", "?", "!")
+PAUSE_SECONDS = 1.0  # silence between two words this long ends a sentence (words: ~0.15 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,9 @@ def speech_of(file_id: str, transcript: Sequence[TranscriptSegment],
     if words:
         ends = {round(w.end, 3) for w in words if w.word.strip().endswith(SENTENCE_END)}
         ends |= {round(s.end, 3) for s in segments}
+        ordered = sorted(words, key=lambda w: w.start)
+        ends |= {round(a.end, 3) for a, b in itertools.pairwise(ordered)
+                 if b.start - a.end >= PAUSE_SECONDS}
         return Speech(tuple(sorted((w.start, w.end) for w in words)), tuple(sorted(ends)))
     spoken = sorted((a.start, a.end) for a in audio_segments
                     if a.file_id == file_id and a.label == "speech")
@@ -113,17 +123,23 @@ class _Walk:
     last_box: Box | None = None
     last_switch: float = -math.inf
     switches: int = 0
+    pending: int | None = None  # the next sentence's speaker, held back by the 3 s rule
 
     def step(self, faces: dict[int, Box], candidate: int | None, t: float, *,
-             shot_change: bool, sentence_end: bool) -> bool:
+             shot_change: bool, sentence_end: bool, voiced: bool) -> bool:
         """Choose the face at ``t``; whether the window jumps here."""
         jump = False
         pick = candidate if candidate in faces else _largest(faces)
         if shot_change:
-            self.current, jump = pick, True
-        elif sentence_end and candidate in faces and candidate != self.current \
+            self.current, jump, self.pending = pick, True, None
+        elif sentence_end:
+            self.pending = candidate if candidate in faces and candidate != self.current \
+                else None
+        elif voiced:
+            self.pending = None  # the next sentence began: its speaker waits for its end
+        if self.pending is not None and self.pending in faces \
                 and t - self.last_switch >= SWITCH_SECONDS - 1e-6:
-            self.current, jump = candidate, True
+            self.current, jump, self.pending = self.pending, True, None
             self.switches, self.last_switch = self.switches + 1, t
         if self.current not in faces and faces:
             same = self._continued(faces)
@@ -192,7 +208,7 @@ def frame_speakers(tracks: Sequence[FaceTrack], speech: Speech, shot_starts: Seq
         faces = _visible(tracks, t)
         candidate, partner = verdicts[seg]
         if walk.step(faces, candidate, t, shot_change=i == 0 or any(b in shots for b in crossed),
-                     sentence_end=bool(crossed)) and i > 0:
+                     sentence_end=bool(crossed), voiced=speech.voiced(t)) and i > 0:
             cuts.append(i)
         speakers.append(walk.current if walk.current in faces else None)
         subjects.append(_subject(faces, walk.current, partner, any_speaker))
