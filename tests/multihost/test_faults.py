@@ -1,6 +1,6 @@
 """Faults on a running cluster (issue 23.5): PostgreSQL restarted mid-render, Redis emptied
 (FLUSHALL: it keeps nothing on disk, the job table is the truth), the object store down for
-30 s, the media store's disk full during an ingest's copy, and ffmpeg crashing mid-render.
+30 s, a disk full during a copy onto it, and ffmpeg crashing mid-render.
 Each job is retried or fails with a clear error, nothing half-written is visible (no partial
 files in the media store, no delivery of a render that did not pass, no row pointing at a
 missing file), and work resumes within the 30 s recovery target.
