@@ -140,9 +140,17 @@ def _job_runs(f: Faults, render_ids: list[str]) -> list[wl.JobRun]:
     return [wl.job_run(f.cluster, run.id) for run in found if run is not None]
 
 
+def _one_running(f: Faults, renders: list[str]) -> None:
+    """Until one of ``renders`` runs, read from the job rows rather than the workers'
+    liveness (renewed every few seconds): over S3 with the originals cached a render takes
+    about a second."""
+    wait_until(lambda: any(r.status == "running" for r in _job_runs(f, renders)), 120,
+               "a render running", every=0.05)
+
+
 def test_postgres_restarted_mid_render(faults: Faults) -> None:
     session, renders = _renders(faults)
-    wl.running_job(faults.cluster, "render_job")
+    _one_running(faults, renders)
     faults.cluster.stop_postgres()
     dispose_engines()
     time.sleep(3.0)
@@ -176,10 +184,7 @@ def test_redis_emptied_under_queued_renders(faults: Faults) -> None:
 
 def test_stores_down_for_30_s(faults: Faults) -> None:
     session, renders = _renders(faults)
-    # Read from the job rows, not the workers' liveness (renewed every few seconds): over S3
-    # with the originals cached a render takes about a second.
-    wait_until(lambda: any(r.status == "running" for r in _job_runs(faults, renders)), 120,
-               "a render running", every=0.05)
+    _one_running(faults, renders)
     with faults.cluster.stores_down():
         time.sleep(30.0)
         waiting = wl.statuses(faults.cluster, "edit-sessions", [session])
