@@ -81,6 +81,9 @@ class ClusterSpec:
     media_url: str | None = None  # None: the shared path (NAS)
     workers: int = 2
     worker_env: tuple[tuple[str, str], ...] = ()  # extra settings every worker gets
+    # A tmpfs of this many MiB over each worker's cache folder (its media cache and loudness
+    # plans), so a worker's cache can fill for real; 0: the cache is on the root's disk.
+    worker_cache_mb: int = 0
 
 
 class Cluster:
@@ -134,6 +137,7 @@ class Cluster:
             sys.executable, "-m", "editron", "serve", "--host", "0.0.0.0", "--port", "8000",
             "--workers", "0"], env=self._env(self.root / "api-home"))
         for n in range(len(self.worker_hosts)):
+            self._mount_cache(n)
             self.start_worker(n)
         wait_until(self._api_answers, 60, "the API answers")
         wait_until(lambda: len(self.live_workers()) == len(self.worker_hosts), 90,
@@ -144,6 +148,9 @@ class Cluster:
         try:
             self.net.close()
         finally:
+            for n in range(len(self.worker_hosts)):
+                if os.path.ismount(self.worker_cache(n)):
+                    subprocess.run(["umount", "-l", str(self.worker_cache(n))], check=False)
             dispose_engines()
             shutil.rmtree(self.pg_root, ignore_errors=True)
             if self._s3 is not None:
@@ -207,6 +214,18 @@ class Cluster:
 
     def worker_home(self, n: int) -> Path:
         return self.root / f"{self.worker_hosts[n].name}-home"
+
+    def worker_cache(self, n: int) -> Path:
+        """The worker's cache folder (``<home>/cache``; its media cache is ``media/``)."""
+        return self.worker_home(n) / "cache"
+
+    def _mount_cache(self, n: int) -> None:
+        if not self.spec.worker_cache_mb:
+            return
+        folder = self.worker_cache(n)
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.spec.worker_cache_mb}m",
+                        "tmpfs", str(folder)], check=True)
 
     def start_worker(self, n: int, *, extra: dict[str, str] | None = None) -> Proc:
         host = self.worker_hosts[n]
@@ -316,6 +335,34 @@ class Cluster:
         """Where another host could see a half-written file: the shared media folder and
         the API host's home (the workers' homes are their own scratch)."""
         return [self.shared, self.root / "api-home"]
+
+    def cached_copies_not_whole(self) -> list[str]:
+        """Over S3, what a worker's media cache holds that a reader could take for a whole
+        copy but is not (a file whose size is not its object's), and downloads left half-done
+        in its temporary folder; nothing over the shared path (no cache)."""
+        if not self.spec.media_url:
+            return []
+        bucket, _, prefix = self.spec.media_url.removeprefix("s3://").partition("/")
+        found: list[str] = []
+        for n in range(len(self.worker_hosts)):
+            root = self.worker_cache(n) / "media"
+            files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+            for path in files:
+                relative = path.relative_to(root)
+                if relative.parts[0] == ".tmp":
+                    found.append(f"{path}: a download left half-done")
+                    continue
+                key = f"{prefix.strip('/')}/{relative.as_posix()}".lstrip("/")
+                try:
+                    size = int(self.s3_client().head_object(Bucket=bucket, Key=key)
+                               ["ContentLength"])
+                except Exception as exc:
+                    found.append(f"{path}: cached, but its object {key} cannot be read: {exc}")
+                    continue
+                if size != path.stat().st_size:
+                    found.append(f"{path}: {path.stat().st_size} bytes cached, the object "
+                                 f"has {size}")
+        return found
 
     def delivered(self, url: str) -> bool:
         bucket, _, key = url.removeprefix("s3://").partition("/")

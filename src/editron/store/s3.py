@@ -5,7 +5,9 @@ Settings: ``EDITRON_S3_ENDPOINT_URL`` (anything but AWS itself), ``EDITRON_S3_RE
 credentials from boto3's usual chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a
 profile, an instance role), never in a message. An upload is visible only once complete
 (S3's own guarantee, multipart included), so a reader never sees half an object; a download
-lands in the cache under a temporary name and is renamed when whole.
+lands in the cache under a temporary name and is renamed when whole, and one the cache's
+disk cannot hold is refused before it starts (``MediaCache.make_room``: OSError ENOSPC, which
+jobs count as transient).
 
 A connection that fails, times out or is answered with a 5xx or throttling is tried again
 ``EDITRON_MEDIA_STORE_ATTEMPTS`` times with backoff, then StoreUnavailableError (the job is
@@ -115,7 +117,8 @@ class S3Store:
             self._retry(f"downloading {key}", lambda: self.client.download_file(
                 self.bucket, name, str(temp), Config=self.transfer), key)
 
-        return self.cache.fill(key, write)
+        # The size first, so a download the cache's disk cannot hold is refused unwritten.
+        return self.cache.fill(key, write, size=self.size(key))
 
     def local_path(self, key: str) -> Path:
         return self._download(key)
