@@ -13,6 +13,7 @@ from editron.analysis.brief import parse_brief
 from editron.analysis.engine import analyze_files
 from editron.domain.analysis import Shot
 from editron.media.probe import probe
+from tests.media_factory import X264, run_ffmpeg
 from tests.transition_set import FPS, TOLERANCE, LabelledSet, build_transition_set, score_by_kind
 
 
@@ -73,3 +74,27 @@ def test_old_documents_without_spans_still_read() -> None:
                       "end_frame": 50, "transition": "dissolve"}]}
     shot = AnalysisResult.from_dict(old).shots[0]
     assert shot.transition == "dissolve" and shot.transition_start is None
+
+
+@pytest.mark.slow  # ffmpeg's life at 1080p: 8 s
+def test_a_cut_into_a_picture_that_keeps_changing_stays_a_cut(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """ffmpeg's ``life`` at 1080p: right after the cut its cells spread, a steady change of
+    the whole picture that ramps like a blend; the cut beside it stands (it was once called
+    a 1.5 s dissolve starting at the cut, and the shot began 14 frames late)."""
+    folder = tmp_path_factory.mktemp("life")
+    clip = folder / "cuts.mp4"
+    scenes = ["testsrc2", "life=mold=10:ratio=0.2:seed=3", "smptehdbars"]
+    inputs: list[str] = []
+    for scene in scenes:
+        sep = ":" if "=" in scene else "="
+        inputs += ["-f", "lavfi", "-i", f"{scene}{sep}size=1920x1080:rate=30,"
+                   "trim=duration=2,setpts=PTS-STARTPTS"]
+    graph = "".join(f"[{k}:v]format=yuv420p,setsar=1[v{k}];" for k in range(len(scenes)))
+    graph += "".join(f"[v{k}]" for k in range(len(scenes))) + "concat=n=3:v=1:a=0[v]"
+    run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[v]", *X264, "-preset",
+                "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", str(clip)])
+    ctx = FileContext("life", clip, probe(clip), parse_brief(None), folder / "work")
+    result, _ = analyze_files([ctx], max_iterations=1)
+    assert [(s.start_frame, s.transition) for s in result.shots] == [
+        (0, "cut"), (60, "cut"), (120, "cut")], result.shots

@@ -33,6 +33,11 @@ BLOCK_ACROSS = 0.03  # ... and the least mean block difference (0..1) between th
 RESIDUAL = 0.3  # the fit's RMS residual may be at most this share of the RMS direct difference
 STRAIGHT = 0.55  # the direct difference is at least this share of the sum of the steps
 JUMP = 0.4  # no single step may carry more than this share of the window's change
+# No step in or within MARGIN frames of the window may carry this share of the direct
+# difference between its ends: a picture that keeps changing right after a hard cut (a crowd,
+# confetti, a screen) ramps too, but the cut beside it made more of the change in one step
+# than a blend ever does
+JUMP_DIRECT = 0.5
 STEADY = 0.8  # share of steps that move the picture away from A and towards B
 MOVED = 0.4  # the far end shifted matching the near one this much better: camera motion
 RETURN = 0.04  # pictures either side closer than this: the change did not last (a flash)
@@ -163,6 +168,16 @@ def _moved(thumbs: npt.NDArray[np.float32], first: int, last: int) -> bool:
     return bool(float(errors.min()) < MOVED ** 2 * float(errors[my, mx]))
 
 
+def _cut_beside(thumbs: npt.NDArray[np.float32], steps: npt.NDArray[np.float32], a: int,
+                b: int) -> bool:
+    """A step in the window or within ``MARGIN`` frames of its ends as large as
+    ``JUMP_DIRECT`` of the change between the ends: a hard cut, with the ramp beside it the
+    picture changing inside one shot."""
+    near = steps[max(1, a - MARGIN + 1): min(len(steps), b + MARGIN + 1)]
+    direct = float(np.abs(thumbs[b] - thumbs[a]).mean()) / 255.0
+    return bool(near.size and float(near.max()) > JUMP_DIRECT * direct)
+
+
 def find_dissolves(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float32],
                    steps: npt.NDArray[np.float32], fps: float,
                    zones: list[tuple[int, int]]) -> list[Ramp]:
@@ -171,7 +186,8 @@ def find_dissolves(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float3
     ``steps[i]`` is the change from frame i-1 to frame i (0 for the first), as the fast
     detector measures it. The windows that pass are taken best first (each scored by the
     change it explains: the direct difference times ``1 - 2 * fit``); one overlapping a window
-    taken, or within ``MARGIN`` frames of it, is dropped."""
+    taken, or within ``MARGIN`` frames of it, is dropped, and so is one beside a hard cut
+    (:func:`_cut_beside`)."""
     n = len(thumbs)
     first, last, fit, score = _candidates(thumbs, hists, steps, fps)
     taken: list[Ramp] = []
@@ -181,7 +197,7 @@ def find_dissolves(thumbs: npt.NDArray[np.float32], hists: npt.NDArray[np.float3
     for i in np.argsort(-score, kind="stable"):
         a, b = int(first[i]), int(last[i])
         lo, hi = max(0, a - MARGIN), min(n, b + MARGIN + 1)
-        if busy[lo:hi].any():
+        if busy[lo:hi].any() or _cut_beside(thumbs, steps, a, b):
             continue
         if not _steady(thumbs, a, b) or _returns(thumbs, a, b, n) or _moved(thumbs, a, b):
             continue
