@@ -27,7 +27,7 @@ __all__ = ["OPERATIONS", "FuzzRun", "fuzz_operations", "seeded_schema"]
 
 # Every operation in /openapi.json. A route added without updating this fails the fuzz tests
 # and tests/api/test_openapi_doc.py, which is the point: a new route is fuzzed on purpose.
-OPERATIONS = 36
+OPERATIONS = 37
 
 # A schema-valid source can still name a file that is not there, and a schema-valid review can
 # meet a session whose status refuses it: the documented 4xx with a reason is the right answer

@@ -21,6 +21,7 @@ from editron.errors import InputError
 from editron.services.edit import generate_video_edits
 from editron.services.render import render_video_deliverables
 from editron.services.sessions import network_destinations
+from editron.store import resolve_local
 from tests.conftest import AnalysedEvent
 
 Http = tuple[TestClient, dict[str, str]]
@@ -100,9 +101,21 @@ def test_cancel_then_retry_over_http(event_client: Http, event_settings: Setting
     retried = http.post(f"/api/render-jobs/{job_id}/retry", headers=auth)
     assert retried.status_code == 202, retried.text
     assert retried.headers["Location"] == f"/api/render-jobs/{job_id}"
-    assert _until_settled(http, auth, job_id)["status"] == "complete"
-    default = event_settings.home_dir / "deliveries" / session_id / "social_16x9.mp4"
-    assert default.is_file()
+    job = _until_settled(http, auth, job_id)
+    assert job["status"] == "complete"
+    # the default destination is the media store: the job's own folder, downloaded over HTTP
+    key = f"batches/{analysed_event.batch_id}/renders/{job_id}/social_16x9.mp4"
+    assert job["output_key"] == key and job["output_urls"] == [f"store:{key}"]
+    assert job["destinations"] == ["store:"]
+    got = http.get(f"/api/render-jobs/{job_id}/output", headers=auth)
+    assert got.status_code == 200 and got.headers["content-type"] == "video/mp4"
+    assert got.content == resolve_local(event_settings, key).read_bytes()
+    assert not (event_settings.home_dir / "deliveries").exists()
+    ranged = http.get(f"/api/render-jobs/{job_id}/output",
+                      headers={**auth, "Range": "bytes=0-99"})
+    assert ranged.status_code == 206 and len(ranged.content) == 100
+    missing = http.get(f"/api/render-jobs/{session_id}/output", headers=auth)
+    assert missing.status_code == 404
 
 
 def test_render_errors_are_problems(event_client: Http, event_settings: Settings,

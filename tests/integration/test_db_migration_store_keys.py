@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from editron.config import Settings
 from editron.db import repos
-from editron.db.migrate import alembic_config, current_revision, upgrade
+from editron.db.migrate import alembic_config, current_revision
 from editron.db.session import get_engine, session_scope
 from editron.services.media_access import local_media_path
 
@@ -55,7 +55,7 @@ def test_0009_turns_storage_paths_into_keys(settings: Settings, tmp_path: Path) 
             s, batch_id=batch.id, deliverable_type="recap", aspect_ratios=["16:9"])
         edit.preview_paths = {"16:9 v1": str(root / "batches/b-1/edits/e/previews/p.mp4")}
         kept_id, cold_id, analysis_id, edit_id = kept.id, cold.id, analysis.id, edit.id
-    upgrade(url)
+    _upgrade_to(url, "0009")
     assert current_revision(url) == "0009"
     files = dict((r[0], r[1:]) for r in _raw(
         url, "SELECT id, storage_path, proxy_path, poster_path FROM media_files"))

@@ -29,7 +29,7 @@ from tests.queue_backends import wait_for
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:  # noqa: F811
-    assert current_revision(database_url) == head_revision() == "0009"
+    assert current_revision(database_url) == head_revision() == "0010"
     with get_engine(database_url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)

@@ -46,8 +46,20 @@ def test_recap_session_is_59_seconds_in_every_ratio(analysed_event: AnalysedEven
         "keynote_open.mp4", "main_stage.mp4", "awards.mp4"], "by capture time, not by name"
     names = {Path(f["path"]).name for f in doc.exports["files"]}
     assert {"recap_16x9.fcpxml", "recap_9x16.otio", "recap_1x1.xml", "recap_16x9.edl"} <= names
+    root = ev.settings.storage_dir
+    # keys, not this host's paths: another host reads the same files through the store
+    assert doc.exports["folder"] == f"batches/{ev.batch_id}/edits/{doc.session_id}"
     for f in doc.exports["files"]:
-        assert Path(f["path"]).stat().st_size > 0
+        assert f["path"].startswith(doc.exports["folder"] + "/") and str(root) not in f["path"]
+        assert resolve_local(ev.settings, f["path"]).stat().st_size > 0
+    saved = json.dumps([t.to_dict() for t in timelines])
+    assert str(root) not in saved and str(ev.settings.home_dir) not in saved
+    for tl in timelines:
+        assert all(m.path.startswith(f"batches/{ev.batch_id}/") for m in tl.media.values())
+    # the NLE export names each source where this host's storage folder holds it
+    fcpxml = next(f["path"] for f in doc.exports["files"] if f["format"] == "fcpxml")
+    first = next(iter(timelines[0].media.values()))
+    assert (root / first.path).as_uri() in resolve_local(ev.settings, fcpxml).read_text()
     with session_scope(ev.settings.resolved_database_url) as s:
         card = repos.tasks.get_task(s, ev.batch_id, Stage.EDIT)
         assert card.status == "done"
@@ -181,7 +193,8 @@ def test_cli_edit_and_export_json(analysed_event: AnalysedEvent, tmp_path: Path,
                                  "--start-tc", "00:00:10:00", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    edl = next(Path(f["path"]) for f in doc["exports"]["files"] if f["format"] == "edl")
+    edl = next(resolve_local(analysed_event.settings, f["path"])
+               for f in doc["exports"]["files"] if f["format"] == "edl")
     assert "\nFCM: NON-DROP FRAME\n" in edl.read_text() and " 00:00:10:00 " in edl.read_text()
     assert doc["status"] == "needsreview" and doc["timelines"][0]["aspect_ratio"] == "9:16"
     assert doc["timelines"][0]["captions"] == []

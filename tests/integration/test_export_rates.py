@@ -23,6 +23,7 @@ from editron.media.ffmpeg import ffmpeg_path
 from editron.services.analyze import analyze_media_batch
 from editron.services.edit import generate_video_edits, session_timelines
 from editron.services.ingest import ingest_media_batch
+from editron.store import resolve_local
 from tests.fcpxml_structure import check as fcpxml_problems
 
 RATES = ["24000/1001", "24", "25", "30000/1001", "30", "50", "60000/1001", "60",
@@ -117,7 +118,8 @@ def test_every_rate_edits_and_exports(tmp_path: Path, text: str) -> None:
         (f, r) for f in missing for r in RATIOS}
     for err in errors:
         assert err["kind"] == "unavailable" and str(rate) in err["error"], err
-    written = {(f["format"], f["aspect_ratio"]): Path(f["path"]) for f in doc.exports["files"]}
+    written = {(f["format"], f["aspect_ratio"]): resolve_local(settings, f["path"])
+               for f in doc.exports["files"]}
     _, timelines = session_timelines(doc.session_id, settings=settings)
     for tl in timelines:
         assert tl.rate == rate and tl.start_timecode == START

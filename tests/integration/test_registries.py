@@ -36,6 +36,7 @@ from editron.render.destinations import DESTINATIONS, DeliveryResult, Destinatio
 from editron.render.destinations import base as destinations_base
 from editron.services.lane import run_lane
 from editron.services.render import process_render_job, render_video_deliverables
+from editron.store import resolve_local
 from editron.story.blueprints import StoryMaterial
 from editron.story.deliverables import (
     DELIVERABLES,
@@ -187,8 +188,8 @@ def test_each_plugin_runs_through_the_lane(plugins: None, settings: Settings,
     (session,) = result.sessions
     assert session.deliverable_type == "teaser"
     clip_lists = [f for f in session.exports["files"] if f["format"] == "cliplist"]
-    assert len(clip_lists) == 1 and Path(clip_lists[0]["path"]).read_text().startswith(
-        "file_id,source_start,source_end")
+    assert len(clip_lists) == 1 and resolve_local(
+        settings, clip_lists[0]["path"]).read_text().startswith("file_id,source_start,source_end")
     assert (out / "teaser_16x9.mp4").is_file()
     request = render_video_deliverables(edit_session_id=session.session_id,
                                         destinations="vault:show", settings=settings,

@@ -188,11 +188,13 @@ def _captions_are_a_track_not_burned_in(session_id: str, paths: dict[str, str],
     for doc in docs:
         tl = Timeline.from_dict(doc)
         assert tl.captions, "the sample event's speech gives the cut captions"
-        args = " ".join(preview_render_args(tl, {}, ev.footage / "unused.mp4"))
+        args = " ".join(preview_render_args(tl, {}, ev.footage / "unused.mp4",
+                                            settings=ev.settings))  # keys: through the store
         assert "ass=" not in args and "subtitles=" not in args
         burned = " ".join(build_render_args(
             tl, profile_for(tl.aspect_ratio, "mp4", "preview"),
-            sources=render_service.sources_for(tl), output=ev.footage / "unused.mp4",
+            sources=render_service.sources_for(tl, settings=ev.settings),
+            output=ev.footage / "unused.mp4",
             captions_ass=ev.footage / "captions.ass"))
         assert "ass=" in burned  # what the check above would see if they were burned in
         cues = webvtt.read(str(resolve_local(ev.settings, paths[f"{tl.aspect_ratio} v{tl.variant}"])

@@ -29,6 +29,7 @@ from editron.jobs.execution import execute_job
 from editron.jobs.recovery import recover_jobs
 from editron.services.analyze import ANALYZE_OPERATION, AnalyzeJob
 from editron.services.ingest import ingest_media_batch
+from editron.store import local_folder, resolve_local
 from tests.conftest import AnalysedEvent
 
 pytestmark = pytest.mark.slow
@@ -296,7 +297,7 @@ def test_a_killed_edit_is_interrupted_and_resumes(analysed_event: AnalysedEvent,
     monkeypatch.setenv("EDITRON_HOME", str(home))
     edit = ["edit", batch_id, "--deliverable", "social", "--ratios", "16:9,9:16"]
     reference = _cli(*edit)  # an edit nobody kills: what every resumed one must equal
-    folder = Path(reference["exports"]["folder"])
+    folder = local_folder(analysed_event.settings, reference["exports"]["folder"])
     expected = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert any(name.startswith("previews/") for name in expected)
     interrupted = 0
@@ -356,11 +357,14 @@ def test_a_killed_render_is_interrupted_and_resumes(analysed_event: AnalysedEven
         for job_id, _, urls in jobs:
             assert _query(home, f"SELECT status FROM job_runs WHERE entity_id = '{job_id}'") \
                 == [("done",)]
-            (url,) = json.loads(urls)
-            assert Path(url.removeprefix("file://")).is_file()
+            (url,) = json.loads(urls)  # the default destination: the media store
+            assert url.startswith(f"store:batches/{batch_id}/renders/{job_id}/")
+            assert resolve_local(analysed_event.settings, url.removeprefix("store:")).is_file()
             assert not (home / "renders" / job_id).exists()
-        delivered = list((home / "deliveries" / session_id).iterdir())
-        assert len(delivered) == 2 and not [p for p in delivered if p.name.endswith(".part")]
+        stored = analysed_event.settings.batch_dir(batch_id) / "renders"
+        delivered = [p for j in jobs for p in (stored / j[0]).iterdir()]
+        assert len([p for p in delivered if p.suffix == ".mp4"]) == 2  # beside any captions
+        assert not [p for p in delivered if p.name.endswith(".part")]
         assert _query(home, f"SELECT status FROM edit_sessions WHERE id = '{session_id}'") == [
             ("complete",)]
     assert interrupted >= 1

@@ -28,6 +28,7 @@ from editron.services.ids import resolve_id
 from editron.services.package import export_package
 from editron.services.revisions import regenerate
 from editron.services.vocabulary import names_of
+from editron.store import local_folder
 from editron.story.deliverables import DELIVERABLES
 
 __all__ = ["register", "render_session", "run_edit"]
@@ -50,9 +51,9 @@ def render_session(doc: EditSessionPublic) -> None:
         console.print(f"review preview {key}: {path}")
     for pref in doc.applied_preferences:
         console.print(f"applied: {pref['key']} = {pref['value']} — {pref['because']}")
-    if doc.exports.get("folder"):
+    if doc.exports.get("folder"):  # a media-store key: shown where this host reads it
         console.print(f"timelines (OTIO, FCPXML, Premiere XML, EDL, captions): "
-                      f"{doc.exports['folder']}")
+                      f"{local_folder(get_settings(), doc.exports['folder'])}")
     for err in doc.exports.get("errors", []):
         console.print(f"not written: {err['format']} {err['aspect_ratio']} v{err['variant']}: "
                       f"{err['error']}")

@@ -285,6 +285,8 @@ class RenderJob(Base):
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
     progress_percent: Mapped[float] = mapped_column(Float, default=0.0)
     output_urls: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the rendered file's key in the media store (batches/<batch>/renders/<job>/<name>)
+    output_key: Mapped[str | None] = mapped_column(Text)
     qc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

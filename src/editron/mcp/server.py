@@ -183,7 +183,8 @@ def _add_delivery_tools(server: MCPServer, settings: Settings) -> None:
     _request_tool(server, "render_video_deliverables", RenderRequest, ("edit_session_id",),
                   render, "Queue the renders of an edit session: one job per timeline and "
                   "format, each checked by QC and delivered. Destinations: "
-                  f"{destination_help()}; default: deliveries/<session id>. Example: "
+                  f"{destination_help()}; default: store: (the media store; download a "
+                  "finished render with GET /api/render-jobs/{id}/output). Example: "
                   "edit_session_id='<uuid>', formats=['mp4'], destinations=["
                   "'dropbox:/Events/Aurora'], priority='rush'. Returns the render job ids; "
                   "follow them in get_pipeline_status.")
@@ -282,6 +283,7 @@ def _job_summary(job: RenderJobPublic) -> dict[str, Any]:
     return {"render_job_id": job.id, "aspect_ratio": job.aspect_ratio, "variant": job.variant,
             "format": job.format, "status": job.status,
             "progress_percent": job.progress_percent, "output_urls": job.output_urls,
+            "output_key": job.output_key,
             "qc_passed": job.qc.get("passed"), "last_error": job.last_error}
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel
 
@@ -16,11 +15,12 @@ from editron.db import repos
 from editron.db.runtime import db, ready
 from editron.domain.redact import redact_text, redact_url
 from editron.domain.status import JobStatus
-from editron.errors import InputError, NotFoundError
+from editron.errors import NotFoundError
 from editron.services.edit_public import EditSessionPublic
 from editron.services.feedback import FeedbackPublic
 from editron.services.render.previews import render_previews
 from editron.services.render.public import RenderJobPublic
+from editron.services.render.stored import output_file
 from editron.services.schemas import TaskPublic
 from editron.store import key_of, local_or_none
 
@@ -153,20 +153,3 @@ def preview_file(session_id: str, key: str, *, settings: Settings | None = None)
     if key not in paths:
         raise NotFoundError("review preview", f"{session_id} {key}")
     return served_path(str(paths[key]), settings=settings)
-
-
-def output_file(job_id: str, index: int, *, settings: Settings | None = None) -> Path:
-    """A render job's delivered file, when it was delivered to a folder on this machine."""
-    settings = ready(settings)
-    with db(settings) as session:
-        urls = list(repos.render_jobs.get_render_job(session, job_id).output_urls)
-    if not 0 <= index < len(urls):
-        raise NotFoundError("render output", f"{job_id} #{index}")
-    url = str(urls[index])
-    parts = urlsplit(url)
-    if parts.scheme not in ("", "file"):
-        raise InputError(f"output {url} is not on this machine; open it at its destination")
-    local = Path(unquote(parts.path))
-    if not local.is_file():
-        raise NotFoundError("render output", url)
-    return local

@@ -39,6 +39,7 @@ from editron.services.edit_public import EditSessionPublic, EditSpec
 from editron.services.requests import EditRequest
 from editron.services.runs import interrupted_edit
 from editron.services.timeline_exports import deliverable_filename
+from editron.services.timeline_media import referenced
 from editron.story.deliverables import get_deliverable
 from editron.story.styles import get_style
 
@@ -265,10 +266,12 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
                    ) -> list[Path]:
     """Write the session's timelines in ``fmt``. ``out`` is a file when exactly one timeline
     is chosen (by ``ratio`` and ``variant``), otherwise a folder that receives one file per
-    timeline. Relative media paths are relative to the written file's folder; ``start_tc``
-    replaces the session's record start timecode."""
+    timeline. Media are named as this host sees them (``timeline_media.referenced``), and
+    relative media paths are relative to the written file's folder; ``start_tc`` replaces
+    the session's record start timecode."""
     exporter = get_exporter(fmt)
     key = exporter.NAME
+    settings = ready(settings)
     public, timelines = session_timelines(session_id, settings=settings)
     if public.status in (SessionStatus.ASSEMBLING, SessionStatus.FAILED):
         raise InvalidStateError(f"edit session {session_id} is {public.status}; nothing to "
@@ -287,7 +290,7 @@ def export_session(*, session_id: str, fmt: str, out: Path, ratio: str | None = 
         target = out if single else out / deliverable_filename(
             tl.deliverable, tl.variant, tl.aspect_ratio, ext, variants=public.variants)
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = export_timeline(tl, key, path_mode=path_mode,
+        data = export_timeline(referenced(tl, settings), key, path_mode=path_mode,
                                relative_to=str(target.parent.absolute())
                                if path_mode == "relative" else None)
         tmp = target.with_name(f".{target.name}.part")

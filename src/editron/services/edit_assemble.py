@@ -30,8 +30,8 @@ from editron.logs import bind
 from editron.services.edit_public import EditSessionPublic, EditSpec
 from editron.services.memory import memory_for
 from editron.services.render.previews import render_previews
-from editron.services.timeline_exports import write_exports
-from editron.store import local_or_none
+from editron.services.timeline_exports import publish_exports, write_exports
+from editron.services.timeline_media import in_store, media_key, referenced
 from editron.story.blueprints import build_blueprints
 from editron.story.choices import EditChoices, choose
 from editron.story.styles import default_brand
@@ -43,11 +43,12 @@ Progress = Callable[[str, float], None]
 
 
 def _media_info(row: MediaFile, order: int, settings: Settings) -> MediaInfo:
-    found = local_or_none(settings, row.storage_path)
-    path = str(found) if found is not None else ""
-    if not path:
+    """The file as the timeline names it: by its media-store key (never this host's path of
+    it, which another host would not have); asked of the store, not fetched."""
+    if not row.storage_path or not in_store(settings, row.storage_path):
         raise InvalidStateError(f"{row.filename}: the original is not in local storage; "
                                 "bring the batch back to the hot tier before editing")
+    path = media_key(settings, row.storage_path) or row.storage_path
     return MediaInfo(file_id=row.id, path=path, duration=row.duration_seconds or 0.0,
                      fps=row.fps or 25.0, width=row.width or 1920, height=row.height or 1080,
                      has_audio=row.has_audio, is_vfr=row.is_vfr, order=order,
@@ -143,7 +144,7 @@ def assemble_session(session_id: str, *, settings: Settings,
                          memory=memory_for(session, batch, spec.deliverable_type))
     try:
         timelines, notes, exports = _build(inputs, choices, analysis, brief, notify,
-                                           settings.batch_dir(batch_id) / "edits" /
+                                           settings, settings.batch_dir(batch_id) / "edits" /
                                            session_id)
     except EditronError as exc:
         _fail(settings, session_id, batch_id, exc.message)
@@ -190,7 +191,8 @@ def _previews(settings: Settings, session_id: str, batch_id: str) -> EditSession
 
 
 def _build(inputs: _Inputs, choices: EditChoices, analysis: Any, brief: Brief,
-           notify: Progress, folder: Path) -> tuple[list[Timeline], list[str], dict[str, Any]]:
+           notify: Progress, settings: Settings, folder: Path
+           ) -> tuple[list[Timeline], list[str], dict[str, Any]]:
     spec = inputs.spec
     notify("blueprints", 0.0)
     blueprints = build_blueprints(analysis, brief, deliverable=spec.deliverable_type,
@@ -210,7 +212,9 @@ def _build(inputs: _Inputs, choices: EditChoices, analysis: Any, brief: Brief,
             music_beats=beats, start_timecode=spec.start_tc or DEFAULT_START,
             revision=inputs.revision)
     notify("exports", 0.0)
-    exports = write_exports(folder, timelines, variants=len(blueprints))
+    written = write_exports(folder, [referenced(t, settings) for t in timelines],
+                            variants=len(blueprints))
+    exports = publish_exports(settings, written)
     return timelines, [n for b in blueprints for n in b.notes], exports
 
 

@@ -30,7 +30,8 @@ from editron.services.render import (
     run_render_job_inline,
 )
 from editron.services.schemas import BatchPublic
-from editron.store import local_folder
+from editron.services.timeline_media import localised
+from editron.store import local_folder, resolve_local
 from editron.story.deliverables import parse_deliverables
 
 __all__ = ["LaneResult", "StageCallback", "run_lane"]
@@ -145,9 +146,11 @@ def _edit_each(result: LaneResult, kinds: Sequence[str], out: Path, *,
         result.sessions.append(session)
         for item in session.exports.get("files", []):
             if item["format"] in ("srt", "vtt"):  # sidecars sit beside their videos
-                shutil.copy2(item["path"], out / Path(item["path"]).name)
+                shutil.copy2(resolve_local(settings, item["path"]),
+                             out / Path(item["path"]).name)
         _, timelines = session_timelines(session.session_id, settings=settings)
-        package_timelines(out, timelines, variants=session.variants)
+        package_timelines(out, [localised(t, settings) for t in timelines],
+                          variants=session.variants)
     notify("edit", 1.0, "")
 
 

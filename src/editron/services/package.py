@@ -32,6 +32,7 @@ from editron.errors import InvalidStateError
 from editron.media.probe import probe
 from editron.services.edit import session_timelines
 from editron.services.timeline_exports import write_exports
+from editron.services.timeline_media import localised
 from editron.store import local_or_none
 
 __all__ = ["README_NAME", "export_package", "package_timelines"]
@@ -181,6 +182,7 @@ def export_package(*, session_id: str, out: Path, proxies: bool = False,
     if public.status in (SessionStatus.ASSEMBLING, SessionStatus.FAILED) or not timelines:
         raise InvalidStateError(f"edit session {session_id} is {public.status}; nothing to "
                                 "package yet")
+    timelines = [localised(t, settings) for t in timelines]  # the media copied in below
     if start_tc:
         timelines = [replace(t, start_timecode=start_tc) for t in timelines]
     sources: dict[str, str] = {}

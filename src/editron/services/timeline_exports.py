@@ -3,6 +3,11 @@
 A format that cannot express one timeline (CMX3600 at 15 fps) or fails on it is recorded on
 the session's ``exports`` document under ``errors`` (format, variant, ratio, kind, reason),
 and every other file is still written: an edit session never fails because of one export.
+
+A session's exports are written under the storage folder
+(``batches/<batch>/edits/<session>/<name>``) and put into the media store
+(:func:`publish_exports`); the ``exports`` document keeps their keys, so any host (an API
+host with no shared disk) reads them through the store.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from editron.config import Settings
 from editron.domain.timeline import Timeline
 from editron.edit.exporters import EXPORTERS, export_formats, export_timeline
 from editron.errors import ExportUnavailableError
+from editron.store import publish, stored_value
 
-__all__ = ["deliverable_filename", "write_exports"]
+__all__ = ["deliverable_filename", "publish_exports", "write_exports"]
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +87,12 @@ def write_exports(folder: Path, timelines: Sequence[Timeline], *, variants: int,
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
     return exports
+
+
+def publish_exports(settings: Settings, exports: dict[str, Any]) -> dict[str, Any]:
+    """Put every file ``write_exports`` wrote (under the storage folder) into the media
+    store; the document with keys in place of this host's paths (``folder`` and each
+    file's ``path``)."""
+    files = [{**item, "path": publish(settings, Path(item["path"]))}
+             for item in exports.get("files", [])]
+    return {**exports, "folder": stored_value(settings, exports["folder"]), "files": files}

@@ -1,6 +1,8 @@
-"""Render jobs: queue a session's renders (202), list them, follow, cancel and retry one.
+"""Render jobs: queue a session's renders (202), list them, follow, cancel and retry one,
+download a finished one (from the media store).
 
-Destinations given over HTTP are ``dropbox:/...`` or folders under ``<home>/deliveries``
+Destinations given over HTTP are ``store:`` (the default: the media store, downloaded with
+``GET /api/render-jobs/{id}/output``), ``dropbox:/...`` or folders under ``<home>/deliveries``
 (see ``editron.services.sessions``); anything else is refused with 422."""
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse
 
 from editron.api.deps import Operator, Reader, SettingsDep
 from editron.api.openapi import follows, link
@@ -17,6 +20,7 @@ from editron.services.render import (
     cancel_render_job,
     get_render_job,
     list_session_renders,
+    render_output,
     render_video_deliverables,
     retry_render_job,
 )
@@ -28,6 +32,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["renders"])
 
 _JOB = "/api/render-jobs/{job_id}"
+_MEDIA_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}
 
 
 def _of_job(expression: str) -> dict[str, dict[str, Any]]:
@@ -68,6 +73,22 @@ def renders(session_id: str, settings: SettingsDep, _: Reader) -> list[RenderJob
 def render_job(job_id: str, settings: SettingsDep, _: Reader) -> RenderJobPublic:
     """One render job: progress, QC result, outputs and last error."""
     return get_render_job(job_id, settings=settings)
+
+
+@router.get("/render-jobs/{job_id}/output", response_class=FileResponse,
+            responses={200: {"description": "The rendered file (HTTP Range for seeking)",
+                             "content": {"video/mp4": {"schema": {"type": "string",
+                                                                  "format": "binary"}},
+                                         "video/quicktime": {"schema": {"type": "string",
+                                                                        "format": "binary"}},
+                                         "video/webm": {"schema": {"type": "string",
+                                                                   "format": "binary"}}}}})
+def output(job_id: str, settings: SettingsDep, _: Reader) -> FileResponse:
+    """Download a finished render from the media store (whichever host rendered it)."""
+    path = render_output(job_id, settings=settings)
+    return FileResponse(path, media_type=_MEDIA_TYPES.get(path.suffix.lower(),
+                                                          "application/octet-stream"),
+                        filename=path.name)
 
 
 @router.post("/render-jobs/{job_id}/cancel", response_model=RenderJobPublic,

@@ -75,6 +75,12 @@ class Destination(ABC):
                 on_progress: ProgressCallback | None = None) -> DeliveryResult:
         """Put the file at ``path`` into this destination under ``name``."""
 
+    def for_render(self, folder_key: str) -> Destination:
+        """This destination for one render job whose media-store folder is ``folder_key``
+        (``batches/<batch>/renders/<job>``): the media store's own destination delivers
+        there; any other is itself (the default)."""
+        return self
+
     def describe(self) -> str:
         """The destination as a person would write it (used in messages)."""
         return self.NAME

@@ -2,13 +2,16 @@
 and format, each rendered by one ffmpeg process from the originals, checked by QC, and
 delivered; plus cancel, retry, and low-resolution review previews from the proxies.
 
-A job renders into ``<home>/renders/<job id>/`` and only a file that passed QC is handed to
-its destinations, which write under a temporary name and rename; the work folder is removed
-whatever happens, so a crash or a cancel never leaves a partial file where people look.
+A job renders into ``<home>/renders/<job id>/`` and only a file that passed QC is put into
+the media store (``batches/<batch>/renders/<job>/``, the job's ``output_key``; ``store:`` is
+the default destination) and handed to its destinations, which write under a temporary name
+and rename; the work folder is removed whatever happens, so a crash or a cancel never leaves
+a partial file where people look.
 
 The stage's modules: ``request`` (asking for renders, cancel, retry), ``job`` (running one:
 render, QC, deliver), ``inline`` (running one in-process under a lease), ``settle`` (the
-session follows its renders), ``previews`` (review renders from proxies), ``public`` (the
+session follows its renders), ``stored`` (the render in the media store and its download),
+``previews`` (review renders from proxies), ``public`` (the
 shapes callers see). This package's names are the stage's public operations.
 """
 
@@ -32,6 +35,7 @@ from editron.services.render.request import (
     retry_render_job,
 )
 from editron.services.render.settle import give_up_render_job
+from editron.services.render.stored import render_output
 
 __all__ = [
     "TRANSIENT_RENDER_ERRORS",
@@ -44,6 +48,7 @@ __all__ = [
     "list_session_renders",
     "process_render_job",
     "qc_spec_for",
+    "render_output",
     "render_previews",
     "render_video_deliverables",
     "retry_render_job",

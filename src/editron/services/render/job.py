@@ -63,7 +63,9 @@ from editron.services.render.public import (
     get_render_job,
 )
 from editron.services.render.settle import fail_job, give_up_render_job, settle_session
+from editron.services.render.stored import render_folder, store_render
 from editron.services.timeline_exports import deliverable_filename
+from editron.store import is_key
 
 __all__ = ["TRANSIENT_RENDER_ERRORS", "process_render_job", "qc_spec_for", "sources_for"]
 
@@ -103,11 +105,12 @@ def qc_spec_for(timeline: Timeline, profile: RenderProfile) -> QcSpec:
 def sources_for(timeline: Timeline, *, settings: Settings | None = None
                 ) -> dict[str, RenderSource]:
     """Each clip's source file. With ``settings`` the originals are found by file id through
-    the media store (the timeline's own paths are those of the host that assembled it)."""
+    the media store: a saved timeline names them by key (a legacy one by the path they had
+    on the host that assembled it)."""
     out: dict[str, RenderSource] = {}
     for file_id, info in timeline.media.items():
         path = Path(info.path)
-        if settings is not None and not path.is_file():
+        if settings is not None and (is_key(info.path) or not path.is_file()):
             with suppress(MediaError, NotFoundError):  # said below, with the timeline's path
                 path = local_media_path(file_id, settings=settings)
         if not path.is_file():
@@ -194,8 +197,9 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
     # shares (or deletes) the folder of the worker that took its job over
     work = settings.home_dir / "renders" / job_id / uuid.uuid4().hex[:12]
     try:
-        urls, report = _render_and_deliver(settings, job_id, claimed, work,
-                                           should_cancel=should_cancel, on_progress=on_progress)
+        urls, report, key = _render_and_deliver(settings, job_id, claimed, work,
+                                                should_cancel=should_cancel,
+                                                on_progress=on_progress)
     except ProcessCancelledError:
         log.info("render job %s stopped (cancelled, or taken over by another worker)", job_id)
         settle_session(settings, claimed.session_id)
@@ -220,7 +224,7 @@ def process_render_job(job_id: str, *, settings: Settings | None = None,
         row = repos.render_jobs.get_render_job(session, job_id)
         if row.status == JobStatus.RENDERING:
             repos.render_jobs.update_render_job(session, row, output_urls=urls, qc=report.to_dict(),
-                                                last_error=None)
+                                                output_key=key, last_error=None)
             repos.render_jobs.set_job_status(session, row, JobStatus.COMPLETE)
     settle_session(settings, claimed.session_id)
     return get_render_job(job_id, settings=settings)
@@ -237,6 +241,7 @@ class _Claimed:
     profile_name: str | None
     targets: list[str]
     session_id: str
+    batch_id: str
     variants: int
 
 
@@ -262,14 +267,15 @@ def _claim(settings: Settings, job_id: str) -> _Claimed | RenderJobPublic:
         return _Claimed(timeline=timeline, aspect_ratio=row.aspect_ratio, variant=row.variant,
                         fmt=row.format, profile_name=row.profile or None,
                         targets=destinations_of(row), session_id=edit.id,
-                        variants=edit.variants)
+                        batch_id=edit.batch_id, variants=edit.variants)
 
 
 def _render_and_deliver(settings: Settings, job_id: str, claimed: _Claimed, work: Path, *,
                         should_cancel: Callable[[], bool] | None,
                         on_progress: Callable[[float], None] | None
-                        ) -> tuple[list[str], QcReport]:
-    """Render into ``work``, check it (QC) and deliver it: the delivered URLs and the QC."""
+                        ) -> tuple[list[str], QcReport, str]:
+    """Render into ``work``, check it (QC), put it into the media store and deliver it: the
+    delivered URLs, the QC and the file's key in the store."""
     timeline = claimed.timeline
     if timeline is None:
         raise InvalidStateError(f"edit session {claimed.session_id} has no "
@@ -287,13 +293,19 @@ def _render_and_deliver(settings: Settings, job_id: str, claimed: _Claimed, work
     if not report.passed:
         with db(settings) as session:
             row = repos.render_jobs.get_render_job(session, job_id)
-            repos.render_jobs.update_render_job(session, row, qc=report.to_dict())
+            # the file's name: its scratch path is this worker's and is removed at once
+            repos.render_jobs.update_render_job(session, row,
+                                                qc=replace(report, path=name).to_dict())
         raise QcFailedError(f"QC failed for {name}: {', '.join(report.flags)}")
     if watch.cancelled():  # cancelled, or taken over by another worker, during QC
         raise ProcessCancelledError(f"{name}: stopped before delivery", path=str(output))
-    urls = [parse_destination(t, settings=settings).deliver(output, name).url
+    key = store_render(settings, batch_id=claimed.batch_id, job_id=job_id, output=output,
+                       timeline=timeline)
+    report = replace(report, path=key)  # the checked file as every host names it
+    folder = render_folder(claimed.batch_id, job_id)
+    urls = [parse_destination(t, settings=settings).for_render(folder).deliver(output, name).url
             for t in claimed.targets]
-    return urls, report
+    return urls, report, key
 
 
 def _show_waiting(settings: Settings, job_id: str, exc: BaseException) -> None:

@@ -60,14 +60,15 @@ def render_previews(session_id: str, *, settings: Settings | None = None,
     return paths
 
 
-def preview_render_args(tl: Timeline, proxies: dict[str, str | None], output: Path
-                        ) -> list[str]:
+def preview_render_args(tl: Timeline, proxies: dict[str, str | None], output: Path, *,
+                        settings: Settings | None = None) -> list[str]:
     """The ffmpeg arguments of one timeline's preview: from the proxies (originals where a
     proxy is missing), at the preview profile, and with no captions burned in. The reviewer
     turns captions on and off in the player (the dashboard serves them as a WebVTT track,
     and a desktop player picks up the ``.vtt`` written beside the preview); burned into the
-    picture they could not be turned off. The final render burns them."""
-    sources = sources_for(tl)
+    picture they could not be turned off. The final render burns them. ``settings`` finds
+    the originals through the media store (a saved timeline names them by key)."""
+    sources = sources_for(tl, settings=settings)
     for file_id, src in list(sources.items()):
         proxy = proxies.get(file_id)
         if proxy and Path(proxy).is_file():
@@ -88,7 +89,8 @@ def _preview(tl: Timeline, proxies: dict[str, str | None], folder: Path, *, vari
     # make the same preview at once, and each must finish (the last rename wins, whole).
     part = folder / f".{name}.{uuid.uuid4().hex[:8]}.part.mp4"
     try:
-        run_ffmpeg(preview_render_args(tl, proxies, part), duration=tl.duration,
+        run_ffmpeg(preview_render_args(tl, proxies, part, settings=settings),
+                   duration=tl.duration,
                    should_cancel=should_cancel, timeout=settings.render_timeout_seconds,
                    label="preview", path=part)
         part.replace(folder / name)

@@ -33,8 +33,11 @@ _JOB = {
     "edit_session_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "aspect_ratio": "9:16",
     "variant": 1, "format": "mp4", "profile": "broadcast", "priority": "rush",
     "status": "complete", "progress_percent": 100.0,
-    "destinations": ["/srv/editron/deliveries/aurora"],
-    "output_urls": ["file:///srv/editron/deliveries/aurora/social_9x16.mp4"],
+    "destinations": ["store:", "/srv/editron/deliveries/aurora"],
+    "output_urls": ["store:batches/7d2c1e9a/renders/6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f/"
+                    "social_9x16.mp4", "file:///srv/editron/deliveries/aurora/social_9x16.mp4"],
+    "output_key": "batches/7d2c1e9a/renders/6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f/"
+                  "social_9x16.mp4",
     "qc": {"passed": True, "integrated_lufs": -14.1, "true_peak_db": -1.2},
     "attempts": 2,
     "last_error": "attempt 1: the destination was unreachable (retried)",
@@ -56,6 +59,7 @@ class RenderJobPublic(BaseModel):
     progress_percent: float
     destinations: list[str]
     output_urls: list[str]
+    output_key: str | None = None  # the file in the media store: GET .../output serves it
     qc: dict[str, Any]
     attempts: int
     last_error: str | None
@@ -69,6 +73,7 @@ class RenderJobPublic(BaseModel):
                    profile=row.profile, priority=row.priority, status=row.status,
                    progress_percent=round(row.progress_percent, 2),
                    destinations=destinations_of(row), output_urls=list(row.output_urls),
+                   output_key=row.output_key,
                    qc=dict(row.qc), attempts=row.attempts, last_error=row.last_error,
                    started_at=row.started_at, completed_at=row.completed_at)
 

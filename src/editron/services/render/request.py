@@ -18,6 +18,7 @@ from editron.errors import InputError, InvalidStateError, ReviewRequiredError
 from editron.jobs.app import enqueue
 from editron.logs import bind
 from editron.render.destinations import parse_destination
+from editron.render.destinations.store import STORE_TARGET
 from editron.render.profiles import FORMATS, profile_for
 from editron.services.render.public import (
     RENDER_OPERATION,
@@ -49,7 +50,9 @@ def _priority(priority: str) -> Priority:
 
 
 def default_destination(settings: Settings, session_id: str) -> str:
-    return str(settings.home_dir / "deliveries" / session_id)
+    """The media store (``store:``): every render is kept there under its job's folder, and
+    any host serves the download, so no host's home is named in the job."""
+    return STORE_TARGET
 
 
 def render_video_deliverables(
