@@ -159,12 +159,14 @@ class AudioAnalyser(Analyser):
 
 
 class Transcriber(Protocol):
-    def transcribe(self, audio: F32Array, hints: RecognitionHints | None = None
+    def transcribe(self, audio: F32Array, hints: RecognitionHints | None = None, *,
+                   language: str | None = None
                    ) -> tuple[list[tuple[float, float, str, list[Word]]],
                               SpokenLanguage | None]:
         """Segments (start, end, text, words) with times in seconds of ``audio``, and the
         language they were heard in (None: unknown);
-        ``hints`` name what the brief needs heard (hotwords and a prompt)."""
+        ``hints`` name what the brief needs heard (hotwords and a prompt); ``language``, when
+        detecting, the language earlier windows settled on (no detection for this one)."""
         ...
 
 

@@ -47,7 +47,7 @@ from editron.analysis.speech_models import (
 from editron.analysis.whisper_score import WhisperTextScorer
 from editron.config import Settings
 from editron.domain.analysis import AudioSegment, TranscriptSegment, Word
-from editron.domain.languages import SpokenLanguage
+from editron.domain.languages import LanguageSettler, SpokenLanguage
 from editron.errors import MediaError
 
 __all__ = ["SpeechAnalyser", "SpeechWindow", "WhisperTranscriber",
@@ -109,7 +109,8 @@ class WhisperTranscriber:
                                      path=str(self.model_path)) from exc
             return self._models[key]
 
-    def transcribe(self, audio: npt.NDArray[np.float32], hints: RecognitionHints | None = None
+    def transcribe(self, audio: npt.NDArray[np.float32], hints: RecognitionHints | None = None,
+                   *, language: str | None = None
                    ) -> tuple[list[tuple[float, float, str, list[Word]]],
                               SpokenLanguage | None]:
         model = self._model()
@@ -121,11 +122,13 @@ class WhisperTranscriber:
         if english_only:
             return self._decode(model, audio, hints, "en"), SpokenLanguage("en", None, "model")
         try:
-            code, probability, _ = model.detect_language(audio)
+            code, probability, _ = (language, None, None) if language else \
+                model.detect_language(audio)
         except (RuntimeError, ValueError) as exc:
             raise MediaError(f"language detection failed: {exc}",
                              path=str(self.model_path)) from exc
-        heard = SpokenLanguage(code, round(float(probability), 3), "detected")
+        heard = SpokenLanguage(code, None if probability is None else
+                               round(float(probability), 3), "detected")
         if code == "en" and self.english_model is not None:
             # English heard: the English-only model transcribes it, faster and (with the
             # brief's names) better than the multilingual one (benchmarks/editorial.py)
@@ -311,12 +314,15 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
     """The windows' speech in the file's time; ``heard`` collects each window's language with
     the seconds of speech it carried (``file_language`` reads it)."""
     out: list[TranscriptSegment] = []
+    settler = LanguageSettler()  # detecting: a file's language settles after a few windows
     for window in windows:
         a, b = int(window.start * RATE), int(window.end * RATE)
         chunk = audio[a:b]
         if chunk.size < RATE // 4:
             continue
-        segments, language = transcriber.transcribe(chunk, hints)
+        settled = settler.next_language()
+        segments, language = (transcriber.transcribe(chunk, hints) if settled is None else
+                              transcriber.transcribe(chunk, hints, language=settled))
         code = language.code if language is not None else None
         spoken = 0.0
         for start, end, text, raw_words in segments:
@@ -330,8 +336,10 @@ def transcribe_windows(file_id: str, audio: npt.NDArray[np.float32],
             last = shifted[-1].end if shifted else round(end + window.start, 3)
             out.append(TranscriptSegment(file_id, first, last, text, shifted, code))
             spoken += max(last - first, 0.0)
-        if heard is not None and language is not None and spoken > 0:
-            heard.append((language, spoken))
+        if language is not None and spoken > 0:
+            settler.heard(language)
+            if heard is not None:
+                heard.append((language, spoken))
     return out
 
 

@@ -4,10 +4,11 @@ it was detected or asked for. Pure data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["DETECT", "WHISPER_LANGUAGES", "LanguageSource", "SpokenLanguage", "language_wish"]
+__all__ = ["DETECT", "WHISPER_LANGUAGES", "LanguageSettler", "LanguageSource", "SpokenLanguage",
+           "language_wish"]
 
 DETECT = "detect"
 
@@ -45,3 +46,44 @@ def language_wish(value: str | None) -> str | None:
         raise ValueError(f"unknown language {value!r}: use detect or one of "
                          f"{', '.join(WHISPER_LANGUAGES)}")
     return code
+
+
+SETTLE_AFTER = 2  # windows in a row confidently heard in one language settle a file's language
+SETTLE_PROBABILITY = 0.9
+RECHECK_EVERY = 8  # once settled, every this many windows one is detected again
+
+
+@dataclass(slots=True)
+class LanguageSettler:
+    """While detecting, one file's windows: after ``SETTLE_AFTER`` in a row heard with
+    ``SETTLE_PROBABILITY`` in one language, later windows are transcribed in it without a
+    detection (which runs the multilingual encoder over the window: most of what speech
+    costs), but every ``RECHECK_EVERY``-th is detected again, and another language heard
+    there with confidence unsettles it (a second speaker in another language)."""
+
+    settled: str | None = None
+    streak: list[str] = field(default_factory=list)
+    since_check: int = 0
+
+    def next_language(self) -> str | None:
+        """The language to transcribe the next window in, or None to detect it."""
+        if self.settled is None:
+            return None
+        self.since_check += 1
+        if self.since_check >= RECHECK_EVERY:
+            self.since_check = 0
+            return None
+        return self.settled
+
+    def heard(self, language: SpokenLanguage | None) -> None:
+        """What a window with speech was heard in (only detections count)."""
+        if language is None or language.source != "detected" or language.probability is None:
+            return
+        confident = language.probability >= SETTLE_PROBABILITY
+        if self.settled is not None:
+            if confident and language.code != self.settled:
+                self.settled, self.streak = None, [language.code]
+            return
+        self.streak = [*self.streak, language.code][-SETTLE_AFTER:] if confident else []
+        if len(self.streak) == SETTLE_AFTER and len(set(self.streak)) == 1:
+            self.settled, self.since_check = self.streak[0], 0
