@@ -23,7 +23,11 @@ from editron.errors import InputError
 from editron.services.analyze import analyze_media_batch
 from editron.services.edit import generate_video_edits
 from editron.services.ingest import get_batch, ingest_media_batch
-from editron.services.render import render_video_deliverables, run_render_job_inline
+from editron.services.render import (
+    render_output,
+    render_video_deliverables,
+    run_render_job_inline,
+)
 from tests.camera_footage import CASES, make_case
 
 pytestmark = pytest.mark.slow
@@ -51,8 +55,9 @@ def _lane(folder: Path, home: Path) -> tuple[Any, Any]:
     return get_batch(batch.batch_id, settings=settings), jobs
 
 
-def _output(job: Any) -> Path:
-    return Path(job.output_urls[0].removeprefix("file://"))
+def _output(job: Any, home: Path) -> Path:
+    """The rendered file, read through the media store (the default destination)."""
+    return render_output(job.id, settings=Settings(home=home))
 
 
 def _dominant_hz(path: Path) -> float:
@@ -88,26 +93,26 @@ def test_each_kind_of_footage_passes_or_is_refused_with_its_reason(
     assert jobs and all(j.status == "complete" for j in jobs), [j.last_error for j in jobs]
     for job in jobs:
         assert job.qc["passed"], job.qc.get("flags")
-        with av.open(str(_output(job))) as container:
+        with av.open(str(_output(job, tmp_path / "home"))) as container:
             video = container.streams.video[0]
             assert (video.width, video.height) == (640, 360)
             assert container.streams.audio  # silent sources get a silent track
     checks = _CHECKS.get(name)
     if checks is not None:
-        checks(batch, jobs)
+        checks(batch, jobs, tmp_path / "home")
 
 
-def _hdr_checks(batch: Any, jobs: list[Any]) -> None:
+def _hdr_checks(batch: Any, jobs: list[Any], home: Path) -> None:
     # Tone-mapped: tagged BT.709 SDR, and testsrc2's mid-bright picture stays mid-bright.
     # Read as SDR without the tone map, PQ's code values give a grey, flat picture.
     [file] = batch.files
     assert file.notes["hdr"]["transfer"] in ("smpte2084", "arib-std-b67")
-    tags, luma = _picture(_output(jobs[0]))
+    tags, luma = _picture(_output(jobs[0], home))
     assert tags == {"trc": 1, "primaries": 1, "matrix": 1}, tags
     assert 40 < luma < 200, luma
 
 
-def _several_audio_checks(batch: Any, jobs: list[Any]) -> None:
+def _several_audio_checks(batch: Any, jobs: list[Any], home: Path) -> None:
     # The main mix (440 Hz, stereo, default) is heard, not the scratch track (220 Hz) before
     # it or the second mix (660 Hz) after it; the file's notes say which stream and why.
     [file] = batch.files
@@ -115,16 +120,16 @@ def _several_audio_checks(batch: Any, jobs: list[Any]) -> None:
     assert file.notes["audio_stream"]["count"] == 3
     assert "default" in file.notes["audio_stream"]["reason"]
     assert file.audio_channels == 2
-    assert abs(_dominant_hz(_output(jobs[0])) - 440) < 5
+    assert abs(_dominant_hz(_output(jobs[0], home)) - 440) < 5
 
 
-def _portrait_checks(batch: Any, jobs: list[Any]) -> None:
+def _portrait_checks(batch: Any, jobs: list[Any], home: Path) -> None:
     [file] = batch.files
     assert (file.resolution, file.rotation) == ("180x320", 90)
 
 
 def _rate_checks(rate: float) -> Any:
-    def check(batch: Any, jobs: list[Any]) -> None:
+    def check(batch: Any, jobs: list[Any], home: Path) -> None:
         [file] = batch.files
         assert file.fps == pytest.approx(rate, abs=1e-3)
     return check
